@@ -1,0 +1,1 @@
+"""Compte Formation: the personal training account service (CPF = compte personnel de formation)."""

@@ -1,0 +1,155 @@
+"""The training offer on three levels (rule 25): training (what is taught), action (how, where,
+at what price) and session (when).
+
+A training is published as a whole: publication checks the mandatory fields of the training,
+its actions and sessions (``services.publish_training``). What the database can hold, it holds:
+positive prices and durations, dates in order, a place for anything not fully remote.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from .enums import Modality, PublicationStatus, SessionStatus
+
+
+class TrainingQuerySet(models.QuerySet["Training"]):
+    def published(self) -> TrainingQuerySet:
+        return self.filter(status=PublicationStatus.PUBLISHED)
+
+
+class Training(models.Model):
+    """What is taught: the certification it leads to and the pedagogical content."""
+
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="trainings")
+    certification = models.ForeignKey(
+        "referentials.Certification",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trainings",
+    )
+    reference = models.CharField("référence de l'organisme", max_length=100, blank=True)
+    title = models.CharField("intitulé", max_length=300)
+    objectives = models.TextField("objectifs", blank=True)
+    content = models.TextField("contenu", blank=True)
+    expected_results = models.TextField("résultats attendus", blank=True)
+    strong_points = models.TextField("points forts", blank=True)
+    status = models.CharField(
+        "statut", max_length=20, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT
+    )
+    published_at = models.DateTimeField("publiée le", null=True, blank=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = TrainingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "formation"
+        ordering = ["title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=PublicationStatus.PUBLISHED) | Q(published_at__isnull=False),
+                name="training_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=PublicationStatus.PUBLISHED) | Q(certification__isnull=False),
+                name="training_published_has_certification",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="training_status_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Action(models.Model):
+    """How, where and at what price a training is delivered."""
+
+    training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="actions")
+    price_cents = models.BigIntegerField("prix TTC (centimes)")
+    duration_hours = models.PositiveIntegerField("durée (heures)")
+    personal_work_hours = models.PositiveIntegerField("travail personnel (heures)", default=0)
+    modality = models.CharField("modalité", max_length=20, choices=Modality.choices)
+    commune = models.ForeignKey(
+        "referentials.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    address = models.CharField("adresse", max_length=250, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    prerequisites = models.TextField("prérequis", blank=True)
+    admission_terms = models.TextField("modalités d'admission", blank=True)
+    equipment = models.TextField("équipement", blank=True)
+    exam_date = models.DateField("date de l'examen", null=True, blank=True)
+    exam_place = models.CharField("lieu de l'examen", max_length=250, blank=True)
+    exam_cost_cents = models.BigIntegerField("coût de l'examen (centimes)", default=0)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    class Meta:
+        verbose_name = "action de formation"
+        verbose_name_plural = "actions de formation"
+        ordering = ["training", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price_cents__gt=0), name="action_price_positive"),
+            models.CheckConstraint(condition=Q(duration_hours__gt=0), name="action_duration_positive"),
+            models.CheckConstraint(condition=Q(exam_cost_cents__gte=0), name="action_exam_cost_not_negative"),
+            models.CheckConstraint(
+                condition=Q(modality=Modality.REMOTE) | Q(commune__isnull=False),
+                name="action_place_unless_remote",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="action_coordinates_both_or_none",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.training} – {self.get_modality_display()}"
+
+
+class Session(models.Model):
+    """When an action takes place."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="sessions")
+    start_date = models.DateField("début")
+    end_date = models.DateField("fin")
+    seats = models.PositiveIntegerField("places")
+    status = models.CharField(
+        "statut", max_length=20, choices=SessionStatus.choices, default=SessionStatus.OPEN
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "session"
+        ordering = ["action", "start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="session_end_after_start"
+            ),
+            models.CheckConstraint(condition=Q(seats__gt=0), name="session_seats_positive"),
+        ]
+        indexes = [models.Index(fields=["start_date"], name="session_start_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.start_date:%d/%m/%Y} – {self.end_date:%d/%m/%Y}"
+
+
+class TrainingTransition(models.Model):
+    """Log of every publication state change of a training."""
+
+    training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField("de", max_length=20, choices=PublicationStatus.choices)
+    to_status = models.CharField("vers", max_length=20, choices=PublicationStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField("motif", blank=True)
+    at = models.DateTimeField("le")
+
+    class Meta:
+        verbose_name = "changement de statut de formation"
+        ordering = ["training", "at", "id"]

@@ -1,0 +1,11 @@
+from django.db import models
+
+
+class ProviderStatus(models.TextChoices):
+    """Referencing status of a training organisation (rules 24 and 26)."""
+
+    APPLYING = "applying", "candidature en cours"
+    REFERENCED = "referenced", "référencé"
+    REFUSED = "refused", "candidature refusée"
+    SUSPENDED = "suspended", "paiements suspendus"
+    DELISTED = "delisted", "déréférencé"

@@ -1,0 +1,25 @@
+"""Template filters that format values for French readers."""
+
+from __future__ import annotations
+
+from django import template
+
+from cpf.core.money import format_euros
+
+register = template.Library()
+
+
+@register.filter
+def euros(amount_cents: int | None) -> str:
+    """``{{ action.price_cents|euros }}`` → ``1 234,56 €``."""
+    if amount_cents is None:
+        return ""
+    return format_euros(int(amount_cents))
+
+
+@register.filter
+def thousands(value: int | None) -> str:
+    """``36208`` → ``36 208`` (non-breaking space)."""
+    if value is None:
+        return ""
+    return f"{int(value):,}".replace(",", "\u00a0")
