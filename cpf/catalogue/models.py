@@ -12,12 +12,19 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from cpf.providers.enums import ProviderStatus
+
 from .enums import Modality, PublicationStatus, SessionStatus
 
 
 class TrainingQuerySet(models.QuerySet["Training"]):
     def published(self) -> TrainingQuerySet:
         return self.filter(status=PublicationStatus.PUBLISHED)
+
+    def visible(self) -> TrainingQuerySet:
+        """What a person may find and book: published, by a referenced provider (a suspended
+        or de-listed provider's offers are hidden, rule 26)."""
+        return self.published().filter(provider__status=ProviderStatus.REFERENCED)
 
 
 class Training(models.Model):

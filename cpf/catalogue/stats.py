@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from cpf.catalogue.enums import PublicationStatus, SessionStatus
 from cpf.catalogue.models import Session, Training
+from cpf.providers.enums import ProviderStatus
 from cpf.providers.models import Provider
 from cpf.referentials.models import Certification, Commune
 
@@ -28,9 +30,12 @@ class CatalogueFigures:
 def compute_catalogue_figures() -> CatalogueFigures:
     """Count what a person can find today: published trainings, their open sessions, the
     referenced providers, the active certifications and the communes one can search around."""
-    trainings = Training.objects.published().count()
+    trainings = Training.objects.visible().count()
     sessions = Session.objects.filter(
-        status=SessionStatus.OPEN, action__training__status=PublicationStatus.PUBLISHED
+        status=SessionStatus.OPEN,
+        end_date__gte=timezone.localdate(),
+        action__training__status=PublicationStatus.PUBLISHED,
+        action__training__provider__status=ProviderStatus.REFERENCED,
     ).count()
     providers = Provider.objects.referenced().count()
     certifications = Certification.objects.active().count()

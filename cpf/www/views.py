@@ -11,7 +11,15 @@ from cpf.catalogue.stats import catalogue_figures
 
 def home(request: HttpRequest) -> HttpResponse:
     """What the service is, with live figures from the database."""
-    return render(request, "www/home.html", {"figures": catalogue_figures()})
+    figures = catalogue_figures()
+    figure_list = [
+        ("formations", figures.trainings),
+        ("sessions à venir", figures.sessions),
+        ("organismes de formation", figures.providers),
+        ("certifications actives", figures.certifications),
+        ("communes", figures.communes),
+    ]
+    return render(request, "www/home.html", {"figures": figures, "figure_list": figure_list})
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from .models import WorkerHeartbeat
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["at", "worker_pid", "token"]
+    readonly_fields = ["at", "worker_pid", "token"]
+
+    def has_add_permission(self, request):
+        return False

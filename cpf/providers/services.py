@@ -1,0 +1,194 @@
+"""Referencing a training organisation and the sanctions against it (rules 24 and 26).
+
+Every status change goes through ``_transition``: it checks the table of allowed transitions,
+sets and stamps the status under a row lock and writes a ``ProviderTransition`` row (who, when,
+why), all in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .enums import ProviderStatus
+from .models import Provider, ProviderTransition
+from .validators import validate_iban, validate_nda, validate_siret
+
+S = ProviderStatus
+
+ALLOWED_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        (S.APPLYING, S.REFERENCED),
+        (S.APPLYING, S.REFUSED),
+        (S.REFUSED, S.APPLYING),
+        (S.REFERENCED, S.SUSPENDED),
+        (S.SUSPENDED, S.REFERENCED),
+        (S.REFERENCED, S.DELISTED),
+        (S.SUSPENDED, S.DELISTED),
+        (S.DELISTED, S.REFERENCED),
+    }
+)
+
+MAX_TEMPORARY_DELISTING = relativedelta(months=6)
+
+
+class ProviderError(Exception):
+    """A provider operation refused for a business reason; ``messages`` are French."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__(" ".join(messages))
+        self.messages = messages
+
+
+class TransitionNotAllowed(ProviderError):
+    pass
+
+
+class NotReferenceable(ProviderError):
+    pass
+
+
+@dataclass(frozen=True)
+class ProviderApplication:
+    """What an organisation gives when it applies for referencing (rule 24)."""
+
+    legal_name: str
+    siret: str
+    nda: str = ""
+    qualiopi_number: str = ""
+    qualiopi_valid_from: datetime.date | None = None
+    qualiopi_valid_until: datetime.date | None = None
+    address: str = ""
+    commune_id: int | None = None
+    contact_name: str = ""
+    email: str = ""
+    phone: str = ""
+    iban: str = ""
+
+
+def apply_for_referencing(*, application: ProviderApplication, actor=None, now: datetime.datetime) -> Provider:
+    """Record an organisation's application (status *applying*). The identifiers are checked
+    now (SIRET key, NDA format, IBAN checksum) so that a typo is caught at once."""
+    errors: dict[str, list[str]] = {}
+    siret = _checked(validate_siret, application.siret, "siret", errors)
+    nda = _checked(validate_nda, application.nda, "nda", errors) if application.nda else ""
+    iban = _checked(validate_iban, application.iban, "iban", errors) if application.iban else ""
+    if siret and Provider.objects.filter(siret=siret).exists():
+        errors.setdefault("siret", []).append("Un organisme est déjà enregistré avec ce SIRET.")
+    if errors:
+        raise ValidationError(errors)
+    fields = {k: v for k, v in vars(application).items() if k not in {"siret", "nda", "iban"}}
+    with transaction.atomic():
+        provider = Provider.objects.create(**fields, siret=siret, nda=nda, iban=iban)
+        ProviderTransition.objects.create(
+            provider=provider, from_status=S.APPLYING, to_status=S.APPLYING, actor=actor,
+            reason="Dépôt de la candidature", at=now,
+        )
+    return provider
+
+
+def referencing_problems(provider: Provider, *, today: datetime.date) -> list[str]:
+    """What is missing for a provider to be referenced (rule 24), in French; empty if nothing."""
+    problems = []
+    for check, value, label in (
+        (validate_siret, provider.siret, "SIRET"),
+        (validate_nda, provider.nda, "numéro de déclaration d'activité"),
+        (validate_iban, provider.iban, "IBAN"),
+    ):
+        if not value:
+            problems.append(f"Le {label} est manquant.")
+            continue
+        try:
+            check(value)
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+    if not provider.qualiopi_number:
+        problems.append("Le certificat Qualiopi est manquant.")
+    elif not _qualiopi_valid_on(provider, today):
+        problems.append("Le certificat Qualiopi n'est pas valide à cette date.")
+    return problems
+
+
+def reference_provider(*, provider: Provider, actor, now: datetime.datetime, reason: str = "") -> Provider:
+    """Accept an application (or end a suspension or de-listing) once every requirement of
+    rule 24 is met."""
+    problems = referencing_problems(provider, today=now.date())
+    if problems:
+        raise NotReferenceable(problems)
+    return _transition(provider, to=S.REFERENCED, actor=actor, reason=reason or "Référencement", now=now)
+
+
+def refuse_provider(*, provider: Provider, actor, reason: str, now: datetime.datetime) -> Provider:
+    """Refuse an application; the reason is required and kept."""
+    return _transition(provider, to=S.REFUSED, actor=actor, reason=_required(reason), now=now)
+
+
+def suspend_provider(*, provider: Provider, actor, reason: str, now: datetime.datetime) -> Provider:
+    """Suspend payments to a provider (rule 26). While suspended its offers are not shown."""
+    return _transition(provider, to=S.SUSPENDED, actor=actor, reason=_required(reason), now=now)
+
+
+def delist_provider(
+    *, provider: Provider, actor, reason: str, now: datetime.datetime, until: datetime.date | None = None
+) -> Provider:
+    """De-list a provider, temporarily (``until``, at most 6 months ahead) or definitively
+    (``until=None``), rule 26."""
+    if until is not None and not (now.date() < until <= now.date() + MAX_TEMPORARY_DELISTING):
+        raise ProviderError(["Un déréférencement temporaire dure au plus 6 mois à partir d'aujourd'hui."])
+    return _transition(
+        provider, to=S.DELISTED, actor=actor, reason=_required(reason), now=now, delisted_until=until
+    )
+
+
+def end_lapsed_delistings(*, today: datetime.date, now: datetime.datetime) -> int:
+    """Re-reference the providers whose temporary de-listing ended before ``today`` and who
+    still meet rule 24; returns how many were re-referenced."""
+    count = 0
+    for provider in Provider.objects.filter(status=S.DELISTED, delisted_until__lt=today):
+        if not referencing_problems(provider, today=today):
+            reference_provider(
+                provider=provider, actor=None, now=now, reason="Fin du déréférencement temporaire"
+            )
+            count += 1
+    return count
+
+
+def _transition(
+    provider: Provider, *, to: str, actor, reason: str, now: datetime.datetime, delisted_until=None
+) -> Provider:
+    with transaction.atomic():
+        locked = Provider.objects.select_for_update(of=("self",)).get(pk=provider.pk)
+        if (locked.status, to) not in ALLOWED_TRANSITIONS:
+            raise TransitionNotAllowed(
+                [f"Impossible de passer du statut « {S(locked.status).label} » à « {S(to).label} »."]
+            )
+        ProviderTransition.objects.create(
+            provider=locked, from_status=locked.status, to_status=to, actor=actor, reason=reason, at=now
+        )
+        locked.status = to
+        locked.delisted_until = delisted_until
+        locked.save(update_fields=["status", "delisted_until", "updated_at"])
+    return locked
+
+
+def _qualiopi_valid_on(provider: Provider, day: datetime.date) -> bool:
+    start, end = provider.qualiopi_valid_from, provider.qualiopi_valid_until
+    return (start is None or start <= day) and end is not None and day <= end
+
+
+def _required(reason: str) -> str:
+    if not reason.strip():
+        raise ProviderError(["Le motif est obligatoire."])
+    return reason.strip()
+
+
+def _checked(check, value: str, field: str, errors: dict[str, list[str]]) -> str:
+    try:
+        return check(value)
+    except ValidationError as exc:
+        errors.setdefault(field, []).extend(exc.messages)
+        return ""
