@@ -218,7 +218,7 @@ class CertificationQuerySet(models.QuerySet["Certification"]):
 
 class NsfSpecialty(models.Model):
     code = models.CharField("code NSF", max_length=10, primary_key=True)
-    label = models.CharField("libellé", max_length=200)
+    label = models.CharField("libellé", max_length=250)
 
     class Meta:
         verbose_name = "spécialité NSF"
@@ -291,7 +291,8 @@ class SkillBlock(models.Model):
 
 
 class RecruitmentProjects(models.Model):
-    """BMO 2024: recruitment projects per job (FAP 2021) and employment area (BE24).
+    """BMO 2024: recruitment projects per job (FAP 2021), employment area (BE24) and department
+    (24 areas straddle two departments and are published once per department).
     Values hidden for statistical secrecy ("*") are NULL."""
 
     fap_code = models.CharField("code métier BMO (FAP 2021)", max_length=10)
@@ -309,7 +310,9 @@ class RecruitmentProjects(models.Model):
         verbose_name = "projets de recrutement (BMO)"
         verbose_name_plural = "projets de recrutement (BMO)"
         constraints = [
-            models.UniqueConstraint(fields=["fap_code", "area_code"], name="bmo_unique_job_area"),
+            models.UniqueConstraint(
+                fields=["fap_code", "area_code", "department_code"], name="bmo_unique_job_area_department"
+            ),
         ]
 
 
@@ -369,6 +372,7 @@ class ReferentialImport(models.Model):
     dataset = models.CharField("jeu de données", max_length=100, primary_key=True)
     sha256 = models.CharField(max_length=64)
     rows = models.PositiveIntegerField("lignes")
+    details = models.JSONField("détails", default=dict, blank=True)
     imported_at = models.DateTimeField("importé le", auto_now=True)
 
     class Meta:
