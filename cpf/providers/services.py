@@ -70,7 +70,9 @@ class ProviderApplication:
     iban: str = ""
 
 
-def apply_for_referencing(*, application: ProviderApplication, actor=None, now: datetime.datetime) -> Provider:
+def apply_for_referencing(
+    *, application: ProviderApplication, actor=None, now: datetime.datetime
+) -> Provider:
     """Record an organisation's application (status *applying*). The identifiers are checked
     now (SIRET key, NDA format, IBAN checksum) so that a typo is caught at once."""
     errors: dict[str, list[str]] = {}
@@ -85,8 +87,12 @@ def apply_for_referencing(*, application: ProviderApplication, actor=None, now: 
     with transaction.atomic():
         provider = Provider.objects.create(**fields, siret=siret, nda=nda, iban=iban)
         ProviderTransition.objects.create(
-            provider=provider, from_status=S.APPLYING, to_status=S.APPLYING, actor=actor,
-            reason="Dépôt de la candidature", at=now,
+            provider=provider,
+            from_status=S.APPLYING,
+            to_status=S.APPLYING,
+            actor=actor,
+            reason="Dépôt de la candidature",
+            at=now,
         )
     return provider
 

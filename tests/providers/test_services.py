@@ -51,9 +51,17 @@ def test_an_application_is_recorded_with_compact_identifiers_and_logged():
     ("field", "value", "message"),
     [
         ("siret", "7328293200007", "Le SIRET doit compter 14 chiffres."),
-        ("siret", "73282932000075", "Ce SIRET n'est pas valide : vérifiez les 14 chiffres (clé de contrôle incorrecte)."),
+        (
+            "siret",
+            "73282932000075",
+            "Ce SIRET n'est pas valide : vérifiez les 14 chiffres (clé de contrôle incorrecte).",
+        ),
         ("nda", "123", "Le numéro de déclaration d'activité doit compter 11 chiffres."),
-        ("iban", "FR76 3000 6000 0112 3456 7890 188", "Cet IBAN n'est pas valide : vérifiez-le sur votre relevé d'identité bancaire."),
+        (
+            "iban",
+            "FR76 3000 6000 0112 3456 7890 188",
+            "Cet IBAN n'est pas valide : vérifiez-le sur votre relevé d'identité bancaire.",
+        ),
     ],
 )
 def test_a_bad_identifier_is_refused_with_a_french_message_and_nothing_is_saved(field, value, message):
@@ -83,7 +91,12 @@ def test_a_complete_application_is_referenced_and_the_transition_logged(admin_us
     provider.refresh_from_db()
     assert provider.status == ProviderStatus.REFERENCED
     last = provider.transitions.last()
-    assert (last.from_status, last.to_status, last.actor, last.at) == ("applying", "referenced", admin_user, NOW)
+    assert (last.from_status, last.to_status, last.actor, last.at) == (
+        "applying",
+        "referenced",
+        admin_user,
+        NOW,
+    )
 
 
 def test_referencing_lists_every_missing_requirement_and_changes_nothing():
