@@ -33,7 +33,6 @@ demo-data: referentials
 	$(MANAGE) generate_catalogue --sessions $(SESSIONS) --seed $(SEED) --if-empty
 
 run: demo-data
-	$(MANAGE) collectstatic --no-input --verbosity 0
 	@echo "Compte Formation: http://$(HOST):$(PORT)/  (administration: http://$(HOST):$(PORT)/admin/)"
 	$(PY) -m cpf.core.devserver --host $(HOST) --port $(PORT)
 

@@ -1,0 +1,65 @@
+"""``make run``'s last step: the site and the worker start together and stop together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str, timeout: float = 30.0) -> str | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read().decode()
+        except OSError:
+            time.sleep(0.3)
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_development_server_serves_the_home_page_with_its_worker():
+    # given the site and worker started as `make run` starts them, on the test database
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_NAME": connection.settings_dict["NAME"],
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cpf.core.devserver", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        # when a person opens the site
+        page = fetch(f"http://127.0.0.1:{port}/")
+
+        # then the home page answers, in French
+        assert page is not None
+        assert "Votre compte personnel de formation" in page
+    finally:
+        # and Ctrl+C stops the whole group
+        os.killpg(server.pid, signal.SIGINT)
+        assert server.wait(timeout=20) is not None
