@@ -7,5 +7,6 @@ admin.site.index_title = "Back-office des agents"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("cpf.api.urls")),
     path("", include("cpf.www.urls")),
 ]

@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "cpf.referentials",
     "cpf.providers",
     "cpf.catalogue",
+    "cpf.holders",
+    "cpf.ledger",
+    "cpf.rights",
+    "cpf.search",
     "cpf.www",
 ]
 

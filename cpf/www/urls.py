@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -7,4 +7,7 @@ app_name = "www"
 urlpatterns = [
     path("", views.home, name="home"),
     path("sante", views.health, name="health"),
+    path("", include("cpf.www.search.urls")),
+    path("compte/", include("cpf.www.holder.urls")),
+    path("financeurs/", include("cpf.www.funder.urls")),
 ]

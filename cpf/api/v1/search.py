@@ -1,0 +1,5 @@
+"""Search and catalogue endpoints."""
+
+from ninja import Router
+
+router = Router(tags=["catalogue"])

@@ -1,0 +1,5 @@
+"""The funders' space: grants to holders."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Catalogue search and training pages."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
