@@ -50,6 +50,8 @@ quality: install
 	DJANGO_SETTINGS_MODULE=config.settings.production DEBUG=0 \
 		SECRET_KEY=quality-check-only-$$(date +%s)-a-long-random-looking-secret-key-value \
 		ALLOWED_HOSTS=compte-formation.example \
+		FIELD_ENCRYPTION_KEYS=$$($(PY) -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
+		NIR_HASH_KEY=quality-check-only-hash-key \
 		$(MANAGE) check --deploy --fail-level WARNING
 
 fix: install

@@ -156,6 +156,12 @@ SESSION_COOKIE_HTTPONLY = True
 
 DATA_DIR = BASE_DIR / "data"
 
+# Encryption at rest of sensitive identifiers (cpf/core/crypto.py). FIELD_ENCRYPTION_KEYS:
+# comma-separated Fernet keys, newest first (key rotation); NIR_HASH_KEY: the HMAC key of the
+# NIR look-up column. Unset in development: keys derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+NIR_HASH_KEY = os.environ.get("NIR_HASH_KEY", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -7,6 +7,8 @@ from .base import STORAGES, env_bool
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ["SECRET_KEY"]
+FIELD_ENCRYPTION_KEYS = [k.strip() for k in os.environ["FIELD_ENCRYPTION_KEYS"].split(",") if k.strip()]
+NIR_HASH_KEY = os.environ["NIR_HASH_KEY"]
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
