@@ -1,0 +1,176 @@
+"""RNCP certifications (France Compétences export, early 2021): the certifications, their NSF
+specialties, the classic ROME jobs they lead to and their skill blocks."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from pathlib import Path
+
+from cpf.core.text import undouble_apostrophes
+from cpf.referentials.models import (
+    Certification,
+    CertificationJob,
+    CertificationKind,
+    Job,
+    NsfSpecialty,
+    SkillBlock,
+)
+
+from .base import DatasetResult, Progress, Table, clean, load, read_csv
+
+INFO = "rncp/rncp_info_2021.csv.gz"
+CERTIFIERS = "rncp/rncp_certificateurs_2021.csv.gz"
+NSF = "rncp/rncp_nsf_2021.csv.gz"
+ROME = "rncp/rncp_rome_2021.csv.gz"
+BLOCKS = "rncp/rncp_blocs_competences_2021.csv.gz"
+
+# Deletions in the link tables only reach RNCP certifications: the catalogue may add RS ones.
+RNCP_ONLY = (
+    "t.certification_id IN "
+    f"(SELECT code FROM referentials_certification WHERE kind = '{CertificationKind.RNCP.value}')"
+)
+
+# Certifications are pointed to by trainings: never deleted.
+CERTIFICATION_TABLE = Table(
+    Certification,
+    (
+        "code",
+        "kind",
+        "title",
+        "level",
+        "type_code",
+        "type_label",
+        "is_active",
+        "valid_until",
+        "registration_kind",
+        "previous_code",
+        "next_code",
+        "certifiers",
+    ),
+    key=("code",),
+)
+NSF_TABLE = Table(NsfSpecialty, ("code", "label"), key=("code",))
+CERTIFICATION_NSF_TABLE = Table(
+    Certification.nsf.through,
+    ("certification_id", "nsfspecialty_id"),
+    key=("certification_id", "nsfspecialty_id"),
+    delete_stale=True,
+    stale_scope=RNCP_ONLY,
+)
+CERTIFICATION_JOB_TABLE = Table(
+    CertificationJob,
+    ("certification_id", "job_id"),
+    key=("certification_id", "job_id"),
+    delete_stale=True,
+    stale_scope=RNCP_ONLY,
+)
+SKILL_BLOCK_TABLE = Table(
+    SkillBlock,
+    ("code", "certification_id", "title"),
+    key=("code",),
+    delete_stale=True,
+    stale_scope=RNCP_ONLY,
+)
+
+
+def text(value: str) -> str:
+    """Whitespace collapsed; apostrophes undoubled (a few titles and certifiers have them)."""
+    return clean(undouble_apostrophes(value))
+
+
+def us_date(value: str) -> datetime.date | None:
+    """``8/31/16`` → 2016-08-31 (month/day/two-digit year, years 69-99 in the 1900s as
+    ``strptime`` reads them)."""
+    if not value.strip():
+        return None
+    month, day, year = (int(part) for part in value.strip().split("/"))
+    return datetime.date(year + (1900 if year >= 69 else 2000), month, day)
+
+
+def level(value: str) -> int | None:
+    """``niveau6`` → 6 (the European qualification level)."""
+    digits = value.removeprefix("niveau")
+    return int(digits) if digits.isdigit() else None
+
+
+def import_certifications(data_dir: Path, progress: Progress) -> DatasetResult:
+    """74 codes are repeated in the source, differing only by their previous / next record:
+    the first row wins. Certifiers keep the source's order, without blanks or repeats."""
+    certifiers: defaultdict[str, list[str]] = defaultdict(list)
+    for r in read_csv(data_dir / CERTIFIERS, delimiter=";", progress=progress):
+        name = text(r["Certificateur"])
+        if name and name not in certifiers[r["CodeRNCP"]]:
+            certifiers[r["CodeRNCP"]].append(name)
+    rows = [
+        (
+            r["CodeRNCP"],
+            CertificationKind.RNCP.value,
+            text(r["intituleDiplome"]),
+            level(r["NiveauEurope"]),
+            clean(r["CodeTypeCertif"]),
+            clean(r["TypeCertif"]),
+            r["ActiveInactive"] == "ACTIVE",
+            us_date(r["date_fin_validite_enregistrement"]),
+            clean(r["TypeEnregistrement"]),
+            clean(r["AncienneFiche"]),
+            clean(r["NouvelleFiche"]),
+            certifiers[r["CodeRNCP"]],
+        )
+        for r in read_csv(data_dir / INFO, delimiter=";", progress=progress)
+    ]
+    return DatasetResult([load(CERTIFICATION_TABLE, rows)])
+
+
+def _rncp_codes() -> set[str]:
+    return set(Certification.objects.filter(kind=CertificationKind.RNCP).values_list("code", flat=True))
+
+
+def import_nsf(data_dir: Path, progress: Progress) -> DatasetResult:
+    certifications = _rncp_codes()
+    specialties = []
+    links = []
+    for r in read_csv(data_dir / NSF, delimiter=";", progress=progress):
+        specialties.append((r["code"], text(r["Libelle"])))
+        if r["CodeRNCP"] in certifications:
+            links.append((r["CodeRNCP"], r["code"]))
+    return DatasetResult([load(NSF_TABLE, specialties), load(CERTIFICATION_NSF_TABLE, links)])
+
+
+def import_certification_jobs(data_dir: Path, progress: Progress) -> DatasetResult:
+    """The file gives ROME v3 codes, which are the v4 classic codes (``code_rome_parent``).
+    Links to any other code (nodes of the ROME tree such as ``M18``, not jobs) are left out;
+    ``details`` counts both sides, in links and in distinct codes."""
+    certifications = _rncp_codes()
+    main_jobs = set(Job.objects.main().values_list("code", flat=True))
+    links = []
+    resolved_codes: set[str] = set()
+    unresolved_codes: set[str] = set()
+    unresolved_links = 0
+    for r in read_csv(data_dir / ROME, delimiter=";", progress=progress):
+        code = r["Rome"].strip()
+        if code not in main_jobs:
+            unresolved_links += 1
+            unresolved_codes.add(code)
+        elif r["CodeRNCP"] in certifications:
+            resolved_codes.add(code)
+            links.append((r["CodeRNCP"], code))
+    details = {
+        "resolved_links": len(links),
+        "resolved_codes": len(resolved_codes),
+        "unresolved_links": unresolved_links,
+        "unresolved_codes": len(unresolved_codes),
+        "unresolved_code_list": sorted(unresolved_codes),
+    }
+    return DatasetResult([load(CERTIFICATION_JOB_TABLE, links)], details)
+
+
+def import_skill_blocks(data_dir: Path, progress: Progress) -> DatasetResult:
+    """One block code (RNCP34305BC04) is given twice with two titles: the first wins."""
+    certifications = _rncp_codes()
+    rows = [
+        (r["numero_bloc"], r["CodeRNCP"], text(r["intitule"]))
+        for r in read_csv(data_dir / BLOCKS, delimiter=";", progress=progress)
+        if r["CodeRNCP"] in certifications
+    ]
+    return DatasetResult([load(SKILL_BLOCK_TABLE, rows)])
