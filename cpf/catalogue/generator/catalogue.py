@@ -1,0 +1,362 @@
+"""The demo catalogue: providers, trainings, actions and sessions built on the real referentials.
+
+Same seed and same day, same rows. Everything is streamed in chunks of sessions and written with
+``COPY`` in one transaction: either the whole catalogue is there, or nothing is.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import transaction
+
+from cpf.catalogue.enums import Modality, PublicationStatus, SessionStatus
+from cpf.catalogue.sample_import import read_sample, sample_path
+from cpf.providers.enums import ProviderStatus
+from cpf.providers.models import Provider
+
+from . import identity, texts
+from .offer import Calendar, PriceDurationModel, hours_per_week, session_count
+from .providers import PROVIDER_COLUMNS, ProviderProfile, build_providers
+from .snapshot import CertificationRow, CommuneRow, ReferentialSnapshot, WeightedPicker, load_snapshot
+from .writer import CopyWriter
+
+TRAINING_COLUMNS = (
+    "id",
+    "provider_id",
+    "certification_id",
+    "reference",
+    "title",
+    "objectives",
+    "content",
+    "expected_results",
+    "strong_points",
+    "status",
+    "published_at",
+    "created_at",
+    "updated_at",
+)
+ACTION_COLUMNS = (
+    "id",
+    "training_id",
+    "price_cents",
+    "duration_hours",
+    "personal_work_hours",
+    "modality",
+    "commune_id",
+    "address",
+    "latitude",
+    "longitude",
+    "prerequisites",
+    "admission_terms",
+    "equipment",
+    "exam_date",
+    "exam_place",
+    "exam_cost_cents",
+    "created_at",
+    "updated_at",
+)
+SESSION_COLUMNS = ("id", "action_id", "start_date", "end_date", "seats", "status", "created_at")
+
+SESSIONS_PER_PROVIDER = 70
+CHUNK_SESSIONS = 20_000
+MODALITY_SHARES = ((Modality.IN_PERSON, 0.55), (Modality.REMOTE, 0.25), (Modality.MIXED, 0.20))
+ACTIONS_PER_TRAINING = (1, 1, 1, 1, 1, 1, 2, 2, 3, 4)
+DRAFT_SHARE = 0.05
+BLOCK_TRAINING_SHARE = 0.12
+EXAM_COST_SHARE = 0.25
+# Relative popularity of certifications by level and by type: the personal training account
+# funds many vocational titles, few engineering degrees and hardly any doctorate.
+LEVEL_WEIGHTS = {3: 1.0, 4: 1.0, 5: 0.9, 6: 0.6, 7: 0.35, 8: 0.02}
+TYPE_WEIGHTS = {"Titre professionnel": 3.0, "Titre ingénieur": 0.2, "Master": 0.4, "Doctorat": 0.05}
+ZIPF_EXPONENT = 0.9
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    providers: int
+    trainings: int
+    published_trainings: int
+    actions: int
+    sessions: int
+
+
+@dataclass
+class Chunk:
+    """Rows of one chunk; parents are referred to by their position in the chunk until ids are
+    reserved."""
+
+    trainings: list[tuple]
+    actions: list[tuple]
+    sessions: list[tuple]
+    published: int = 0
+
+
+def provider_count(sessions: int) -> int:
+    return max(3, math.ceil(sessions / SESSIONS_PER_PROVIDER))
+
+
+def generate_catalogue(
+    *,
+    sessions: int,
+    seed: int,
+    today: date,
+    now: datetime,
+    progress: Progress | None = None,
+    chunk_sessions: int = CHUNK_SESSIONS,
+) -> GenerationResult:
+    """Write a demo catalogue of exactly ``sessions`` sessions, with their providers, trainings
+    and actions, drawn from the real referentials and the real catalogue sample."""
+    snapshot = load_snapshot()
+    prices = PriceDurationModel.from_sample(read_sample(sample_path()))
+    with transaction.atomic():
+        writer = CopyWriter()
+        writer.lock()
+        taken = set(Provider.objects.values_list("siret", flat=True))
+        count = provider_count(sessions)
+        profiles, rows = build_providers(
+            rng=random.Random(f"{seed}:providers"),
+            snapshot=snapshot,
+            count=count,
+            first_id=writer.reserve_ids("providers_provider", count),
+            taken_sirets=taken,
+            today=today,
+            now=now,
+        )
+        writer.copy("providers_provider", PROVIDER_COLUMNS, rows)
+        factory = OfferFactory(
+            seed=seed, snapshot=snapshot, providers=profiles, prices=prices, today=today, now=now
+        )
+        totals = [0, 0, 0, 0]
+        for chunk in factory.chunks(sessions, chunk_sessions):
+            _write_chunk(writer, chunk)
+            totals = [
+                totals[0] + len(chunk.trainings),
+                totals[1] + chunk.published,
+                totals[2] + len(chunk.actions),
+                totals[3] + len(chunk.sessions),
+            ]
+            if progress:
+                progress(len(chunk.sessions))
+        writer.close()
+    return GenerationResult(count, *totals)
+
+
+def _write_chunk(writer: CopyWriter, chunk: Chunk) -> None:
+    training_base = writer.reserve_ids("catalogue_training", len(chunk.trainings))
+    action_base = writer.reserve_ids("catalogue_action", len(chunk.actions))
+    session_base = writer.reserve_ids("catalogue_session", len(chunk.sessions))
+    writer.copy(
+        "catalogue_training",
+        TRAINING_COLUMNS,
+        ((training_base + i, *row) for i, row in enumerate(chunk.trainings)),
+    )
+    writer.copy(
+        "catalogue_action",
+        ACTION_COLUMNS,
+        ((action_base + i, training_base + row[0], *row[1:]) for i, row in enumerate(chunk.actions)),
+    )
+    writer.copy(
+        "catalogue_session",
+        SESSION_COLUMNS,
+        ((session_base + i, action_base + row[0], *row[1:]) for i, row in enumerate(chunk.sessions)),
+    )
+
+
+def _share(rng: random.Random, shares):
+    value = rng.random()
+    for item, share in shares:
+        value -= share
+        if value < 0:
+            return item
+    return shares[-1][0]
+
+
+class OfferFactory:
+    """Draws trainings with their actions and sessions, one after the other."""
+
+    def __init__(
+        self,
+        *,
+        seed: int,
+        snapshot: ReferentialSnapshot,
+        providers: list[ProviderProfile],
+        prices: PriceDurationModel,
+        today: date,
+        now: datetime,
+    ) -> None:
+        self.rng = random.Random(f"{seed}:offer")
+        self.snapshot = snapshot
+        self.prices = prices
+        self.calendar = Calendar(today)
+        self.now = now.astimezone(UTC)
+        self.certifications = _certification_picker(random.Random(f"{seed}:certifications"), snapshot)
+        self.providers = WeightedPicker(
+            providers, [1 / (rank + 3) ** ZIPF_EXPONENT for rank in range(len(providers))]
+        )
+
+    def chunks(self, sessions: int, chunk_sessions: int) -> Iterator[Chunk]:
+        remaining = sessions
+        chunk = Chunk([], [], [])
+        while remaining > 0:
+            remaining -= self._add_training(chunk, remaining)
+            if len(chunk.sessions) >= chunk_sessions or remaining == 0:
+                yield chunk
+                chunk = Chunk([], [], [])
+
+    def _add_training(self, chunk: Chunk, budget: int) -> int:
+        """Append one training with its actions and at most ``budget`` sessions; return the
+        number of sessions added."""
+        rng = self.rng
+        provider = self.providers.pick(rng)
+        certification = self.certifications.pick(rng)
+        block = None
+        share = 1.0
+        if certification.blocks and rng.random() < BLOCK_TRAINING_SHARE:
+            block = rng.choice(certification.blocks)
+            share = rng.uniform(0.2, 0.4)
+        price_cents, hours = self.prices.draw(rng, certification.level, share=share)
+        created = self.now - timedelta(seconds=rng.randrange(20 * 86400, 900 * 86400))
+        status, published_at = self._status(provider, created)
+        training_index = len(chunk.trainings)
+        chunk.trainings.append(
+            (
+                provider.id,
+                certification.code,
+                provider.next_reference(certification.code, created.year),
+                texts.training_title(rng, certification, block),
+                texts.objectives(certification, block),
+                texts.content(rng, certification, block),
+                texts.expected_results(certification, block),
+                texts.strong_points(rng),
+                status,
+                published_at.isoformat() if published_at else None,
+                created.isoformat(),
+                (published_at or created).isoformat(),
+            )
+        )
+        chunk.published += status == PublicationStatus.PUBLISHED
+        added = 0
+        for _ in range(rng.choice(ACTIONS_PER_TRAINING)):
+            added += self._add_action(
+                chunk, training_index, provider, certification, price_cents, hours, created, budget - added
+            )
+            if added >= budget:
+                break
+        return added
+
+    def _status(self, provider: ProviderProfile, created: datetime) -> tuple[str, datetime | None]:
+        if provider.status == ProviderStatus.APPLYING:
+            return PublicationStatus.DRAFT, None
+        published_at = min(self.now, created + timedelta(seconds=self.rng.randrange(86400, 20 * 86400)))
+        if provider.status == ProviderStatus.SUSPENDED:
+            return PublicationStatus.SUSPENDED, published_at
+        if self.rng.random() < DRAFT_SHARE:
+            return PublicationStatus.DRAFT, None
+        return PublicationStatus.PUBLISHED, published_at
+
+    def _add_action(
+        self,
+        chunk: Chunk,
+        training_index: int,
+        provider: ProviderProfile,
+        certification: CertificationRow,
+        price_cents: int,
+        hours: int,
+        created: datetime,
+        budget: int,
+    ) -> int:
+        rng = self.rng
+        modality = _share(rng, MODALITY_SHARES)
+        commune = None if modality == Modality.REMOTE else self._place(provider)
+        starts = self.calendar.starts(rng, min(session_count(rng, hours), budget), hours)
+        weekly = hours_per_week(rng, modality)
+        ends = [Calendar.end(start, hours, weekly) for start in starts]
+        exam_cost, exam_place, exam_date = self._exam(commune, ends)
+        if modality == Modality.IN_PERSON:
+            personal_work = round(hours * 0.1) if rng.random() < 0.3 else 0
+        else:
+            personal_work = round(hours * rng.uniform(0.1, 0.3))
+        action_index = len(chunk.actions)
+        chunk.actions.append(
+            (
+                training_index,
+                price_cents,
+                hours,
+                personal_work,
+                modality,
+                commune.id if commune else None,
+                identity.street_address(rng) if commune else "",
+                commune.latitude if commune else None,
+                commune.longitude if commune else None,
+                texts.prerequisites(rng, certification.level, modality),
+                texts.admission_terms(rng),
+                texts.EQUIPMENT[modality],
+                exam_date,
+                exam_place,
+                exam_cost,
+                created.isoformat(),
+                created.isoformat(),
+            )
+        )
+        low, high = (10, 31) if modality == Modality.REMOTE else (6, 21)
+        for start, end in zip(starts, ends, strict=True):
+            session_created = max(created, self.now - timedelta(seconds=rng.randrange(0, 90 * 86400)))
+            chunk.sessions.append(
+                (
+                    action_index,
+                    start.isoformat(),
+                    end.isoformat(),
+                    rng.randrange(low, high),
+                    SessionStatus.OPEN,
+                    session_created.isoformat(),
+                )
+            )
+        return len(starts)
+
+    def _place(self, provider: ProviderProfile) -> CommuneRow:
+        """Mostly the provider's own commune or department; networks train all over France."""
+        value = self.rng.random()
+        home = provider.commune
+        if provider.is_network and value < 0.5:
+            return self.snapshot.national.pick(self.rng)
+        if value < 0.55:
+            return home
+        if value < 0.9:
+            return self.snapshot.by_department[home.department_code].pick(self.rng)
+        return self.snapshot.by_region[home.region_code].pick(self.rng)
+
+    def _exam(self, commune: CommuneRow | None, ends: list[date]) -> tuple[int, str, str | None]:
+        rng = self.rng
+        if rng.random() >= EXAM_COST_SHARE:
+            return 0, "", None
+        place = commune.name if commune else "En ligne, sur la plateforme du certificateur"
+        exam_date = None
+        if len(ends) == 1:
+            exam_date = (ends[0] + timedelta(days=rng.randrange(7, 22))).isoformat()
+        return rng.randrange(9, 46) * 1000, place, exam_date
+
+
+def _certification_picker(
+    rng: random.Random, snapshot: ReferentialSnapshot
+) -> WeightedPicker[CertificationRow]:
+    """Zipf-like popularity over a seeded ranking of certifications, weighted by level and type,
+    and raised for certifications leading to jobs in high demand (labour-market tension)."""
+    certifications = snapshot.certifications
+    ranks = list(range(len(certifications)))
+    rng.shuffle(ranks)
+    weights = []
+    for rank, certification in zip(ranks, certifications, strict=True):
+        weight = 1 / (rank + 20) ** ZIPF_EXPONENT
+        weight *= LEVEL_WEIGHTS.get(certification.level or 0, 0.5)
+        weight *= TYPE_WEIGHTS.get(certification.type_label, 1.0)
+        if certification.tension is not None:
+            weight *= 1 + max(0.0, certification.tension - 3) * 0.75
+        weights.append(weight)
+    return WeightedPicker(certifications, weights)
