@@ -84,17 +84,17 @@ def test_a_forced_import_repairs_a_changed_row_and_removes_a_stale_one():
 
 def test_a_forced_import_leaves_other_registries_and_their_links_alone():
     """The catalogue adds RS certifications: an RNCP re-import never touches their links."""
-    rs = Certification.objects.create(code="RS6289", kind=CertificationKind.RS, title="Excel")
+    rs = Certification.objects.create(code="RS999999", kind=CertificationKind.RS, title="Excel")
     rs.nsf.add("326")
     CertificationJob.objects.create(certification=rs, job_id="M1805")
-    SkillBlock.objects.create(code="RS6289BC01", certification=rs, title="Tableaux croisés")
+    SkillBlock.objects.create(code="RS999999BC01", certification=rs, title="Tableaux croisés")
     CertificationJob.objects.create(certification_id="RNCP34001", job_id="M1805")  # not in the source
 
     import_referentials(force=True)
 
     assert list(rs.nsf.values_list("code", flat=True)) == ["326"]
     assert list(rs.jobs.values_list("code", flat=True)) == ["M1805"]
-    assert list(rs.skill_blocks.values_list("code", flat=True)) == ["RS6289BC01"]
+    assert list(rs.skill_blocks.values_list("code", flat=True)) == ["RS999999BC01"]
     assert sorted(Certification.objects.get(code="RNCP34001").jobs.values_list("code", flat=True)) == [
         "A1101",
         "G1101",

@@ -51,6 +51,8 @@ def format_report(report: ImportReport) -> str:
     lines += ["", "Rows per table:"]
     lines += [f"  {table:<40}{rows:>8,}" for table, rows in report.table_rows.items()]
     links = report.outcome("rncp_jobs").details
+    if "resolved_links" not in links:  # recorded before the counts were kept
+        return "\n".join(lines)
     lines += [
         "",
         "RNCP → ROME links (ROME v3 codes = v4 classic codes):",
