@@ -82,19 +82,25 @@ def test_a_forced_import_repairs_a_changed_row_and_removes_a_stale_one():
     assert (tension.inserted, tension.updated, tension.deleted) == (0, 0, 1)
 
 
-def test_a_forced_import_leaves_other_registries_and_their_links_alone():
-    """The catalogue adds RS certifications: an RNCP re-import never touches their links."""
+def test_a_forced_import_leaves_the_links_of_certifications_it_does_not_list_alone():
+    """The catalogue adds RS certifications, and RNCP ones newer than the 2021 file: an RNCP
+    re-import never touches their links, only those of the certifications it lists."""
     rs = Certification.objects.create(code="RS999999", kind=CertificationKind.RS, title="Excel")
-    rs.nsf.add("326")
-    CertificationJob.objects.create(certification=rs, job_id="M1805")
-    SkillBlock.objects.create(code="RS999999BC01", certification=rs, title="Tableaux croisés")
+    rncp_2024 = Certification.objects.create(code="RNCP999999", kind=CertificationKind.RNCP, title="Cloud")
+    for certification in (rs, rncp_2024):
+        certification.nsf.add("326")
+        CertificationJob.objects.create(certification=certification, job_id="M1805")
+        SkillBlock.objects.create(code=f"{certification.code}BC01", certification=certification, title="Bloc")
     CertificationJob.objects.create(certification_id="RNCP34001", job_id="M1805")  # not in the source
 
     import_referentials(force=True)
 
-    assert list(rs.nsf.values_list("code", flat=True)) == ["326"]
-    assert list(rs.jobs.values_list("code", flat=True)) == ["M1805"]
-    assert list(rs.skill_blocks.values_list("code", flat=True)) == ["RS999999BC01"]
+    for certification in (rs, rncp_2024):
+        assert (
+            list(certification.nsf.values_list("code", flat=True)),
+            list(certification.jobs.values_list("code", flat=True)),
+            list(certification.skill_blocks.values_list("code", flat=True)),
+        ) == (["326"], ["M1805"], [f"{certification.code}BC01"])
     assert sorted(Certification.objects.get(code="RNCP34001").jobs.values_list("code", flat=True)) == [
         "A1101",
         "G1101",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -78,14 +78,12 @@ class Table:
 
     ``key`` is the natural key (a unique constraint of the table). Rows of the source that
     repeat a key are dropped, the first one wins. ``delete_stale`` removes the rows the source no
-    longer has; it is only set for tables nothing else points to. ``stale_scope`` narrows that
-    deletion (an SQL condition on the table, aliased ``t``) to the rows this source owns."""
+    longer has; it is only set for tables nothing else points to."""
 
     model: type[Model]
     columns: tuple[str, ...]
     key: tuple[str, ...]
     delete_stale: bool = False
-    stale_scope: str = ""
 
     @property
     def name(self) -> str:
@@ -102,9 +100,14 @@ class TableResult:
     deleted: int = 0
 
 
-def load(table: Table, rows: Iterable[Row]) -> TableResult:
+def load(
+    table: Table, rows: Iterable[Row], *, owned: tuple[str, Collection[str]] | None = None
+) -> TableResult:
     """Upsert ``rows`` (tuples in ``table.columns`` order) into the table: COPY into a
-    temporary table, then one INSERT … ON CONFLICT that only touches rows whose values differ."""
+    temporary table, then one INSERT … ON CONFLICT that only touches rows whose values differ.
+
+    ``owned = (column, values)`` limits the deletion of stale rows to those whose ``column`` is
+    one of ``values`` (the rows this source speaks for; others were added by someone else)."""
     unique_rows, duplicates = _first_per_key(table, rows)
     temp = f"import_{table.name}"
     columns = ", ".join(table.columns)
@@ -117,7 +120,8 @@ def load(table: Table, rows: Iterable[Row]) -> TableResult:
         inserted, updated = cursor.fetchone()
         deleted = 0
         if table.delete_stale:
-            cursor.execute(_delete_stale_sql(table, temp))
+            scope, params = ("", []) if owned is None else (f" AND t.{owned[0]} = ANY(%s)", [list(owned[1])])
+            cursor.execute(_delete_stale_sql(table, temp) + scope, params)
             deleted = cursor.rowcount
         cursor.execute(f"DROP TABLE {temp}")
     return TableResult(table.name, len(unique_rows), duplicates, inserted, updated, deleted)
@@ -160,8 +164,7 @@ def _upsert_sql(table: Table, temp: str) -> str:
 
 def _delete_stale_sql(table: Table, temp: str) -> str:
     same_key = " AND ".join(f"s.{column} = t.{column}" for column in table.key)
-    scope = f" AND ({table.stale_scope})" if table.stale_scope else ""
-    return f"DELETE FROM {table.name} t WHERE NOT EXISTS (SELECT 1 FROM {temp} s WHERE {same_key}){scope}"
+    return f"DELETE FROM {table.name} t WHERE NOT EXISTS (SELECT 1 FROM {temp} s WHERE {same_key})"
 
 
 @dataclass

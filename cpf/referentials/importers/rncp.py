@@ -25,12 +25,6 @@ NSF = "rncp/rncp_nsf_2021.csv.gz"
 ROME = "rncp/rncp_rome_2021.csv.gz"
 BLOCKS = "rncp/rncp_blocs_competences_2021.csv.gz"
 
-# Deletions in the link tables only reach RNCP certifications: the catalogue may add RS ones.
-RNCP_ONLY = (
-    "t.certification_id IN "
-    f"(SELECT code FROM referentials_certification WHERE kind = '{CertificationKind.RNCP.value}')"
-)
-
 # Certifications are pointed to by trainings: never deleted.
 CERTIFICATION_TABLE = Table(
     Certification,
@@ -56,21 +50,18 @@ CERTIFICATION_NSF_TABLE = Table(
     ("certification_id", "nsfspecialty_id"),
     key=("certification_id", "nsfspecialty_id"),
     delete_stale=True,
-    stale_scope=RNCP_ONLY,
 )
 CERTIFICATION_JOB_TABLE = Table(
     CertificationJob,
     ("certification_id", "job_id"),
     key=("certification_id", "job_id"),
     delete_stale=True,
-    stale_scope=RNCP_ONLY,
 )
 SKILL_BLOCK_TABLE = Table(
     SkillBlock,
     ("code", "certification_id", "title"),
     key=("code",),
     delete_stale=True,
-    stale_scope=RNCP_ONLY,
 )
 
 
@@ -122,26 +113,33 @@ def import_certifications(data_dir: Path, progress: Progress) -> DatasetResult:
     return DatasetResult([load(CERTIFICATION_TABLE, rows)])
 
 
-def _rncp_codes() -> set[str]:
-    return set(Certification.objects.filter(kind=CertificationKind.RNCP).values_list("code", flat=True))
+def _source_codes(data_dir: Path) -> set[str]:
+    """The certifications of the RNCP file: their links are the file's to add and remove; links
+    of certifications it does not list (RS, or RNCP ones added with the catalogue) stay."""
+    return {r["CodeRNCP"] for r in read_csv(data_dir / INFO, delimiter=";")}
 
 
 def import_nsf(data_dir: Path, progress: Progress) -> DatasetResult:
-    certifications = _rncp_codes()
+    certifications = _source_codes(data_dir)
     specialties = []
     links = []
     for r in read_csv(data_dir / NSF, delimiter=";", progress=progress):
         specialties.append((r["code"], text(r["Libelle"])))
         if r["CodeRNCP"] in certifications:
             links.append((r["CodeRNCP"], r["code"]))
-    return DatasetResult([load(NSF_TABLE, specialties), load(CERTIFICATION_NSF_TABLE, links)])
+    return DatasetResult(
+        [
+            load(NSF_TABLE, specialties),
+            load(CERTIFICATION_NSF_TABLE, links, owned=("certification_id", certifications)),
+        ]
+    )
 
 
 def import_certification_jobs(data_dir: Path, progress: Progress) -> DatasetResult:
     """The file gives ROME v3 codes, which are the v4 classic codes (``code_rome_parent``).
     Links to any other code (nodes of the ROME tree such as ``M18``, not jobs) are left out;
     ``details`` counts both sides, in links and in distinct codes."""
-    certifications = _rncp_codes()
+    certifications = _source_codes(data_dir)
     main_jobs = set(Job.objects.main().values_list("code", flat=True))
     links = []
     resolved_codes: set[str] = set()
@@ -162,15 +160,17 @@ def import_certification_jobs(data_dir: Path, progress: Progress) -> DatasetResu
         "unresolved_codes": len(unresolved_codes),
         "unresolved_code_list": sorted(unresolved_codes),
     }
-    return DatasetResult([load(CERTIFICATION_JOB_TABLE, links)], details)
+    return DatasetResult(
+        [load(CERTIFICATION_JOB_TABLE, links, owned=("certification_id", certifications))], details
+    )
 
 
 def import_skill_blocks(data_dir: Path, progress: Progress) -> DatasetResult:
     """One block code (RNCP34305BC04) is given twice with two titles: the first wins."""
-    certifications = _rncp_codes()
+    certifications = _source_codes(data_dir)
     rows = [
         (r["numero_bloc"], r["CodeRNCP"], text(r["intitule"]))
         for r in read_csv(data_dir / BLOCKS, delimiter=";", progress=progress)
         if r["CodeRNCP"] in certifications
     ]
-    return DatasetResult([load(SKILL_BLOCK_TABLE, rows)])
+    return DatasetResult([load(SKILL_BLOCK_TABLE, rows, owned=("certification_id", certifications))])
