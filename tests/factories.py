@@ -38,7 +38,7 @@ class ProviderFactory(factory.django.DjangoModelFactory):
         model = Provider
 
     legal_name = factory.Sequence(lambda n: f"Organisme de formation n° {n}")
-    siret = factory.Sequence(lambda n: luhn_complete(f"{123456780000 + n:013d}"))
+    siret = factory.Sequence(lambda n: luhn_complete(luhn_complete(f"{12345678 + n:08d}") + "0001"))
     nda = factory.Sequence(lambda n: f"{84000000000 + n:011d}")
     qualiopi_number = factory.Sequence(lambda n: f"QUALIOPI-{n:06d}")
     qualiopi_valid_from = datetime.date(2024, 1, 1)

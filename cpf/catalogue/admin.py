@@ -81,3 +81,23 @@ class SessionAdmin(admin.ModelAdmin):
     raw_id_fields = ["action"]
     list_select_related = ["action__training"]
     show_full_result_count = False
+
+
+@admin.register(TrainingTransition)
+class TrainingTransitionAdmin(admin.ModelAdmin):
+    """The log of publication changes: browsable, never editable."""
+
+    list_display = ["at", "training", "from_status", "to_status", "actor", "reason"]
+    list_filter = ["to_status"]
+    raw_id_fields = ["training"]
+    list_select_related = ["training", "actor"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -63,3 +63,22 @@ class ProviderAdmin(admin.ModelAdmin):
             success="organisme(s) déréférencé(s).",
         ),
     ]
+
+
+@admin.register(ProviderTransition)
+class ProviderTransitionAdmin(admin.ModelAdmin):
+    """The log of status changes: browsable, never editable."""
+
+    list_display = ["at", "provider", "from_status", "to_status", "actor", "reason"]
+    list_filter = ["to_status"]
+    search_fields = ["provider__legal_name", "provider__siret"]
+    list_select_related = ["provider", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

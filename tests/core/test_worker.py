@@ -28,7 +28,7 @@ def start_worker() -> subprocess.Popen:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -53,7 +53,7 @@ def test_a_deferred_heartbeat_is_executed_by_a_running_worker():
 
         # then the worker executes it: the heartbeat row appears, written by another process
         beat = wait_for_heartbeat("health-check-1")
-        assert beat is not None, worker.stderr.read1().decode() if worker.poll() is not None else ""
+        assert beat is not None
         assert beat.worker_pid != os.getpid()
         with connection.cursor() as cursor:
             cursor.execute("SELECT status FROM procrastinate_jobs WHERE id = %s", [job_id])
