@@ -1,0 +1,188 @@
+"""Operations on the ledger. ``post_transaction`` is the single primitive every money movement
+goes through (DESIGN.md section 3, docs/adr/0003-ledger.md); the business actions built on it
+(crediting, grants, later reservations and payments) live in their own apps' services.
+
+Lock order, everywhere: holder accounts are locked with ``SELECT … FOR UPDATE`` in ascending
+account id order, after the transaction row has claimed its idempotency key.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from cpf.core.money import format_euros
+from cpf.holders.models import Holder
+
+from .enums import HOLDER_ACCOUNT_KINDS, SYSTEM_ACCOUNT_KINDS, AccountKind, TransactionKind
+from .models import Account, Entry, Transaction
+
+
+class LedgerError(Exception):
+    """A refused ledger operation; the message is French, fit for the person who asked."""
+
+
+class UnbalancedTransaction(LedgerError):
+    """The entries given do not sum to zero (or are fewer than two)."""
+
+
+class InsufficientBalance(LedgerError):
+    """The operation would take a holder's account below zero."""
+
+
+class IdempotencyKeyReused(LedgerError):
+    """The key was already used by a transaction of another kind: a bug in the caller."""
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One entry to write: ``amount_cents`` is added to ``account`` (negative: taken from it)."""
+
+    account: Account
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class Posted:
+    """The transaction recorded for an idempotency key, and whether this call recorded it
+    (``False``: the same operation had already been recorded, nothing changed)."""
+
+    transaction: Transaction
+    created: bool
+
+
+def post_transaction(
+    *,
+    kind: TransactionKind,
+    idempotency_key: str,
+    entries: Sequence[Posting],
+    reference: str,
+    actor: AbstractBaseUser | None,
+    period: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> Posted:
+    """Record one balanced transaction, exactly once per ``idempotency_key``.
+
+    The transaction row is inserted first: it claims the key (a parallel call with the same key
+    waits on the unique index, then finds it and returns it unchanged). The holder accounts
+    concerned are then locked in ascending id order, their new balances checked (never below
+    zero), the entries written and the cached balances changed, all in one database transaction.
+    """
+    _check_balanced(entries)
+    with transaction.atomic():
+        existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _replayed(existing, kind)
+        try:
+            with transaction.atomic():
+                recorded = Transaction.objects.create(
+                    kind=kind,
+                    idempotency_key=idempotency_key,
+                    reference=reference,
+                    actor=actor,
+                    period=period,
+                    details=details or {},
+                )
+        except IntegrityError:
+            winner = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+            if winner is None:
+                raise
+            return _replayed(winner, kind)
+        _apply(recorded, entries)
+    return Posted(transaction=recorded, created=True)
+
+
+def _check_balanced(entries: Sequence[Posting]) -> None:
+    if len(entries) < 2:
+        raise UnbalancedTransaction("Une transaction compte au moins deux écritures.")
+    total = sum(posting.amount_cents for posting in entries)
+    if total != 0:
+        raise UnbalancedTransaction(
+            f"Les écritures ne s'équilibrent pas : leur somme est de {format_euros(total)}."
+        )
+
+
+def _replayed(existing: Transaction, kind: TransactionKind) -> Posted:
+    if existing.kind != kind:
+        raise IdempotencyKeyReused(
+            f"La clé {existing.idempotency_key} a déjà servi à une opération d'une autre nature."
+        )
+    return Posted(transaction=existing, created=False)
+
+
+def _apply(recorded: Transaction, entries: Sequence[Posting]) -> None:
+    deltas: dict[int, int] = defaultdict(int)
+    for posting in entries:
+        if posting.account.kind in HOLDER_ACCOUNT_KINDS:
+            deltas[posting.account.pk] += posting.amount_cents
+    locked = lock_accounts(deltas)
+    for account in locked:
+        if (account.balance_cents or 0) + deltas[account.pk] < 0:
+            raise InsufficientBalance(
+                f"Solde insuffisant : {format_euros(account.balance_cents or 0)} disponibles, "
+                f"{format_euros(-deltas[account.pk])} demandés."
+            )
+    Entry.objects.bulk_create(
+        Entry(transaction=recorded, account_id=posting.account.pk, amount_cents=posting.amount_cents)
+        for posting in entries
+    )
+    for account in locked:
+        if deltas[account.pk]:
+            Account.objects.filter(pk=account.pk).update(
+                balance_cents=F("balance_cents") + deltas[account.pk]
+            )
+
+
+def lock_accounts(account_ids: Iterable[int]) -> list[Account]:
+    """Lock holder accounts for update, always in ascending id order (the ledger's lock
+    order), and return them with their current balances."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return []
+    return list(Account.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
+
+
+def system_account(kind: AccountKind) -> Account:
+    """The operator's account of this kind (the CPF fund, card clearing, the bank), opened on
+    first use."""
+    if kind not in SYSTEM_ACCOUNT_KINDS:
+        raise ValueError(f"{kind} is not an operator account")
+    return open_keyed_account(kind=kind, key=str(kind), name=AccountKind(kind).label.capitalize())
+
+
+def open_keyed_account(*, kind: AccountKind, key: str, name: str) -> Account:
+    """An account without a cached balance (operator, funder, provider payable), found by its
+    stable key or opened; safe when two processes open it at once."""
+    existing = Account.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Account.objects.create(kind=kind, key=key, name=name)
+    except IntegrityError:
+        return Account.objects.get(key=key)
+
+
+def holder_rights_account(holder: Holder) -> Account:
+    """The holder's rights account, opened (empty) on first use: accounts exist before the
+    person signs up. Safe when two processes open it at once (one rights account per holder)."""
+    existing = Account.objects.rights().for_holder(holder.pk).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Account.objects.create(kind=AccountKind.HOLDER_RIGHTS, holder=holder, balance_cents=0)
+    except IntegrityError:
+        return Account.objects.rights().for_holder(holder.pk).get()
+
+
+def open_holder_grant_account(*, holder: Holder, name: str) -> Account:
+    """A new, empty account on the holder's side for one grant (rule 8): each grant keeps its own
+    remaining amount and its own earmarking."""
+    return Account.objects.create(kind=AccountKind.HOLDER_GRANT, holder=holder, balance_cents=0, name=name)
