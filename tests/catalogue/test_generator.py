@@ -142,6 +142,17 @@ def test_referenced_providers_hold_a_current_qualiopi_certificate():
     assert dict(statuses) == {ProviderStatus.REFERENCED: 42, ProviderStatus.SUSPENDED: 1}
 
 
+def test_trainings_of_a_provider_with_suspended_payments_are_suspended():
+    # when
+    generate(sessions=3000)
+
+    # then
+    suspended = Training.objects.filter(provider__status=ProviderStatus.SUSPENDED)
+    assert suspended.count() == 4
+    assert set(suspended.values_list("status", flat=True)) == {PublicationStatus.SUSPENDED}
+    assert not suspended.filter(published_at__isnull=True).exists()
+
+
 def test_actions_take_place_in_real_communes_except_remote_ones():
     # when
     generate()

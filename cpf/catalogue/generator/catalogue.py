@@ -110,10 +110,12 @@ def generate_catalogue(
     now: datetime,
     progress: Progress | None = None,
     chunk_sessions: int = CHUNK_SESSIONS,
+    snapshot: ReferentialSnapshot | None = None,
 ) -> GenerationResult:
     """Write a demo catalogue of exactly ``sessions`` sessions, with their providers, trainings
-    and actions, drawn from the real referentials and the real catalogue sample."""
-    snapshot = load_snapshot()
+    and actions, drawn from the real referentials (``snapshot``, read here unless given) and the
+    real catalogue sample."""
+    snapshot = snapshot or load_snapshot()
     prices = PriceDurationModel.from_sample(read_sample(sample_path()))
     with transaction.atomic():
         writer = CopyWriter()

@@ -40,7 +40,8 @@ class Command(BaseCommand):
         if sessions < 0:
             raise CommandError("--sessions must be positive.")
         if if_empty and (existing := Session.objects.count()):
-            self.stdout.write(f"The catalogue already has {existing:,} sessions: nothing generated.")
+            if verbosity >= 1:
+                self.stdout.write(f"The catalogue already has {existing:,} sessions: nothing generated.")
             return
         if not no_sample and not sample_path().exists():
             raise CommandError(f"Missing data file: {sample_path()}")
