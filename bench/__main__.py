@@ -1,0 +1,45 @@
+"""``python -m bench [name …] [--keep] [options]``: run benchmarks in a database of their own."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+BENCHMARK_MODULES = ("catalogue",)
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    import django
+
+    django.setup()
+    from importlib import import_module
+
+    from .database import bench_database
+
+    benchmarks = {module.NAME: module for module in (import_module(f"bench.{m}") for m in BENCHMARK_MODULES)}
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="name",
+        help="benchmarks to run, all by default: "
+        + "; ".join(f"{name}: {module.HELP}" for name, module in benchmarks.items()),
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
+    for module in benchmarks.values():
+        module.add_arguments(parser)
+    options = parser.parse_args(argv)
+    unknown = set(options.names) - set(benchmarks)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    out = sys.stdout
+    with bench_database(keep=options.keep, out=out):
+        for name in options.names or benchmarks:
+            benchmarks[name].run(options, out)
+            out.flush()
+
+
+if __name__ == "__main__":
+    main()
