@@ -6,6 +6,7 @@ start without the variables a public deployment needs.
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "widget_tweaks",
     "dsfr",
     "procrastinate.contrib.django",
+    "axes",
     "cpf.core",
     "cpf.referentials",
     "cpf.providers",
@@ -66,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cpf.www.holder.middleware.TermsAcceptanceMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -113,12 +118,54 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Accounts and login (docs/adr: Django's User and the Holder profile, login by NIR; NIR
+# protection). Holders log in with their NIR (cpf.holders.backends.NirBackend), agents with a
+# username (ModelBackend); django-axes checks both for lock-outs first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "cpf.holders.backends.NirBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "cpf.holders.validators.MixedCharactersPasswordValidator"},  # rule 27
 ]
+LOGIN_URL = "www:holder:login"
+LOGIN_REDIRECT_URL = "www:holder:account"
+LOGOUT_REDIRECT_URL = "www:home"
+# Activation and password-reset links sent by e-mail stay valid three days.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+# Bearer tokens of the mobile app (POST /api/v1/auth/token).
+API_TOKEN_LIFETIME = datetime.timedelta(days=int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30")))
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(4 * 3600)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Login throttling and lock-out (django-axes, cpf/holders/throttling.py): after
+# AXES_FAILURE_LIMIT failures on one account from one address, that account is locked from
+# that address for AXES_COOLOFF_TIME; a password reset by e-mail lifts the lock at once.
+# Holders are counted under their NIR's keyed hash, never the NIR.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "cpf.holders.throttling.axes_username"
+AXES_CLIENT_IP_CALLABLE = "cpf.holders.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "cpf.www.holder.views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "nir"]
+AXES_RESET_ON_SUCCESS = False  # done by the login views, under the NIR hash
+AXES_VERBOSE = False
+# Number of reverse proxies in front of the web nodes, each appending to X-Forwarded-For.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
@@ -156,22 +203,45 @@ SESSION_COOKIE_HTTPONLY = True
 
 DATA_DIR = BASE_DIR / "data"
 
+# The catalogue search index (tantivy), derived from PostgreSQL and rebuilt at will
+# (``manage.py rebuild_search_index``): local to each node, never backed up.
+SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", BASE_DIR / "var" / "search-index"))
+
 # Encryption at rest of sensitive identifiers (cpf/core/crypto.py). FIELD_ENCRYPTION_KEYS:
 # comma-separated Fernet keys, newest first (key rotation); NIR_HASH_KEY: the HMAC key of the
 # NIR look-up column. Unset in development: keys derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 NIR_HASH_KEY = os.environ.get("NIR_HASH_KEY", "")
 
+# No NIR in logs or error reports: every handler masks NIR-looking sequences, and error
+# reports mask them in POST data, headers and variables (cpf/holders/redaction.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_nir": {"()": "cpf.holders.redaction.MaskNirFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_nir"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_nir"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "pgserver": {"level": "WARNING"},
         "procrastinate": {"level": os.environ.get("PROCRASTINATE_LOG_LEVEL", "WARNING")},
     },
 }
+DEFAULT_EXCEPTION_REPORTER_FILTER = "cpf.holders.redaction.NirSafeExceptionReporterFilter"
 
 DSFR_CONFIG_DEFAULTS = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.views.decorators.debug import sensitive_variables
 from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.fr import nir as stdnum_nir
 
@@ -57,6 +58,7 @@ class Nir:
     __str__ = __repr__
 
 
+@sensitive_variables("text", "compact")
 def parse_nir(text: str) -> Nir:
     """Check the format and the control key; returns the compact number."""
     compact = "".join(text.split()).upper()

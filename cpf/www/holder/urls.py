@@ -1,5 +1,25 @@
-"""The holder's account: sign-up, login, rights."""
+"""The holder's account: sign-up, login, rights (mounted at /compte/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "holder"
+
+urlpatterns = [
+    path("", views.account, name="account"),
+    path("inscription/", views.sign_up, name="sign_up"),
+    path("inscription/envoyee/", views.sign_up_done, name="sign_up_done"),
+    path("activation/<uidb64>/<token>/", views.activate, name="activate"),
+    path("connexion/", views.LoginView.as_view(), name="login"),
+    path("deconnexion/", views.LogoutView.as_view(), name="logout"),
+    path("mot-de-passe/oublie/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("mot-de-passe/oublie/envoye/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("mot-de-passe/modifie/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("conditions-utilisation/", views.terms, name="terms"),
+]

@@ -1,0 +1,221 @@
+"""Forms of the holder's pages: French labels, errors tied to their field for screen readers
+(``aria-describedby``, ``aria-invalid``), focus on the first field in error. A form never puts
+the NIR typed anywhere but back into its own field."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from cpf.holders import services
+from cpf.holders.login import LoginRefused, log_in_holder
+from cpf.holders.models import TermsVersion
+from cpf.holders.nir import InvalidNir, Nir, parse_nir
+
+INPUT_WIDGETS = (forms.TextInput, forms.EmailInput, forms.PasswordInput, forms.DateInput, forms.NumberInput)
+
+
+class AccessibleFormMixin:
+    """DSFR classes on the widgets; once validated, each field in error is marked invalid and
+    the first one gets the focus."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            attrs = field.widget.attrs
+            if isinstance(field.widget, INPUT_WIDGETS):
+                attrs["class"] = "fr-input"
+            attrs["aria-describedby"] = f"{self[name].auto_id}-messages"
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self.mark_errors()
+
+    def mark_errors(self) -> None:
+        in_error = [name for name in self.errors if name in self.fields]
+        for position, name in enumerate(in_error):
+            attrs = self.fields[name].widget.attrs
+            attrs["aria-invalid"] = "true"
+            if isinstance(self.fields[name].widget, INPUT_WIDGETS):
+                attrs["class"] = "fr-input fr-input--error"
+            if position == 0:
+                attrs["autofocus"] = True
+
+
+class NirField(forms.CharField):
+    """The NIR as people type it (spaces allowed); cleans to a ``Nir``."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", "Numéro de sécurité sociale")
+        kwargs.setdefault("help_text", "15 caractères, clé comprise, par exemple 2 84 12 75 115 423 08.")
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "off", "spellcheck": "false", "inputmode": "text"})
+
+    def clean(self, value):
+        text = super().clean(value)
+        if text in self.empty_values:
+            return text
+        try:
+            return parse_nir(text)
+        except InvalidNir as invalid:
+            raise ValidationError(str(invalid), code="invalid_nir") from invalid
+
+
+class SignUpForm(AccessibleFormMixin, forms.Form):
+    nir = NirField(error_messages={"required": "Saisissez votre numéro de sécurité sociale."})
+    sex = forms.ChoiceField(
+        label="Sexe (tel qu'inscrit à l'état civil)",
+        choices=[("2", "Femme"), ("1", "Homme")],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Indiquez votre sexe : il est vérifié avec le numéro de sécurité sociale."
+        },
+    )
+    birth_name = forms.CharField(
+        label="Nom de naissance",
+        max_length=150,
+        error_messages={"required": "Saisissez votre nom de naissance."},
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    first_names = forms.CharField(
+        label="Prénoms",
+        max_length=150,
+        help_text="Dans l'ordre de l'état civil.",
+        error_messages={"required": "Saisissez vos prénoms."},
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    birth_date = forms.DateField(
+        label="Date de naissance",
+        help_text="Au format jj/mm/aaaa.",
+        error_messages={
+            "required": "Saisissez votre date de naissance.",
+            "invalid": "Saisissez une date de naissance valide, au format jj/mm/aaaa.",
+        },
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+    email = forms.EmailField(
+        label="Adresse e-mail",
+        help_text="Un lien vous sera envoyé pour la confirmer.",
+        error_messages={
+            "required": "Saisissez votre adresse e-mail.",
+            "invalid": "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password1 = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        help_text="Au moins 8 caractères, dont une lettre majuscule, une lettre minuscule et un chiffre.",
+        error_messages={"required": "Choisissez un mot de passe."},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Confirmation du mot de passe",
+        strip=False,
+        error_messages={"required": "Saisissez à nouveau le mot de passe."},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    accept_terms = forms.BooleanField(
+        label="J'ai lu et j'accepte les conditions d'utilisation de Compte Formation",
+        error_messages={"required": services.TERMS_NOT_ACCEPTED},
+    )
+    terms_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    # Where the service's refusals go: its keys are the domain's, these are the form's.
+    SERVICE_FIELDS = {"password": "password1"}
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "Les deux mots de passe ne correspondent pas.")
+        return cleaned
+
+    def application(self) -> services.SignUpApplication:
+        data = self.cleaned_data
+        return services.SignUpApplication(
+            nir=data["nir"],
+            sex=data["sex"],
+            birth_name=data["birth_name"].strip(),
+            first_names=data["first_names"].strip(),
+            birth_date=data["birth_date"],
+            email=data["email"].strip(),
+            password=data["password1"],
+            accepted_terms=TermsVersion.objects.filter(pk=data.get("terms_version")).first(),
+        )
+
+    def add_service_errors(self, refused: ValidationError) -> None:
+        for key, messages in refused.message_dict.items():
+            self.add_error(self.SERVICE_FIELDS.get(key, key), messages)
+        self.mark_errors()
+
+
+class LoginForm(AccessibleFormMixin, forms.Form):
+    """Login by NIR and password (rule 27). Each failure counts towards the lock-out
+    (django-axes, under the NIR's keyed hash)."""
+
+    nir = NirField(error_messages={"required": "Saisissez votre numéro de sécurité sociale."})
+    password = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        error_messages={"required": "Saisissez votre mot de passe."},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, request=None, *args, **kwargs) -> None:
+        self.request = request
+        self.user_cache = None
+        super().__init__(*args, **kwargs)
+        self.fields["nir"].widget.attrs["autocomplete"] = "username"
+
+    def clean(self):
+        cleaned = super().clean()
+        nir: Nir | None = cleaned.get("nir")
+        password = cleaned.get("password")
+        if nir is None or not password:
+            return cleaned
+        site_url = self.request.build_absolute_uri("/")
+        try:
+            holder = log_in_holder(self.request, nir=nir, password=password, site_url=site_url)
+        except LoginRefused as refused:
+            raise ValidationError(refused.message, code=refused.code) from None
+        self.user_cache = holder.user
+        return cleaned
+
+    def get_user(self):
+        return self.user_cache
+
+
+class TermsForm(AccessibleFormMixin, forms.Form):
+    accept_terms = forms.BooleanField(
+        label="J'ai lu et j'accepte ces conditions d'utilisation",
+        error_messages={"required": "Cochez la case pour accepter les conditions d'utilisation."},
+    )
+
+
+class HolderPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
+    """Django's reset request, also offered to a holder who never confirmed the address:
+    following the e-mailed link proves it (``services.complete_password_reset``). Logins an
+    agent deactivated get nothing."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Adresse e-mail"
+        self.fields["email"].help_text = "Celle que vous avez donnée en créant votre accès."
+        self.fields["email"].error_messages["required"] = "Saisissez votre adresse e-mail."
+
+    def get_users(self, email):
+        users = get_user_model()._default_manager.filter(
+            Q(is_active=True) | Q(holder__isnull=False, holder__email_confirmed_at__isnull=True),
+            email__iexact=email,
+        )
+        return (user for user in users if user.has_usable_password())
+
+
+class HolderSetPasswordForm(AccessibleFormMixin, SetPasswordForm):
+    pass

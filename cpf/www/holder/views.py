@@ -1,0 +1,184 @@
+"""The holder's pages: sign-up, e-mail confirmation, login and logout, password reset, terms
+of use, and "my rights" (rules 27 and 28). Views authenticate, validate and call one service
+of ``cpf.holders.services``; the holder is always the logged-in user's (``access.py``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from cpf.holders import services
+from cpf.holders.models import TermsVersion
+from cpf.holders.throttling import clear_login_failures, locked_out_message
+from cpf.holders.tokens import activation_token, user_from_uid
+
+from . import forms
+from .access import holder_of, holder_required
+from .middleware import SESSION_KEY as TERMS_SESSION_KEY
+
+SIGNED_UP_EMAIL = "cpf_signed_up_email"
+SENSITIVE_FIELDS = ("nir", "password", "password1", "password2", "new_password1", "new_password2")
+
+
+def site_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+@sensitive_post_parameters(*SENSITIVE_FIELDS)
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    """Rule 27: create one's access with the NIR; the account found (or created empty) gets a
+    login, inactive until the e-mailed link is followed."""
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    terms = TermsVersion.objects.current(timezone.localdate())
+    form = forms.SignUpForm(request.POST or None, initial={"terms_version": terms.pk if terms else None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sign_up(application=form.application(), now=timezone.now(), site_url=site_url(request))
+        except ValidationError as refused:
+            form.add_service_errors(refused)
+        else:
+            request.session[SIGNED_UP_EMAIL] = form.cleaned_data["email"]
+            return redirect("www:holder:sign_up_done")
+    return render(
+        request, "www/holder/sign_up.html", {"form": form, "terms": terms, "title": "Créer mon accès"}
+    )
+
+
+def sign_up_done(request: HttpRequest) -> HttpResponse:
+    context = {"email": request.session.get(SIGNED_UP_EMAIL), "title": "Confirmez votre adresse e-mail"}
+    return render(request, "www/holder/sign_up_done.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """Rule 27: the e-mailed link confirms the address. Opening it shows a button (mail
+    scanners that open links must not confirm anything); pressing it activates the login."""
+    user = user_from_uid(uidb64)
+    holder = getattr(user, "holder", None) if user is not None else None
+    if holder is None or not activation_token.check_token(user, token):
+        if holder is not None and holder.email_confirmed:
+            messages.info(request, "Votre adresse e-mail est déjà confirmée : connectez-vous.")
+            return redirect("www:holder:login")
+        return render(
+            request, "www/holder/activation_invalid.html", {"title": "Lien d'activation invalide"}, status=400
+        )
+    if request.method == "POST":
+        services.confirm_email(holder=holder, now=timezone.now())
+        messages.success(request, "Votre adresse e-mail est confirmée : vous pouvez vous connecter.")
+        return redirect("www:holder:login")
+    return render(request, "www/holder/activate.html", {"title": "Confirmer mon adresse e-mail"})
+
+
+@method_decorator(sensitive_post_parameters(*SENSITIVE_FIELDS), name="dispatch")
+class LoginView(auth_views.LoginView):
+    """Login by NIR and password (rule 28: viewing needs a login), throttled by django-axes."""
+
+    form_class = forms.LoginForm
+    template_name = "www/holder/login.html"
+    redirect_authenticated_user = True
+    extra_context = {"title": "Se connecter"}
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "Vous êtes déconnecté.")
+        return response
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """``AXES_LOCKOUT_CALLABLE``: too many failures on one account from one address. A clear
+    French message and the way out: a password reset by e-mail lifts the lock at once."""
+    message = locked_out_message()
+    if request.path.startswith("/api/"):
+        return JsonResponse({"errors": [{"field": "", "message": message}]}, status=429)
+    context = {"message": message, "title": "Connexion temporairement bloquée"}
+    return render(request, "www/holder/locked_out.html", context, status=429)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = forms.HolderPasswordResetForm
+    template_name = "www/holder/password_reset.html"
+    email_template_name = "www/holder/emails/password_reset_body.txt"
+    subject_template_name = "www/holder/emails/password_reset_subject.txt"
+    success_url = reverse_lazy("www:holder:password_reset_done")
+    extra_context = {"title": "Mot de passe oublié"}
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "www/holder/password_reset_done.html"
+    extra_context = {"title": "Consultez votre messagerie"}
+
+
+@method_decorator(sensitive_post_parameters(*SENSITIVE_FIELDS), name="dispatch")
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = forms.HolderSetPasswordForm
+    template_name = "www/holder/password_reset_confirm.html"
+    success_url = reverse_lazy("www:holder:password_reset_complete")
+    extra_context = {"title": "Nouveau mot de passe"}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        holder = getattr(form.user, "holder", None)
+        if holder is not None:
+            services.complete_password_reset(holder=holder, now=timezone.now())
+            clear_login_failures(nir_hash=holder.nir_hash)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "www/holder/password_reset_complete.html"
+    extra_context = {"title": "Mot de passe modifié"}
+
+
+@require_http_methods(["GET", "POST"])
+def terms(request: HttpRequest) -> HttpResponse:
+    """The terms of use in force; a logged-in holder who has not accepted them yet accepts
+    them here before anything else (rule 27, ``TermsAcceptanceMiddleware``)."""
+    current = TermsVersion.objects.current(timezone.localdate())
+    holder = holder_of(request)
+    must_accept = (
+        holder is not None
+        and current is not None
+        and not holder.terms_acceptances.filter(terms=current).exists()
+    )
+    form = forms.TermsForm(request.POST or None) if must_accept else None
+    if must_accept and request.method == "POST" and form.is_valid():
+        services.accept_terms(holder=holder, terms=current, now=timezone.now())
+        request.session[TERMS_SESSION_KEY] = current.pk
+        messages.success(request, "Merci : vous avez accepté les nouvelles conditions d'utilisation.")
+        return redirect(_safe_next(request))
+    context = {
+        "terms": current,
+        "form": form,
+        "next": _safe_next(request),
+        "title": "Conditions d'utilisation",
+    }
+    return render(request, "www/holder/terms.html", context)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+@holder_required
+def account(request: HttpRequest, holder) -> HttpResponse:
+    """The "Mon compte" page: whose account it is (the NIR masked), and where to go next."""
+    return render(request, "www/holder/account.html", {"holder": holder, "title": "Mon compte"})
