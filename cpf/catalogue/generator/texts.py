@@ -115,7 +115,8 @@ class CertificationWords:
 
 @cache
 def _words(code: str, title: str, level: int | None, type_label: str) -> CertificationWords:
-    clean = title.strip().rstrip(".")
+    # "(fiche nationale)" is the registry's bookkeeping, not part of the name.
+    clean = title.replace("(fiche nationale)", "").strip().rstrip(".").strip()
     letters = [ch for ch in clean if ch.isalpha()]
     if letters and sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
         clean = clean.lower()
