@@ -74,15 +74,15 @@ def test_generate_writes_exactly_the_requested_sessions():
         result.sessions,
     ) == (
         5,
-        76,
-        70,
-        127,
+        59,
+        51,
+        112,
         300,
     )
     assert Provider.objects.count() == 5
-    assert Training.objects.count() == 76
-    assert Training.objects.filter(status=PublicationStatus.PUBLISHED).count() == 70
-    assert Action.objects.count() == 127
+    assert Training.objects.count() == 59
+    assert Training.objects.filter(status=PublicationStatus.PUBLISHED).count() == 51
+    assert Action.objects.count() == 112
     assert Session.objects.count() == 300
 
 
@@ -139,16 +139,18 @@ def test_referenced_providers_hold_a_current_qualiopi_certificate():
     assert not referenced.filter(qualiopi_valid_until__lt=TODAY).exists()
     assert not referenced.filter(qualiopi_valid_from__gt=TODAY).exists()
     statuses = Provider.objects.values_list("status").annotate(n=Count("id")).order_by("status")
-    assert dict(statuses) == {ProviderStatus.REFERENCED: 42, ProviderStatus.SUSPENDED: 1}
+    assert dict(statuses) == {ProviderStatus.APPLYING: 1, ProviderStatus.REFERENCED: 42}
 
 
-def test_trainings_of_a_provider_with_suspended_payments_are_suspended():
+def test_trainings_of_applicants_are_drafts_and_those_of_suspended_providers_suspended():
     # when
-    generate(sessions=3000)
+    generate(sessions=10_000)
 
     # then
+    applying = Training.objects.filter(provider__status=ProviderStatus.APPLYING)
     suspended = Training.objects.filter(provider__status=ProviderStatus.SUSPENDED)
-    assert suspended.count() == 4
+    assert (applying.count(), suspended.count()) == (64, 7)
+    assert set(applying.values_list("status", flat=True)) == {PublicationStatus.DRAFT}
     assert set(suspended.values_list("status", flat=True)) == {PublicationStatus.SUSPENDED}
     assert not suspended.filter(published_at__isnull=True).exists()
 
@@ -160,11 +162,11 @@ def test_actions_take_place_in_real_communes_except_remote_ones():
     # then
     remote = Action.objects.filter(modality=Modality.REMOTE)
     placed = Action.objects.exclude(modality=Modality.REMOTE).select_related("commune")
-    assert remote.count() == 25
+    assert remote.count() == 21
     assert not remote.filter(commune__isnull=False).exists()
     assert not remote.filter(latitude__isnull=False).exists()
-    assert remote.filter(address="").count() == 25
-    assert placed.count() == 102
+    assert remote.filter(address="").count() == 21
+    assert placed.count() == 91
     assert all(
         (a.latitude, a.longitude) == (a.commune.latitude, a.commune.longitude) and a.address for a in placed
     )
@@ -177,7 +179,7 @@ def test_actions_are_mostly_in_the_department_of_their_provider():
     # then
     placed = Action.objects.exclude(modality=Modality.REMOTE)
     same = placed.filter(commune__department=F("training__provider__commune__department"))
-    assert (same.count(), placed.count()) == (766, 889)
+    assert (same.count(), placed.count()) == (822, 943)
 
 
 def test_sessions_start_within_the_next_twelve_months():

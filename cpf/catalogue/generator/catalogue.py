@@ -200,7 +200,7 @@ class OfferFactory:
         self.now = now.astimezone(UTC)
         self.certifications = _certification_picker(random.Random(f"{seed}:certifications"), snapshot)
         self.providers = WeightedPicker(
-            providers, [1 / (rank + 3) ** ZIPF_EXPONENT for rank in range(len(providers))]
+            providers, [1 / (provider.size_rank + 3) ** ZIPF_EXPONENT for provider in providers]
         )
 
     def chunks(self, sessions: int, chunk_sessions: int) -> Iterator[Chunk]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -46,11 +47,13 @@ ESTABLISHED_SHARE = 0.1
 
 @dataclass
 class ProviderProfile:
-    """What the offer generator needs to know of a generated provider."""
+    """What the offer generator needs to know of a generated provider; ``size_rank`` 0 is the
+    largest organisation."""
 
     id: int
     commune: CommuneRow
     status: str
+    size_rank: int
     is_network: bool
     reference_style: int
     references: int = 0
@@ -83,11 +86,16 @@ def build_providers(
     today: date,
     now: datetime,
 ) -> tuple[list[ProviderProfile], list[tuple]]:
-    """``count`` providers with ids from ``first_id``: their profiles and their table rows."""
+    """``count`` providers with ids from ``first_id``: their profiles and their table rows.
+    Organisations are larger in larger towns: their size rank follows the square root of their
+    commune's population, times a log-normal factor."""
     networks = max(1, round(count * NETWORK_SHARE))
+    communes = [snapshot.national.pick(rng) for _ in range(count)]
+    sizes = [math.sqrt(commune.population) * rng.lognormvariate(0, 1) for commune in communes]
+    ranks = {index: rank for rank, index in enumerate(sorted(range(count), key=lambda i: -sizes[i]))}
     profiles, rows = [], []
-    for index in range(count):
-        commune = snapshot.national.pick(rng)
+    for index, commune in enumerate(communes):
+        rank = ranks[index]
         place = identity.Place(
             name=commune.name,
             department_code=commune.department_code,
@@ -96,7 +104,7 @@ def build_providers(
             region_name=snapshot.region_names.get(commune.region_code, ""),
         )
         # The largest organisations are established ones: new applicants start small.
-        status = _status(rng) if index >= count * ESTABLISHED_SHARE else ProviderStatus.REFERENCED
+        status = _status(rng) if rank >= count * ESTABLISHED_SHARE else ProviderStatus.REFERENCED
         siret = identity.siret(rng)
         while siret in taken_sirets:
             siret = identity.siret(rng)
@@ -133,6 +141,6 @@ def build_providers(
             )
         )
         profiles.append(
-            ProviderProfile(first_id + index, commune, status, index < networks, rng.randrange(3))
+            ProviderProfile(first_id + index, commune, status, rank, rank < networks, rng.randrange(3))
         )
     return profiles, rows

@@ -52,6 +52,7 @@ class CommuneRow:
     region_code: str
     latitude: float
     longitude: float
+    population: int
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def _load_communes() -> tuple[list[CommuneRow], list[float]]:
     )
     # A commune with several postal codes has one row per code, each with the whole population.
     postal_codes = Counter(row[1] for row in rows)
-    communes = [CommuneRow(r[0], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
+    communes = [CommuneRow(r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows]
     weights = [r[8] / postal_codes[r[1]] for r in rows]
     return communes, weights
 
