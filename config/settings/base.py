@@ -141,7 +141,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "www:holder:login"
 LOGIN_REDIRECT_URL = "www:holder:account"
-LOGOUT_REDIRECT_URL = "www:home"
+LOGOUT_REDIRECT_URL = "www:holder:login"
 # Activation and password-reset links sent by e-mail stay valid three days.
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 # Bearer tokens of the mobile app (POST /api/v1/auth/token).
