@@ -1,0 +1,42 @@
+"""``manage.py reconcile_ledger``: prove the ledger adds up; exit code 1 on any difference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cpf.core.money import format_euros
+from cpf.ledger.reconcile import reconcile
+
+
+class Command(BaseCommand):
+    help = (
+        "Vérifie que chaque solde de titulaire égale la somme de ses écritures et que chaque "
+        "transaction est équilibrée ; code de sortie 1 à la moindre différence."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = reconcile()
+        for difference in result.differences:
+            self.stderr.write(
+                f"Compte n° {difference.account_id} : solde {format_euros(difference.cached_cents)}, "
+                f"écritures {format_euros(difference.entries_cents)} "
+                f"(écart {format_euros(difference.cached_cents - difference.entries_cents)})."
+            )
+        for account_id in result.negative:
+            self.stderr.write(f"Compte n° {account_id} : solde négatif.")
+        for row in result.unbalanced:
+            self.stderr.write(
+                f"Transaction n° {row.transaction_id} : {row.entries} écritures, "
+                f"somme {format_euros(row.sum_cents)}."
+            )
+        summary = (
+            f"{result.accounts_checked} soldes et {result.transactions_checked} transactions vérifiés : "
+            f"{len(result.differences)} soldes faux, {len(result.negative)} négatifs, "
+            f"{len(result.unbalanced)} transactions déséquilibrées."
+        )
+        if not result.ok:
+            raise CommandError(summary)
+        if options["verbosity"] >= 1:
+            self.stdout.write(summary)
