@@ -58,7 +58,7 @@ fix: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: referentials
+bench: install
 	$(PY) -m bench
 
 clean:
