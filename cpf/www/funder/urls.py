@@ -1,5 +1,12 @@
-"""The funders' space: grants to holders."""
+"""The funders' space: grants to holders (mounted at /financeurs/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "funder"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<int:funder_id>/", views.funder_page, name="funder"),
+]
