@@ -140,7 +140,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "cpf.holders.validators.MixedCharactersPasswordValidator"},  # rule 27
 ]
 LOGIN_URL = "www:holder:login"
-LOGIN_REDIRECT_URL = "www:holder:account"
+LOGIN_REDIRECT_URL = "www:holder:rights"
 LOGOUT_REDIRECT_URL = "www:holder:login"
 # Activation and password-reset links sent by e-mail stay valid three days.
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600

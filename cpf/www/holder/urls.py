@@ -22,4 +22,5 @@ urlpatterns = [
     ),
     path("mot-de-passe/modifie/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("conditions-utilisation/", views.terms, name="terms"),
+    path("droits/", views.rights, name="rights"),
 ]

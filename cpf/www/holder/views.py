@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -21,6 +22,8 @@ from cpf.holders import services
 from cpf.holders.models import TermsVersion
 from cpf.holders.throttling import clear_login_failures, locked_out_message
 from cpf.holders.tokens import activation_token, user_from_uid
+from cpf.ledger.queries import holder_history, holder_history_count
+from cpf.rights.queries import rights_summary
 
 from . import forms
 from .access import holder_of, holder_required
@@ -182,3 +185,34 @@ def _safe_next(request: HttpRequest) -> str:
 def account(request: HttpRequest, holder) -> HttpResponse:
     """The "Mon compte" page: whose account it is (the NIR masked), and where to go next."""
     return render(request, "www/holder/account.html", {"holder": holder, "title": "Mon compte"})
+
+
+HISTORY_PAGE_SIZE = 20
+
+
+class _History:
+    """The holder's history as the paginator sees it: counted once, read a page at a time."""
+
+    def __init__(self, holder) -> None:
+        self.holder = holder
+
+    def count(self) -> int:
+        return holder_history_count(self.holder)
+
+    def __getitem__(self, window: slice):
+        return holder_history(self.holder, limit=window.stop - window.start, offset=window.start)
+
+
+@holder_required
+def rights(request: HttpRequest, holder) -> HttpResponse:
+    """The "Mes droits" page (rules 1 to 8): the balance in euros and its ceiling, the grants by funder
+    and what they are earmarked for, and the history (each yearly credit with its year, its
+    rate and the part the ceiling cut; each grant; later each debit), newest first, by pages."""
+    page = Paginator(_History(holder), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "summary": rights_summary(holder),
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "title": "Mes droits",
+    }
+    return render(request, "www/holder/rights.html", context)

@@ -46,12 +46,14 @@ def test_a_holder_logs_in_with_the_nir_as_typed(client, holder, typed):
     response = client.post(LOGIN, {"nir": typed, "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response.url == reverse("www:holder:account")
+    assert response.url == reverse("www:holder:rights")
     assert client.session[SESSION_KEY] == str(holder.user.pk)
 
 
 def test_the_login_goes_back_to_the_page_asked_for(client, holder):
-    response = client.post(f"{LOGIN}?next=/compte/conditions-utilisation/", {"nir": NIR, "password": PASSWORD})
+    response = client.post(
+        f"{LOGIN}?next=/compte/conditions-utilisation/", {"nir": NIR, "password": PASSWORD}
+    )
 
     assert response.url == "/compte/conditions-utilisation/"
 

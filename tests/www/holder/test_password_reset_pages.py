@@ -24,7 +24,9 @@ def reset_link() -> str:
 
 def choose_password(client, password: str = "Nouveau2026x"):
     form_page = client.get(reset_link(), follow=True)
-    return client.post(form_page.redirect_chain[-1][0], {"new_password1": password, "new_password2": password})
+    return client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": password, "new_password2": password}
+    )
 
 
 def test_asking_for_a_reset_sends_a_french_e_mail_with_a_link(client, holder):
@@ -68,7 +70,9 @@ def test_a_new_password_replaces_the_old_one_and_revokes_the_app_tokens(client, 
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert "Mot de passe modifié" in client.get(response.url).text
-    assert client.post(reverse("www:holder:login"), {"nir": NIR, "password": "Nouveau2026x"}).status_code == 302
+    assert (
+        client.post(reverse("www:holder:login"), {"nir": NIR, "password": "Nouveau2026x"}).status_code == 302
+    )
 
 
 def test_a_reset_link_serves_once(client, holder):

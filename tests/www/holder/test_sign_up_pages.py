@@ -80,8 +80,9 @@ def test_a_new_user_signs_up_confirms_the_address_and_logs_in(
     assert "Votre adresse e-mail est confirmée" in confirmed.text
     logged_in = client.post(reverse("www:holder:login"), {"nir": NIR, "password": PASSWORD})
     assert logged_in.status_code == 302
-    assert logged_in.url == reverse("www:holder:account")
-    account = client.get(logged_in.url)
+    assert logged_in.url == reverse("www:holder:rights")
+    assert client.get(logged_in.url).status_code == 200
+    account = client.get(reverse("www:holder:account"))
     assert "1 85 05 •• ••• ••• 91" in account.text
     assert NIR not in account.text
 
@@ -192,7 +193,7 @@ def test_a_logged_in_holder_is_sent_from_the_sign_up_page_to_the_account(client,
     response = client.get(reverse("www:holder:sign_up"))
 
     assert response.status_code == 302
-    assert response.url == reverse("www:holder:account")
+    assert response.url == reverse("www:holder:rights")
 
 
 def test_the_other_nir_of_the_tests_is_valid():

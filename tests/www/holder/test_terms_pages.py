@@ -34,21 +34,21 @@ def test_after_a_new_version_the_holder_must_accept_it_before_anything_else(clie
 
     # when the holder logs in
     login = client.post(reverse("www:holder:login"), {"nir": NIR, "password": PASSWORD})
-    account = client.get(login.url)
+    rights = client.get(login.url)
     home = client.get(reverse("www:home"))
 
     # then every page sends them to the terms, which show the new version
-    assert account.status_code == home.status_code == 302
-    assert account.url == f"{TERMS}?next=%2Fcompte%2F"
-    page = client.get(account.url)
+    assert rights.status_code == home.status_code == 302
+    assert rights.url == f"{TERMS}?next=%2Fcompte%2Fdroits%2F"
+    page = client.get(rights.url)
     assert "Nouvelle version des conditions." in page.text
     assert "Accepter et continuer" in page.text
 
     # when they accept, they go where they were going, and browse freely
-    accepted = client.post(TERMS, {"accept_terms": "on", "next": "/compte/"})
+    accepted = client.post(TERMS, {"accept_terms": "on", "next": "/compte/droits/"})
     assert accepted.status_code == 302
-    assert accepted.url == "/compte/"
-    assert client.get("/compte/").status_code == 200
+    assert accepted.url == "/compte/droits/"
+    assert client.get("/compte/droits/").status_code == 200
     assert TermsAcceptance.objects.filter(holder=holder, terms=newer).count() == 1
 
 
@@ -72,7 +72,7 @@ def test_the_acceptance_page_never_sends_elsewhere_than_this_site(client, holder
 
     response = client.post(TERMS, {"accept_terms": "on", "next": "https://ailleurs.example/"})
 
-    assert response.url == reverse("www:holder:account")
+    assert response.url == reverse("www:holder:rights")
 
 
 def test_logging_out_stays_possible_without_accepting(client, holder):
