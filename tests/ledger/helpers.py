@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+
 from cpf.holders.models import Holder
 from cpf.holders.nir import parse_nir
 from cpf.holders.services import get_or_create_holder
@@ -37,3 +43,27 @@ def credit(account: Account, amount_cents: int, *, key: str, period: int | None 
         period=period,
         details={"rate_cents": 500_00, "ceiling_cents": 5_000_00, "capped_cents": 0},
     )
+
+
+def run_in_parallel(work: Callable[[], Any], *, times: int = 2) -> tuple[list[Any], list[BaseException]]:
+    """Run ``work`` in ``times`` threads started together, each on its own database
+    connection; returns their results and the exceptions they raised."""
+    start = threading.Barrier(times)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            results.append(work())
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
