@@ -118,7 +118,7 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Accounts and login (docs/adr: Django's User and the Holder profile, login by NIR; NIR
+# Accounts and login (docs/adr/0004: Django's User and the Holder profile, login by NIR; NIR
 # protection). Holders log in with their NIR (cpf.holders.backends.NirBackend), agents with a
 # username (ModelBackend); django-axes checks both for lock-outs first.
 AUTHENTICATION_BACKENDS = [

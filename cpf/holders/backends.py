@@ -1,5 +1,4 @@
-"""Authentication of holders by NIR and password (rule 27; docs/adr, "Django's User and the
-Holder profile, login by NIR")."""
+"""Authentication of holders by NIR and password (rule 27; docs/adr/0004)."""
 
 from __future__ import annotations
 

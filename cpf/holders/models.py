@@ -5,7 +5,7 @@ names their NIR creates it, and rights accrue on it whether or not the person ev
 (DESIGN.md, issue "accounts exist before people sign up"). Signing up links a login
 (``user``, Django's own ``auth.User``) to it (rule 27). The NIR is never stored in clear:
 ``nir_encrypted`` (Fernet, rotatable keys) plus ``nir_hash`` (HMAC-SHA-256) for look-ups; see
-``cpf/core/crypto.py`` and docs/adr/0003-django-user-and-holder-profile-login-by-nir.md.
+``cpf/core/crypto.py`` and docs/adr/0004-holder-login-by-nir-and-nir-protection.md.
 """
 
 from __future__ import annotations
