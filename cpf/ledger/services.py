@@ -132,11 +132,16 @@ def _apply(recorded: Transaction, entries: Sequence[Posting]) -> None:
         Entry(transaction=recorded, account_id=posting.account.pk, amount_cents=posting.amount_cents)
         for posting in entries
     )
+    new_balances = {}
     for account in locked:
         if deltas[account.pk]:
             Account.objects.filter(pk=account.pk).update(
                 balance_cents=F("balance_cents") + deltas[account.pk]
             )
+        new_balances[account.pk] = (account.balance_cents or 0) + deltas[account.pk]
+    for posting in entries:  # the caller's objects show the new balances too
+        if posting.account.pk in new_balances:
+            posting.account.balance_cents = new_balances[posting.account.pk]
 
 
 def lock_accounts(account_ids: Iterable[int]) -> list[Account]:
