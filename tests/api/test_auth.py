@@ -12,7 +12,7 @@ from django.core import mail
 from django.utils import timezone
 
 from cpf.holders.models import ApiToken, hash_api_token
-from tests.api.helpers import post_json
+from tests.api.calls import post_json
 from tests.holders.factories import NIR, OTHER_NIR, PASSWORD, holder_with_login, spaced
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cpf.holders.models import TermsAcceptance
-from tests.api.helpers import bearer, post_json
+from tests.api.calls import bearer, post_json
 from tests.holders.factories import OTHER_NIR, TermsVersionFactory, holder_with_login
 from tests.holders.rights_data import credit_year, grant
 

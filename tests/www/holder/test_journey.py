@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core import mail
 
 from cpf.rights import services as rights_services
-from tests.api.helpers import post_json
+from tests.api.calls import post_json
 
 pytestmark = pytest.mark.django_db
 
