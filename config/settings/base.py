@@ -207,6 +207,10 @@ DATA_DIR = BASE_DIR / "data"
 # (``manage.py rebuild_search_index``): local to each node, never backed up.
 SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", BASE_DIR / "var" / "search-index"))
 
+# The catalogue search index (tantivy), derived from PostgreSQL and rebuilt at will
+# (``manage.py rebuild_search_index``): local to each node, never backed up.
+SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", BASE_DIR / "var" / "search-index"))
+
 # Encryption at rest of sensitive identifiers (cpf/core/crypto.py). FIELD_ENCRYPTION_KEYS:
 # comma-separated Fernet keys, newest first (key rotation); NIR_HASH_KEY: the HMAC key of the
 # NIR look-up column. Unset in development: keys derived from SECRET_KEY.

@@ -1,5 +1,9 @@
 """Test settings: the same database engine as production (PostgreSQL), fast password hashing."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -14,3 +18,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "root": {"handlers": [], "level": "WARNING"},
 }
+
+# Each test process has its own search index directory (tests that search build theirs in a
+# temporary folder, tests/search/helpers.py); never the development index in var/.
+if not os.environ.get("SEARCH_INDEX_DIR"):
+    SEARCH_INDEX_DIR = Path(tempfile.gettempdir()) / f"cpf-test-search-index-{os.getpid()}"

@@ -1,0 +1,459 @@
+"""The catalogue search: a request (keyword, jobs, place, filters, sort, page) in, ranked result
+cards, the jobs understood and the facet counts out. Reads only the index, never PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import tantivy
+from django.utils import timezone
+
+from . import ranking
+from . import schema as fields
+from .documents import day_number
+from .geo import DEFAULT_RADIUS_KM, RADIUS_CHOICES_KM, Point, gazetteer, haversine_km
+from .reader import OpenIndex, current_index
+from .text import query_words, stem, surface_forms
+from .understanding import JobMatch, SpellChecker, certification_code, job_matcher
+
+Occur = tantivy.Occur
+Query = tantivy.Query
+
+SORTS = ("relevance", "date", "price", "distance")
+MODALITIES = ("in_person", "remote", "mixed")
+LEVELS = (0, 3, 4, 5, 6, 7, 8)
+MAX_PAGE_SIZE = 50
+DEFAULT_PAGE_SIZE = 20
+MAX_RESULTS = 10_000  # deep paging stops here (page × page size)
+PRICE_STEPS_CENTS = (50_000, 100_000, 200_000, 300_000, 500_000, 1_000_000)
+DURATION_BUCKETS = (  # (code, label, min hours, max hours)
+    ("short", "35 h ou moins", None, 35),
+    ("medium", "36 à 150 h", 36, 150),
+    ("long", "151 à 600 h", 151, 600),
+    ("very_long", "plus de 600 h", 601, None),
+)
+
+
+class SearchError(Exception):
+    """A request that cannot be run as asked; ``field`` names the parameter at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    jobs: tuple[str, ...] | None = None  # None: associated from the keyword; () : none
+    place: str | None = None  # INSEE code or postal code
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: int = DEFAULT_RADIUS_KM
+    modalities: tuple[str, ...] = ()
+    price_max_cents: int | None = None
+    start_after: datetime.date | None = None
+    start_before: datetime.date | None = None
+    duration_min_hours: int | None = None
+    duration_max_hours: int | None = None
+    levels: tuple[int, ...] = ()
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class NextSession:
+    id: int
+    start: datetime.date
+    end: datetime.date
+
+
+@dataclass
+class Result:
+    training_id: int
+    action_id: int
+    title: str
+    provider: dict
+    certification: dict | None
+    modality: str
+    price_cents: int
+    duration_hours: int
+    place: dict | None
+    distance_km: float | None
+    next_session: NextSession | None
+    session_count: int
+    sessions: list[NextSession]
+    job_codes: list[str]
+    score: float | None = None
+
+    @property
+    def is_remote(self) -> bool:
+        return self.modality == "remote"
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class SearchResponse:
+    request: SearchRequest
+    total: int
+    results: list[Result]
+    jobs: list[JobMatch]
+    jobs_automatic: bool
+    facets: dict[str, list[FacetValue]]
+    point: Point | None
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def page_count(self) -> int:
+        reachable = min(self.total, MAX_RESULTS)
+        return max(1, -(-reachable // self.request.page_size))
+
+
+# ---------------------------------------------------------------------------------------------
+# Understanding the request
+
+
+def resolve_point(request: SearchRequest) -> Point | None:
+    if request.place:
+        place = gazetteer().resolve(request.place)
+        if place is None:
+            raise SearchError("place", "Lieu inconnu : indiquez un code INSEE ou un code postal.")
+        return Point(place.latitude, place.longitude, place)
+    if request.lat is not None and request.lon is not None:
+        return Point(request.lat, request.lon, gazetteer().nearest(request.lat, request.lon))
+    return None
+
+
+def _vocabulary(opened: OpenIndex) -> SpellChecker:
+    """The stems of the index's keyword fields and of the job titles, with their frequencies
+    (computed once per index version)."""
+    checker = opened.cache.get("spelling")
+    if checker is None:
+        frequencies: dict[str, int] = dict(job_matcher.get().vocabulary)
+        searcher = opened.searcher()
+        for name in fields.KEYWORD_FIELDS:
+            for term, count in searcher.terms_with_prefix(name, ""):
+                frequencies[term] = frequencies.get(term, 0) + count
+        checker = opened.cache["spelling"] = SpellChecker(frequencies)
+    return checker
+
+
+def understand(
+    opened: OpenIndex, text: str
+) -> tuple[list[ranking.Term], list[tuple[str, ...]], list[tuple[str, str]]]:
+    """The words of the keyword as index terms, their stems for the job matcher, and the
+    corrections made."""
+    searcher = opened.searcher()
+    spelling = _vocabulary(opened)
+    terms, stems, corrections = [], [], []
+    for word in query_words(text)[:12]:
+        base = stem(word)
+        alternatives = [base]
+        body_forms = tuple(f for f in surface_forms(word) if searcher.doc_freq(fields.BODY, f))
+        if base not in spelling and not body_forms:
+            corrected = spelling.correct(base)
+            if corrected:
+                alternatives = [corrected]
+                corrections.append((word, corrected))
+                body_forms = tuple(f for f in surface_forms(corrected) if searcher.doc_freq(fields.BODY, f))
+        keyword_stems = {
+            name: tuple(s for s in alternatives if searcher.doc_freq(name, s))
+            for name in fields.KEYWORD_FIELDS
+        }
+        terms.append(ranking.Term(word, keyword_stems, body_forms))
+        stems.append(tuple(alternatives))
+    return terms, stems, corrections
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters
+
+
+def _const(query: Query) -> Query:
+    return Query.const_score_query(query, 0.0)
+
+
+def _filters(schema, request: SearchRequest, today: datetime.date) -> dict[str, Query]:
+    """One query per filter, by facet name (a facet's counts leave its own filter out)."""
+    filters: dict[str, Query] = {}
+    after = max(today, request.start_after) if request.start_after else today
+    before = request.start_before
+    if request.start_after or request.start_before:
+        filters["start"] = Query.range_query(
+            schema, "starts", tantivy.FieldType.Integer, day_number(after),
+            day_number(before) if before else None, use_inverted_index=True,
+        )  # fmt: skip
+    else:
+        filters["start"] = Query.range_query(
+            schema, "last_start", tantivy.FieldType.Integer, day_number(today), None
+        )
+    if request.modalities:
+        filters["modality"] = Query.term_set_query(schema, "modality", list(request.modalities))
+    if request.price_max_cents is not None:
+        filters["price"] = Query.range_query(
+            schema, "price_cents", tantivy.FieldType.Unsigned, 0, request.price_max_cents
+        )
+    if request.duration_min_hours is not None or request.duration_max_hours is not None:
+        filters["duration"] = Query.range_query(
+            schema,
+            "duration_hours",
+            tantivy.FieldType.Unsigned,
+            request.duration_min_hours or 0,
+            request.duration_max_hours,
+        )
+    if request.levels:
+        filters["level"] = Query.term_set_query(schema, "level", list(request.levels))
+    return filters
+
+
+def _place_filter(schema, nearby: Sequence[tuple[str, float]]) -> Query:
+    """Within the radius, or remote (remote trainings are never filtered out by distance)."""
+    remote = Query.term_query(schema, "modality", "remote")
+    if not nearby:
+        return remote
+    around = Query.term_set_query(schema, "insee", [code for code, _ in nearby])
+    return Query.boolean_query([(Occur.Should, around), (Occur.Should, remote)])
+
+
+def _conjunction(queries: Sequence[Query]) -> Query:
+    if not queries:
+        return Query.all_query()
+    return Query.boolean_query([(Occur.Must, _const(q)) for q in queries])
+
+
+# ---------------------------------------------------------------------------------------------
+# The search
+
+
+def search(request: SearchRequest, *, today: datetime.date | None = None) -> SearchResponse:
+    """Run a search on the current index (``IndexUnavailable`` when none is built yet)."""
+    today = today or timezone.localdate()
+    opened = current_index()
+    searcher = opened.searcher()
+    schema = opened.index.schema
+    point = resolve_point(request)
+    if request.sort == "distance" and point is None:
+        raise SearchError("sort", "Le tri par distance demande un lieu ou votre position.")
+
+    code = certification_code(request.q)
+    terms, stems, corrections = ([], [], []) if code else understand(opened, request.q)
+    automatic = request.jobs is None
+    if automatic:
+        jobs = job_matcher.get().match(stems) if stems else []
+    else:
+        jobs = _chosen_jobs(request.jobs or ())
+    job_codes = [job.code for job in jobs]
+    match, scoring = ranking.relevance_clauses(schema, terms, job_codes, code)
+    keyword_given = bool(request.q.strip()) or bool(job_codes)
+    if keyword_given and match is None:
+        return SearchResponse(request, 0, [], jobs, automatic, {}, point, corrections)
+
+    nearby: list[tuple[str, float]] = []
+    if point is not None:
+        nearby = [(place.insee_code, km) for place, km in gazetteer().within(point, request.radius_km)]
+    required = [match] if match is not None else []
+    if point is not None:
+        required.append(_place_filter(schema, nearby))
+        scoring.extend(ranking.distance_clauses(schema, nearby))
+    scoring.append(ranking.completeness_clause(schema))
+    filters = _filters(schema, request, today)
+
+    facets = _facets(searcher, schema, required, filters)
+    base = _conjunction([*required, *filters.values()])
+    offset = (request.page - 1) * request.page_size
+    limit = max(0, min(request.page_size, MAX_RESULTS - offset))
+    if request.sort == "distance":
+        total, hits = _by_distance(searcher, schema, base, scoring, nearby, offset, limit)
+    else:
+        total, hits = _ranked(searcher, base, scoring, request.sort, offset, limit)
+    results = [_result(searcher, address, score, point, request, today) for score, address in hits]
+    return SearchResponse(request, total, results, jobs, automatic, facets, point, corrections)
+
+
+def _chosen_jobs(codes: Sequence[str]) -> list[JobMatch]:
+    sheets = job_matcher.get().sheet_labels
+    return [JobMatch(code, sheets[code], sheets[code], 1.0) for code in codes if code in sheets]
+
+
+def _scored(base: Query, scoring: list[Query]) -> Query:
+    return Query.boolean_query([(Occur.Must, base), *((Occur.Should, q) for q in scoring)])
+
+
+def _ranked(searcher, base: Query, scoring: list[Query], sort: str, offset: int, limit: int):
+    if limit == 0:  # past the last page: tantivy needs a limit of at least one
+        return searcher.search(base, 1, count=True).count, []
+    if sort == "price":
+        result = searcher.search(
+            base, limit, count=True, offset=offset, order_by_field="price_key", order=tantivy.Order.Asc
+        )
+    elif sort == "date":
+        result = searcher.search(
+            base, limit, count=True, offset=offset, order_by_field="date_key", order=tantivy.Order.Asc
+        )
+    else:
+        result = searcher.search(
+            _scored(base, scoring), limit, count=True, offset=offset, weight_by_field="tiebreak"
+        )
+        return result.count, result.hits
+    return result.count, [(None, address) for _, address in result.hits]
+
+
+def _by_distance(searcher, schema, base: Query, scoring, nearby, offset: int, limit: int):
+    """Nearest first: communes in order of distance, the offers of a commune by relevance,
+    remote trainings last."""
+    counts = searcher.aggregate(base, {"insee": {"terms": {"field": "insee", "size": 65000}}})
+    per_commune = {bucket["key"]: bucket["doc_count"] for bucket in counts["insee"]["buckets"]}
+    total = searcher.search(base, 1, count=True).count
+    groups: list[tuple[Query, int]] = [
+        (Query.term_query(schema, "insee", code), per_commune[code])
+        for code, _ in nearby
+        if code in per_commune
+    ]
+    located = sum(count for _, count in groups)
+    groups.append((Query.term_query(schema, "modality", "remote"), total - located))
+    hits: list = []
+    position = 0
+    for group, count in groups:
+        if len(hits) >= limit:
+            break
+        if position + count > offset and count > 0:
+            start = max(0, offset - position)
+            wanted = min(count - start, limit - len(hits))
+            query = _scored(Query.boolean_query([(Occur.Must, base), (Occur.Must, _const(group))]), scoring)
+            hits.extend(
+                searcher.search(query, wanted, count=False, offset=start, weight_by_field="tiebreak").hits
+            )
+        position += count
+    return total, hits
+
+
+# ---------------------------------------------------------------------------------------------
+# Facets
+
+
+def _facets(
+    searcher, schema, required: list[Query], filters: dict[str, Query]
+) -> dict[str, list[FacetValue]]:
+    """Counts for each value of each facet, with every other filter applied (what choosing
+    that value would leave)."""
+    aggregations = {
+        "modality": {"terms": {"field": "modality", "size": 10}},
+        "level": {"terms": {"field": "level", "size": 20}},
+        "price": {
+            "range": {
+                "field": "price_cents",
+                "ranges": [{"to": PRICE_STEPS_CENTS[0] + 1}]
+                + [{"from": low + 1, "to": high + 1} for low, high in pairwise(PRICE_STEPS_CENTS)]
+                + [{"from": PRICE_STEPS_CENTS[-1] + 1}],
+            }
+        },
+        "duration": {
+            "range": {
+                "field": "duration_hours",
+                "ranges": [
+                    {k: v for k, v in (("from", low), ("to", high + 1 if high else None)) if v is not None}
+                    for _, _, low, high in DURATION_BUCKETS
+                ],
+            }
+        },
+    }
+    # Facets whose own filter is not set share one pass.
+    by_query: dict[str | None, dict] = {}
+    for name, aggregation in aggregations.items():
+        key = name if name in filters else None
+        by_query.setdefault(key, {})[name] = aggregation
+    raw: dict[str, dict] = {}
+    for key, group in by_query.items():
+        query = _conjunction([*required, *(q for n, q in filters.items() if n != key)])
+        raw.update(searcher.aggregate(query, group))
+    return {
+        "modality": _terms_facet(raw["modality"], {m: MODALITY_LABELS[m] for m in MODALITIES}),
+        "level": _terms_facet(raw["level"], LEVEL_LABELS),
+        "price": _price_facet(raw["price"]),
+        "duration": [
+            FacetValue(code, label, bucket["doc_count"])
+            for (code, label, _, _), bucket in zip(DURATION_BUCKETS, raw["duration"]["buckets"], strict=True)
+        ],
+    }
+
+
+MODALITY_LABELS = {"in_person": "En présentiel", "remote": "À distance", "mixed": "Mixte"}
+LEVEL_LABELS = {
+    3: "Niveau 3 (CAP, BEP)",
+    4: "Niveau 4 (bac)",
+    5: "Niveau 5 (bac+2)",
+    6: "Niveau 6 (bac+3, bac+4)",
+    7: "Niveau 7 (bac+5)",
+    8: "Niveau 8 (doctorat)",
+    0: "Sans niveau",
+}
+
+
+def _terms_facet(aggregation: dict, labels: dict) -> list[FacetValue]:
+    counts = {bucket["key"]: bucket["doc_count"] for bucket in aggregation["buckets"]}
+    return [FacetValue(str(value), label, int(counts.get(value, 0))) for value, label in labels.items()]
+
+
+def _price_facet(aggregation: dict) -> list[FacetValue]:
+    """Cumulative: how many offers cost at most each step."""
+    running, values = 0, []
+    for step, bucket in zip(PRICE_STEPS_CENTS, aggregation["buckets"], strict=False):
+        running += bucket["doc_count"]
+        values.append(FacetValue(str(step), f"{step // 100:,} € au plus".replace(",", "\u00a0"), running))
+    return values
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+def _result(searcher, address, score, point: Point | None, request: SearchRequest, today) -> Result:
+    payload = json.loads(searcher.doc(address)["payload"][0])
+    low = max(today, request.start_after) if request.start_after else today
+    sessions = [
+        NextSession(sid, datetime.date.fromisoformat(start), datetime.date.fromisoformat(end))
+        for sid, start, end in payload["sessions"]
+    ]
+    upcoming = [
+        s
+        for s in sessions
+        if s.start >= low and (request.start_before is None or s.start <= request.start_before)
+    ]
+    place = payload["place"]
+    distance = None
+    if point is not None and place is not None and place.get("lat") is not None:
+        distance = round(haversine_km(point.latitude, point.longitude, place["lat"], place["lon"]), 1)
+    return Result(
+        training_id=payload["training_id"],
+        action_id=payload["action_id"],
+        title=payload["title"],
+        provider=payload["provider"],
+        certification=payload["certification"],
+        modality=payload["modality"],
+        price_cents=payload["price_cents"],
+        duration_hours=payload["duration_hours"],
+        place=place,
+        distance_km=distance,
+        next_session=upcoming[0] if upcoming else None,
+        session_count=len(upcoming),
+        sessions=upcoming,
+        job_codes=payload["job_codes"],
+        score=score,
+    )
+
+
+def radius_choices() -> tuple[int, ...]:
+    return RADIUS_CHOICES_KM

@@ -1,0 +1,258 @@
+"""Places: communes and postal codes, distances and the communes within a radius.
+
+The 36,000 communes are read once per process into memory. A search around a place filters
+the index on the INSEE codes of the communes whose centre lies within the radius of that place,
+and a training's distance is the distance between the two points (its commune's centre, or its
+own coordinates when it has some, and the place). Paris, Lyon and Marseille are also offered as
+whole cities (INSEE 75056, 69123, 13055), centred on their arrondissements.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cpf.referentials.models import Commune, CommuneKind, Department
+
+from .text import fold
+
+EARTH_RADIUS_KM = 6371.0088
+RADIUS_CHOICES_KM = (5, 10, 30, 50, 100)
+DEFAULT_RADIUS_KM = 30
+_CELL_DEGREES = 0.25
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, a)))
+
+
+@dataclass(frozen=True)
+class Place:
+    """A commune (or a whole city) a person can search around."""
+
+    insee_code: str
+    name: str
+    postal_codes: tuple[str, ...]
+    department_code: str
+    department_name: str
+    latitude: float
+    longitude: float
+    population: int
+    search_name: str
+
+    @property
+    def postal_code(self) -> str:
+        return self.postal_codes[0] if self.postal_codes else ""
+
+
+@dataclass(frozen=True)
+class Point:
+    """Where a search is centred: a place, or a position given by the browser."""
+
+    latitude: float
+    longitude: float
+    place: Place | None = None
+
+
+class Gazetteer:
+    """The places of the referentials, with look-ups by code, by name prefix and by area."""
+
+    def __init__(self, places: list[Place]) -> None:
+        self.places = places
+        self.by_insee = {place.insee_code: place for place in places}
+        self.by_postal_code: dict[str, list[Place]] = defaultdict(list)
+        for place in sorted(places, key=lambda p: -p.population):
+            for code in place.postal_codes:
+                self.by_postal_code[code].append(place)
+        self._names = sorted((place.search_name, index) for index, place in enumerate(places))
+        self._name_keys = [name for name, _ in self._names]
+        name_counts: dict[str, int] = defaultdict(int)
+        for place in places:
+            name_counts[place.search_name] += 1
+        self.ambiguous = {name for name, count in name_counts.items() if count > 1}
+        self._cells: dict[tuple[int, int], list[Place]] = defaultdict(list)
+        for place in places:
+            self._cells[_cell(place.latitude, place.longitude)].append(place)
+
+    def resolve(self, code: str) -> Place | None:
+        """A place from an INSEE code or a postal code (its most populated commune)."""
+        code = code.strip().upper()
+        if code in self.by_insee:
+            return self.by_insee[code]
+        candidates = self.by_postal_code.get(code)
+        return candidates[0] if candidates else None
+
+    def suggest(self, text: str, limit: int = 10) -> list[Place]:
+        """Places whose name or postal code starts with ``text``, the most populated first."""
+        query = " ".join(fold(text).replace("-", " ").replace("'", " ").split())
+        if not query:
+            return []
+        if query.isdigit():
+            found = [
+                p for code, places in self.by_postal_code.items() if code.startswith(query) for p in places
+            ]
+            found += [p for insee, p in self.by_insee.items() if insee.startswith(query) and p not in found]
+        else:
+            variants = {query, query.replace("saint ", "st ").replace("sainte ", "ste ")}
+            variants |= {query.replace("st ", "saint ", 1) if query.startswith("st ") else query}
+            found = []
+            for variant in variants:
+                start = bisect_left(self._name_keys, variant)
+                for name, index in self._names[start:]:
+                    if not name.startswith(variant):
+                        break
+                    found.append(self.places[index])
+        unique = {p.insee_code: p for p in found}.values()
+        return sorted(unique, key=lambda p: (-p.population, p.name))[:limit]
+
+    def within(self, point: Point, radius_km: float) -> list[tuple[Place, float]]:
+        """The places whose centre is within ``radius_km`` of ``point``, with their distance."""
+        return list(_within(self, round(point.latitude, 4), round(point.longitude, 4), radius_km))
+
+    def nearest(self, latitude: float, longitude: float) -> Place | None:
+        best: tuple[float, Place] | None = None
+        for radius in (10, 30, 100, 400):
+            for place, distance in _within(self, round(latitude, 4), round(longitude, 4), radius):
+                if best is None or distance < best[0]:
+                    best = (distance, place)
+            if best is not None:
+                return best[1]
+        return None
+
+    def cells_around(self, latitude: float, longitude: float, radius_km: float):
+        dlat = radius_km / 111.0
+        dlon = radius_km / (111.0 * max(0.05, math.cos(math.radians(latitude))))
+        (i0, j0), (i1, j1) = (
+            _cell(latitude - dlat, longitude - dlon),
+            _cell(latitude + dlat, longitude + dlon),
+        )
+        for i in range(i0, i1 + 1):
+            for j in range(j0, j1 + 1):
+                yield from self._cells.get((i, j), ())
+
+    def label(self, place: Place) -> str:
+        """How a place is shown: ``Saint-Denis (93200, Seine-Saint-Denis)`` when the name is
+        shared by several communes, ``Lyon 3e Arrondissement (69003)`` otherwise."""
+        if place.search_name in self.ambiguous:
+            return f"{place.name} ({place.postal_code}, {place.department_name})"
+        return f"{place.name} ({place.postal_code})" if place.postal_code else place.name
+
+
+def _cell(latitude: float, longitude: float) -> tuple[int, int]:
+    return (math.floor(latitude / _CELL_DEGREES), math.floor(longitude / _CELL_DEGREES))
+
+
+@lru_cache(maxsize=4096)
+def _within_cached(gazetteer_id: int, latitude: float, longitude: float, radius_km: float):
+    gazetteer = _GAZETTEERS[gazetteer_id]
+    found = []
+    for place in gazetteer.cells_around(latitude, longitude, radius_km):
+        distance = haversine_km(latitude, longitude, place.latitude, place.longitude)
+        if distance <= radius_km:
+            found.append((place, distance))
+    found.sort(key=lambda item: item[1])
+    return tuple(found)
+
+
+def _within(gazetteer: Gazetteer, latitude: float, longitude: float, radius_km: float):
+    return _within_cached(id(gazetteer), latitude, longitude, radius_km)
+
+
+_GAZETTEERS: dict[int, Gazetteer] = {}
+_lock = threading.Lock()
+_current: Gazetteer | None = None
+
+# The three cities whose communes exist only as arrondissements in the source.
+WHOLE_CITIES = {"75056": "Paris", "69123": "Lyon", "13055": "Marseille"}
+
+
+def load_places() -> list[Place]:
+    departments = dict(Department.objects.values_list("code", "name"))
+    rows = (
+        Commune.objects.located()
+        .filter(kind__in=[CommuneKind.COMMUNE, CommuneKind.ARRONDISSEMENT])
+        .order_by("insee_code", "postal_code")
+        .values_list(
+            "insee_code",
+            "name_with_article",
+            "postal_code",
+            "department_id",
+            "latitude",
+            "longitude",
+            "population",
+            "parent_insee_code",
+        )
+    )
+    grouped: dict[str, list] = {}
+    for insee, name, postal, department, latitude, longitude, population, parent in rows:
+        if insee in grouped:
+            grouped[insee][2].append(postal)
+        else:
+            grouped[insee] = [insee, name, [postal], department, latitude, longitude, population or 0, parent]
+    places = [
+        Place(insee, name, tuple(postals), dep, departments.get(dep, ""), lat, lon, pop, fold_name(name))
+        for insee, name, postals, dep, lat, lon, pop, _ in grouped.values()
+    ]
+    places.extend(_whole_cities(grouped.values(), departments))
+    return places
+
+
+def _whole_cities(rows, departments) -> list[Place]:
+    members: dict[str, list] = defaultdict(list)
+    for row in rows:
+        if row[7] in WHOLE_CITIES:
+            members[row[7]].append(row)
+    cities = []
+    for code, parts in sorted(members.items()):
+        population = sum(part[6] for part in parts) or 1
+        latitude = sum(part[4] * (part[6] or 1) for part in parts) / sum(part[6] or 1 for part in parts)
+        longitude = sum(part[5] * (part[6] or 1) for part in parts) / sum(part[6] or 1 for part in parts)
+        postal_codes = tuple(sorted({code for part in parts for code in part[2]}))
+        name = WHOLE_CITIES[code]
+        department = parts[0][3]
+        cities.append(
+            Place(
+                code,
+                name,
+                postal_codes,
+                department,
+                departments.get(department, ""),
+                latitude,
+                longitude,
+                population,
+                fold_name(name),
+            )
+        )
+    return cities
+
+
+def fold_name(name: str) -> str:
+    return " ".join(fold(name).replace("-", " ").replace("'", " ").split())
+
+
+def gazetteer() -> Gazetteer:
+    """The process's gazetteer, loaded on first use (the referentials change once a year)."""
+    global _current
+    if _current is None:
+        with _lock:
+            if _current is None:
+                loaded = Gazetteer(load_places())
+                _GAZETTEERS[id(loaded)] = loaded
+                _current = loaded
+    return _current
+
+
+def reset_gazetteer() -> None:
+    """Forget the loaded places (after a re-import of the referentials, in tests)."""
+    global _current
+    with _lock:
+        _current = None
+        _GAZETTEERS.clear()
+        _within_cached.cache_clear()

@@ -1,0 +1,159 @@
+"""Neutral, explainable ranking (``docs/search-ranking.md`` explains it in plain words).
+
+The score of an offer depends only on the search and on the offer, never on who searches nor on
+any payment. It is a sum of points:
+
+* the words of the search found **all together** in one field: the training's title
+  (``TITLE_ALL``), its certification (``CERTIFICATION_ALL``), its provider's name
+  (``PROVIDER_ALL``), the names of the jobs its certification leads to (``JOB_NAMES_ALL``),
+  its sector (``SECTOR_ALL``);
+* the certification leads to **one of the jobs** the search was associated with (``JOB``);
+* the certification code typed (``CERTIFICATION_CODE``);
+* a text-matching score (BM25) that grows with rare words and short fields, scaled down so that
+  it only orders offers within the same tier (``TEXT_SCALE`` and ``FIELD_BOOSTS``);
+* with a place, **closeness** (``DISTANCE_BANDS``), remote trainings counting as nearby;
+* **completeness** of the offer (``COMPLETE``).
+
+Equal scores are ordered by a draw from the action id and the index's seed, which changes
+every day: no provider comes first systematically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import tantivy
+
+from . import schema as fields
+
+TITLE_ALL = 8.0
+CERTIFICATION_ALL = 6.0
+JOB = 6.0
+PROVIDER_ALL = 5.0
+JOB_NAMES_ALL = 3.0
+SECTOR_ALL = 2.0
+CERTIFICATION_CODE = 20.0
+COMPLETE = 0.5
+TEXT_SCALE = 0.3
+FIELD_BOOSTS = {
+    fields.TITLE: 1.0,
+    fields.CERTIFICATION: 0.8,
+    fields.PROVIDER: 0.6,
+    fields.JOBS: 0.5,
+    fields.SECTOR: 0.3,
+    fields.BODY: 0.2,
+}
+ALL_WORDS_POINTS = {
+    fields.TITLE: TITLE_ALL,
+    fields.CERTIFICATION: CERTIFICATION_ALL,
+    fields.PROVIDER: PROVIDER_ALL,
+    fields.JOBS: JOB_NAMES_ALL,
+    fields.SECTOR: SECTOR_ALL,
+}
+# (up to km, points). Remote trainings get the points of REMOTE_DISTANCE_KM.
+DISTANCE_BANDS = ((5, 1.5), (10, 1.0), (30, 0.5))
+REMOTE_DISTANCE_KM = 30
+
+Occur = tantivy.Occur
+Query = tantivy.Query
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word of the search: its stems in each keyword field, its forms in the description."""
+
+    word: str
+    keyword_stems: dict[str, tuple[str, ...]]  # field → stems present in that field
+    body_forms: tuple[str, ...]
+
+    @property
+    def found(self) -> bool:
+        return any(self.keyword_stems.values()) or bool(self.body_forms)
+
+
+def _any_of(schema, field: str, values: Sequence[str]) -> Query:
+    if len(values) == 1:
+        return Query.term_query(schema, field, values[0])
+    return Query.boolean_query([(Occur.Should, Query.term_query(schema, field, v)) for v in values])
+
+
+def term_query(schema, term: Term) -> Query:
+    """One word anywhere: any keyword field or the description, BM25-scored with field boosts."""
+    clauses = [
+        (Occur.Should, Query.boost_query(_any_of(schema, field, stems), FIELD_BOOSTS[field]))
+        for field, stems in term.keyword_stems.items()
+        if stems
+    ]
+    if term.body_forms:
+        clauses.append(
+            (
+                Occur.Should,
+                Query.boost_query(_any_of(schema, fields.BODY, term.body_forms), FIELD_BOOSTS[fields.BODY]),
+            )
+        )
+    return Query.boolean_query(clauses)
+
+
+def text_match(schema, terms: Sequence[Term]) -> Query | None:
+    """Every word somewhere in the offer (None when a word is found nowhere)."""
+    if not terms or not all(term.found for term in terms):
+        return None
+    return Query.boolean_query([(Occur.Must, term_query(schema, term)) for term in terms])
+
+
+def all_words_in(schema, field: str, terms: Sequence[Term]) -> Query | None:
+    if not terms or not all(term.keyword_stems.get(field) for term in terms):
+        return None
+    return Query.boolean_query(
+        [(Occur.Must, _any_of(schema, field, term.keyword_stems[field])) for term in terms]
+    )
+
+
+def relevance_clauses(
+    schema, terms: Sequence[Term], job_codes: Sequence[str], code: str | None
+) -> tuple[Query | None, list[Query]]:
+    """(what an offer must match, the scoring clauses). An offer matches when it holds every
+    word, or leads to a chosen job, or has the certification code typed."""
+    matches: list[Query] = []
+    scoring: list[Query] = []
+    text = text_match(schema, terms)
+    if text is not None:
+        matches.append(text)
+        scoring.append(Query.boost_query(text, TEXT_SCALE))
+        for field, points in ALL_WORDS_POINTS.items():
+            query = all_words_in(schema, field, terms)
+            if query is not None:
+                scoring.append(Query.const_score_query(query, points))
+    if job_codes:
+        jobs = Query.term_set_query(schema, "job_codes", list(job_codes))
+        matches.append(jobs)
+        scoring.append(Query.const_score_query(jobs, JOB))
+    if code:
+        by_code = Query.term_query(schema, "certification_code", code.lower())
+        matches.append(by_code)
+        scoring.append(Query.const_score_query(by_code, CERTIFICATION_CODE))
+    if not matches:
+        return None, []
+    match = matches[0] if len(matches) == 1 else Query.boolean_query([(Occur.Should, q) for q in matches])
+    return match, scoring
+
+
+def distance_clauses(schema, nearby: Sequence[tuple[str, float]]) -> list[Query]:
+    """Closeness points: ``nearby`` is (INSEE code, km) sorted by distance."""
+    clauses = []
+    lower = -1.0
+    for upper, points in DISTANCE_BANDS:
+        codes = [code for code, km in nearby if lower < km <= upper]
+        if codes:
+            clauses.append(Query.const_score_query(Query.term_set_query(schema, "insee", codes), points))
+        lower = upper
+    remote_points = next((points for upper, points in DISTANCE_BANDS if upper >= REMOTE_DISTANCE_KM), 0.0)
+    if remote_points:
+        remote = Query.term_query(schema, "modality", "remote")
+        clauses.append(Query.const_score_query(remote, remote_points))
+    return clauses
+
+
+def completeness_clause(schema) -> Query:
+    return Query.const_score_query(Query.term_query(schema, "complete", 1), COMPLETE)
