@@ -74,7 +74,7 @@ def test_a_wrong_pair_gets_401_and_no_token(client, holder, nir, password):
                 }
             ],
         ),
-        ({"nir": NIR}, 422, [{"field": "payload.password", "message": "Field required"}]),
+        ({"nir": NIR}, 422, [{"field": "password", "message": "Ce champ est obligatoire."}]),
         ({"nir": ["x"], "password": 3}, 422, None),
         ({"nir": "1" * 5000, "password": PASSWORD}, 422, None),
     ],

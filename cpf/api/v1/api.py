@@ -24,12 +24,51 @@ def error_response(request: HttpRequest, status: int, errors: list[dict[str, str
     return api.create_response(request, {"errors": errors}, status=status)
 
 
+# French messages for the validation errors people meet most (pydantic's error types).
+FRENCH_MESSAGES = {
+    "missing": "Ce champ est obligatoire.",
+    "int_parsing": "Un nombre entier est attendu.",
+    "int_type": "Un nombre entier est attendu.",
+    "float_parsing": "Un nombre est attendu.",
+    "float_type": "Un nombre est attendu.",
+    "bool_parsing": "Une valeur vrai/faux est attendue.",
+    "date_parsing": "Une date au format AAAA-MM-JJ est attendue.",
+    "date_from_datetime_parsing": "Une date au format AAAA-MM-JJ est attendue.",
+    "datetime_parsing": "Une date et heure ISO 8601 est attendue.",
+    "string_type": "Un texte est attendu.",
+    "string_too_short": "Ce texte est trop court.",
+    "string_too_long": "Ce texte est trop long.",
+    "greater_than": "La valeur est trop petite.",
+    "greater_than_equal": "La valeur est trop petite.",
+    "less_than": "La valeur est trop grande.",
+    "less_than_equal": "La valeur est trop grande.",
+    "enum": "Cette valeur ne fait pas partie des choix possibles.",
+    "literal_error": "Cette valeur ne fait pas partie des choix possibles.",
+    "json_invalid": "Le corps de la requête n'est pas un JSON valide.",
+    "model_attributes_type": "Le corps de la requête doit être un objet JSON.",
+}
+
+
+def field_name(location: list) -> str:
+    """``["query", "page"]`` → ``page``; ``["body", "payload", "nir"]`` → ``nir`` (the name of
+    the body parameter is an implementation detail)."""
+    parts = [str(part) for part in location]
+    if parts and parts[0] == "body":
+        parts = parts[2:]
+    elif parts and parts[0] in {"query", "path", "header", "cookie", "form"}:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = []
-    for error in exc.errors:
-        location = [str(part) for part in error.get("loc", []) if part not in {"query", "body", "path"}]
-        errors.append({"field": ".".join(location), "message": error.get("msg", "Valeur invalide.")})
+    errors = [
+        {
+            "field": field_name(list(error.get("loc", []))),
+            "message": FRENCH_MESSAGES.get(error.get("type", ""), error.get("msg", "Valeur invalide.")),
+        }
+        for error in exc.errors
+    ]
     return error_response(request, 422, errors)
 
 
