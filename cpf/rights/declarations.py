@@ -320,7 +320,8 @@ def _copy_lines(cursor: Any, lines: Iterator[_Line]) -> None:
 CROSS_LINE_CHECKS = (
     (
         "ligne",
-        "Une autre ligne du fichier déclare déjà ce salarié pour cet employeur et cette année (ligne {other}).",
+        "Une autre ligne du fichier déclare déjà ce salarié pour cet employeur et cette année "
+        "(ligne {other}).",
         """
         SELECT line, first_line FROM (
             SELECT line, first_value(line) OVER same AS first_line, row_number() OVER same AS rank
