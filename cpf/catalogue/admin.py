@@ -1,9 +1,38 @@
 from django.contrib import admin
 
 from cpf.core.admin_actions import service_action
+from cpf.search.services import record_training_change
 
 from . import services
 from .models import Action, Session, Training, TrainingTransition
+
+
+class SearchIndexedAdmin(admin.ModelAdmin):
+    """Admin edits and deletions of offers reach the search index: an outbox row per training
+    touched, in the admin's own transaction (the worker re-reads the whole training, inlines
+    included, once it is committed)."""
+
+    def training_ids(self, objects) -> set[int]:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._record(self.training_ids([obj]))
+
+    def delete_model(self, request, obj):
+        training_ids = self.training_ids([obj])
+        super().delete_model(request, obj)
+        self._record(training_ids)
+
+    def delete_queryset(self, request, queryset):
+        training_ids = self.training_ids(queryset)
+        super().delete_queryset(request, queryset)
+        self._record(training_ids)
+
+    @staticmethod
+    def _record(training_ids: set[int]) -> None:
+        for training_id in sorted(training_ids):
+            record_training_change(training_id=training_id)
 
 
 class ActionInline(admin.StackedInline):
@@ -31,7 +60,7 @@ class TrainingTransitionInline(admin.TabularInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(admin.ModelAdmin):
+class TrainingAdmin(SearchIndexedAdmin):
     list_display = ["title", "provider", "certification", "status", "published_at"]
     list_filter = ["status"]
     search_fields = ["title", "reference", "certification__code", "provider__siret"]
@@ -40,6 +69,10 @@ class TrainingAdmin(admin.ModelAdmin):
     list_select_related = ["provider", "certification"]
     show_full_result_count = False
     inlines = [ActionInline, TrainingTransitionInline]
+
+    def training_ids(self, objects) -> set[int]:
+        return {training.pk for training in objects}
+
     actions = [
         service_action(
             description="Publier les formations sélectionnées",
@@ -64,7 +97,7 @@ class TrainingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(SearchIndexedAdmin):
     list_display = ["training", "modality", "commune", "price_cents", "duration_hours"]
     list_filter = ["modality"]
     search_fields = ["training__title"]
@@ -73,14 +106,20 @@ class ActionAdmin(admin.ModelAdmin):
     show_full_result_count = False
     inlines = [SessionInline]
 
+    def training_ids(self, objects) -> set[int]:
+        return {action.training_id for action in objects}
+
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(SearchIndexedAdmin):
     list_display = ["action", "start_date", "end_date", "seats", "status"]
     list_filter = ["status"]
     raw_id_fields = ["action"]
     list_select_related = ["action__training"]
     show_full_result_count = False
+
+    def training_ids(self, objects) -> set[int]:
+        return {session.action.training_id for session in objects}
 
 
 @admin.register(TrainingTransition)

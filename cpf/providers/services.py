@@ -14,6 +14,8 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from cpf.search.services import record_provider_change
+
 from .enums import ProviderStatus
 from .models import Provider, ProviderTransition
 from .validators import validate_iban, validate_nda, validate_siret
@@ -178,6 +180,7 @@ def _transition(
         locked.status = to
         locked.delisted_until = delisted_until
         locked.save(update_fields=["status", "delisted_until", "updated_at"])
+        record_provider_change(provider_id=locked.pk)  # its offers appear or disappear from search
     return locked
 
 

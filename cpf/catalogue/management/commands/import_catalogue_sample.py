@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from cpf.catalogue.sample_import import SampleImportResult, import_sample, sample_path
+from cpf.search.services import request_full_rebuild
 
 
 class Command(BaseCommand):
@@ -18,7 +20,9 @@ class Command(BaseCommand):
         path = sample_path()
         if not path.exists():
             raise CommandError(f"Missing data file: {path}")
-        result = import_sample(path=path, today=timezone.localdate())
+        with transaction.atomic():
+            result = import_sample(path=path, today=timezone.localdate())
+            request_full_rebuild()  # the search index is rebuilt by the worker once committed
         if verbosity >= 1:
             self.stdout.write(format_sample_report(result))
 
