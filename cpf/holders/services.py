@@ -25,6 +25,11 @@ ALREADY_SIGNED_UP = (
     "Un accès existe déjà pour ce numéro de sécurité sociale. Connectez-vous, ou choisissez "
     "« Mot de passe oublié » si vous ne vous en souvenez plus."
 )
+SIGN_UP_PENDING = (
+    "Une inscription avec ce numéro de sécurité sociale attend la confirmation de son adresse "
+    "e-mail : ouvrez le lien reçu par e-mail. Sans ce lien, vous pourrez recommencer "
+    "l'inscription trois jours après la première demande."
+)
 EMAIL_TAKEN = "Cette adresse e-mail est déjà utilisée par un autre compte."
 TERMS_NOT_ACCEPTED = "Vous devez accepter les conditions d'utilisation pour créer votre accès."
 TERMS_CHANGED = (
@@ -80,8 +85,13 @@ def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url:
         found, _ = get_or_create_holder(nir=application.nir)
         holder = Holder.objects.select_for_update(of=("self",)).get(pk=found.pk)
         if holder.user_id is not None:
-            raise ValidationError({"nir": [ALREADY_SIGNED_UP]})
-        user = get_user_model()(username=f"titulaire-{holder.pk}", email=application.email, is_active=False)
+            _refuse_unless_pending_sign_up_lapsed(holder, now=now)
+        # A sign-up whose address was never confirmed within the link's validity (a mistyped
+        # e-mail, a lost link) is started again rather than leaving the person stuck; the old
+        # link stops working, as the activation token depends on the password hash.
+        user = holder.user or get_user_model()(username=f"titulaire-{holder.pk}", is_active=False)
+        user.email = application.email
+        user.date_joined = now
         user.set_password(application.password)
         user.save()
         holder.user = user
@@ -89,9 +99,19 @@ def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url:
         holder.first_names = application.first_names
         holder.birth_date = application.birth_date
         holder.save(update_fields=["user", "birth_name", "first_names", "birth_date"])
-        TermsAcceptance.objects.create(holder=holder, terms=application.accepted_terms, accepted_at=now)
+        TermsAcceptance.objects.get_or_create(
+            holder=holder, terms=application.accepted_terms, defaults={"accepted_at": now}
+        )
         transaction.on_commit(lambda: emails.send_activation_email(holder=holder, site_url=site_url))
     return holder
+
+
+def _refuse_unless_pending_sign_up_lapsed(holder: Holder, *, now: datetime.datetime) -> None:
+    if not is_awaiting_email_confirmation(holder):
+        raise ValidationError({"nir": [ALREADY_SIGNED_UP]})
+    link_validity = datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    if holder.user.date_joined + link_validity > now:
+        raise ValidationError({"nir": [SIGN_UP_PENDING]})
 
 
 @sensitive_variables("application")
@@ -111,7 +131,8 @@ def _check_application(application: SignUpApplication, *, today: datetime.date) 
         validate_password(application.password, user=_transient_user(application))
     except ValidationError as refused:
         errors["password"] = list(refused.messages)
-    if get_user_model()._default_manager.filter(email__iexact=application.email).exists():
+    others = get_user_model()._default_manager.exclude(holder__nir_hash=application.nir.lookup_hash)
+    if others.filter(email__iexact=application.email).exists():
         errors["email"] = [EMAIL_TAKEN]
     terms_problem = _terms_problem(application.accepted_terms, today=today)
     if terms_problem:

@@ -232,6 +232,51 @@ def test_a_second_sign_up_with_the_same_nir_is_refused(terms):
 
 
 @pytest.mark.django_db
+def test_a_sign_up_awaiting_confirmation_blocks_a_new_one_for_the_link_s_validity(terms):
+    # given a sign-up whose address was not confirmed yet
+    services.sign_up(application=application(terms), now=NOW, site_url=SITE)
+    before = state()
+
+    # when the person signs up again the next day with another address
+    with pytest.raises(ValidationError) as refused:
+        services.sign_up(
+            application=application(terms, email="autre@example.fr"),
+            now=NOW + datetime.timedelta(days=1),
+            site_url=SITE,
+        )
+
+    # then they are told to use the link, and nothing changed
+    assert refused.value.message_dict == {"nir": [services.SIGN_UP_PENDING]}
+    assert state() == before
+
+
+@pytest.mark.django_db
+def test_a_sign_up_never_confirmed_can_be_started_again_once_its_link_has_lapsed(
+    terms, mailoutbox, django_capture_on_commit_callbacks
+):
+    # given a sign-up with a mistyped address, never confirmed
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.sign_up(
+            application=application(terms, email="erreur@exmple.fr"), now=NOW, site_url=SITE
+        )
+
+    # when the person starts again four days later with the right address
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.sign_up(
+            application=application(terms, email="camille.martin@example.fr"),
+            now=NOW + datetime.timedelta(days=4),
+            site_url=SITE,
+        )
+
+    # then the same account and login now carry the new address, and a new link was sent there
+    assert (again.pk, again.user_id) == (first.pk, first.user_id)
+    assert again.user.email == "camille.martin@example.fr"
+    assert not again.user.is_active
+    assert [message.to for message in mailoutbox] == [["erreur@exmple.fr"], ["camille.martin@example.fr"]]
+    assert get_user_model().objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_an_address_already_used_by_another_login_is_refused(terms):
     from tests.holders.factories import OTHER_NIR
 
@@ -272,8 +317,8 @@ def test_two_sign_ups_with_one_nir_at_the_same_moment_let_exactly_one_through():
     for thread in threads:
         thread.join()
 
-    # then the row lock lets one through, and the other sees its login
-    assert sorted(outcomes) == sorted(["signed up", services.ALREADY_SIGNED_UP])
+    # then the row lock lets one through, and the other is told a sign-up awaits confirmation
+    assert sorted(outcomes) == sorted(["signed up", services.SIGN_UP_PENDING])
     holder = Holder.objects.get()
     assert holder.user.email in {"un@example.fr", "deux@example.fr"}
     assert get_user_model().objects.count() == 1
