@@ -3,15 +3,22 @@ moves only through the services, corrections are compensating transactions."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
 from .models import Account, Entry, Transaction
 
+if TYPE_CHECKING:
+    ModelAdmin = admin.ModelAdmin[Any]
+    EntryTabularInline = admin.TabularInline[Entry, Transaction]
+else:
+    ModelAdmin = admin.ModelAdmin
+    EntryTabularInline = admin.TabularInline
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -22,11 +29,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(EntryTabularInline):
     model = Entry
     extra = 0
-    fields = ["account", "amount_cents"]
-    readonly_fields = fields
+    fields = ("account", "amount_cents")
+    readonly_fields = ("account", "amount_cents")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from cpf.holders.models import Holder
 
@@ -50,7 +50,7 @@ def holder_history_count(holder: Holder) -> int:
     return _holder_transactions(holder).count()
 
 
-def _holder_transactions(holder: Holder) -> Any:
+def _holder_transactions(holder: Holder) -> QuerySet[Transaction]:
     touching = Transaction.objects.filter(entries__account__holder_id=holder.pk).values("pk")
     return Transaction.objects.filter(pk__in=touching)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -63,7 +63,7 @@ def post_transaction(
     idempotency_key: str,
     entries: Sequence[Posting],
     reference: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     period: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> Posted:

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 from stdnum.fr import siret as stdnum_siret
@@ -116,7 +116,7 @@ def import_declarations(
     *,
     lines: Iterable[str],
     file_name: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Load a declarations file (rules 1 to 5): bad lines are reported, good lines loaded,
@@ -152,7 +152,7 @@ def import_declarations(
 
 
 def import_declarations_file(
-    path: str, *, actor: AbstractBaseUser | None, progress: Callable[[int], None] | None = None
+    path: str, *, actor: User | None, progress: Callable[[int], None] | None = None
 ) -> ImportReport:
     """``import_declarations`` on a UTF-8 file (a byte-order mark is accepted)."""
     try:

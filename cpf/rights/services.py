@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from stdnum.fr import siret as stdnum_siret
@@ -50,7 +50,7 @@ def import_declarations(
     *,
     lines: Iterable[str],
     file_name: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Load employers' declarations (rules 1 to 5; format in docs/declarations-format.md): bad
@@ -60,7 +60,7 @@ def import_declarations(
 
 
 def import_declarations_file(
-    *, path: str, actor: AbstractBaseUser | None, progress: Callable[[int], None] | None = None
+    *, path: str, actor: User | None, progress: Callable[[int], None] | None = None
 ) -> ImportReport:
     """``import_declarations`` on a UTF-8 file (``manage.py import_declarations``)."""
     return declarations.import_declarations_file(path, actor=actor, progress=progress)
@@ -109,7 +109,7 @@ def add_grant(
     certifications: Sequence[Certification] = (),
     funder_reference: str = "",
     idempotency_key: str = "",
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> GrantResult:
     """A funder adds money to a holder's account (rule 8), of free use or earmarked for the
     given certifications; not capped by the holder's ceiling. Recorded once per funder reference
@@ -134,7 +134,7 @@ def add_corrective_grant(
     nir: Nir,
     funder_reference: str = "",
     idempotency_key: str = "",
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     on: datetime.date | None = None,
 ) -> GrantResult:
     """The corrective co-funding (rule 9) an employer of 50 employees or more owes a holder who
@@ -168,7 +168,7 @@ def _record_grant(
     certifications: Sequence[Certification],
     funder_reference: str,
     idempotency_key: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> GrantResult:
     if not (funder_reference or idempotency_key):
         raise ValueError("a grant needs the funder's reference or an idempotency key")
@@ -250,9 +250,7 @@ class _GrantLine:
     reference: str
 
 
-def import_grants(
-    *, funder: Funder, lines: Iterable[str], actor: AbstractBaseUser | None
-) -> GrantImportReport:
+def import_grants(*, funder: Funder, lines: Iterable[str], actor: User | None) -> GrantImportReport:
     """A funder's file of grants (rule 8, rule 9; format in docs/declarations-format.md): every
     line is checked first; if any is wrong, nothing is recorded and each bad line is reported;
     otherwise all are recorded in one transaction. A line whose reference was already recorded
@@ -280,7 +278,7 @@ def import_grants(
     return GrantImportReport(len(checked), created, replayed, total, [])
 
 
-def _record_line(funder: Funder, line: _GrantLine, actor: AbstractBaseUser | None) -> GrantResult:
+def _record_line(funder: Funder, line: _GrantLine, actor: User | None) -> GrantResult:
     if line.kind == GrantKind.CORRECTIVE:
         return add_corrective_grant(funder=funder, nir=line.nir, funder_reference=line.reference, actor=actor)
     return add_grant(
