@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -120,6 +121,69 @@ class SearchResponse:
     def page_count(self) -> int:
         reachable = min(self.total, MAX_RESULTS)
         return max(1, -(-reachable // self.request.page_size))
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking the request
+
+_PLACE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+_ROME_CODE = re.compile(r"^[A-N]\d{4}$")
+MAX_PRICE_CENTS = 10**9
+MAX_HOURS = 100_000
+
+
+def request_problems(request: SearchRequest) -> list[tuple[str, str]]:
+    """What is wrong with a request, as (parameter, French message) pairs; empty when nothing."""
+    problems: list[tuple[str, str]] = []
+    if len(request.q) > 200:
+        problems.append(("q", "Le mot-clé est trop long (200 caractères au plus)."))
+    if request.jobs:
+        sheets = job_matcher.get().sheet_labels
+        unknown = [code for code in request.jobs if not _ROME_CODE.match(code) or code not in sheets]
+        if unknown:
+            problems.append(("job", f"Code ROME inconnu : {', '.join(unknown[:5])}."))
+    if request.place is not None and not _PLACE_CODE.match(request.place.upper()):
+        problems.append(("place", "Indiquez un code INSEE ou un code postal (5 caractères)."))
+    if (request.lat is None) != (request.lon is None):
+        missing = "lon" if request.lon is None else "lat"
+        problems.append((missing, "Indiquez la latitude et la longitude de la position."))
+    if request.lat is not None and not -90 <= request.lat <= 90:
+        problems.append(("lat", "La latitude doit être comprise entre -90 et 90."))
+    if request.lon is not None and not -180 <= request.lon <= 180:
+        problems.append(("lon", "La longitude doit être comprise entre -180 et 180."))
+    if request.place is not None and request.lat is not None:
+        problems.append(("place", "Indiquez un lieu ou une position, pas les deux."))
+    if request.radius_km not in RADIUS_CHOICES_KM:
+        problems.append(("radius_km", "Le rayon doit valoir 5, 10, 30, 50 ou 100 km."))
+    unknown_modalities = [m for m in request.modalities if m not in MODALITIES]
+    if unknown_modalities:
+        problems.append(("modality", "Modalité inconnue : in_person, remote ou mixed."))
+    if request.price_max_cents is not None and not 0 <= request.price_max_cents <= MAX_PRICE_CENTS:
+        problems.append(("price_max_cents", "Le prix maximum doit être compris entre 0 et 10 000 000 €."))
+    for name in ("duration_min_hours", "duration_max_hours"):
+        value = getattr(request, name)
+        if value is not None and not 0 <= value <= MAX_HOURS:
+            problems.append((name, "La durée doit être comprise entre 0 et 100 000 heures."))
+    low, high = request.duration_min_hours, request.duration_max_hours
+    if low is not None and high is not None and low > high:
+        problems.append(("duration_max_hours", "La durée maximale est inférieure à la durée minimale."))
+    if request.start_after and request.start_before and request.start_after > request.start_before:
+        problems.append(("start_before", "La date de fin de la période précède sa date de début."))
+    if any(level not in LEVELS for level in request.levels):
+        problems.append(("level", "Niveau inconnu : 3 à 8, ou 0 pour sans niveau."))
+    if request.sort not in SORTS:
+        problems.append(("sort", "Tri inconnu : relevance, date, price ou distance."))
+    if request.sort == "distance" and request.place is None and request.lat is None:
+        problems.append(("sort", "Le tri par distance demande un lieu ou une position."))
+    if not 1 <= request.page_size <= MAX_PAGE_SIZE:
+        problems.append(("page_size", f"Le nombre de résultats par page va de 1 à {MAX_PAGE_SIZE}."))
+    elif request.page < 1:
+        problems.append(("page", "Les pages commencent à 1."))
+    elif (request.page - 1) * request.page_size >= MAX_RESULTS:
+        problems.append(
+            ("page", "Seuls les 10\u00a0000 premiers résultats sont accessibles : affinez la recherche.")
+        )
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------

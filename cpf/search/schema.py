@@ -12,7 +12,7 @@ from __future__ import annotations
 import tantivy
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 KEYWORD_TOKENIZER = "cpf_stems"
 FOLDED_TOKENIZER = "cpf_folded"
@@ -59,8 +59,8 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name=KEYWORD_TOKENIZER, index_option="freq")
     builder.add_text_field(BODY, tokenizer_name=FOLDED_TOKENIZER, index_option="basic")
     # Codes, as raw terms.
-    for name in ("certification_code", "job_codes"):
-        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("certification_code", tokenizer_name="raw", index_option="basic", fast=True)
+    builder.add_text_field("job_codes", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("insee", tokenizer_name="raw", index_option="basic", fast=True)
     builder.add_text_field("modality", tokenizer_name="raw", index_option="basic", fast=True)
     # Filters and facets.

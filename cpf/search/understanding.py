@@ -25,7 +25,7 @@ import tantivy
 
 from cpf.referentials.models import Job, JobTitle
 
-from .text import query_words, stem
+from .text import fold, query_words, stem
 
 CERTIFICATION_CODE = re.compile(r"^\s*(rncp|rs)\s*(\d{1,6})\s*$", re.IGNORECASE)
 MAX_JOBS = 3
@@ -203,13 +203,24 @@ class JobMatcher:
                 ),
             )
         )
-        hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit * 4).hits
+        hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=500).hits
         seen: dict[str, JobMatch] = {}
         for _, address in hits:
             label, code, _ = self.titles[searcher.doc(address)["n"][0]]
             if label not in seen:
                 seen[label] = JobMatch(code, label, self.sheet_labels.get(code, label), 1.0)
-        return sorted(seen.values(), key=lambda m: (len(m.label), m.label))[:limit]
+        typed = " ".join(words)
+
+        def order(match: JobMatch) -> tuple:
+            folded = fold(match.label)
+            return (
+                not folded.startswith(typed),
+                not folded.startswith(words[0]),
+                len(match.label),
+                match.label,
+            )
+
+        return sorted(seen.values(), key=order)[:limit]
 
 
 def load_job_matcher() -> JobMatcher:
