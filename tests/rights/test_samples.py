@@ -1,0 +1,64 @@
+"""The sample declarations shipped in data/samples give exactly the balances data/README.md
+documents."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from cpf.holders.models import Holder
+from cpf.holders.nir import parse_nir
+from cpf.ledger.models import Account
+from cpf.rights import services
+
+pytestmark = pytest.mark.django_db
+
+SAMPLES = settings.DATA_DIR / "samples"
+DOCUMENTED = {
+    # NIR: (balance after the 2019-2025 runs, balance after the corrections)
+    "185057505600116": (500_00, 500_00),
+    "290116912300205": (500_00, 500_00),
+    "192031305500382": (499_69, 499_69),
+    "288073306300493": (0, 0),
+    "179125935000581": (500_00, 500_00),
+    "295023155500694": (311_14, 311_14),
+    "287094410900746": (500_00, 500_00),
+    "199046748200832": (800_00, 800_00),
+    "283063523800957": (398_26, 398_26),
+    "191083818501091": (800_00, 800_00),
+    "293100608801162": (800_00, 800_00),
+    "180013417201244": (500_00, 500_00),
+    "177039205001385": (5_000_00, 5_000_00),
+    "286127511201482": (500_00, 248_91),
+    "194066938101577": (250_16, 500_00),
+}
+
+
+def balances() -> dict[str, int]:
+    accounts = Account.objects.rights()
+    return {
+        nir: accounts.get(holder=Holder.objects.for_nir(parse_nir(nir)).get()).balance_cents
+        for nir in DOCUMENTED
+    }
+
+
+def test_the_sample_declarations_give_the_documented_rights():
+    report = services.import_declarations_file(path=str(SAMPLES / "declarations_2025.csv"), actor=None)
+    assert (report.lines_read, report.lines_loaded, report.holders_created, report.rejections) == (
+        25,
+        25,
+        15,
+        [],
+    )
+    for year in range(2019, 2026):
+        services.credit_rights(year=year)
+
+    assert balances() == {nir: first for nir, (first, _) in DOCUMENTED.items()}
+
+    corrections = services.import_declarations_file(
+        path=str(SAMPLES / "declarations_2025_corrections.csv"), actor=None
+    )
+    assert corrections.rejections == []
+    services.credit_rights(year=2025)
+
+    assert balances() == {nir: second for nir, (_, second) in DOCUMENTED.items()}
