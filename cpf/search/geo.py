@@ -10,6 +10,7 @@ whole cities (INSEE 75056, 69123, 13055), centred on their arrondissements.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from bisect import bisect_left
 from collections import defaultdict
@@ -24,6 +25,8 @@ EARTH_RADIUS_KM = 6371.0088
 RADIUS_CHOICES_KM = (5, 10, 30, 50, 100)
 DEFAULT_RADIUS_KM = 30
 _CELL_DEGREES = 0.25
+_CODE_IN_TEXT = re.compile(r"\b(\d{5}|2[AaBb]\d{3})\b")
+_PARENTHESES = re.compile(r"\(.*?\)")
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -69,6 +72,8 @@ class Gazetteer:
         self.by_insee = {place.insee_code: place for place in places}
         self.by_postal_code: dict[str, list[Place]] = defaultdict(list)
         for place in sorted(places, key=lambda p: -p.population):
+            if place.insee_code in WHOLE_CITIES:
+                continue  # a postal code names an arrondissement, not the whole city
             for code in place.postal_codes:
                 self.by_postal_code[code].append(place)
         self._names = sorted((place.search_name, index) for index, place in enumerate(places))
@@ -100,8 +105,10 @@ class Gazetteer:
             ]
             found += [p for insee, p in self.by_insee.items() if insee.startswith(query) and p not in found]
         else:
-            variants = {query, query.replace("saint ", "st ").replace("sainte ", "ste ")}
-            variants |= {query.replace("st ", "saint ", 1) if query.startswith("st ") else query}
+            variants = {query}
+            for short, long in (("st ", "saint "), ("ste ", "sainte ")):
+                if query.startswith(short):
+                    variants.add(long + query[len(short) :])
             found = []
             for variant in variants:
                 start = bisect_left(self._name_keys, variant)
@@ -111,6 +118,29 @@ class Gazetteer:
                     found.append(self.places[index])
         unique = {p.insee_code: p for p in found}.values()
         return sorted(unique, key=lambda p: (-p.population, p.name))[:limit]
+
+    def find(self, text: str) -> list[Place]:
+        """The places a typed text may mean, best first: one when it is clear, several when the
+        person must choose. A 5-digit code is read as a postal code first (what people type),
+        then as an INSEE code; a name may come with its postal code, as the suggestions show it:
+        ``Saint-Denis (93200, Seine-Saint-Denis)``."""
+        code_match = _CODE_IN_TEXT.search(text)
+        name = fold_name(_PARENTHESES.sub(" ", text))
+        if code_match:
+            code = code_match.group(1).upper()
+            candidates = list(self.by_postal_code.get(code, [])) or (
+                [self.by_insee[code]] if code in self.by_insee else []
+            )
+            if name:
+                named = [p for p in candidates if p.search_name == name or p.search_name.startswith(name)]
+                candidates = named or candidates
+            return candidates
+        if not name:
+            return []
+        exact = sorted(
+            (p for p in self.places if p.search_name == name), key=lambda p: (-p.population, p.insee_code)
+        )
+        return exact or self.suggest(name, limit=8)
 
     def within(self, point: Point, radius_km: float) -> list[tuple[Place, float]]:
         """The places whose centre is within ``radius_km`` of ``point``, with their distance."""
