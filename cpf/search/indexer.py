@@ -223,10 +223,12 @@ def _apply_rows(path: Path, seed: int, rows, *, today: datetime.date) -> ApplyRe
         return ApplyReport(0, 0, 0, 0)
     index = open_index(path)
     writer = index.writer(heap_size=UPDATE_HEAP_BYTES, num_threads=1)
+    schema = index.schema
+    # By query: deleting by term does not match unsigned fields in tantivy-py 0.27.
     for provider_id in provider_ids:
-        writer.delete_documents_by_term("provider_id", provider_id)
+        writer.delete_documents_by_query(tantivy.Query.term_query(schema, "provider_id", provider_id))
     for training_id in training_ids:
-        writer.delete_documents_by_term("training_id", training_id)
+        writer.delete_documents_by_query(tantivy.Query.term_query(schema, "training_id", training_id))
     added: set[int] = set()
     for selection in ({"provider_ids": provider_ids}, {"training_ids": training_ids}):
         if any(selection.values()):

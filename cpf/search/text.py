@@ -54,7 +54,7 @@ def stem(word: str) -> str:
     elif word[-1] in "sx" and not word.endswith("ss") and len(word) > 4:
         word = word[:-1]
     for ending, replacement in _FEMININE:
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
+        if word.endswith(ending) and len(word) - len(ending) >= 2:
             word = word[: -len(ending)] + replacement
             break
     if word.endswith("e") and len(word) > 4:

@@ -1,0 +1,85 @@
+"""Small catalogues for search tests, built with the factories on the real referentials, and an
+index of their own in a temporary folder (``search_index``). Import the fixtures in a test
+module or a conftest: ``from tests.search.fixtures import *``."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from cpf.catalogue.enums import Modality
+from cpf.referentials.models import Certification, Commune
+from cpf.search.indexer import rebuild_index
+from tests.factories import ActionFactory, ProviderFactory, SessionFactory, TrainingFactory
+
+__all__ = ["offer", "search_index"]
+
+SEED = 7
+
+
+def in_days(days: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+def commune(insee_code: str) -> Commune:
+    return Commune.objects.filter(insee_code=insee_code).order_by("postal_code").first()
+
+
+def offer(
+    *,
+    title: str = "Développeur web et web mobile",
+    certification: str = "RNCP31114",
+    provider=None,
+    provider_name: str | None = None,
+    insee: str | None = "69383",
+    modality: str = Modality.IN_PERSON,
+    price_cents: int = 450_000,
+    duration_hours: int = 400,
+    starts: tuple[int, ...] = (30,),
+    objectives: str = "Acquérir les compétences du métier.",
+    content: str = "Modules théoriques et pratiques.",
+    strong_points: str = "",
+    equipment: str = "",
+):
+    """A published training with one action and its sessions (starting in ``starts`` days);
+    returns the action."""
+    if provider is None:
+        provider = ProviderFactory(**({"legal_name": provider_name} if provider_name else {}))
+    training = TrainingFactory(
+        published=True,
+        provider=provider,
+        title=title,
+        certification=Certification.objects.get(code=certification),
+        objectives=objectives,
+        content=content,
+        strong_points=strong_points,
+    )
+    place = commune(insee) if insee and modality != Modality.REMOTE else None
+    action = ActionFactory(
+        training=training,
+        modality=modality,
+        commune=place,
+        address="" if place is None else "1 rue de la Gare",
+        latitude=place.latitude if place else None,
+        longitude=place.longitude if place else None,
+        price_cents=price_cents,
+        duration_hours=duration_hours,
+        equipment=equipment,
+    )
+    for days in starts:
+        SessionFactory(action=action, start_date=in_days(days), end_date=in_days(days + 30))
+    return action
+
+
+@pytest.fixture
+def search_index(settings, tmp_path):
+    """An empty index folder for this test; call the fixture's value to (re)build the index from
+    the test database: ``search_index()``."""
+    settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
+
+    def build(**kwargs):
+        return rebuild_index(seed=kwargs.pop("seed", SEED), **kwargs)
+
+    return build

@@ -1,0 +1,197 @@
+"""The index derived from PostgreSQL: full rebuilds, the outbox and its application, versions
+picked up by readers without a restart."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from cpf.catalogue.services import publish_training, suspend_training, unpublish_training
+from cpf.providers.services import suspend_provider
+from cpf.search.engine import SearchRequest, search
+from cpf.search.enums import OutboxKind
+from cpf.search.indexer import _PENDING_SQL, apply_outbox, current_version, index_root
+from cpf.search.models import SearchIndexState, SearchOutbox
+from cpf.search.reader import IndexUnavailable, current_index
+from cpf.search.services import record_training_change, request_full_rebuild
+from tests.search.fixtures import *  # noqa: F403
+from tests.search.fixtures import offer
+
+pytestmark = pytest.mark.django_db
+
+
+def found(q: str = "", **kwargs) -> list[int]:
+    return [r.action_id for r in search(SearchRequest(q=q, page_size=50, **kwargs)).results]
+
+
+def test_a_rebuild_indexes_the_visible_actions_with_upcoming_sessions_only(search_index):
+    # given a visible offer, a draft, an offer whose provider is suspended, one without sessions
+    visible = offer(title="Boulanger")
+    draft = offer(title="Boulanger brouillon")
+    draft.training.status = "draft"
+    draft.training.published_at = None
+    draft.training.save()
+    suspended = offer(title="Boulanger suspendu")
+    suspended.training.provider.status = "suspended"
+    suspended.training.provider.save()
+    offer(title="Boulanger sans session", starts=())
+
+    # when
+    report = search_index()
+
+    # then
+    assert report.documents == 1
+    assert found("boulanger") == [visible.pk]
+    state = SearchIndexState.objects.get(version=report.version)
+    assert (state.documents, state.seed) == (1, 7)
+    assert current_version() == report.version
+
+
+def test_publication_changes_write_an_outbox_row_in_their_transaction(search_index):
+    action = offer()
+    training = action.training
+    now = timezone.now()
+    SearchOutbox.objects.all().delete()
+
+    unpublish_training(training=training, actor=None, reason="Fin de l'offre", now=now)
+    publish_training(training=training, actor=None, now=now)
+    suspend_training(training=training, actor=None, reason="Contrôle", now=now)
+    suspend_provider(provider=training.provider, actor=None, reason="Contrôle", now=now)
+
+    rows = list(SearchOutbox.objects.values_list("kind", "object_id"))
+    assert rows == [
+        (OutboxKind.TRAINING, training.pk),
+        (OutboxKind.TRAINING, training.pk),
+        (OutboxKind.TRAINING, training.pk),
+        (OutboxKind.PROVIDER, training.provider_id),
+    ]
+
+
+def test_a_change_rolled_back_leaves_no_outbox_row(search_index):
+    action = offer()
+    SearchOutbox.objects.all().delete()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record_training_change(training_id=action.training_id)
+        raise RuntimeError("the change fails")
+    assert not SearchOutbox.objects.exists()
+
+
+def test_the_outbox_is_applied_to_the_current_index(search_index):
+    # given an index with one offer
+    first = offer(title="Boulanger")
+    search_index()
+    now = timezone.now()
+
+    # when an offer is added and the first is withdrawn
+    second = offer(title="Boulanger")
+    record_training_change(training_id=second.training_id)
+    unpublish_training(training=first.training, actor=None, reason="Fin", now=now)
+    report = apply_outbox()
+
+    # then the index follows, and the state records the last row applied
+    assert (report.rows, report.trainings, report.documents) == (2, 2, 1)
+    assert found("boulanger") == [second.pk]
+    state = SearchIndexState.objects.get(version=current_version())
+    assert state.last_applied_id == SearchOutbox.objects.order_by("id").last().pk
+    # applying again changes nothing (inside this test's single transaction its rows stay
+    # pending: a worker applies rows of transactions committed before its own)
+    apply_outbox()
+    assert found("boulanger") == [second.pk]
+
+
+def test_a_provider_suspension_removes_all_its_offers(search_index):
+    action = offer(title="Cariste")
+    offer(title="Cariste", provider=action.training.provider)
+    other = offer(title="Cariste")
+    search_index()
+
+    suspend_provider(provider=action.training.provider, actor=None, reason="Contrôle", now=timezone.now())
+    apply_outbox()
+
+    assert found("cariste") == [other.pk]
+
+
+def test_rows_of_a_transaction_that_commits_late_are_not_missed(search_index):
+    # A row is pending when its transaction was not visible in the snapshot last applied, even
+    # if its id is below rows already applied: here transaction 102 was still running.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM search_searchoutbox")
+        for object_id, xid in ((1, 101), (2, 102), (3, 103), (4, 106)):
+            cursor.execute(
+                "INSERT INTO search_searchoutbox (kind, object_id, transaction_id, created_at) "
+                "VALUES ('training', %s, %s, now())",
+                [object_id, xid],
+            )
+        cursor.execute(_PENDING_SQL, {"previous": "102:105:102"})
+        pending = [row[2] for row in cursor.fetchall()]
+    assert pending == [2, 4]
+
+
+def test_a_rebuild_requested_by_the_outbox_makes_a_new_version(search_index):
+    offer(title="Boulanger")
+    first = search_index().version
+    offer(title="Boulanger")
+    request_full_rebuild()
+
+    report = apply_outbox()
+
+    assert report.rebuilt is not None
+    assert current_version() != first
+    assert report.rebuilt.documents == 2
+
+
+def test_no_index_yet_means_the_outbox_builds_one(search_index):
+    offer(title="Boulanger")
+    with pytest.raises(IndexUnavailable):
+        search(SearchRequest(q="boulanger"))
+
+    report = apply_outbox()
+
+    assert report.rebuilt.documents == 1
+    assert len(found("boulanger")) == 1
+
+
+def test_readers_pick_up_new_commits_and_new_versions_without_restart(search_index, monkeypatch):
+    monkeypatch.setattr("cpf.search.reader.CHECK_INTERVAL_SECONDS", 0)
+    offer(title="Boulanger")
+    search_index()
+    before = current_index()
+    assert before.searcher().num_docs == 1
+
+    # a commit to the same version (the worker applying the outbox)
+    added = offer(title="Boulanger")
+    record_training_change(training_id=added.training_id)
+    apply_outbox()
+    assert current_index().searcher().num_docs == 2
+    assert current_index().version == before.version
+
+    # a new version (a rebuild)
+    offer(title="Boulanger")
+    version = search_index().version
+    assert current_index().version == version
+    assert current_index().searcher().num_docs == 3
+
+
+def test_old_versions_are_removed_keeping_the_previous_one(search_index):
+    offer()
+    versions = [search_index().version for _ in range(3)]
+    kept = sorted(path.name for path in index_root().iterdir() if path.is_dir())
+    assert kept == sorted(versions[1:])
+    assert set(SearchIndexState.objects.values_list("version", flat=True)) == set(versions[1:])
+
+
+def test_the_rebuild_command(search_index):
+    offer()
+    out = io.StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert "1 documents" in out.getvalue()
+    version = current_version()
+
+    out = io.StringIO()
+    call_command("rebuild_search_index", "--if-missing", stdout=out)
+    assert current_version() == version
+    assert "pending change(s) applied" in out.getvalue()
