@@ -30,6 +30,7 @@ from .text import fold, query_words, stem
 CERTIFICATION_CODE = re.compile(r"^\s*(rncp|rs)\s*(\d{1,6})\s*$", re.IGNORECASE)
 MAX_JOBS = 3
 MIN_COVERAGE = 0.5
+PARTIAL_SHARE = 3
 
 
 @dataclass(frozen=True)
@@ -170,10 +171,13 @@ class JobMatcher:
         if not by_job:
             return []
         top = max(value[0] for value in by_job.values())
-        kept = sorted(
-            ((code, value) for code, value in by_job.items() if value[0] >= top - 1e-9),
-            key=lambda item: (-item[1][1], -item[1][2], item[0]),
-        )[:MAX_JOBS]
+        best = [(code, value) for code, value in by_job.items() if value[0] >= top - 1e-9]
+        if top < 1:
+            # A word shared by many titles ("développeuse"): keep the jobs that many of its
+            # titles name, not the one title of a distant job ("développeur économique").
+            most = max(value[1] for _, value in best)
+            best = [(code, value) for code, value in best if value[1] * PARTIAL_SHARE >= most]
+        kept = sorted(best, key=lambda item: (-item[1][1], -item[1][2], item[0]))[:MAX_JOBS]
         return [
             JobMatch(code, value[3], self.sheet_labels.get(code, value[3]), round(value[0], 2))
             for code, value in kept

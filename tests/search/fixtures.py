@@ -74,10 +74,11 @@ def offer(
 
 
 @pytest.fixture
-def search_index(settings, tmp_path):
+def search_index(settings, tmp_path, monkeypatch):
     """An empty index folder for this test; call the fixture's value to (re)build the index from
-    the test database: ``search_index()``."""
+    the test database: ``search_index()``. Searches see every commit at once."""
     settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
+    monkeypatch.setattr("cpf.search.reader.CHECK_INTERVAL_SECONDS", 0)
 
     def build(**kwargs):
         return rebuild_index(seed=kwargs.pop("seed", SEED), **kwargs)

@@ -155,8 +155,7 @@ def test_no_index_yet_means_the_outbox_builds_one(search_index):
     assert len(found("boulanger")) == 1
 
 
-def test_readers_pick_up_new_commits_and_new_versions_without_restart(search_index, monkeypatch):
-    monkeypatch.setattr("cpf.search.reader.CHECK_INTERVAL_SECONDS", 0)
+def test_readers_pick_up_new_commits_and_new_versions_without_restart(search_index):
     offer(title="Boulanger")
     search_index()
     before = current_index()
