@@ -242,6 +242,14 @@ def understand(
     return terms, stems, corrections
 
 
+def automatic_jobs(text: str) -> list[JobMatch]:
+    """The jobs a keyword is associated with (what a search shows when no job was chosen)."""
+    if not text.strip() or certification_code(text):
+        return []
+    _, stems, _ = understand(current_index(), text)
+    return job_matcher.get().match(stems)
+
+
 # ---------------------------------------------------------------------------------------------
 # Filters
 
@@ -448,8 +456,8 @@ def _facets(
         "level": _terms_facet(raw["level"], LEVEL_LABELS),
         "price": _price_facet(raw["price"]),
         "duration": [
-            FacetValue(code, label, bucket["doc_count"])
-            for (code, label, _, _), bucket in zip(DURATION_BUCKETS, raw["duration"]["buckets"], strict=True)
+            FacetValue(code, label, _range_count(raw["duration"], low, high + 1 if high else None))
+            for code, label, low, high in DURATION_BUCKETS
         ],
     }
 
@@ -473,11 +481,22 @@ def _terms_facet(aggregation: dict, labels: dict) -> list[FacetValue]:
 
 def _price_facet(aggregation: dict) -> list[FacetValue]:
     """Cumulative: how many offers cost at most each step."""
-    running, values = 0, []
-    for step, bucket in zip(PRICE_STEPS_CENTS, aggregation["buckets"], strict=False):
-        running += bucket["doc_count"]
+    running, values, low = 0, [], None
+    for step in PRICE_STEPS_CENTS:
+        running += _range_count(aggregation, low, step + 1)
         values.append(FacetValue(str(step), f"{step // 100:,} € au plus".replace(",", "\u00a0"), running))
+        low = step + 1
     return values
+
+
+def _range_count(aggregation: dict, low: int | None, high: int | None) -> int:
+    """The count of the range bucket [low, high) (no bucket comes back when nothing matched)."""
+    for bucket in aggregation.get("buckets", []):
+        if bucket.get("from") == (None if low is None else float(low)) and bucket.get("to") == (
+            None if high is None else float(high)
+        ):
+            return int(bucket["doc_count"])
+    return 0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""Freshness: a catalogue change is searchable within 2 seconds, applied by a real worker
+process (the procrastinate worker, as ``make run`` starts it) from the outbox."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from cpf.catalogue.services import publish_training, unpublish_training
+from cpf.providers.services import suspend_provider
+from cpf.search.engine import SearchRequest, search
+from cpf.search.indexer import apply_outbox, current_version
+from cpf.search.models import SearchIndexState
+from tests.search.fixtures import *  # noqa: F403
+from tests.search.fixtures import offer
+
+ROOT = Path(__file__).resolve().parents[2]
+FRESHNESS_SECONDS = 2.0
+APPS = ["cpf.catalogue", "cpf.providers", "cpf.search", "procrastinate.contrib.django"]
+
+
+def start_worker(index_dir: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_NAME": connection.settings_dict["NAME"],
+        "SEARCH_INDEX_DIR": str(index_dir),
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "procrastinate", "worker", "--queues", "search"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_until(condition, timeout: float) -> float | None:
+    """Seconds until ``condition()`` holds (polled every 20 ms), None after ``timeout``."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.02)
+    return None
+
+
+def action_ids(q: str) -> set[int]:
+    return {r.action_id for r in search(SearchRequest(q=q, page_size=50)).results}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, available_apps=APPS)
+def test_changes_are_searchable_within_two_seconds_through_a_real_worker(search_index, settings):
+    # given an index and a worker process applying the outbox to it
+    first = offer(title="Chaudronnier soudeur")
+    search_index()
+    worker = start_worker(Path(settings.SEARCH_INDEX_DIR))
+    try:
+        # (the worker is up once it has applied a first change)
+        second = offer(title="Chaudronnier soudeur")
+        now = timezone.now()
+        unpublish_training(training=second.training, actor=None, reason="Mise à jour", now=now)
+        publish_training(training=second.training, actor=None, now=now)
+        warm = wait_until(lambda: action_ids("chaudronnier") == {first.pk, second.pk}, timeout=60)
+        assert warm is not None, worker.stderr.read1().decode() if worker.poll() is not None else "no worker"
+
+        # when a training is withdrawn, then it leaves the results within 2 s
+        unpublish_training(training=first.training, actor=None, reason="Fin", now=timezone.now())
+        withdrawn = wait_until(lambda: action_ids("chaudronnier") == {second.pk}, timeout=10)
+
+        # when a provider is suspended, then its offers leave the results within 2 s
+        suspend_provider(provider=second.training.provider, actor=None, reason="Contrôle", now=timezone.now())
+        suspended = wait_until(lambda: action_ids("chaudronnier") == set(), timeout=10)
+
+        # when a training is published again (its provider is referenced), it comes back
+        publish_training(training=first.training, actor=None, now=timezone.now())
+        published = wait_until(lambda: action_ids("chaudronnier") == {first.pk}, timeout=10)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+        worker.stderr.close()
+
+    print(f"\nsearchable after: withdrawn {withdrawn} s, suspended {suspended} s, published {published} s")
+    assert withdrawn is not None and withdrawn < FRESHNESS_SECONDS
+    assert suspended is not None and suspended < FRESHNESS_SECONDS
+    assert published is not None and published < FRESHNESS_SECONDS
+    # the worker recorded how far it went; nothing is left to apply
+    state = SearchIndexState.objects.get(version=current_version())
+    assert state.applied_at is not None and state.last_applied_id > 0
+    assert apply_outbox().rows == 0
