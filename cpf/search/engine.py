@@ -323,10 +323,8 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     code = certification_code(request.q)
     terms, stems, corrections = ([], [], []) if code else understand(opened, request.q)
     automatic = request.jobs is None
-    if automatic:
-        jobs = job_matcher.get().match(stems) if stems else []
-    else:
-        jobs = _chosen_jobs(request.jobs or ())
+    matched = job_matcher.get().match(stems) if stems else []
+    jobs = matched if automatic else _chosen_jobs(request.jobs or (), matched)
     job_codes = [job.code for job in jobs]
     match, scoring = ranking.relevance_clauses(schema, terms, job_codes, code)
     keyword_given = bool(request.q.strip()) or bool(job_codes)
@@ -355,9 +353,15 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     return SearchResponse(request, total, results, jobs, automatic, facets, point, corrections)
 
 
-def _chosen_jobs(codes: Sequence[str]) -> list[JobMatch]:
+def _chosen_jobs(codes: Sequence[str], matched: Sequence[JobMatch]) -> list[JobMatch]:
+    """The jobs a person chose, named as the keyword named them when it did."""
     sheets = job_matcher.get().sheet_labels
-    return [JobMatch(code, sheets[code], sheets[code], 1.0) for code in codes if code in sheets]
+    by_code = {match.code: match for match in matched}
+    return [
+        by_code.get(code) or JobMatch(code, sheets[code], sheets[code], 1.0)
+        for code in codes
+        if code in sheets
+    ]
 
 
 def _scored(base: Query, scoring: list[Query]) -> Query:
