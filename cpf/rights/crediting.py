@@ -13,6 +13,9 @@ For each chunk of holders (by id), in one database transaction:
    ledger transactions, their entries and the new balances (``INSERT … SELECT`` and
    ``UPDATE … FROM``), returning the figures of the report.
 
+A year's first run skips step 3's look-up of earlier credits (there can be none: only runs
+write yearly credits, and each run is recorded before it writes).
+
 Idempotent: each holder's credit for a year is keyed ``credit:<year>:<holder>:<last declaration
 line>``, and a holder whose entitlement has not changed gets nothing. Safe against a second run
 started in parallel: a session advisory lock per year makes it wait for the first one, and the
@@ -81,13 +84,16 @@ def credit_year(
     rates = rates_for_year(year)
     report = CreditingReport(year=year)
     with _run_lock(year):
+        # Yearly credits are only written by crediting runs, each recorded before it writes:
+        # without an earlier run for the year, no holder can have a credit for it yet.
+        first_run = not CreditingRun.objects.filter(year=year).exists()
         run = CreditingRun.objects.create(year=year)
         fund_id = system_account(AccountKind.CPF_FUND).pk
         lowest, highest, holders = _holder_span(year)
         if on_total is not None:
             on_total(holders)
         for start in range(lowest, highest + 1, chunk_size):
-            examined = _credit_chunk(year, rates, fund_id, start, start + chunk_size, report)
+            examined = _credit_chunk(year, rates, fund_id, start, start + chunk_size, first_run, report)
             report.holders_examined += examined
             if progress is not None:
                 progress(examined)
@@ -122,7 +128,13 @@ def _holder_span(year: int) -> tuple[int, int, int]:
 
 
 def _credit_chunk(
-    year: int, rates: CreditRates, fund_id: int, start: int, stop: int, report: CreditingReport
+    year: int,
+    rates: CreditRates,
+    fund_id: int,
+    start: int,
+    stop: int,
+    first_run: bool,
+    report: CreditingReport,
 ) -> int:
     numerator, denominator = FULL_AMOUNT_FROM_SHARE
     params = {
@@ -139,6 +151,7 @@ def _credit_chunk(
         "yearly_credit": TransactionKind.YEARLY_CREDIT.value,
         "correction": TransactionKind.CREDIT_CORRECTION.value,
         "rights": AccountKind.HOLDER_RIGHTS.value,
+        "first_run": first_run,
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(OPEN_ACCOUNTS, params)
@@ -189,6 +202,7 @@ SELECT count(*) FROM (
         AND EXISTS (
             SELECT 1 FROM rights_declaration d
             WHERE d.year = %(year)s AND d.holder_id = a.holder_id
+                AND d.holder_id >= %(start)s AND d.holder_id < %(stop)s
         )
     ORDER BY a.id
     FOR UPDATE OF a
@@ -211,25 +225,25 @@ WITH per_holder AS (
         END AS entitled_cents
     FROM per_holder p
     JOIN ledger_account a ON a.holder_id = p.holder_id AND a.kind = %(rights)s
+        AND a.holder_id >= %(start)s AND a.holder_id < %(stop)s
     CROSS JOIN LATERAL (
         SELECT CASE WHEN p.enhanced THEN %(enhanced)s ELSE %(standard)s END::bigint AS rate_cents,
             CASE WHEN p.enhanced THEN %(enhanced_ceiling)s ELSE %(standard_ceiling)s END::bigint
                 AS ceiling_cents
     ) r
-), previous AS (
-    SELECT e.account_id, sum(e.amount_cents) AS credited_cents,
-        sum((t.details ->> 'entitled_change_cents')::bigint) AS entitled_cents
-    FROM ledger_entry e
-    JOIN ledger_transaction t ON t.id = e.transaction_id
-    WHERE e.account_id IN (SELECT account_id FROM entitled)
-        AND t.kind IN (%(yearly_credit)s, %(correction)s) AND t.period = %(year)s
-    GROUP BY e.account_id
 ), changed AS (
-    SELECT n.*, p.account_id IS NOT NULL AS has_previous,
-        coalesce(p.credited_cents, 0) AS previously_credited_cents,
-        n.entitled_cents - coalesce(p.entitled_cents, 0) AS change_cents
+    -- What earlier runs recorded for the year, account by account (skipped on the first run).
+    SELECT n.*, p.credits > 0 AS has_previous, p.credited_cents AS previously_credited_cents,
+        n.entitled_cents - p.entitled_cents AS change_cents
     FROM entitled n
-    LEFT JOIN previous p ON p.account_id = n.account_id
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS credits, coalesce(sum(e.amount_cents), 0) AS credited_cents,
+            coalesce(sum((t.details ->> 'entitled_change_cents')::bigint), 0) AS entitled_cents
+        FROM ledger_entry e
+        JOIN ledger_transaction t ON t.id = e.transaction_id
+        WHERE NOT %(first_run)s AND e.account_id = n.account_id
+            AND t.kind IN (%(yearly_credit)s, %(correction)s) AND t.period = %(year)s
+    ) p
 ), outcome AS MATERIALIZED (
     SELECT c.*, 'credit:' || %(year)s::text || ':' || c.holder_id || ':' || c.last_line AS idempotency_key,
         x.amount_cents,

@@ -82,13 +82,14 @@ class Declaration(models.Model):
     below_level_3 = models.BooleanField("sans qualification de niveau 3", default=False)
     boeth = models.BooleanField("bénéficiaire de l'obligation d'emploi (BOETH)", default=False)
     esat = models.BooleanField("travailleur en ESAT", default=False)
-    supersedes = models.OneToOneField(
+    supersedes = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="superseded_by",
         verbose_name="corrige la ligne",
+        db_index=False,  # the partial unique index below holds only the corrections
     )
     created_at = models.DateTimeField("enregistrée le", db_default=Now())
 
@@ -103,6 +104,12 @@ class Declaration(models.Model):
                 fields=["holder", "employer_siret", "year"],
                 condition=Q(supersedes__isnull=True),
                 name="rights_declaration_one_original_per_employer_and_year",
+            ),
+            # A line is corrected at most once (the next correction corrects the correction).
+            models.UniqueConstraint(
+                fields=["supersedes"],
+                condition=Q(supersedes__isnull=False),
+                name="rights_declaration_corrected_once",
             ),
             models.CheckConstraint(
                 condition=Q(hours_worked__gte=0, absence_hours__gte=0, reference_hours__gt=0),
