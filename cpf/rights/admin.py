@@ -33,6 +33,12 @@ class FunderForm(forms.ModelForm):
         cleaned = super().clean() or {}
         if cleaned.get("kind") == FunderKind.EMPLOYER and not cleaned.get("siret"):
             self.add_error("siret", "Un employeur est identifié par son SIRET.")
+        elif self.instance.pk is None and cleaned.get("kind") and cleaned.get("name"):
+            key = services.funder_account_key(
+                kind=cleaned["kind"], name=cleaned["name"], siret=cleaned["siret"]
+            )
+            if Funder.objects.filter(account__key=key).exists():
+                self.add_error("name", "Ce financeur est déjà enregistré.")
         return cleaned
 
 

@@ -87,12 +87,20 @@ def create_funder(*, kind: FunderKind, name: str, siret: str = "") -> Funder:
         raise GrantRefused("Un employeur est identifié par son SIRET.", field="siret")
     if siret and not stdnum_siret.is_valid(siret):
         raise GrantRefused("Ce SIRET n'est pas valide (clé de contrôle incorrecte).", field="siret")
+    key = funder_account_key(kind=kind, name=name, siret=siret)
     with transaction.atomic():
+        if Funder.objects.filter(account__key=key).exists():
+            raise GrantRefused("Ce financeur est déjà enregistré.", field="name")
         funder = Funder(kind=kind, name=name, siret=siret)
-        key = f"funder:{siret}" if siret else f"funder:{kind}:{name.strip().lower()}"
-        funder.account = open_keyed_account(kind=AccountKind.FUNDER, key=key[:100], name=name)
+        funder.account = open_keyed_account(kind=AccountKind.FUNDER, key=key, name=name)
         funder.save()
     return funder
+
+
+def funder_account_key(*, kind: str, name: str, siret: str) -> str:
+    """The stable key of a funder's ledger account: its SIRET, or its kind and name."""
+    key = f"funder:{siret}" if siret else f"funder:{kind}:{' '.join(name.lower().split())}"
+    return key[:100]
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,13 @@ def test_an_employer_is_known_by_a_valid_siret():
         services.create_funder(kind=FunderKind.EMPLOYER, name="Mauvais SIRET", siret="44102156500012")
 
 
+def test_a_funder_is_registered_once():
+    services.create_funder(kind=FunderKind.REGION, name="Région  Bretagne")
+
+    with pytest.raises(GrantRefused, match="déjà enregistré"):
+        services.create_funder(kind=FunderKind.REGION, name="région bretagne")
+
+
 def test_unknown_certifications_are_refused():
     with pytest.raises(GrantRefused, match=r"Certification inconnue : RNCP0, XYZ\."):
         services.find_certifications("RNCP31114 RNCP0 xyz")
