@@ -326,7 +326,8 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     matched = job_matcher.get().match(stems) if stems else []
     jobs = matched if automatic else _chosen_jobs(request.jobs or (), matched)
     job_codes = [job.code for job in jobs]
-    match, scoring = ranking.relevance_clauses(schema, terms, job_codes, code)
+    named = [job.code for job in jobs if job.coverage >= 1 and job in matched]
+    match, scoring = ranking.relevance_clauses(schema, terms, job_codes, code, named_jobs=named)
     keyword_given = bool(request.q.strip()) or bool(job_codes)
     if keyword_given and match is None:
         return SearchResponse(request, 0, [], jobs, automatic, {}, point, corrections)
@@ -337,18 +338,25 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     required = [match] if match is not None else []
     if point is not None:
         required.append(_place_filter(schema, nearby))
-        scoring.extend(ranking.distance_clauses(schema, nearby))
     scoring.append(ranking.completeness_clause(schema))
     filters = _filters(schema, request, today)
 
-    facets = _facets(searcher, schema, required, filters)
+    selected = {"modality": list(request.modalities), "level": list(request.levels)}
+    facets = _facets(searcher, schema, required, filters, {k: v for k, v in selected.items() if v})
     base = _conjunction([*required, *filters.values()])
+    # The same conjunction, scored: each term's postings are read once, for the match and its
+    # text score together.
+    ranked = Query.boolean_query(
+        ([(Occur.Must, ranking.scored_match(match))] if match is not None else [])
+        + ([(Occur.Must, ranking.scored_place(schema, nearby))] if point is not None else [])
+        + [(Occur.Must, _const(query)) for query in filters.values()]
+    )
     offset = (request.page - 1) * request.page_size
     limit = max(0, min(request.page_size, MAX_RESULTS - offset))
     if request.sort == "distance":
-        total, hits = _by_distance(searcher, schema, base, scoring, nearby, offset, limit)
+        total, hits = _by_distance(searcher, schema, base, ranked, scoring, nearby, offset, limit)
     else:
-        total, hits = _ranked(searcher, base, scoring, request.sort, offset, limit)
+        total, hits = _ranked(searcher, base, ranked, scoring, request.sort, offset, limit)
     results = [_result(searcher, address, score, point, request, today) for score, address in hits]
     return SearchResponse(request, total, results, jobs, automatic, facets, point, corrections)
 
@@ -368,7 +376,7 @@ def _scored(base: Query, scoring: list[Query]) -> Query:
     return Query.boolean_query([(Occur.Must, base), *((Occur.Should, q) for q in scoring)])
 
 
-def _ranked(searcher, base: Query, scoring: list[Query], sort: str, offset: int, limit: int):
+def _ranked(searcher, base: Query, ranked: Query, scoring: list[Query], sort: str, offset: int, limit: int):
     if limit == 0:  # past the last page: tantivy needs a limit of at least one
         return searcher.search(base, 1, count=True).count, []
     if sort == "price":
@@ -381,13 +389,13 @@ def _ranked(searcher, base: Query, scoring: list[Query], sort: str, offset: int,
         )
     else:
         result = searcher.search(
-            _scored(base, scoring), limit, count=True, offset=offset, weight_by_field="tiebreak"
+            _scored(ranked, scoring), limit, count=True, offset=offset, weight_by_field="tiebreak"
         )
         return result.count, result.hits
     return result.count, [(None, address) for _, address in result.hits]
 
 
-def _by_distance(searcher, schema, base: Query, scoring, nearby, offset: int, limit: int):
+def _by_distance(searcher, schema, base: Query, ranked: Query, scoring, nearby, offset: int, limit: int):
     """Nearest first: communes in order of distance, the offers of a commune by relevance,
     remote trainings last."""
     counts = searcher.aggregate(base, {"insee": {"terms": {"field": "insee", "size": 65000}}})
@@ -408,7 +416,7 @@ def _by_distance(searcher, schema, base: Query, scoring, nearby, offset: int, li
         if position + count > offset and count > 0:
             start = max(0, offset - position)
             wanted = min(count - start, limit - len(hits))
-            query = _scored(Query.boolean_query([(Occur.Must, base), (Occur.Must, _const(group))]), scoring)
+            query = _scored(Query.boolean_query([(Occur.Must, ranked), (Occur.Must, _const(group))]), scoring)
             hits.extend(
                 searcher.search(query, wanted, count=False, offset=start, weight_by_field="tiebreak").hits
             )
@@ -421,10 +429,15 @@ def _by_distance(searcher, schema, base: Query, scoring, nearby, offset: int, li
 
 
 def _facets(
-    searcher, schema, required: list[Query], filters: dict[str, Query]
+    searcher,
+    schema,
+    required: list[Query],
+    filters: dict[str, Query],
+    selected: dict[str, list] | None = None,
 ) -> dict[str, list[FacetValue]]:
     """Counts for each value of each facet, with every other filter applied (what choosing
-    that value would leave)."""
+    that value would leave). ``selected``: the values chosen in the multiple-choice facets."""
+    selected = selected or {}
     aggregations = {
         "modality": {"terms": {"field": "modality", "size": 10}},
         "level": {"terms": {"field": "level", "size": 20}},
@@ -446,15 +459,19 @@ def _facets(
             }
         },
     }
-    # Facets whose own filter is not set share one pass.
-    by_query: dict[str | None, dict] = {}
-    for name, aggregation in aggregations.items():
-        key = name if name in filters else None
-        by_query.setdefault(key, {})[name] = aggregation
-    raw: dict[str, dict] = {}
-    for key, group in by_query.items():
-        query = _conjunction([*required, *(q for n, q in filters.items() if n != key)])
-        raw.update(searcher.aggregate(query, group))
+    active = [name for name in aggregations if name in filters]
+    if len(active) == 1 and active[0] in selected:
+        raw = _facets_in_one_pass(searcher, required, filters, aggregations, active[0], selected[active[0]])
+    else:
+        # Facets whose own filter is not set share one pass; each filtered facet has its own.
+        by_query: dict[str | None, dict] = {}
+        for name, aggregation in aggregations.items():
+            key = name if name in filters else None
+            by_query.setdefault(key, {})[name] = aggregation
+        raw = {}
+        for key, group in by_query.items():
+            query = _conjunction([*required, *(q for n, q in filters.items() if n != key)])
+            raw.update(searcher.aggregate(query, group))
     return {
         "modality": _terms_facet(raw["modality"], {m: MODALITY_LABELS[m] for m in MODALITIES}),
         "level": _terms_facet(raw["level"], LEVEL_LABELS),
@@ -464,6 +481,32 @@ def _facets(
             for code, label, low, high in DURATION_BUCKETS
         ],
     }
+
+
+def _facets_in_one_pass(searcher, required, filters, aggregations, facet: str, values: list) -> dict:
+    """When the only filter set is a multiple choice (the modality, say), one pass without it
+    gives its counts, and the others' counts summed over the values chosen."""
+    others = {name: aggregation for name, aggregation in aggregations.items() if name != facet}
+    split = {facet: {**aggregations[facet], "aggs": others}}
+    query = _conjunction([*required, *(q for n, q in filters.items() if n != facet)])
+    raw = searcher.aggregate(query, split)
+    buckets = [b for b in raw[facet]["buckets"] if b["key"] in values]
+    merged = {
+        facet: {"buckets": [{"key": b["key"], "doc_count": b["doc_count"]} for b in raw[facet]["buckets"]]}
+    }
+    for name in others:
+        counts: dict = {}
+        for bucket in buckets:
+            for inner in bucket[name]["buckets"]:
+                key = (inner.get("key"), inner.get("from"), inner.get("to"))
+                counts[key] = counts.get(key, 0) + inner["doc_count"]
+        merged[name] = {
+            "buckets": [
+                {"key": key, "from": low, "to": high, "doc_count": count}
+                for (key, low, high), count in counts.items()
+            ]
+        }
+    return merged
 
 
 MODALITY_LABELS = {"in_person": "En présentiel", "remote": "À distance", "mixed": "Mixte"}

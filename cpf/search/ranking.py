@@ -7,7 +7,8 @@ any payment. It is a sum of points:
   (``TITLE_ALL``), its certification (``CERTIFICATION_ALL``), its provider's name
   (``PROVIDER_ALL``), the names of the jobs its certification leads to (``JOB_NAMES_ALL``),
   its sector (``SECTOR_ALL``);
-* the certification leads to **one of the jobs** the search was associated with (``JOB``);
+* the certification leads to **one of the jobs** the search was associated with (``JOB``), or,
+  when the keyword is that job's whole title, more (``JOB_NAMED``);
 * the certification code typed (``CERTIFICATION_CODE``);
 * a text-matching score (BM25) that grows with rare words and short fields, scaled down so that
   it only orders offers within the same tier (``TEXT_SCALE`` and ``FIELD_BOOSTS``);
@@ -30,6 +31,7 @@ from . import schema as fields
 TITLE_ALL = 8.0
 CERTIFICATION_ALL = 6.0
 JOB = 6.0
+JOB_NAMED = 12.0  # the keyword is a whole job title ("agent immobilier"): the person means that job
 PROVIDER_ALL = 5.0
 JOB_NAMES_ALL = 3.0
 SECTOR_ALL = 2.0
@@ -110,8 +112,18 @@ def all_words_in(schema, field: str, terms: Sequence[Term]) -> Query | None:
     )
 
 
+def scored_match(match: Query) -> Query:
+    """The match with its text-matching score scaled down (see ``TEXT_SCALE``)."""
+    return Query.boost_query(match, TEXT_SCALE)
+
+
 def relevance_clauses(
-    schema, terms: Sequence[Term], job_codes: Sequence[str], code: str | None
+    schema,
+    terms: Sequence[Term],
+    job_codes: Sequence[str],
+    code: str | None,
+    *,
+    named_jobs: Sequence[str] = (),
 ) -> tuple[Query | None, list[Query]]:
     """(what an offer must match, the scoring clauses). An offer matches when it holds every
     word, or leads to a chosen job, or has the certification code typed."""
@@ -119,8 +131,7 @@ def relevance_clauses(
     scoring: list[Query] = []
     text = text_match(schema, terms)
     if text is not None:
-        matches.append(text)
-        scoring.append(Query.boost_query(text, TEXT_SCALE))
+        matches.append(text)  # its BM25 score, times TEXT_SCALE, is the match's own score
         for field, points in ALL_WORDS_POINTS.items():
             query = all_words_in(schema, field, terms)
             if query is not None:
@@ -129,6 +140,9 @@ def relevance_clauses(
         jobs = Query.term_set_query(schema, "job_codes", list(job_codes))
         matches.append(jobs)
         scoring.append(Query.const_score_query(jobs, JOB))
+        if named_jobs:
+            named = Query.term_set_query(schema, "job_codes", list(named_jobs))
+            scoring.append(Query.const_score_query(named, JOB_NAMED - JOB))
     if code:
         by_code = Query.term_query(schema, "certification_code", code.lower())
         matches.append(by_code)
@@ -139,20 +153,21 @@ def relevance_clauses(
     return match, scoring
 
 
-def distance_clauses(schema, nearby: Sequence[tuple[str, float]]) -> list[Query]:
-    """Closeness points: ``nearby`` is (INSEE code, km) sorted by distance."""
+def scored_place(schema, nearby: Sequence[tuple[str, float]]) -> Query:
+    """Within the radius or remote, with closeness points: ``nearby`` is (INSEE code, km) of
+    the communes within the radius, sorted by distance. One pass over the postings filters and
+    scores at once."""
     clauses = []
     lower = -1.0
-    for upper, points in DISTANCE_BANDS:
+    for upper, points in (*DISTANCE_BANDS, (float("inf"), 0.0)):
         codes = [code for code, km in nearby if lower < km <= upper]
         if codes:
             clauses.append(Query.const_score_query(Query.term_set_query(schema, "insee", codes), points))
         lower = upper
     remote_points = next((points for upper, points in DISTANCE_BANDS if upper >= REMOTE_DISTANCE_KM), 0.0)
-    if remote_points:
-        remote = Query.term_query(schema, "modality", "remote")
-        clauses.append(Query.const_score_query(remote, remote_points))
-    return clauses
+    remote = Query.term_query(schema, "modality", "remote")
+    clauses.append(Query.const_score_query(remote, remote_points))
+    return Query.boolean_query([(Occur.Should, clause) for clause in clauses])
 
 
 def completeness_clause(schema) -> Query:

@@ -8,9 +8,11 @@ run before any index was built gives a 503 with the same shape; never a 500.
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Annotated, Literal
 
-from django.http import HttpRequest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
@@ -210,7 +212,11 @@ def search_trainings(
         return Status(422, errors((error.field, error.message)))
     except IndexUnavailable:
         return Status(503, errors(("", INDEX_UNAVAILABLE)))
-    return Status(200, serialize_search(response))
+    # Serialised here, as documented by SearchOut: validating twenty results again would cost
+    # more than the search itself on the hot path.
+    return HttpResponse(
+        json.dumps(serialize_search(response), cls=DjangoJSONEncoder), content_type="application/json"
+    )
 
 
 def serialize_search(response) -> dict:
