@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-BENCHMARK_MODULES = ("catalogue",)
+BENCHMARK_MODULES = ("catalogue", "search")
 
 
 def main(argv: list[str] | None = None) -> None:
