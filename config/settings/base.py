@@ -62,7 +62,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -167,6 +166,8 @@ AXES_VERBOSE = False
 # Number of reverse proxies in front of the web nodes, each appending to X-Forwarded-For.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
+# French for everyone: no negotiation on the browser's Accept-Language, which would mix English
+# dates into French pages until English translations exist.
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
 TIME_ZONE = "Europe/Paris"
@@ -202,10 +203,6 @@ SESSION_COOKIE_HTTPONLY = True
 # Background work: procrastinate on the same PostgreSQL.
 
 DATA_DIR = BASE_DIR / "data"
-
-# The catalogue search index (tantivy), derived from PostgreSQL and rebuilt at will
-# (``manage.py rebuild_search_index``): local to each node, never backed up.
-SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", BASE_DIR / "var" / "search-index"))
 
 # The catalogue search index (tantivy), derived from PostgreSQL and rebuilt at will
 # (``manage.py rebuild_search_index``): local to each node, never backed up.
