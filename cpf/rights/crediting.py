@@ -18,7 +18,7 @@ write yearly credits, and each run is recorded before it writes).
 
 Idempotent: each holder's credit for a year is keyed ``credit:<year>:<holder>:<last declaration
 line>``, and a holder whose entitlement has not changed gets nothing. Safe against a second run
-started in parallel: a session advisory lock per year makes it wait for the first one, and the
+started in parallel: a connection-level advisory lock per year makes it wait for the first one, and the
 unique idempotency keys would refuse a double credit anyway (``ON CONFLICT DO NOTHING``).
 """
 

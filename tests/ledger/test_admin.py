@@ -8,8 +8,8 @@ from django.urls import reverse
 from cpf.ledger import services
 from cpf.rights.enums import FunderKind
 from cpf.rights.models import Funder
-from tests.ledger.helpers import credit, new_holder
-from tests.rights.helpers import line, load
+from tests.ledger.support import credit, new_holder
+from tests.rights.support import line, load
 
 pytestmark = pytest.mark.django_db
 

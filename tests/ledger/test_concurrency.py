@@ -10,7 +10,7 @@ from cpf.ledger.enums import TransactionKind
 from cpf.ledger.models import Account, Transaction
 from cpf.ledger.reconcile import reconcile
 from cpf.ledger.services import InsufficientBalance, Posting
-from tests.ledger.helpers import credit, new_holder, run_in_parallel
+from tests.ledger.support import credit, new_holder, run_in_parallel
 
 pytestmark = pytest.mark.django_db(transaction=True, available_apps=["cpf.holders", "cpf.ledger"])
 

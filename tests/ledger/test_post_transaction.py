@@ -9,7 +9,7 @@ from cpf.ledger.enums import TransactionKind
 from cpf.ledger.models import Account, Entry, Transaction
 from cpf.ledger.queries import holder_history, holder_history_count
 from cpf.ledger.services import InsufficientBalance, Posting, UnbalancedTransaction
-from tests.ledger.helpers import credit, fund, new_holder
+from tests.ledger.support import credit, fund, new_holder
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from cpf.ledger.enums import AccountKind, TransactionKind
 from cpf.ledger.models import Account, Entry, Transaction
 from cpf.ledger.reconcile import reconcile
 from cpf.ledger.services import InsufficientBalance, Posting
-from tests.ledger.helpers import fund, new_holder
+from tests.ledger.support import fund, new_holder
 
 HOLDERS = 3
 holder_index = st.integers(min_value=0, max_value=HOLDERS - 1)

@@ -10,7 +10,7 @@ from django.db import connection
 from cpf.ledger import services
 from cpf.ledger.models import Account
 from cpf.ledger.reconcile import BalanceDifference, UnbalancedRow, reconcile
-from tests.ledger.helpers import credit, fund, new_holder
+from tests.ledger.support import credit, fund, new_holder
 
 pytestmark = pytest.mark.django_db
 

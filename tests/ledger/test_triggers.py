@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 
 from cpf.ledger import services
 from cpf.ledger.models import Account, Entry, Transaction
-from tests.ledger.helpers import credit, fund, new_holder
+from tests.ledger.support import credit, fund, new_holder
 
 
 def sql(statement: str, params: list | None = None) -> None:

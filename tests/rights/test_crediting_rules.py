@@ -13,8 +13,8 @@ from cpf.ledger.models import Account, Transaction
 from cpf.rights import services
 from cpf.rights.rates import rates_for_year
 from cpf.rights.rules import DeclaredTime, credit_outcome, yearly_entitlement
-from tests.ledger.helpers import credit, new_holder, valid_nir
-from tests.rights.helpers import BAKERY, HOSPITAL, TRANSPORT, assert_ledger_consistent, line, load
+from tests.ledger.support import credit, new_holder, valid_nir
+from tests.rights.support import BAKERY, HOSPITAL, TRANSPORT, assert_ledger_consistent, line, load
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from cpf.ledger.enums import TransactionKind
 from cpf.ledger.models import Account, Entry, Transaction
 from cpf.rights import services, tasks
 from cpf.rights.models import CreditingRun
-from tests.ledger.helpers import credit, new_holder, run_in_parallel, valid_nir
-from tests.rights.helpers import HOSPITAL, assert_ledger_consistent, line, load
+from tests.ledger.support import credit, new_holder, run_in_parallel, valid_nir
+from tests.rights.support import HOSPITAL, assert_ledger_consistent, line, load
 
 FULL_TIME = valid_nir(1)
 HALF_TIME_BELOW = valid_nir(2)

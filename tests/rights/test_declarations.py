@@ -13,8 +13,8 @@ from cpf.holders.models import Holder
 from cpf.rights import declarations, services
 from cpf.rights.declarations import DeclarationFileError, Rejection
 from cpf.rights.models import Declaration, DeclarationImport
-from tests.ledger.helpers import new_holder, valid_nir
-from tests.rights.helpers import BAKERY, HEADER, HOSPITAL, line, load
+from tests.ledger.support import new_holder, valid_nir
+from tests.rights.support import BAKERY, HEADER, HOSPITAL, line, load
 
 pytestmark = pytest.mark.django_db
 

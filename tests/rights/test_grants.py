@@ -19,8 +19,8 @@ from cpf.rights.models import Grant
 from cpf.rights.queries import rights_summary
 from cpf.rights.rates import corrective_grant_cents
 from cpf.rights.services import GrantRefused
-from tests.ledger.helpers import new_holder, valid_nir
-from tests.rights.helpers import assert_ledger_consistent
+from tests.ledger.support import new_holder, valid_nir
+from tests.rights.support import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

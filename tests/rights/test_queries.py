@@ -11,8 +11,8 @@ from cpf.rights import services
 from cpf.rights.enums import FunderKind
 from cpf.rights.queries import rights_summary
 from cpf.rights.rates import NoRateForYear, rates_for_year
-from tests.ledger.helpers import new_holder, valid_nir
-from tests.rights.helpers import line, load
+from tests.ledger.support import new_holder, valid_nir
+from tests.rights.support import line, load
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from cpf.ledger.models import Account, Entry, Transaction
 from cpf.rights import services
 from cpf.rights.enums import FunderKind, GrantKind
 from cpf.rights.models import Grant
-from tests.ledger.helpers import valid_nir
+from tests.ledger.support import valid_nir
 
 pytestmark = pytest.mark.django_db
 
