@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-BENCHMARK_MODULES = ("catalogue", "search")
+BENCHMARK_MODULES = ("catalogue", "search", "crediting")
 
 
 def main(argv: list[str] | None = None) -> None:
