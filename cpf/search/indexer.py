@@ -240,3 +240,23 @@ def _apply_rows(path: Path, seed: int, rows, *, today: datetime.date) -> ApplyRe
     writer.commit()
     writer.wait_merging_threads()
     return ApplyReport(len(rows), len(training_ids), len(provider_ids), len(added))
+
+
+OUTBOX_RETENTION = datetime.timedelta(days=7)
+
+
+def forget_applied_outbox_rows(*, now: datetime.datetime | None = None) -> int:
+    """Delete the outbox rows older than a week that every index has applied (the index
+    states' snapshots all see them); returns how many."""
+    cutoff = (now or timezone.now()) - OUTBOX_RETENTION
+    snapshots = list(SearchIndexState.objects.values_list("snapshot", flat=True))
+    if not snapshots:
+        return 0
+    seen_by_all = " AND ".join(
+        "pg_visible_in_snapshot(transaction_id::text::xid8, %s::pg_snapshot)" for _ in snapshots
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM search_searchoutbox WHERE created_at < %s AND {seen_by_all}", [cutoff, *snapshots]
+        )
+        return cursor.rowcount

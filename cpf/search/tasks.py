@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from procrastinate.contrib.django import app
 
-from .indexer import apply_outbox, rebuild_index
+from .indexer import apply_outbox, forget_applied_outbox_rows, rebuild_index
 
 
 @app.task(queue="search", name="search.apply_outbox", lock="search-index", queueing_lock="search-outbox")
@@ -25,5 +25,7 @@ def periodic_apply_search_outbox(timestamp: int) -> int:
 @app.task(queue="search", name="search.nightly_rebuild", lock="search-index")
 def nightly_rebuild_search_index(timestamp: int) -> int:
     """Every night: sessions that started yesterday leave the index, next-session dates move
-    on, and the tie-breaking order of equal offers is drawn again."""
-    return rebuild_index().documents
+    on, the tie-breaking order of equal offers is drawn again, and old outbox rows go."""
+    documents = rebuild_index().documents
+    forget_applied_outbox_rows()
+    return documents

@@ -14,7 +14,13 @@ from cpf.catalogue.services import publish_training, suspend_training, unpublish
 from cpf.providers.services import suspend_provider
 from cpf.search.engine import SearchRequest, search
 from cpf.search.enums import OutboxKind
-from cpf.search.indexer import _PENDING_SQL, apply_outbox, current_version, index_root
+from cpf.search.indexer import (
+    _PENDING_SQL,
+    apply_outbox,
+    current_version,
+    forget_applied_outbox_rows,
+    index_root,
+)
 from cpf.search.models import SearchIndexState, SearchOutbox
 from cpf.search.reader import IndexUnavailable, current_index
 from cpf.search.services import record_training_change, request_full_rebuild
@@ -194,3 +200,22 @@ def test_the_rebuild_command(search_index):
     call_command("rebuild_search_index", "--if-missing", stdout=out)
     assert current_version() == version
     assert "pending change(s) applied" in out.getvalue()
+
+
+def test_old_outbox_rows_every_index_has_seen_are_forgotten(search_index):
+    offer()
+    version = search_index().version
+    SearchIndexState.objects.filter(version=version).update(snapshot="102:105:102")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM search_searchoutbox")
+        for object_id, xid, age in ((1, 101, "10 days"), (2, 102, "10 days"), (3, 101, "1 day")):
+            cursor.execute(
+                "INSERT INTO search_searchoutbox (kind, object_id, transaction_id, created_at) "
+                "VALUES ('training', %s, %s, now() - %s::interval)",
+                [object_id, xid, age],
+            )
+
+    assert forget_applied_outbox_rows() == 1
+
+    # the row of a transaction the index has not seen, and the recent one, are kept
+    assert sorted(SearchOutbox.objects.values_list("object_id", flat=True)) == [2, 3]

@@ -78,7 +78,7 @@ def test_a_keyword_search_without_javascript(client, catalogue):
     assert "Lyon 3e Arrondissement (69003) — à 0,0 km" in page
     assert "À distance, depuis chez vous" in page
     assert "4 500,00 €" in page and "400 h" in page
-    assert f"/formations/{lyon.training_id}?action={lyon.pk}" in links(response)
+    assert f"/formations/{lyon.training_id}#action-{lyon.pk}" in links(response)
     assert "Mixte 0 formation" in page and "À distance 1 formation" in page
 
 
@@ -129,6 +129,7 @@ def test_htmx_gets_the_results_fragment_with_facet_counts_out_of_band(client, ca
     assert "<html" not in html
     assert 'id="facet-modality-in_person" class="fr-hint-text" hx-swap-oob="true">1 formation<' in html
     assert "Développeur web en ligne" in html
+    assert '<span id="results-status" hx-swap-oob="innerHTML">1 formation trouvée</span>' in html
 
 
 def test_the_page_loads_htmx_and_its_enhancements_from_static_files(client, catalogue):
