@@ -28,9 +28,11 @@ migrate: install
 referentials: migrate
 	$(MANAGE) import_referentials
 
-# Generates the demo catalogue once; a second call sees it is there and does nothing.
+# Generates the demo catalogue and the sample holders' rights once; a second call sees they are
+# there and does nothing.
 demo-data: referentials
 	$(MANAGE) generate_catalogue --sessions $(SESSIONS) --seed $(SEED) --if-empty
+	$(MANAGE) load_sample_rights
 
 run: demo-data
 	@echo "Compte Formation: http://$(HOST):$(PORT)/  (administration: http://$(HOST):$(PORT)/admin/)"

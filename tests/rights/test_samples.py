@@ -3,13 +3,17 @@ documents."""
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from cpf.holders.models import Holder
 from cpf.holders.nir import parse_nir
-from cpf.ledger.models import Account
+from cpf.ledger.models import Account, Transaction
 from cpf.rights import services
+from cpf.rights.models import DeclarationImport
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +66,18 @@ def test_the_sample_declarations_give_the_documented_rights():
     services.credit_rights(year=2025)
 
     assert balances() == {nir: second for nir, (_, second) in DOCUMENTED.items()}
+
+
+def test_load_sample_rights_prepares_the_demo_accounts_once():
+    # given an empty database, when `make run` loads the sample rights
+    call_command("load_sample_rights", verbosity=0)
+
+    # then the accounts hold the documented balances
+    assert balances() == {nir: first for nir, (first, _) in DOCUMENTED.items()}
+
+    # and a second `make run` changes nothing
+    before = (DeclarationImport.objects.count(), Transaction.objects.count())
+    out = StringIO()
+    call_command("load_sample_rights", stdout=out)
+    assert (DeclarationImport.objects.count(), Transaction.objects.count()) == before
+    assert out.getvalue() == "Des déclarations sont déjà chargées : rien à faire.\n"
