@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import tantivy
+from django.core.cache import cache
 from django.db.models import Q
 
 from cpf.referentials.labour_market import top_job_offers
@@ -24,6 +25,7 @@ from .geo import DEFAULT_RADIUS_KM, Point, gazetteer
 from .reader import IndexUnavailable, current_index
 
 LIST_SIZE = 10
+RECRUITING_CACHE_SECONDS = 3600
 POPULARITY_BASIS = "offers"
 POPULARITY_EXPLANATION = (
     "Classement provisoire : tant que les inscriptions ne sont pas ouvertes, les certifications "
@@ -71,6 +73,17 @@ def _commune_for(point: Point | None) -> Commune | None:
 
 
 def recruiting_jobs(point: Point | None) -> tuple[list[RecruitingJob], str]:
+    """The jobs that recruit around the point's place (its employment area), else nationally;
+    cached for an hour: the figures change once a year."""
+    key = f"search:recruiting:{point.place.insee_code if point and point.place else 'national'}"
+    found = cache.get(key)
+    if found is None:
+        found = _recruiting_jobs(point)
+        cache.set(key, found, RECRUITING_CACHE_SECONDS)
+    return found
+
+
+def _recruiting_jobs(point: Point | None) -> tuple[list[RecruitingJob], str]:
     commune = _commune_for(point)
     rows = top_job_offers(commune=commune, limit=LIST_SIZE) if commune is not None else []
     scope = "area"
