@@ -118,3 +118,27 @@ def test_publishing_an_incomplete_training_reports_why(admin_client):
     training.refresh_from_db()
     assert training.status == PublicationStatus.DRAFT
     assert "Action n° 1 : renseignez les prérequis." in response.text
+
+
+@pytest.mark.django_db
+def test_renaming_a_provider_in_the_admin_reaches_the_search_outbox(admin_client):
+    from cpf.search.models import SearchOutbox
+
+    provider = ProviderFactory()
+    SearchOutbox.objects.all().delete()
+    url = reverse("admin:providers_provider_change", args=[provider.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        {
+            "legal_name": "Nouveau nom de l'organisme",
+            "commune": provider.commune_id,
+            "transitions-TOTAL_FORMS": 0,
+            "transitions-INITIAL_FORMS": 0,
+        }
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    assert list(SearchOutbox.objects.values_list("kind", "object_id")) == [("provider", provider.pk)]
