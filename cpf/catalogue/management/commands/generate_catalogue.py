@@ -6,7 +6,7 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -63,6 +63,12 @@ class Command(BaseCommand):
                 except LookupError as error:
                     raise CommandError(str(error)) from error
             request_full_rebuild()  # the search index is rebuilt by the worker once committed
+        # Fresh planner statistics after a bulk load: stale ones made some catalogue queries
+        # pick nested loops over hundreds of thousands of rows.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE providers_provider, catalogue_training, catalogue_action, catalogue_session"
+            )
         if verbosity >= 1:
             seconds = time.monotonic() - started
             self.stdout.write(
