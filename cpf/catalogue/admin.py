@@ -1,3 +1,5 @@
+from operator import attrgetter
+
 from django.contrib import admin
 
 from cpf.core.admin_actions import service_action
@@ -12,8 +14,12 @@ class SearchIndexedAdmin(admin.ModelAdmin):
     touched, in the admin's own transaction (the worker re-reads the whole training, inlines
     included, once it is committed)."""
 
+    # From an edited object to the id of the training it belongs to.
+    training_id_attribute = "pk"
+
     def training_ids(self, objects) -> set[int]:
-        raise NotImplementedError
+        get_training_id = attrgetter(self.training_id_attribute)
+        return {get_training_id(obj) for obj in objects}
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -70,9 +76,6 @@ class TrainingAdmin(SearchIndexedAdmin):
     show_full_result_count = False
     inlines = [ActionInline, TrainingTransitionInline]
 
-    def training_ids(self, objects) -> set[int]:
-        return {training.pk for training in objects}
-
     actions = [
         service_action(
             description="Publier les formations sélectionnées",
@@ -106,8 +109,7 @@ class ActionAdmin(SearchIndexedAdmin):
     show_full_result_count = False
     inlines = [SessionInline]
 
-    def training_ids(self, objects) -> set[int]:
-        return {action.training_id for action in objects}
+    training_id_attribute = "training_id"
 
 
 @admin.register(Session)
@@ -118,8 +120,7 @@ class SessionAdmin(SearchIndexedAdmin):
     list_select_related = ["action__training"]
     show_full_result_count = False
 
-    def training_ids(self, objects) -> set[int]:
-        return {session.action.training_id for session in objects}
+    training_id_attribute = "action.training_id"
 
 
 @admin.register(TrainingTransition)
