@@ -142,3 +142,35 @@ def test_renaming_a_provider_in_the_admin_reaches_the_search_outbox(admin_client
 
     assert response.status_code == 302
     assert list(SearchOutbox.objects.values_list("kind", "object_id")) == [("provider", provider.pk)]
+
+
+@pytest.mark.django_db
+def test_editing_a_session_or_deleting_an_action_in_the_admin_reaches_the_search_outbox(admin_client):
+    from cpf.search.models import SearchOutbox
+
+    # given a training with one action and one session
+    session = SessionFactory()
+    training_id = session.action.training_id
+    SearchOutbox.objects.all().delete()
+
+    # when an agent changes the session's seats, then deletes the action
+    changed = admin_client.post(
+        reverse("admin:catalogue_session_change", args=[session.pk]),
+        {
+            "action": session.action_id,
+            "start_date": "2027-03-01",
+            "end_date": "2027-06-30",
+            "seats": 20,
+            "status": "open",
+        },
+    )
+    deleted = admin_client.post(
+        reverse("admin:catalogue_action_delete", args=[session.action_id]), {"post": "yes"}
+    )
+
+    # then each change left an outbox row naming the training, for the indexer
+    assert (changed.status_code, deleted.status_code) == (302, 302)
+    assert list(SearchOutbox.objects.values_list("kind", "object_id")) == [
+        ("training", training_id),
+        ("training", training_id),
+    ]
