@@ -3,6 +3,9 @@ national referentials, imported once per test database."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 
@@ -13,3 +16,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     referentials into it once: every test sees the real ROME, RNCP and communes."""
     with django_db_blocker.unblock():
         call_command("import_referentials", verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def remove_the_test_search_index():
+    """Each test process writes its search index in a temporary folder of its own
+    (config/settings/test.py): remove it at the end of the run."""
+    yield
+    from django.conf import settings
+
+    folder = Path(settings.SEARCH_INDEX_DIR)
+    if folder.name.startswith("cpf-test-search-index-"):
+        shutil.rmtree(folder, ignore_errors=True)
