@@ -258,8 +258,26 @@ def _const(query: Query) -> Query:
     return Query.const_score_query(query, 0.0)
 
 
-def _filters(schema, request: SearchRequest, today: datetime.date) -> dict[str, Query]:
-    """One query per filter, by facet name (a facet's counts leave its own filter out)."""
+def _earliest_last_start(opened: OpenIndex) -> int | None:
+    """The smallest ``last_start`` of the index's documents (None when it has none), computed
+    once per commit: while it is today or later, every document has a session to come."""
+    cached = opened.cache.get("earliest_last_start")
+    if cached is None or cached[0] != opened.meta_mtime:
+        found = opened.searcher().aggregate(Query.all_query(), {"m": {"min": {"field": "last_start"}}})
+        value = found["m"].get("value")
+        cached = opened.cache["earliest_last_start"] = (
+            opened.meta_mtime,
+            None if value is None else int(value),
+        )
+    return cached[1]
+
+
+def _filters(
+    schema, request: SearchRequest, today: datetime.date, *, earliest_last_start: int | None = None
+) -> dict[str, Query]:
+    """One query per filter, by facet name (a facet's counts leave its own filter out).
+    ``earliest_last_start``: when it is today or later, the filter "a session to come" keeps
+    every document and is left out (it costs a column scan per pass)."""
     filters: dict[str, Query] = {}
     after = max(today, request.start_after) if request.start_after else today
     before = request.start_before
@@ -268,12 +286,12 @@ def _filters(schema, request: SearchRequest, today: datetime.date) -> dict[str, 
             schema, "starts", tantivy.FieldType.Integer, day_number(after),
             day_number(before) if before else None, use_inverted_index=True,
         )  # fmt: skip
-    else:
+    elif earliest_last_start is None or earliest_last_start < day_number(today):
         filters["start"] = Query.range_query(
             schema, "last_start", tantivy.FieldType.Integer, day_number(today), None
         )
     if request.modalities:
-        filters["modality"] = Query.term_set_query(schema, "modality", list(request.modalities))
+        filters["modality"] = ranking.term_set(schema, "modality", request.modalities)
     if request.price_max_cents is not None:
         filters["price"] = Query.range_query(
             schema, "price_cents", tantivy.FieldType.Unsigned, 0, request.price_max_cents
@@ -287,7 +305,7 @@ def _filters(schema, request: SearchRequest, today: datetime.date) -> dict[str, 
             request.duration_max_hours,
         )
     if request.levels:
-        filters["level"] = Query.term_set_query(schema, "level", list(request.levels))
+        filters["level"] = ranking.term_set(schema, "level", request.levels)
     return filters
 
 
@@ -296,7 +314,7 @@ def _place_filter(schema, nearby: Sequence[tuple[str, float]]) -> Query:
     remote = Query.term_query(schema, "modality", "remote")
     if not nearby:
         return remote
-    around = Query.term_set_query(schema, "insee", [code for code, _ in nearby])
+    around = ranking.term_set(schema, "insee", [code for code, _ in nearby])
     return Query.boolean_query([(Occur.Should, around), (Occur.Should, remote)])
 
 
@@ -339,18 +357,19 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     if point is not None:
         required.append(_place_filter(schema, nearby))
     scoring.append(ranking.completeness_clause(schema))
-    filters = _filters(schema, request, today)
+    filters = _filters(schema, request, today, earliest_last_start=_earliest_last_start(opened))
 
     selected = {"modality": list(request.modalities), "level": list(request.levels)}
     facets = _facets(searcher, schema, required, filters, {k: v for k, v in selected.items() if v})
     base = _conjunction([*required, *filters.values()])
     # The same conjunction, scored: each term's postings are read once, for the match and its
     # text score together.
-    ranked = Query.boolean_query(
+    ranked_clauses = (
         ([(Occur.Must, ranking.scored_match(match))] if match is not None else [])
         + ([(Occur.Must, ranking.scored_place(schema, nearby))] if point is not None else [])
         + [(Occur.Must, _const(query)) for query in filters.values()]
     )
+    ranked = Query.boolean_query(ranked_clauses) if ranked_clauses else _const(Query.all_query())
     offset = (request.page - 1) * request.page_size
     limit = max(0, min(request.page_size, MAX_RESULTS - offset))
     if request.sort == "distance":

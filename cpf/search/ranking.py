@@ -74,6 +74,24 @@ class Term:
         return any(self.keyword_stems.values()) or bool(self.body_forms)
 
 
+# Up to this many values, a set of terms is a union of term queries: tantivy's term-set query
+# reads every posting of its terms into a bitset of the whole index first (about 0.2 ms per
+# query however rare the terms, milliseconds for frequent ones like a modality), where a union
+# is only advanced to the documents the other clauses match. Beyond it (the communes of a wide
+# radius), the bitset is the cheaper.
+SMALL_TERM_SET = 32
+
+
+def term_set(schema, field: str, values: Sequence) -> Query:
+    """Documents with any of ``values`` in ``field``, each scoring 1 (as a term-set query)."""
+    values = list(values)
+    if len(values) > SMALL_TERM_SET:
+        return Query.term_set_query(schema, field, values)
+    terms = [Query.term_query(schema, field, value) for value in values]
+    union = terms[0] if len(terms) == 1 else Query.boolean_query([(Occur.Should, t) for t in terms])
+    return Query.const_score_query(union, 1.0)
+
+
 def _any_of(schema, field: str, values: Sequence[str]) -> Query:
     if len(values) == 1:
         return Query.term_query(schema, field, values[0])
@@ -137,11 +155,11 @@ def relevance_clauses(
             if query is not None:
                 scoring.append(Query.const_score_query(query, points))
     if job_codes:
-        jobs = Query.term_set_query(schema, "job_codes", list(job_codes))
+        jobs = term_set(schema, "job_codes", job_codes)
         matches.append(jobs)
         scoring.append(Query.const_score_query(jobs, JOB))
         if named_jobs:
-            named = Query.term_set_query(schema, "job_codes", list(named_jobs))
+            named = term_set(schema, "job_codes", named_jobs)
             scoring.append(Query.const_score_query(named, JOB_NAMED - JOB))
     if code:
         by_code = Query.term_query(schema, "certification_code", code.lower())
@@ -162,7 +180,7 @@ def scored_place(schema, nearby: Sequence[tuple[str, float]]) -> Query:
     for upper, points in (*DISTANCE_BANDS, (float("inf"), 0.0)):
         codes = [code for code, km in nearby if lower < km <= upper]
         if codes:
-            clauses.append(Query.const_score_query(Query.term_set_query(schema, "insee", codes), points))
+            clauses.append(Query.const_score_query(term_set(schema, "insee", codes), points))
         lower = upper
     remote_points = next((points for upper, points in DISTANCE_BANDS if upper >= REMOTE_DISTANCE_KM), 0.0)
     remote = Query.term_query(schema, "modality", "remote")
