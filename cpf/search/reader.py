@@ -3,17 +3,17 @@ it and reloaded when the worker commits changes to it, without a restart."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import tantivy
 
-from .indexer import CURRENT_FILE, current_version, index_root, open_index
+from .indexer import current_version, index_root, open_index
 
-# How often a process looks for a new version or a new commit (one stat() of two files).
+# How often a process looks for a new version or a new commit (two small files read).
 CHECK_INTERVAL_SECONDS = 0.1
 
 
@@ -26,6 +26,8 @@ class OpenIndex:
     version: str
     path: Path
     index: tantivy.Index
+    # Identifies the last commit seen (a digest of tantivy's meta.json); values cached per
+    # commit are keyed on it.
     meta_mtime: int
     # Values computed once per version (the spelling vocabulary, for instance).
     cache: dict = field(default_factory=dict)
@@ -40,7 +42,6 @@ class IndexReader:
         self._lock = threading.Lock()
         self._open: OpenIndex | None = None
         self._checked = 0.0
-        self._current_mtime = 0
 
     def get(self) -> OpenIndex:
         now = time.monotonic()
@@ -53,27 +54,27 @@ class IndexReader:
         return self._open
 
     def _refresh(self) -> None:
-        try:
-            current_mtime = os.stat(self.root / CURRENT_FILE).st_mtime_ns
-        except FileNotFoundError:
+        # Contents, not modification times: file times move in coarse steps (a few
+        # milliseconds), so two commits in one step would look like one and the second would
+        # stay unseen until a later commit.
+        version = current_version(self.root)
+        if version is None:
             self._open = None
             return
-        if self._open is None or current_mtime != self._current_mtime:
-            version = current_version(self.root)
-            if version and (self._open is None or version != self._open.version):
-                path = self.root / version
-                self._open = OpenIndex(version, path, open_index(path), _meta_mtime(path))
-            self._current_mtime = current_mtime
+        if self._open is None or version != self._open.version:
+            path = self.root / version
+            self._open = OpenIndex(version, path, open_index(path), _meta_signature(path))
             return
-        meta_mtime = _meta_mtime(self._open.path)
-        if meta_mtime != self._open.meta_mtime:
+        signature = _meta_signature(self._open.path)
+        if signature != self._open.meta_mtime:
             self._open.index.reload()
-            self._open.meta_mtime = meta_mtime
+            self._open.meta_mtime = signature
 
 
-def _meta_mtime(path: Path) -> int:
+def _meta_signature(path: Path) -> int:
+    """A digest of tantivy's ``meta.json``, rewritten at every commit (opstamp, segments)."""
     try:
-        return os.stat(path / "meta.json").st_mtime_ns
+        return zlib.crc32((path / "meta.json").read_bytes())
     except FileNotFoundError:
         return 0
 
