@@ -360,7 +360,7 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     filters = _filters(schema, request, today, earliest_last_start=_earliest_last_start(opened))
 
     selected = {"modality": list(request.modalities), "level": list(request.levels)}
-    facets = _facets(searcher, schema, required, filters, {k: v for k, v in selected.items() if v})
+    facets, counted = _facets(searcher, schema, required, filters, {k: v for k, v in selected.items() if v})
     base = _conjunction([*required, *filters.values()])
     # The same conjunction, scored: each term's postings are read once, for the match and its
     # text score together.
@@ -375,7 +375,7 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     if request.sort == "distance":
         total, hits = _by_distance(searcher, schema, base, ranked, scoring, nearby, offset, limit)
     else:
-        total, hits = _ranked(searcher, base, ranked, scoring, request.sort, offset, limit)
+        total, hits = _ranked(searcher, base, ranked, scoring, request.sort, offset, limit, counted)
     results = [_result(searcher, address, score, point, request, today) for score, address in hits]
     return SearchResponse(request, total, results, jobs, automatic, facets, point, corrections)
 
@@ -395,23 +395,34 @@ def _scored(base: Query, scoring: list[Query]) -> Query:
     return Query.boolean_query([(Occur.Must, base), *((Occur.Should, q) for q in scoring)])
 
 
-def _ranked(searcher, base: Query, ranked: Query, scoring: list[Query], sort: str, offset: int, limit: int):
+def _ranked(
+    searcher,
+    base: Query,
+    ranked: Query,
+    scoring: list[Query],
+    sort: str,
+    offset: int,
+    limit: int,
+    counted: int | None = None,
+):
+    """``counted``: the number of results when the facet pass gave it (then not counted again)."""
     if limit == 0:  # past the last page: tantivy needs a limit of at least one
-        return searcher.search(base, 1, count=True).count, []
+        return (counted if counted is not None else searcher.search(base, 1, count=True).count), []
+    count = counted is None
     if sort == "price":
         result = searcher.search(
-            base, limit, count=True, offset=offset, order_by_field="price_key", order=tantivy.Order.Asc
+            base, limit, count=count, offset=offset, order_by_field="price_key", order=tantivy.Order.Asc
         )
     elif sort == "date":
         result = searcher.search(
-            base, limit, count=True, offset=offset, order_by_field="date_key", order=tantivy.Order.Asc
+            base, limit, count=count, offset=offset, order_by_field="date_key", order=tantivy.Order.Asc
         )
     else:
         result = searcher.search(
-            _scored(ranked, scoring), limit, count=True, offset=offset, weight_by_field="tiebreak"
+            _scored(ranked, scoring), limit, count=count, offset=offset, weight_by_field="tiebreak"
         )
-        return result.count, result.hits
-    return result.count, [(None, address) for _, address in result.hits]
+        return (result.count if count else counted), result.hits
+    return (result.count if count else counted), [(None, address) for _, address in result.hits]
 
 
 def _by_distance(searcher, schema, base: Query, ranked: Query, scoring, nearby, offset: int, limit: int):
@@ -453,9 +464,12 @@ def _facets(
     required: list[Query],
     filters: dict[str, Query],
     selected: dict[str, list] | None = None,
-) -> dict[str, list[FacetValue]]:
+) -> tuple[dict[str, list[FacetValue]], int | None]:
     """Counts for each value of each facet, with every other filter applied (what choosing
-    that value would leave). ``selected``: the values chosen in the multiple-choice facets."""
+    that value would leave). ``selected``: the values chosen in the multiple-choice facets.
+    Also the number of results, when a pass gives it: an offer has one modality and one level,
+    so the buckets of a pass with every filter applied, or those of the values chosen in the
+    single pass, add up to it (the ranked search then does not count again)."""
     selected = selected or {}
     aggregations = {
         "modality": {"terms": {"field": "modality", "size": 10}},
@@ -479,8 +493,11 @@ def _facets(
         },
     }
     active = [name for name in aggregations if name in filters]
+    total = None
     if len(active) == 1 and active[0] in selected:
-        raw = _facets_in_one_pass(searcher, required, filters, aggregations, active[0], selected[active[0]])
+        facet, values = active[0], selected[active[0]]
+        raw = _facets_in_one_pass(searcher, required, filters, aggregations, facet, values)
+        total = sum(bucket["doc_count"] for bucket in raw[facet]["buckets"] if bucket["key"] in values)
     else:
         # Facets whose own filter is not set share one pass; each filtered facet has its own.
         by_query: dict[str | None, dict] = {}
@@ -491,7 +508,9 @@ def _facets(
         for key, group in by_query.items():
             query = _conjunction([*required, *(q for n, q in filters.items() if n != key)])
             raw.update(searcher.aggregate(query, group))
-    return {
+        if "modality" in by_query.get(None, {}):
+            total = sum(bucket["doc_count"] for bucket in raw["modality"]["buckets"])
+    facets = {
         "modality": _terms_facet(raw["modality"], {m: MODALITY_LABELS[m] for m in MODALITIES}),
         "level": _terms_facet(raw["level"], LEVEL_LABELS),
         "price": _price_facet(raw["price"]),
@@ -500,6 +519,7 @@ def _facets(
             for code, label, low, high in DURATION_BUCKETS
         ],
     }
+    return facets, (None if total is None else int(total))
 
 
 def _facets_in_one_pass(searcher, required, filters, aggregations, facet: str, values: list) -> dict:
