@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from cpf.catalogue.enums import Modality
 from cpf.referentials.models import Certification, Commune
 from cpf.search.indexer import rebuild_index
+from cpf.search.models import SearchIndexState
 from tests.factories import ActionFactory, ProviderFactory, SessionFactory, TrainingFactory
 
 __all__ = ["offer", "search_index"]
@@ -81,6 +83,23 @@ def search_index(settings, tmp_path, monkeypatch):
     monkeypatch.setattr("cpf.search.reader.CHECK_INTERVAL_SECONDS", 0)
 
     def build(**kwargs):
-        return rebuild_index(seed=kwargs.pop("seed", SEED), **kwargs)
+        report = rebuild_index(seed=kwargs.pop("seed", SEED), **kwargs)
+        _later_writes_of_this_transaction_are_pending(report.version)
+        return report
 
     return build
+
+
+def _later_writes_of_this_transaction_are_pending(version: str) -> None:
+    """A test runs in one transaction, which is also the one the index was built in. For the
+    indexer, a transaction's writes are applied once it appears committed in the snapshot
+    recorded with the index; PostgreSQL's snapshot of a transaction counts that transaction
+    as committed as soon as another, newer one has committed (on another test process, say).
+    Record the snapshot as a worker that built the index before this transaction would:
+    this transaction and every later one still running."""
+    if not connection.in_atomic_block:  # a transactional test: its writes commit as in production
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id()::text")
+        xid = cursor.fetchone()[0]
+    SearchIndexState.objects.filter(version=version).update(snapshot=f"{xid}:{xid}:")
