@@ -360,7 +360,16 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     filters = _filters(schema, request, today, earliest_last_start=_earliest_last_start(opened))
 
     selected = {"modality": list(request.modalities), "level": list(request.levels)}
-    facets, counted = _facets(searcher, schema, required, filters, {k: v for k, v in selected.items() if v})
+    # A place alone: the remote offers (about a quarter of the index, in every such search) are
+    # counted once per commit, and only the offers around the place in each search (an offer
+    # is either remote or located, never both).
+    split = None
+    if match is None and point is not None and not filters:
+        around = ranking.term_set(schema, "insee", [code for code, _ in nearby]) if nearby else None
+        split = (around, _remote_counts(opened))
+    facets, counted = _facets(
+        searcher, schema, required, filters, {k: v for k, v in selected.items() if v}, split=split
+    )
     base = _conjunction([*required, *filters.values()])
     # The same conjunction, scored: each term's postings are read once, for the match and its
     # text score together.
@@ -464,14 +473,40 @@ def _facets(
     required: list[Query],
     filters: dict[str, Query],
     selected: dict[str, list] | None = None,
+    *,
+    split: tuple[Query | None, dict] | None = None,
 ) -> tuple[dict[str, list[FacetValue]], int | None]:
     """Counts for each value of each facet, with every other filter applied (what choosing
     that value would leave). ``selected``: the values chosen in the multiple-choice facets.
     Also the number of results, when a pass gives it: an offer has one modality and one level,
     so the buckets of a pass with every filter applied, or those of the values chosen in the
-    single pass, add up to it (the ranked search then does not count again)."""
+    single pass, add up to it (the ranked search then does not count again). ``split``: when
+    no filter is set, (the located offers' query, the remote offers' counts) to add up instead
+    of one pass over ``required``."""
     selected = selected or {}
-    aggregations = {
+    aggregations = _aggregations()
+    total = None
+    if split is not None:
+        located, remote = split
+        raw = _add_counts(searcher.aggregate(located, aggregations) if located is not None else {}, remote)
+        total = sum(bucket["doc_count"] for bucket in raw["modality"]["buckets"])
+    else:
+        raw, total = _facet_passes(searcher, required, filters, selected, aggregations)
+    facets = {
+        "modality": _terms_facet(raw["modality"], {m: MODALITY_LABELS[m] for m in MODALITIES}),
+        "level": _terms_facet(raw["level"], LEVEL_LABELS),
+        "price": _price_facet(raw["price"]),
+        "duration": [
+            FacetValue(code, label, _range_count(raw["duration"], low, high + 1 if high else None))
+            for code, label, low, high in DURATION_BUCKETS
+        ],
+    }
+    return facets, (None if total is None else int(total))
+
+
+def _aggregations() -> dict:
+    """The facets' aggregations, as tantivy reads them."""
+    return {
         "modality": {"terms": {"field": "modality", "size": 10}},
         "level": {"terms": {"field": "level", "size": 20}},
         "price": {
@@ -492,6 +527,37 @@ def _facets(
             }
         },
     }
+
+
+def _remote_counts(opened: OpenIndex) -> dict:
+    """The facet counts of the remote offers, without filters (once per commit)."""
+    cached = opened.cache.get("remote_counts")
+    if cached is None or cached[0] != opened.meta_mtime:
+        schema = opened.index.schema
+        raw = opened.searcher().aggregate(Query.term_query(schema, "modality", "remote"), _aggregations())
+        cached = opened.cache["remote_counts"] = (opened.meta_mtime, raw)
+    return cached[1]
+
+
+def _add_counts(first: dict, second: dict) -> dict:
+    """Two aggregation results of the same facets, added up bucket by bucket."""
+    added = {}
+    for name in _aggregations():
+        counts: dict = {}
+        for raw in (first, second):
+            for bucket in raw.get(name, {}).get("buckets", []):
+                key = (bucket.get("key"), bucket.get("from"), bucket.get("to"))
+                counts[key] = counts.get(key, 0) + bucket["doc_count"]
+        added[name] = {
+            "buckets": [
+                {"key": key, "from": low, "to": high, "doc_count": count}
+                for (key, low, high), count in counts.items()
+            ]
+        }
+    return added
+
+
+def _facet_passes(searcher, required, filters, selected, aggregations) -> tuple[dict, int | None]:
     active = [name for name in aggregations if name in filters]
     total = None
     if len(active) == 1 and active[0] in selected:
@@ -510,16 +576,7 @@ def _facets(
             raw.update(searcher.aggregate(query, group))
         if "modality" in by_query.get(None, {}):
             total = sum(bucket["doc_count"] for bucket in raw["modality"]["buckets"])
-    facets = {
-        "modality": _terms_facet(raw["modality"], {m: MODALITY_LABELS[m] for m in MODALITIES}),
-        "level": _terms_facet(raw["level"], LEVEL_LABELS),
-        "price": _price_facet(raw["price"]),
-        "duration": [
-            FacetValue(code, label, _range_count(raw["duration"], low, high + 1 if high else None))
-            for code, label, low, high in DURATION_BUCKETS
-        ],
-    }
-    return facets, (None if total is None else int(total))
+    return raw, total
 
 
 def _facets_in_one_pass(searcher, required, filters, aggregations, facet: str, values: list) -> dict:

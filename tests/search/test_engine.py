@@ -185,6 +185,25 @@ def test_facets_count_what_each_choice_would_leave(search_index):
     assert response.total == 2
 
 
+def test_a_place_alone_counts_the_offers_around_and_every_remote_one_after_each_commit(search_index):
+    offer(title="Cariste", insee=LYON_3, price_cents=90_000)
+    offer(title="Cariste", insee=VILLEURBANNE, modality=Modality.MIXED)
+    offer(title="Cariste", insee=GRENOBLE)  # out of the radius
+    offer(title="Cariste", modality=Modality.REMOTE, price_cents=600_000)
+    search_index()
+
+    def counts():
+        response = search(SearchRequest(place=LYON_3, radius_km=10))
+        modality = {v.value: v.count for v in response.facets["modality"]}
+        price = {v.value: v.count for v in response.facets["price"]}
+        return response.total, len(response.results), modality, (price["100000"], price["1000000"])
+
+    assert counts() == (3, 3, {"in_person": 1, "remote": 1, "mixed": 1}, (1, 3))
+    offer(title="Cariste", modality=Modality.REMOTE, price_cents=50_000)
+    search_index()
+    assert counts() == (4, 4, {"in_person": 1, "remote": 2, "mixed": 1}, (2, 4))
+
+
 def test_pages(search_index):
     for number in range(5):
         offer(title=f"Cariste {number}")
