@@ -12,6 +12,7 @@ import datetime
 
 from django.db import transaction
 
+from cpf.core.errors import BusinessError, required_reason
 from cpf.providers.enums import ProviderStatus
 from cpf.search.services import record_training_change
 
@@ -41,12 +42,8 @@ TRAINING_MANDATORY_FIELDS = {
 ACTION_MANDATORY_FIELDS = {"prerequisites": "les prérequis", "admission_terms": "les modalités d'admission"}
 
 
-class CatalogueError(Exception):
-    """A catalogue operation refused for a business reason; ``messages`` are French."""
-
-    def __init__(self, messages: list[str]):
-        super().__init__(" ".join(messages))
-        self.messages = messages
+class CatalogueError(BusinessError):
+    """A catalogue operation refused for a business reason."""
 
 
 class NotPublishable(CatalogueError):
@@ -104,12 +101,16 @@ def publish_training(*, training: Training, actor, now: datetime.datetime, reaso
 def unpublish_training(*, training: Training, actor, reason: str, now: datetime.datetime) -> Training:
     """Withdraw a training from the catalogue: by its provider, or by the operator as a
     sanction (rule 26). The reason is kept."""
-    return _transition(training, to=P.UNPUBLISHED, actor=actor, reason=_required(reason), now=now)
+    return _transition(
+        training, to=P.UNPUBLISHED, actor=actor, reason=required_reason(reason, CatalogueError), now=now
+    )
 
 
 def suspend_training(*, training: Training, actor, reason: str, now: datetime.datetime) -> Training:
     """Suspend a published training pending a quality control (moderation by an agent)."""
-    return _transition(training, to=P.SUSPENDED, actor=actor, reason=_required(reason), now=now)
+    return _transition(
+        training, to=P.SUSPENDED, actor=actor, reason=required_reason(reason, CatalogueError), now=now
+    )
 
 
 def _transition(training: Training, *, to: str, actor, reason: str, now: datetime.datetime) -> Training:
@@ -128,9 +129,3 @@ def _transition(training: Training, *, to: str, actor, reason: str, now: datetim
         locked.save(update_fields=["status", "published_at", "updated_at"])
         record_training_change(training_id=locked.pk)  # the search index follows, same transaction
     return locked
-
-
-def _required(reason: str) -> str:
-    if not reason.strip():
-        raise CatalogueError(["Le motif est obligatoire."])
-    return reason.strip()

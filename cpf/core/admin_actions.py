@@ -13,6 +13,8 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from cpf.core.errors import BusinessError
+
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="Motif", widget=forms.Textarea(attrs={"rows": 3}))
@@ -53,9 +55,7 @@ def service_action(
             try:
                 service(**{object_arg: obj}, actor=request.user, now=timezone.now(), **extra)
                 done += 1
-            except Exception as exc:  # a domain error: report it, go on with the others
-                if not hasattr(exc, "messages"):
-                    raise
+            except BusinessError as exc:  # report it, go on with the others
                 modeladmin.message_user(request, f"{obj} : {' '.join(exc.messages)}", messages.ERROR)
         if done:
             modeladmin.message_user(request, f"{done} {success}", messages.SUCCESS)

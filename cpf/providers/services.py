@@ -14,6 +14,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from cpf.core.errors import BusinessError, required_reason
 from cpf.search.services import record_provider_change
 
 from .enums import ProviderStatus
@@ -38,12 +39,8 @@ ALLOWED_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
 MAX_TEMPORARY_DELISTING = relativedelta(months=6)
 
 
-class ProviderError(Exception):
-    """A provider operation refused for a business reason; ``messages`` are French."""
-
-    def __init__(self, messages: list[str]):
-        super().__init__(" ".join(messages))
-        self.messages = messages
+class ProviderError(BusinessError):
+    """A provider operation refused for a business reason."""
 
 
 class TransitionNotAllowed(ProviderError):
@@ -132,12 +129,16 @@ def reference_provider(*, provider: Provider, actor, now: datetime.datetime, rea
 
 def refuse_provider(*, provider: Provider, actor, reason: str, now: datetime.datetime) -> Provider:
     """Refuse an application; the reason is required and kept."""
-    return _transition(provider, to=S.REFUSED, actor=actor, reason=_required(reason), now=now)
+    return _transition(
+        provider, to=S.REFUSED, actor=actor, reason=required_reason(reason, ProviderError), now=now
+    )
 
 
 def suspend_provider(*, provider: Provider, actor, reason: str, now: datetime.datetime) -> Provider:
     """Suspend payments to a provider (rule 26). While suspended its offers are not shown."""
-    return _transition(provider, to=S.SUSPENDED, actor=actor, reason=_required(reason), now=now)
+    return _transition(
+        provider, to=S.SUSPENDED, actor=actor, reason=required_reason(reason, ProviderError), now=now
+    )
 
 
 def delist_provider(
@@ -148,7 +149,12 @@ def delist_provider(
     if until is not None and not (now.date() < until <= now.date() + MAX_TEMPORARY_DELISTING):
         raise ProviderError(["Un déréférencement temporaire dure au plus 6 mois à partir d'aujourd'hui."])
     return _transition(
-        provider, to=S.DELISTED, actor=actor, reason=_required(reason), now=now, delisted_until=until
+        provider,
+        to=S.DELISTED,
+        actor=actor,
+        reason=required_reason(reason, ProviderError),
+        now=now,
+        delisted_until=until,
     )
 
 
@@ -187,12 +193,6 @@ def _transition(
 def _qualiopi_valid_on(provider: Provider, day: datetime.date) -> bool:
     start, end = provider.qualiopi_valid_from, provider.qualiopi_valid_until
     return (start is None or start <= day) and end is not None and day <= end
-
-
-def _required(reason: str) -> str:
-    if not reason.strip():
-        raise ProviderError(["Le motif est obligatoire."])
-    return reason.strip()
 
 
 def _checked(check, value: str, field: str, errors: dict[str, list[str]]) -> str:
