@@ -2,7 +2,7 @@ from operator import attrgetter
 
 from django.contrib import admin
 
-from cpf.core.admin_actions import service_action
+from cpf.core.admin_actions import ReadOnlyAdmin, service_action
 from cpf.search.services import record_training_change
 
 from . import services
@@ -124,7 +124,7 @@ class SessionAdmin(SearchIndexedAdmin):
 
 
 @admin.register(TrainingTransition)
-class TrainingTransitionAdmin(admin.ModelAdmin):
+class TrainingTransitionAdmin(ReadOnlyAdmin):
     """The log of publication changes: browsable, never editable."""
 
     list_display = ["at", "training", "from_status", "to_status", "actor", "reason"]
@@ -132,12 +132,3 @@ class TrainingTransitionAdmin(admin.ModelAdmin):
     raw_id_fields = ["training"]
     list_select_related = ["training", "actor"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -63,3 +63,16 @@ def service_action(
 
     action.__name__ = f"{getattr(service, '__name__', 'service')}_action"
     return action
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Logs and imported records: agents browse them; nobody adds, edits or deletes them here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

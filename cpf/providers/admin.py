@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 
-from cpf.core.admin_actions import ReasonForm, service_action
+from cpf.core.admin_actions import ReadOnlyAdmin, ReasonForm, service_action
 from cpf.search.services import record_provider_change
 
 from . import services
@@ -77,19 +77,10 @@ class ProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProviderTransition)
-class ProviderTransitionAdmin(admin.ModelAdmin):
+class ProviderTransitionAdmin(ReadOnlyAdmin):
     """The log of status changes: browsable, never editable."""
 
     list_display = ["at", "provider", "from_status", "to_status", "actor", "reason"]
     list_filter = ["to_status"]
     search_fields = ["provider__legal_name", "provider__siret"]
     list_select_related = ["provider", "actor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
