@@ -16,13 +16,15 @@ def main() -> int:
     parser.add_argument("--port", default="8000")
     args = parser.parse_args()
 
+    # Stopped by a service manager (SIGTERM) rather than Ctrl+C: stop the children too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     manage = [sys.executable, "manage.py"]
     worker = subprocess.Popen([*manage, "procrastinate", "worker"], env=env)
     web = subprocess.Popen([*manage, "runserver", f"{args.host}:{args.port}"], env=env)
     try:
         return web.wait()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         return 0
     finally:
         for process in (web, worker):

@@ -63,3 +63,40 @@ def test_the_development_server_serves_the_home_page_with_its_worker():
         # and Ctrl+C stops the whole group
         os.killpg(server.pid, signal.SIGINT)
         assert server.wait(timeout=20) is not None
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_stopping_the_development_server_with_sigterm_stops_its_worker_and_web_server():
+    import psutil
+
+    # given the site and worker running
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_NAME": connection.settings_dict["NAME"],
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cpf.core.devserver", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        assert fetch(f"http://127.0.0.1:{port}/sante") is not None
+        children = psutil.Process(server.pid).children(recursive=True)
+        assert len(children) >= 2  # the worker, the web server (and its autoreloaded child)
+
+        # when a service manager stops the parent process alone
+        server.terminate()
+        server.wait(timeout=20)
+
+        # then neither the web server nor the worker is left running
+        _gone, alive = psutil.wait_procs(children, timeout=20)
+        assert alive == []
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
