@@ -4,6 +4,7 @@ together (Ctrl+C stops both)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -20,21 +21,31 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     manage = [sys.executable, "manage.py"]
-    worker = subprocess.Popen([*manage, "procrastinate", "worker"], env=env)
-    web = subprocess.Popen([*manage, "runserver", f"{args.host}:{args.port}"], env=env)
+    # Each child leads a process group of its own, so that stopping it also stops what it
+    # started (runserver's autoreloader runs the actual server in a child process). They are
+    # stopped with SIGTERM: SIGINT is ignored by processes started in the background.
+    worker = subprocess.Popen([*manage, "procrastinate", "worker"], env=env, start_new_session=True)
+    web = subprocess.Popen(
+        [*manage, "runserver", f"{args.host}:{args.port}"], env=env, start_new_session=True
+    )
     try:
         return web.wait()
     except (KeyboardInterrupt, SystemExit):
         return 0
     finally:
         for process in (web, worker):
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+            _signal_group(process, signal.SIGTERM)
         for process in (web, worker):
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
+            _signal_group(process, signal.SIGKILL)  # whatever is left of the group
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
 
 
 if __name__ == "__main__":
