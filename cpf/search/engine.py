@@ -383,6 +383,9 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     limit = max(0, min(request.page_size, MAX_RESULTS - offset))
     if request.sort == "distance":
         total, hits = _by_distance(searcher, schema, base, ranked, scoring, nearby, offset, limit)
+    elif request.sort == "relevance" and match is None and counted is not None and limit > 0:
+        tiers = ranking.points_tiers(schema, nearby if point is not None else None)
+        total, hits = counted, _ranked_by_tiers(searcher, _scored(ranked, scoring), tiers, offset, limit)
     else:
         total, hits = _ranked(searcher, base, ranked, scoring, request.sort, offset, limit, counted)
     results = [_result(searcher, address, score, point, request, today) for score, address in hits]
@@ -432,6 +435,26 @@ def _ranked(
         )
         return (result.count if count else counted), result.hits
     return (result.count if count else counted), [(None, address) for _, address in result.hits]
+
+
+def _ranked_by_tiers(searcher, scored: Query, tiers: list[Query], offset: int, limit: int) -> list:
+    """The page of a search ranked by relevance whose offers score by groups of equal points
+    (``ranking.points_tiers``): each group, best first, is searched with the same scoring query
+    restricted to it (so with the same scores and the same draw), until the page is full. A
+    small first group spares scoring the many offers of the last ones (the remote trainings)."""
+    hits: list = []
+    passed = 0  # offers of the groups already read
+    wanted = offset + limit
+    for tier in tiers:
+        restricted = Query.boolean_query(
+            [(Occur.Must, scored), (Occur.Must, Query.const_score_query(tier, 0.0))]
+        )
+        found = searcher.search(restricted, wanted - passed, count=False, weight_by_field="tiebreak").hits
+        hits.extend(found[max(0, offset - passed) :])
+        passed += len(found)
+        if passed >= wanted:
+            break
+    return hits
 
 
 def _by_distance(searcher, schema, base: Query, ranked: Query, scoring, nearby, offset: int, limit: int):

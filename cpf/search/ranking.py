@@ -171,21 +171,52 @@ def relevance_clauses(
     return match, scoring
 
 
-def scored_place(schema, nearby: Sequence[tuple[str, float]]) -> Query:
-    """Within the radius or remote, with closeness points: ``nearby`` is (INSEE code, km) of
-    the communes within the radius, sorted by distance. One pass over the postings filters and
-    scores at once."""
-    clauses = []
+def place_bands(schema, nearby: Sequence[tuple[str, float]]) -> list[tuple[float, Query]]:
+    """(closeness points, the offers that get them) for each distance band, remote trainings in
+    the band of ``REMOTE_DISTANCE_KM``: ``nearby`` is (INSEE code, km) of the communes within
+    the radius. The bands do not overlap (an offer has one commune, or none when remote)."""
+    bands = []
     lower = -1.0
     for upper, points in (*DISTANCE_BANDS, (float("inf"), 0.0)):
         codes = [code for code, km in nearby if lower < km <= upper]
         if codes:
-            clauses.append(Query.const_score_query(term_set(schema, "insee", codes), points))
+            bands.append((points, term_set(schema, "insee", codes)))
         lower = upper
     remote_points = next((points for upper, points in DISTANCE_BANDS if upper >= REMOTE_DISTANCE_KM), 0.0)
-    remote = Query.term_query(schema, "modality", "remote")
-    clauses.append(Query.const_score_query(remote, remote_points))
-    return Query.boolean_query([(Occur.Should, clause) for clause in clauses])
+    bands.append((remote_points, Query.term_query(schema, "modality", "remote")))
+    return bands
+
+
+def scored_place(schema, nearby: Sequence[tuple[str, float]]) -> Query:
+    """Within the radius or remote, with closeness points: ``nearby`` is (INSEE code, km) of
+    the communes within the radius, sorted by distance. One pass over the postings filters and
+    scores at once."""
+    return Query.boolean_query(
+        [
+            (Occur.Should, Query.const_score_query(band, points))
+            for points, band in place_bands(schema, nearby)
+        ]
+    )
+
+
+def points_tiers(schema, nearby: Sequence[tuple[str, float]] | None) -> list[Query]:
+    """Without keyword, an offer's points are its closeness (with a place) and its completeness
+    only: the offers grouped by equal points, most points first. Within a group the order is
+    the draw alone, so a page can be read group by group instead of scoring every offer."""
+    bands = place_bands(schema, nearby) if nearby is not None else [(0.0, Query.all_query())]
+    completeness = (
+        (COMPLETE, Query.term_query(schema, "complete", 1)),
+        (0.0, Query.term_query(schema, "complete", 0)),
+    )
+    by_points: dict[float, list[Query]] = {}
+    for band_points, band in bands:
+        for complete_points, complete in completeness:
+            both = Query.boolean_query([(Occur.Must, band), (Occur.Must, complete)])
+            by_points.setdefault(band_points + complete_points, []).append(both)
+    return [
+        queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries])
+        for _, queries in sorted(by_points.items(), reverse=True)
+    ]
 
 
 def completeness_clause(schema) -> Query:

@@ -204,6 +204,26 @@ def test_a_place_alone_counts_the_offers_around_and_every_remote_one_after_each_
     assert counts() == (4, 4, {"in_person": 1, "remote": 2, "mixed": 1}, (2, 4))
 
 
+def test_a_place_alone_pages_through_the_offers_nearest_and_most_complete_first(search_index):
+    places = {}
+    for insee in (LYON_3, LYON_3, VILLEURBANNE, VILLEURBANNE, VILLEFRANCHE, VILLEFRANCHE, None, None, None):
+        modality = Modality.REMOTE if insee is None else Modality.IN_PERSON
+        places[offer(title="Cariste", insee=insee, modality=modality).id] = insee
+    search_index()
+    whole = search(SearchRequest(place=LYON_3, radius_km=50, page_size=50))
+    paged = [
+        r.action_id
+        for page in (1, 2, 3, 4, 5)
+        for r in search(SearchRequest(place=LYON_3, radius_km=50, page_size=2, page=page)).results
+    ]
+    order = [r.action_id for r in whole.results]
+    assert (whole.total, paged) == (9, order)
+    lyon = max(order.index(a) for a in order if places[a] == LYON_3)
+    assert lyon < min(order.index(a) for a in order if places[a] in (VILLEFRANCHE, None))
+    scores = [r.score for r in whole.results]
+    assert scores == sorted(scores, reverse=True)
+
+
 def test_pages(search_index):
     for number in range(5):
         offer(title=f"Cariste {number}")
