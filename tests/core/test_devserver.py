@@ -34,17 +34,14 @@ def fetch(url: str, timeout: float = 30.0) -> str | None:
     return None
 
 
-@pytest.mark.slow
-@pytest.mark.django_db
-def test_the_development_server_serves_the_home_page_with_its_worker():
-    # given the site and worker started as `make run` starts them, on the test database
-    port = free_port()
+def start_devserver(port: int) -> subprocess.Popen:
+    """The site and worker as `make run` starts them, on the test database."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_NAME": connection.settings_dict["NAME"],
     }
-    server = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "cpf.core.devserver", "--port", str(port)],
         cwd=ROOT,
         env=env,
@@ -52,6 +49,14 @@ def test_the_development_server_serves_the_home_page_with_its_worker():
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_development_server_serves_the_home_page_with_its_worker():
+    # given the site and worker started as `make run` starts them, on the test database
+    port = free_port()
+    server = start_devserver(port)
     try:
         # when a person opens the site
         page = fetch(f"http://127.0.0.1:{port}/")
@@ -72,19 +77,7 @@ def test_stopping_the_development_server_with_sigterm_stops_its_worker_and_web_s
 
     # given the site and worker running
     port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_NAME": connection.settings_dict["NAME"],
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cpf.core.devserver", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server = start_devserver(port)
     try:
         assert fetch(f"http://127.0.0.1:{port}/sante") is not None
         children = psutil.Process(server.pid).children(recursive=True)
