@@ -356,7 +356,6 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     required = [match] if match is not None else []
     if point is not None:
         required.append(_place_filter(schema, nearby))
-    scoring.append(ranking.completeness_clause(schema))
     filters = _filters(schema, request, today, earliest_last_start=_earliest_last_start(opened))
 
     selected = {"modality": list(request.modalities), "level": list(request.levels)}
@@ -379,15 +378,16 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
         + [(Occur.Must, _const(query)) for query in filters.values()]
     )
     ranked = Query.boolean_query(ranked_clauses) if ranked_clauses else _const(Query.all_query())
+    scored = ranking.scored(schema, ranked, scoring)
     offset = (request.page - 1) * request.page_size
     limit = max(0, min(request.page_size, MAX_RESULTS - offset))
     if request.sort == "distance":
         total, hits = _by_distance(searcher, schema, base, ranked, scoring, nearby, offset, limit)
     elif request.sort == "relevance" and match is None and counted is not None and limit > 0:
         tiers = ranking.points_tiers(schema, nearby if point is not None else None)
-        total, hits = counted, _ranked_by_tiers(searcher, _scored(ranked, scoring), tiers, offset, limit)
+        total, hits = counted, _ranked_by_tiers(searcher, scored, tiers, offset, limit)
     else:
-        total, hits = _ranked(searcher, base, ranked, scoring, request.sort, offset, limit, counted)
+        total, hits = _ranked(searcher, base, scored, request.sort, offset, limit, counted)
     results = [_result(searcher, address, score, point, request, today) for score, address in hits]
     return SearchResponse(request, total, results, jobs, automatic, facets, point, corrections)
 
@@ -403,21 +403,17 @@ def _chosen_jobs(codes: Sequence[str], matched: Sequence[JobMatch]) -> list[JobM
     ]
 
 
-def _scored(base: Query, scoring: list[Query]) -> Query:
-    return Query.boolean_query([(Occur.Must, base), *((Occur.Should, q) for q in scoring)])
-
-
 def _ranked(
     searcher,
     base: Query,
-    ranked: Query,
-    scoring: list[Query],
+    scored: Query,
     sort: str,
     offset: int,
     limit: int,
     counted: int | None = None,
 ):
-    """``counted``: the number of results when the facet pass gave it (then not counted again)."""
+    """``scored``: ``base`` with its relevance score (``ranking.scored``); ``counted``: the number
+    of results when the facet pass gave it (then not counted again)."""
     if limit == 0:  # past the last page: tantivy needs a limit of at least one
         return (counted if counted is not None else searcher.search(base, 1, count=True).count), []
     count = counted is None
@@ -430,9 +426,7 @@ def _ranked(
             base, limit, count=count, offset=offset, order_by_field="date_key", order=tantivy.Order.Asc
         )
     else:
-        result = searcher.search(
-            _scored(ranked, scoring), limit, count=count, offset=offset, weight_by_field="tiebreak"
-        )
+        result = searcher.search(scored, limit, count=count, offset=offset, weight_by_field="tiebreak")
         return (result.count if count else counted), result.hits
     return (result.count if count else counted), [(None, address) for _, address in result.hits]
 
@@ -478,7 +472,9 @@ def _by_distance(searcher, schema, base: Query, ranked: Query, scoring, nearby, 
         if position + count > offset and count > 0:
             start = max(0, offset - position)
             wanted = min(count - start, limit - len(hits))
-            query = _scored(Query.boolean_query([(Occur.Must, ranked), (Occur.Must, _const(group))]), scoring)
+            query = ranking.scored(
+                schema, Query.boolean_query([(Occur.Must, ranked), (Occur.Must, _const(group))]), scoring
+            )
             hits.extend(
                 searcher.search(query, wanted, count=False, offset=start, weight_by_field="tiebreak").hits
             )
