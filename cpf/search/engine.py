@@ -5,12 +5,12 @@ cards, the jobs understood and the facet counts out. Reads only the index, never
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+import orjson
 import tantivy
 from django.utils import timezone
 
@@ -370,11 +370,13 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
         searcher, schema, required, filters, {k: v for k, v in selected.items() if v}, split=split
     )
     base = _conjunction([*required, *filters.values()])
+    # Remote offers can be found unless the modalities chosen leave them out.
+    remote = not request.modalities or "remote" in request.modalities
     # The same conjunction, scored: each term's postings are read once, for the match and its
     # text score together.
     ranked_clauses = (
         ([(Occur.Must, ranking.scored_match(match))] if match is not None else [])
-        + ([(Occur.Must, ranking.scored_place(schema, nearby))] if point is not None else [])
+        + ([(Occur.Must, ranking.scored_place(schema, nearby, remote=remote))] if point is not None else [])
         + [(Occur.Must, _const(query)) for query in filters.values()]
     )
     ranked = Query.boolean_query(ranked_clauses) if ranked_clauses else _const(Query.all_query())
@@ -666,16 +668,15 @@ def _range_count(aggregation: dict, low: int | None, high: int | None) -> int:
 
 
 def _result(searcher, address, score, point: Point | None, request: SearchRequest, today) -> Result:
-    payload = json.loads(searcher.doc(address)["payload"][0])
-    low = max(today, request.start_after) if request.start_after else today
-    sessions = [
-        NextSession(sid, datetime.date.fromisoformat(start), datetime.date.fromisoformat(end))
-        for sid, start, end in payload["sessions"]
-    ]
+    payload = orjson.loads(searcher.doc(address)["payload"][0])
+    # Session dates are ISO strings: compared as text, parsed only for the sessions kept.
+    low = (max(today, request.start_after) if request.start_after else today).isoformat()
+    high = request.start_before.isoformat() if request.start_before else "9999-12-31"
+    fromisoformat = datetime.date.fromisoformat
     upcoming = [
-        s
-        for s in sessions
-        if s.start >= low and (request.start_before is None or s.start <= request.start_before)
+        NextSession(sid, fromisoformat(start), fromisoformat(end))
+        for sid, start, end in payload["sessions"]
+        if low <= start <= high
     ]
     place = payload["place"]
     distance = None

@@ -171,10 +171,15 @@ def relevance_clauses(
     return match, scoring
 
 
-def place_bands(schema, nearby: Sequence[tuple[str, float]]) -> list[tuple[float, Query]]:
+def place_bands(
+    schema, nearby: Sequence[tuple[str, float]], *, remote: bool = True
+) -> list[tuple[float, Query]]:
     """(closeness points, the offers that get them) for each distance band, remote trainings in
     the band of ``REMOTE_DISTANCE_KM``: ``nearby`` is (INSEE code, km) of the communes within
-    the radius. The bands do not overlap (an offer has one commune, or none when remote)."""
+    the radius. The bands do not overlap (an offer has one commune, or none when remote).
+    ``remote=False`` leaves the remote trainings out, for a search whose modalities exclude
+    them: the other bands score the offers it can find exactly as before, and a quarter of the
+    index is not read for nothing."""
     bands = []
     lower = -1.0
     for upper, points in (*DISTANCE_BANDS, (float("inf"), 0.0)):
@@ -182,20 +187,21 @@ def place_bands(schema, nearby: Sequence[tuple[str, float]]) -> list[tuple[float
         if codes:
             bands.append((points, term_set(schema, "insee", codes)))
         lower = upper
-    remote_points = next((points for upper, points in DISTANCE_BANDS if upper >= REMOTE_DISTANCE_KM), 0.0)
-    bands.append((remote_points, Query.term_query(schema, "modality", "remote")))
+    if remote:
+        remote_points = next((points for upper, points in DISTANCE_BANDS if upper >= REMOTE_DISTANCE_KM), 0.0)
+        bands.append((remote_points, Query.term_query(schema, "modality", "remote")))
     return bands
 
 
-def scored_place(schema, nearby: Sequence[tuple[str, float]]) -> Query:
+def scored_place(schema, nearby: Sequence[tuple[str, float]], *, remote: bool = True) -> Query:
     """Within the radius or remote, with closeness points: ``nearby`` is (INSEE code, km) of
     the communes within the radius, sorted by distance. One pass over the postings filters and
-    scores at once."""
+    scores at once. ``remote``: as for ``place_bands``."""
+    bands = place_bands(schema, nearby, remote=remote)
+    if not bands:
+        return Query.empty_query()
     return Query.boolean_query(
-        [
-            (Occur.Should, Query.const_score_query(band, points))
-            for points, band in place_bands(schema, nearby)
-        ]
+        [(Occur.Should, Query.const_score_query(band, points)) for points, band in bands]
     )
 
 

@@ -8,10 +8,9 @@ run before any index was built gives a 503 with the same shape; never a 500.
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Annotated, Literal
 
-from django.core.serializers.json import DjangoJSONEncoder
+import orjson
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
@@ -214,9 +213,7 @@ def search_trainings(
         return Status(503, errors(("", INDEX_UNAVAILABLE)))
     # Serialised here, as documented by SearchOut: validating twenty results again would cost
     # more than the search itself on the hot path.
-    return HttpResponse(
-        json.dumps(serialize_search(response), cls=DjangoJSONEncoder), content_type="application/json"
-    )
+    return HttpResponse(orjson.dumps(serialize_search(response)), content_type="application/json")
 
 
 def serialize_search(response) -> dict:
