@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -309,13 +311,44 @@ def _filters(
     return filters
 
 
-def _place_filter(schema, nearby: Sequence[tuple[str, float]]) -> Query:
-    """Within the radius, or remote (remote trainings are never filtered out by distance)."""
-    remote = Query.term_query(schema, "modality", "remote")
-    if not nearby:
-        return remote
-    around = ranking.term_set(schema, "insee", [code for code, _ in nearby])
-    return Query.boolean_query([(Occur.Should, around), (Occur.Should, remote)])
+# How many (place, radius) a process keeps the queries of, per index version.
+PLACES_KEPT = 2048
+
+
+def _place(opened: OpenIndex, point: Point, radius_km: int) -> ranking.Place:
+    """The queries of a place and radius (``ranking.Place``), kept per index version: places
+    and radii repeat from one search to the next, and the communes of a wide radius are an
+    automaton to build."""
+    key = (round(point.latitude, 4), round(point.longitude, 4), radius_km)
+    kept: _Kept = opened.cache.setdefault("places", _Kept(PLACES_KEPT))
+    place = kept.get(key)
+    if place is None:
+        nearby = [(p.insee_code, km) for p, km in gazetteer().within(point, radius_km)]
+        place = kept.put(key, ranking.Place.build(opened.index.schema, nearby))
+    return place
+
+
+class _Kept:
+    """The last ``size`` values computed, by key (shared by the threads of a process)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self._lock:
+            self._values[key] = value
+            if len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
 
 
 def _conjunction(queries: Sequence[Query]) -> Query:
@@ -350,12 +383,10 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     if keyword_given and match is None:
         return SearchResponse(request, 0, [], jobs, automatic, {}, point, corrections)
 
-    nearby: list[tuple[str, float]] = []
-    if point is not None:
-        nearby = [(place.insee_code, km) for place, km in gazetteer().within(point, request.radius_km)]
+    place = _place(opened, point, request.radius_km) if point is not None else None
     required = [match] if match is not None else []
-    if point is not None:
-        required.append(_place_filter(schema, nearby))
+    if place is not None:
+        required.append(place.filter())
     filters = _filters(schema, request, today, earliest_last_start=_earliest_last_start(opened))
 
     selected = {"modality": list(request.modalities), "level": list(request.levels)}
@@ -363,9 +394,8 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     # counted once per commit, and only the offers around the place in each search (an offer
     # is either remote or located, never both).
     split = None
-    if match is None and point is not None and not filters:
-        around = ranking.term_set(schema, "insee", [code for code, _ in nearby]) if nearby else None
-        split = (around, _remote_counts(opened))
+    if match is None and place is not None and not filters:
+        split = (place.around, _remote_counts(opened))
     facets, counted = _facets(
         searcher, schema, required, filters, {k: v for k, v in selected.items() if v}, split=split
     )
@@ -376,7 +406,7 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     # text score together.
     ranked_clauses = (
         ([(Occur.Must, ranking.scored_match(match))] if match is not None else [])
-        + ([(Occur.Must, ranking.scored_place(schema, nearby, remote=remote))] if point is not None else [])
+        + ([(Occur.Must, place.scored(remote=remote))] if place is not None else [])
         + [(Occur.Must, _const(query)) for query in filters.values()]
     )
     ranked = Query.boolean_query(ranked_clauses) if ranked_clauses else _const(Query.all_query())
@@ -384,9 +414,10 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     offset = (request.page - 1) * request.page_size
     limit = max(0, min(request.page_size, MAX_RESULTS - offset))
     if request.sort == "distance":
-        total, hits = _by_distance(searcher, schema, base, ranked, scoring, nearby, offset, limit)
+        assert place is not None  # checked above: a distance needs a place
+        total, hits = _by_distance(searcher, schema, base, ranked, scoring, place, offset, limit)
     elif request.sort == "relevance" and match is None and counted is not None and limit > 0:
-        tiers = ranking.points_tiers(schema, nearby if point is not None else None)
+        tiers = ranking.points_tiers(schema, place)
         total, hits = counted, _ranked_by_tiers(searcher, scored, tiers, offset, limit)
     else:
         total, hits = _ranked(searcher, base, scored, request.sort, offset, limit, counted)
@@ -453,7 +484,9 @@ def _ranked_by_tiers(searcher, scored: Query, tiers: list[Query], offset: int, l
     return hits
 
 
-def _by_distance(searcher, schema, base: Query, ranked: Query, scoring, nearby, offset: int, limit: int):
+def _by_distance(
+    searcher, schema, base: Query, ranked: Query, scoring, place: ranking.Place, offset: int, limit: int
+):
     """Nearest first: communes in order of distance, the offers of a commune by relevance,
     remote trainings last."""
     counts = searcher.aggregate(base, {"insee": {"terms": {"field": "insee", "size": 65000}}})
@@ -461,11 +494,11 @@ def _by_distance(searcher, schema, base: Query, ranked: Query, scoring, nearby, 
     total = searcher.search(base, 1, count=True).count
     groups: list[tuple[Query, int]] = [
         (Query.term_query(schema, "insee", code), per_commune[code])
-        for code, _ in nearby
+        for code, _ in place.nearby
         if code in per_commune
     ]
     located = sum(count for _, count in groups)
-    groups.append((Query.term_query(schema, "modality", "remote"), total - located))
+    groups.append((place.remote, total - located))
     hits: list = []
     position = 0
     for group, count in groups:

@@ -16,6 +16,9 @@ from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
+
+import numpy as np
 
 from cpf.referentials.models import Commune, CommuneKind, Department
 
@@ -24,7 +27,6 @@ from .text import fold
 EARTH_RADIUS_KM = 6371.0088
 RADIUS_CHOICES_KM = (5, 10, 30, 50, 100)
 DEFAULT_RADIUS_KM = 30
-_CELL_DEGREES = 0.25
 _CODE_IN_TEXT = re.compile(r"\b(\d{5}|2[AaBb]\d{3})\b")
 _PARENTHESES = re.compile(r"\(.*?\)")
 
@@ -82,9 +84,13 @@ class Gazetteer:
         for place in places:
             name_counts[place.search_name] += 1
         self.ambiguous = {name for name, count in name_counts.items() if count > 1}
-        self._cells: dict[tuple[int, int], list[Place]] = defaultdict(list)
-        for place in places:
-            self._cells[_cell(place.latitude, place.longitude)].append(place)
+        # For the look-ups by area: the places sorted by latitude, with their coordinates as
+        # arrays (a radius of 100 km holds thousands of communes, measured in one go).
+        self._by_latitude = sorted(places, key=lambda p: p.latitude)
+        self._latitudes = np.array([p.latitude for p in self._by_latitude])
+        self._phis = np.radians(self._latitudes)
+        self._cos_phis = np.cos(self._phis)
+        self._longitudes = np.array([p.longitude for p in self._by_latitude])
 
     def resolve(self, code: str) -> Place | None:
         """A place from an INSEE code or a postal code (its most populated commune)."""
@@ -156,17 +162,6 @@ class Gazetteer:
                 return best[1]
         return None
 
-    def cells_around(self, latitude: float, longitude: float, radius_km: float):
-        dlat = radius_km / 111.0
-        dlon = radius_km / (111.0 * max(0.05, math.cos(math.radians(latitude))))
-        (i0, j0), (i1, j1) = (
-            _cell(latitude - dlat, longitude - dlon),
-            _cell(latitude + dlat, longitude + dlon),
-        )
-        for i in range(i0, i1 + 1):
-            for j in range(j0, j1 + 1):
-                yield from self._cells.get((i, j), ())
-
     def label(self, place: Place) -> str:
         """How a place is shown: ``Saint-Denis (93200, Seine-Saint-Denis)`` when the name is
         shared by several communes, ``Lyon 3e Arrondissement (69003)`` otherwise."""
@@ -175,41 +170,30 @@ class Gazetteer:
         return f"{place.name} ({place.postal_code})" if place.postal_code else place.name
 
 
-def _cell(latitude: float, longitude: float) -> tuple[int, int]:
-    return (math.floor(latitude / _CELL_DEGREES), math.floor(longitude / _CELL_DEGREES))
-
-
 @lru_cache(maxsize=4096)
 def _within_cached(gazetteer_id: int, latitude: float, longitude: float, radius_km: float):
+    """The places within the radius, nearest first: haversine_km's formula on the band of
+    latitudes that can hold them."""
     gazetteer = _GAZETTEERS[gazetteer_id]
-    # A box a tenth wider than the circle rules out part of the cells' places before the exact
-    # distance, which is haversine_km's inlined (same operations, same floating-point result)
-    # with the cosine of the centre computed once.
-    half_lat = 1.1 * radius_km / 111.0
-    half_lon = (
-        1.1 * radius_km / (111.0 * max(0.05, math.cos(math.radians(min(89.0, abs(latitude) + half_lat)))))
-    )
-    south, north, west, east = (
-        latitude - half_lat,
-        latitude + half_lat,
-        longitude - half_lon,
-        longitude + half_lon,
-    )
+    half_lat = 1.01 * radius_km / 111.0
+    low, high = np.searchsorted(gazetteer._latitudes, (latitude - half_lat, latitude + half_lat))
     phi1 = math.radians(latitude)
-    cos_phi1 = math.cos(phi1)
-    sin, cos, asin, sqrt, radians = math.sin, math.cos, math.asin, math.sqrt, math.radians
-    found = []
-    for place in gazetteer.cells_around(latitude, longitude, radius_km):
-        lat2, lon2 = place.latitude, place.longitude
-        if not (south <= lat2 <= north and west <= lon2 <= east):
-            continue
-        phi2 = radians(lat2)
-        a = sin((phi2 - phi1) / 2) ** 2 + cos_phi1 * cos(phi2) * sin(radians(lon2 - longitude) / 2) ** 2
-        distance = 2 * EARTH_RADIUS_KM * asin(sqrt(min(1.0, a)))
-        if distance <= radius_km:
-            found.append((place, distance))
-    found.sort(key=lambda item: item[1])
-    return tuple(found)
+    phi2 = gazetteer._phis[low:high]
+    a = (
+        np.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1)
+        * gazetteer._cos_phis[low:high]
+        * np.sin(np.radians(gazetteer._longitudes[low:high] - longitude) / 2) ** 2
+    )
+    distances = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(1.0, a)))
+    inside = np.flatnonzero(distances <= radius_km)
+    inside = inside[np.argsort(distances[inside], kind="stable")]
+    if not len(inside):
+        return ()
+    places = itemgetter(*(inside + low).tolist())(gazetteer._by_latitude)
+    if len(inside) == 1:
+        places = (places,)
+    return tuple(zip(places, distances[inside].tolist(), strict=True))
 
 
 def _within(gazetteer: Gazetteer, latitude: float, longitude: float, radius_km: float):

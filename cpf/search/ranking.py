@@ -171,45 +171,63 @@ def relevance_clauses(
     return match, scoring
 
 
-def place_bands(
-    schema, nearby: Sequence[tuple[str, float]], *, remote: bool = True
-) -> list[tuple[float, Query]]:
-    """(closeness points, the offers that get them) for each distance band, remote trainings in
-    the band of ``REMOTE_DISTANCE_KM``: ``nearby`` is (INSEE code, km) of the communes within
-    the radius. The bands do not overlap (an offer has one commune, or none when remote).
-    ``remote=False`` leaves the remote trainings out, for a search whose modalities exclude
-    them: the other bands score the offers it can find exactly as before, and a quarter of the
-    index is not read for nothing."""
-    bands = []
-    lower = -1.0
-    for upper, points in (*DISTANCE_BANDS, (float("inf"), 0.0)):
-        codes = [code for code, km in nearby if lower < km <= upper]
-        if codes:
-            bands.append((points, term_set(schema, "insee", codes)))
-        lower = upper
-    if remote:
-        remote_points = next((points for upper, points in DISTANCE_BANDS if upper >= REMOTE_DISTANCE_KM), 0.0)
-        bands.append((remote_points, Query.term_query(schema, "modality", "remote")))
-    return bands
+REMOTE_POINTS = next((points for upper, points in DISTANCE_BANDS if upper >= REMOTE_DISTANCE_KM), 0.0)
 
 
-def scored_place(schema, nearby: Sequence[tuple[str, float]], *, remote: bool = True) -> Query:
-    """Within the radius or remote, with closeness points: ``nearby`` is (INSEE code, km) of
-    the communes within the radius, sorted by distance. One pass over the postings filters and
-    scores at once. ``remote``: as for ``place_bands``."""
-    bands = place_bands(schema, nearby, remote=remote)
-    if not bands:
-        return Query.empty_query()
-    return Query.boolean_query(
-        [(Occur.Should, Query.const_score_query(band, points)) for points, band in bands]
-    )
+@dataclass(frozen=True)
+class Place:
+    """The queries of a place and a radius: the offers within the radius, by distance band, and
+    the remote offers. Built once and reused (``engine`` keeps the last ones): the set of the
+    hundreds of communes within a wide radius is an automaton that tantivy builds from them."""
+
+    nearby: tuple[tuple[str, float], ...]  # (INSEE code, km) of the communes within the radius
+    around: Query | None  # the located offers within the radius (None: no commune)
+    bands: tuple[tuple[float, Query], ...]  # (closeness points, the located offers of a band)
+    remote: Query
+
+    @classmethod
+    def build(cls, schema, nearby: Sequence[tuple[str, float]]) -> Place:
+        """``nearby``: (INSEE code, km) of the communes within the radius, sorted by distance.
+        The bands do not overlap (an offer has one commune, or none when remote)."""
+        bands = []
+        lower = -1.0
+        for upper, points in (*DISTANCE_BANDS, (float("inf"), 0.0)):
+            codes = [code for code, km in nearby if lower < km <= upper]
+            if codes:
+                bands.append((points, term_set(schema, "insee", codes)))
+            lower = upper
+        around = term_set(schema, "insee", [code for code, _ in nearby]) if nearby else None
+        return cls(tuple(nearby), around, tuple(bands), Query.term_query(schema, "modality", "remote"))
+
+    def filter(self) -> Query:
+        """Within the radius, or remote (remote trainings are never filtered out by distance)."""
+        if self.around is None:
+            return self.remote
+        return Query.boolean_query([(Occur.Should, self.around), (Occur.Should, self.remote)])
+
+    def band_list(self, *, remote: bool = True) -> list[tuple[float, Query]]:
+        """(closeness points, offers) of each band, remote trainings in the band of
+        ``REMOTE_DISTANCE_KM``. ``remote=False`` leaves the remote trainings out, for a search
+        whose modalities exclude them: the other bands score the offers it can find exactly as
+        before, and a quarter of the index is not read for nothing."""
+        return [*self.bands, (REMOTE_POINTS, self.remote)] if remote else list(self.bands)
+
+    def scored(self, *, remote: bool = True) -> Query:
+        """Within the radius or remote, with closeness points: one pass over the postings
+        filters and scores at once. ``remote``: as for ``band_list``."""
+        bands = self.band_list(remote=remote)
+        if not bands:
+            return Query.empty_query()
+        return Query.boolean_query(
+            [(Occur.Should, Query.const_score_query(band, points)) for points, band in bands]
+        )
 
 
-def points_tiers(schema, nearby: Sequence[tuple[str, float]] | None) -> list[Query]:
+def points_tiers(schema, place: Place | None) -> list[Query]:
     """Without keyword, an offer's points are its closeness (with a place) and its completeness
     only: the offers grouped by equal points, most points first. Within a group the order is
     the draw alone, so a page can be read group by group instead of scoring every offer."""
-    bands = place_bands(schema, nearby) if nearby is not None else [(0.0, Query.all_query())]
+    bands = place.band_list() if place is not None else [(0.0, Query.all_query())]
     completeness = (
         (COMPLETE, Query.term_query(schema, "complete", 1)),
         (0.0, Query.term_query(schema, "complete", 0)),
