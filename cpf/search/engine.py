@@ -92,7 +92,6 @@ class Result:
     distance_km: float | None
     next_session: NextSession | None
     session_count: int
-    sessions: list[NextSession]
     job_codes: list[str]
     score: float | None = None
 
@@ -702,15 +701,14 @@ def _range_count(aggregation: dict, low: int | None, high: int | None) -> int:
 
 def _result(searcher, address, score, point: Point | None, request: SearchRequest, today) -> Result:
     payload = orjson.loads(searcher.doc(address)["payload"][0])
-    # Session dates are ISO strings: compared as text, parsed only for the sessions kept.
+    # Session dates are ISO strings: compared as text, and only the next one is parsed.
     low = (max(today, request.start_after) if request.start_after else today).isoformat()
     high = request.start_before.isoformat() if request.start_before else "9999-12-31"
-    fromisoformat = datetime.date.fromisoformat
-    upcoming = [
-        NextSession(sid, fromisoformat(start), fromisoformat(end))
-        for sid, start, end in payload["sessions"]
-        if low <= start <= high
-    ]
+    upcoming = [session for session in payload["sessions"] if low <= session[1] <= high]
+    next_session = None
+    if upcoming:
+        sid, start, end = upcoming[0]
+        next_session = NextSession(sid, datetime.date.fromisoformat(start), datetime.date.fromisoformat(end))
     place = payload["place"]
     distance = None
     if point is not None and place is not None and place.get("lat") is not None:
@@ -726,9 +724,8 @@ def _result(searcher, address, score, point: Point | None, request: SearchReques
         duration_hours=payload["duration_hours"],
         place=place,
         distance_km=distance,
-        next_session=upcoming[0] if upcoming else None,
+        next_session=next_session,
         session_count=len(upcoming),
-        sessions=upcoming,
         job_codes=payload["job_codes"],
         score=score,
     )

@@ -116,7 +116,7 @@ class JobMatcher:
         """``titles``: (label, classic job code, normalised label) triples."""
         self.sheet_labels = sheet_labels
         builder = tantivy.SchemaBuilder()
-        builder.add_unsigned_field("n", stored=True)
+        builder.add_unsigned_field("n", fast=True)  # the title's number in ``titles``
         builder.add_text_field("words", tokenizer_name="whitespace", index_option="freq")
         self.schema = builder.build()
         self.index = tantivy.Index(self.schema)
@@ -153,9 +153,9 @@ class JobMatcher:
                 (tantivy.Occur.Must, tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms]))
             )
         hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=200).hits
+        numbers = searcher.fast_field_values("n", [address for _, address in hits])
         by_job: dict[str, tuple[float, int, float, str]] = {}
-        for score, address in hits:
-            number = searcher.doc(address)["n"][0]
+        for (score, _), number in zip(hits, numbers, strict=True):
             label, code, _ = self.titles[number]
             title_stems = self.title_stems[number]
             matched = sum(1 for alternatives in stems if title_stems.intersection(alternatives))
@@ -209,8 +209,8 @@ class JobMatcher:
         )
         hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=500).hits
         seen: dict[str, JobMatch] = {}
-        for _, address in hits:
-            label, code, _ = self.titles[searcher.doc(address)["n"][0]]
+        for number in searcher.fast_field_values("n", [address for _, address in hits]):
+            label, code, _ = self.titles[number]
             if label not in seen:
                 seen[label] = JobMatch(code, label, self.sheet_labels.get(code, label), 1.0)
         typed = " ".join(words)
