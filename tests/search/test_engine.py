@@ -7,7 +7,7 @@ import pytest
 
 from cpf.catalogue.enums import Modality
 from cpf.referentials.models import Certification
-from cpf.search.engine import SearchError, SearchRequest, request_problems, search
+from cpf.search.engine import SearchError, SearchRequest, _Kept, request_problems, search
 from tests.search.fixtures import *  # noqa: F403
 from tests.search.fixtures import in_days, offer
 
@@ -143,6 +143,43 @@ def test_modalities_are_a_multiple_choice(search_index):
     offer(title="Distance", modality=Modality.REMOTE)
     search_index()
     assert sorted(titles(modalities=("mixed", "remote"))) == ["Distance", "Mixte"]
+
+
+def test_a_modality_choice_keeps_the_order_and_the_scores_of_the_offers_it_keeps(search_index):
+    """Without remote offers among the modalities chosen, the remote band is left out of the
+    ranked query: the offers kept must score and rank exactly as without the choice."""
+    for insee, modality in (
+        (LYON_3, Modality.IN_PERSON),
+        (VILLEURBANNE, Modality.MIXED),
+        (VILLEFRANCHE, Modality.IN_PERSON),
+        (None, Modality.REMOTE),
+        (LYON_3, Modality.MIXED),
+        (None, Modality.REMOTE),
+    ):
+        offer(title="Cariste", insee=insee, modality=modality, strong_points="Engins" if insee else "")
+    search_index()
+
+    def ranked(**kwargs):
+        found = search(SearchRequest(q="cariste", place=LYON_3, radius_km=50, page_size=50, **kwargs))
+        return [(r.action_id, r.score) for r in found.results if r.modality != "remote"]
+
+    everything = ranked()
+    assert len(everything) == 4
+    assert ranked(modalities=("in_person", "mixed")) == everything
+    assert ranked(modalities=("remote",)) == []
+
+
+def test_the_queries_of_the_last_places_searched_are_kept_the_least_recent_dropped():
+    kept = _Kept(2)
+    kept.put(("lyon", 30), "Lyon")
+    kept.put(("grenoble", 30), "Grenoble")
+    assert kept.get(("lyon", 30)) == "Lyon"  # now the most recent
+    kept.put(("paris", 10), "Paris")
+    assert [kept.get(key) for key in (("lyon", 30), ("grenoble", 30), ("paris", 10))] == [
+        "Lyon",
+        None,
+        "Paris",
+    ]
 
 
 def test_filters_price_start_window_duration_and_level(search_index):

@@ -55,5 +55,26 @@ def test_places_within_a_radius_come_with_their_distance():
     assert "69123" not in {p.insee_code for p, km in around if km > 5}
 
 
+@pytest.mark.parametrize("radius", [5, 10, 30, 50, 100])
+@pytest.mark.parametrize("code", ["69383", "75056", "2A004", "97411"])
+def test_places_within_a_radius_are_every_place_measured_that_close_nearest_first(code, radius):
+    centre = gazetteer().resolve(code)
+    # A position to four decimals (11 m), as a search keys it.
+    latitude, longitude = round(centre.latitude, 4), round(centre.longitude, 4)
+    around = gazetteer().within(Point(latitude, longitude), radius)
+    expected = {
+        place.insee_code
+        for place in gazetteer().places
+        if haversine_km(latitude, longitude, place.latitude, place.longitude) <= radius
+    }
+    assert {place.insee_code for place, _ in around} == expected
+    distances = [km for _, km in around]
+    assert distances == sorted(distances)
+    for place, km in around[:50]:
+        assert km == pytest.approx(
+            haversine_km(latitude, longitude, place.latitude, place.longitude), abs=1e-9
+        )
+
+
 def test_the_nearest_commune_of_a_position():
     assert gazetteer().nearest(45.7665, 4.8795).insee_code in {"69266", "69383"}
