@@ -9,6 +9,15 @@ import sys
 BENCHMARK_MODULES = ("catalogue", "search", "crediting")
 
 
+def machine_reference_ms() -> float:
+    """A fixed pure-Python loop, best of five: shared machines of the same kind run at different
+    speeds from one day (or hour) to the next, and the figures printed are only comparable
+    between runs at a similar reference."""
+    import timeit
+
+    return min(timeit.repeat("sum(range(1_000_000))", number=10, repeat=5)) / 10 * 1000
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     import django
@@ -35,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     out = sys.stdout
+    out.write(f"Machine speed reference: {machine_reference_ms():.1f} ms (lower is faster)\n")
     with bench_database(keep=options.keep, out=out):
         for name in options.names or benchmarks:
             benchmarks[name].run(options, out)

@@ -57,7 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--search-requests", type=int, default=12_000, help="distinct HTTP requests prepared (12,000)"
     )
     group.add_argument("--search-workers", type=int, default=2, help="granian worker processes (2)")
-    group.add_argument("--search-threads", type=int, default=8, help="granian threads per worker (8)")
+    group.add_argument(
+        "--search-threads",
+        type=int,
+        default=2,
+        help="granian threads per worker (2: the search is CPU-bound, more threads only queue)",
+    )
     group.add_argument("--search-seed", type=int, default=11, help="seed of the query mix (11)")
 
 
