@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import orjson
 import tantivy
 from django.db import connection
 
@@ -337,7 +337,9 @@ class DocumentBuilder:
             if located
             else "null"
         )
-        session_list = ",".join(f'[{sid},"{start}","{end}"]' for sid, start, end in sessions)
+        session_list = ",".join(
+            [f'[{sid},"{start.isoformat()}","{end.isoformat()}"]' for sid, start, end in sessions]
+        )
         payload = (
             f'{{{part["json"]},"action_id":{action_id},"modality":"{modality}","price_cents":{price},'
             f'"duration_hours":{hours},"place":{place},"sessions":[{session_list}]}}'
@@ -351,4 +353,4 @@ _EPOCH_ORDINAL = EPOCH.toordinal()
 
 
 def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(value).decode()

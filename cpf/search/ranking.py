@@ -250,8 +250,8 @@ def scored(schema, base: Query, scoring: Sequence[Query]) -> Query:
     Completeness is added on a level of its own. Tantivy evaluates the optional clauses of a
     query as one union, read window by window over all their documents; most offers are
     complete, so inside that union the whole list of complete offers would be read. Alone, an
-    optional clause is only looked up at the offers that match: same scores, 30 % less work for
-    a keyword search (``docs/performance.md``)."""
+    optional clause is only looked up at the offers that match: same scores, a third less work
+    in the ranked pass of a keyword search (``docs/performance.md``)."""
     query = base
     if scoring:
         query = Query.boolean_query([(Occur.Must, base), *((Occur.Should, clause) for clause in scoring)])
