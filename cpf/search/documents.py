@@ -271,12 +271,16 @@ class DocumentBuilder:
         certification_text, jobs_text, sector_text, certification_json = self._certification_texts(code)
         provider_text, provider_json = self._provider_texts(provider_id)
         blocks = " ".join(info.blocks) if info else ""
-        part = {
+        keyword_texts = {
             "title": normalized(title),
             "certification": certification_text,
             "jobs": jobs_text,
             "sector": sector_text,
             "provider": provider_text,
+        }
+        part = {
+            **keyword_texts,
+            "words": " ".join(text for text in keyword_texts.values() if text),
             "body": f"{objectives}\n{content}\n{results}\n{strong_points}\n{blocks}",
             "json": (
                 f'"training_id":{training_id},"title":{_json(title)},{provider_json},{certification_json}'
@@ -348,7 +352,7 @@ class DocumentBuilder:
         return doc
 
 
-_TEXT_FIELDS = (*schema.KEYWORD_FIELDS, schema.BODY)
+_TEXT_FIELDS = (*schema.KEYWORD_FIELDS, schema.BODY, schema.WORDS)
 _EPOCH_ORDINAL = EPOCH.toordinal()
 
 

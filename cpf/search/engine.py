@@ -310,6 +310,10 @@ def _filters(
     return filters
 
 
+# The first schema version with the field of all keyword stems (an older index, still served
+# while the worker rebuilds it after an upgrade, is matched field by field).
+WORDS_SCHEMA = 3
+
 # How many (place, radius) a process keeps the queries of, per index version.
 PLACES_KEPT = 2048
 
@@ -383,7 +387,12 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
         return SearchResponse(request, 0, [], jobs, automatic, {}, point, corrections)
 
     place = _place(opened, point, request.radius_km) if point is not None else None
-    required = [match] if match is not None else []
+    # What must match, unscored: the facet counts and the number of results read it (the ranked
+    # search scores ``match`` itself).
+    found = match
+    if match is not None and opened.schema_version >= WORDS_SCHEMA:
+        found = ranking.relevance_filter(schema, terms, job_codes, code)
+    required = [found] if found is not None else []
     if place is not None:
         required.append(place.filter())
     filters = _filters(schema, request, today, earliest_last_start=_earliest_last_start(opened))

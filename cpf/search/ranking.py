@@ -122,6 +122,25 @@ def text_match(schema, terms: Sequence[Term]) -> Query | None:
     return Query.boolean_query([(Occur.Must, term_query(schema, term)) for term in terms])
 
 
+def words_filter(schema, terms: Sequence[Term]) -> Query | None:
+    """The offers ``text_match`` matches, unscored and cheaper to find: each word is one posting
+    list of the field of all keyword stems (``schema.WORDS``) and its forms in the description,
+    instead of a union of one list per field (None when a word is found nowhere)."""
+    if not terms or not all(term.found for term in terms):
+        return None
+    per_word = []
+    for term in terms:
+        stems = sorted({stem for stems in term.keyword_stems.values() for stem in stems})
+        postings = [Query.term_query(schema, fields.WORDS, stem) for stem in stems]
+        postings += [Query.term_query(schema, fields.BODY, form) for form in term.body_forms]
+        per_word.append(
+            postings[0] if len(postings) == 1 else Query.boolean_query([(Occur.Should, q) for q in postings])
+        )
+    if len(per_word) == 1:
+        return per_word[0]
+    return Query.boolean_query([(Occur.Must, query) for query in per_word])
+
+
 def all_words_in(schema, field: str, terms: Sequence[Term]) -> Query | None:
     if not terms or not all(term.keyword_stems.get(field) for term in terms):
         return None
@@ -169,6 +188,24 @@ def relevance_clauses(
         return None, []
     match = matches[0] if len(matches) == 1 else Query.boolean_query([(Occur.Should, q) for q in matches])
     return match, scoring
+
+
+def relevance_filter(
+    schema, terms: Sequence[Term], job_codes: Sequence[str], code: str | None
+) -> Query | None:
+    """The offers the match of ``relevance_clauses`` finds, without its scores: what the facet
+    counts and the number of results read (``words_filter`` for the words)."""
+    matches: list[Query] = []
+    text = words_filter(schema, terms)
+    if text is not None:
+        matches.append(text)
+    if job_codes:
+        matches.append(term_set(schema, "job_codes", job_codes))
+    if code:
+        matches.append(Query.term_query(schema, "certification_code", code.lower()))
+    if not matches:
+        return None
+    return matches[0] if len(matches) == 1 else Query.boolean_query([(Occur.Should, q) for q in matches])
 
 
 REMOTE_POINTS = next((points for upper, points in DISTANCE_BANDS if upper >= REMOTE_DISTANCE_KM), 0.0)

@@ -3,6 +3,7 @@ it and reloaded when the worker commits changes to it, without a restart."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import zlib
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import tantivy
 
-from .indexer import current_version, index_root, open_index
+from .indexer import META_FILE, current_version, index_root, open_index
 
 # How often a process looks for a new version or a new commit (two small files read).
 CHECK_INTERVAL_SECONDS = 0.1
@@ -31,6 +32,9 @@ class OpenIndex:
     meta_mtime: int
     # Values computed once per version (the spelling vocabulary, for instance).
     cache: dict = field(default_factory=dict)
+    # The schema version it was built with (``schema.SCHEMA_VERSION``): after an upgrade, the
+    # previous index keeps answering, the way it can, until the worker has rebuilt it.
+    schema_version: int = 0
 
     def searcher(self) -> tantivy.Searcher:
         return self.index.searcher()
@@ -63,12 +67,21 @@ class IndexReader:
             return
         if self._open is None or version != self._open.version:
             path = self.root / version
-            self._open = OpenIndex(version, path, open_index(path), _meta_signature(path))
+            self._open = OpenIndex(
+                version, path, open_index(path), _meta_signature(path), schema_version=_schema_version(path)
+            )
             return
         signature = _meta_signature(self._open.path)
         if signature != self._open.meta_mtime:
             self._open.index.reload()
             self._open.meta_mtime = signature
+
+
+def _schema_version(path: Path) -> int:
+    try:
+        return int(json.loads((path / META_FILE).read_text()).get("schema", 0))
+    except (FileNotFoundError, ValueError):
+        return 0
 
 
 def _meta_signature(path: Path) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import tantivy
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 KEYWORD_TOKENIZER = "cpf_stems"
 FOLDED_TOKENIZER = "cpf_folded"
@@ -26,6 +26,9 @@ SECTOR = "sector"
 KEYWORD_FIELDS = (TITLE, CERTIFICATION, JOBS, PROVIDER, SECTOR)
 # Free text, searched with inflected forms.
 BODY = "body"
+# Every stem of the keyword fields together: which offers hold a word is one posting list to read
+# instead of one per field (the matching of the facet counts; ranking scores field by field).
+WORDS = "words"
 
 
 def keyword_analyzer() -> tantivy.TextAnalyzer:
@@ -58,6 +61,7 @@ def build_schema() -> tantivy.Schema:
     for name in KEYWORD_FIELDS:
         builder.add_text_field(name, tokenizer_name=KEYWORD_TOKENIZER, index_option="freq")
     builder.add_text_field(BODY, tokenizer_name=FOLDED_TOKENIZER, index_option="basic")
+    builder.add_text_field(WORDS, tokenizer_name=KEYWORD_TOKENIZER, index_option="basic")
     # Codes, as raw terms.
     builder.add_text_field("certification_code", tokenizer_name="raw", index_option="basic", fast=True)
     builder.add_text_field("job_codes", tokenizer_name="raw", index_option="basic")

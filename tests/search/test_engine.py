@@ -8,6 +8,7 @@ import pytest
 from cpf.catalogue.enums import Modality
 from cpf.referentials.models import Certification
 from cpf.search.engine import SearchError, SearchRequest, _Kept, request_problems, search
+from cpf.search.reader import current_index
 from tests.search.fixtures import *  # noqa: F403
 from tests.search.fixtures import in_days, offer
 
@@ -88,6 +89,35 @@ def test_words_in_the_title_rank_above_words_in_the_description(search_index):
     offer(title="Cariste d'entrepôt", certification="RNCP34857")
     search_index()
     assert titles(q="cariste") == ["Cariste d'entrepôt", "Logistique d'entrepôt"]
+
+
+KEYWORDS = ["cariste", "entrepot", "chariot", "cariste entrepot", "developpeur web", "RNCP34857", "gutenberg"]
+
+
+def test_the_count_and_facets_find_the_offers_the_ranked_search_finds(search_index):
+    """The counts match each word through the field of all keyword stems and the description;
+    the ranked search, field by field: both must find the same offers."""
+    offer(title="Logistique d'entrepôt", content="Conduite de chariot, le métier de cariste au quotidien.")
+    offer(title="Cariste d'entrepôt", certification="RNCP34857", modality=Modality.REMOTE)
+    offer(title="Concepteur d'applications", certification="RNCP11543", modality=Modality.MIXED)
+    offer(title="Préparateur de commandes", provider_name="Institut Gutenberg des métiers")
+    offer(title="Cuisinier", certification="RNCP34857")
+    search_index()
+    for keyword in KEYWORDS:
+        response = search(SearchRequest(q=keyword, page_size=50))
+        modalities = {value.value: value.count for value in response.facets["modality"]}
+        shown = [r.modality for r in response.results]
+        assert response.total == len(response.results) > 0, keyword
+        assert modalities == {m: shown.count(m) for m in ("in_person", "remote", "mixed")}, keyword
+
+
+def test_an_index_of_the_previous_schema_is_served_until_rebuilt(search_index):
+    offer(title="Logistique d'entrepôt", content="Conduite de chariot, le métier de cariste au quotidien.")
+    offer(title="Cariste d'entrepôt", certification="RNCP34857")
+    search_index()
+    expected = {keyword: search(SearchRequest(q=keyword)).total for keyword in KEYWORDS}
+    current_index().schema_version = 2  # built before the field of all keyword stems
+    assert {keyword: search(SearchRequest(q=keyword)).total for keyword in KEYWORDS} == expected
 
 
 def test_launch_failures_do_not_come_back(search_index):
