@@ -19,6 +19,9 @@ def main() -> int:
 
     # Stopped by a service manager (SIGTERM) rather than Ctrl+C: stop the children too.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    # Ctrl+C (SIGINT) stops everything, even when started from a script in the background,
+    # which starts its commands with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     manage = [sys.executable, "manage.py"]
     # Each child leads a process group of its own, so that stopping it also stops what it
