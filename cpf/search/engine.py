@@ -323,7 +323,9 @@ def _place(opened: OpenIndex, point: Point, radius_km: int) -> ranking.Place:
     and radii repeat from one search to the next, and the communes of a wide radius are an
     automaton to build."""
     key = (round(point.latitude, 4), round(point.longitude, 4), radius_km)
-    kept: _Kept = opened.cache.setdefault("places", _Kept(PLACES_KEPT))
+    kept: _Kept | None = opened.cache.get("places")
+    if kept is None:
+        kept = opened.cache.setdefault("places", _Kept(PLACES_KEPT))
     place = kept.get(key)
     if place is None:
         nearby = [(p.insee_code, km) for p, km in gazetteer().within(point, radius_km)]
