@@ -9,6 +9,7 @@ tests all share it. ``pgserver`` listens on a unix socket only: the socket folde
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from pathlib import Path
@@ -24,9 +25,29 @@ def _runtime_dir() -> None:
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
 
 
+# pgserver's list of the processes using a server, rewritten in place by each of them.
+PID_LIST = ".handle_pids.json"
+
+
+def repair_pid_list(data_dir: Path) -> None:
+    """Reset pgserver's list of client processes when a process killed while rewriting it left
+    it empty or cut: pgserver cannot start until then. The list only serves to stop the server
+    with its last client, which this project never asks for (``cleanup_mode=None``)."""
+    path = Path(data_dir) / PID_LIST
+    try:
+        json.loads(path.read_text())
+    except FileNotFoundError:
+        return
+    except ValueError:
+        temporary = path.with_name(f"{PID_LIST}.{os.getpid()}")
+        temporary.write_text("[]")
+        os.replace(temporary, path)
+
+
 def embedded_database_settings(data_dir: Path) -> dict[str, Any]:
     """Start (or join) the embedded server in ``data_dir`` and return Django's DATABASES entry."""
     _runtime_dir()
+    repair_pid_list(data_dir)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pgserver
