@@ -605,20 +605,25 @@ def _remote_counts(opened: OpenIndex) -> dict:
 
 def _add_counts(first: dict, second: dict) -> dict:
     """Two aggregation results of the same facets, added up bucket by bucket."""
-    added = {}
-    for name in _aggregations():
-        counts: dict = {}
-        for raw in (first, second):
-            for bucket in raw.get(name, {}).get("buckets", []):
-                key = (bucket.get("key"), bucket.get("from"), bucket.get("to"))
-                counts[key] = counts.get(key, 0) + bucket["doc_count"]
-        added[name] = {
-            "buckets": [
-                {"key": key, "from": low, "to": high, "doc_count": count}
-                for (key, low, high), count in counts.items()
-            ]
-        }
-    return added
+    return {
+        name: _summed([raw.get(name, {}).get("buckets", []) for raw in (first, second)])
+        for name in _aggregations()
+    }
+
+
+def _summed(bucket_lists: list[list[dict]]) -> dict:
+    """Buckets of the same aggregation (terms or ranges) from several results, added up."""
+    counts: dict = {}
+    for buckets in bucket_lists:
+        for bucket in buckets:
+            key = (bucket.get("key"), bucket.get("from"), bucket.get("to"))
+            counts[key] = counts.get(key, 0) + bucket["doc_count"]
+    return {
+        "buckets": [
+            {"key": key, "from": low, "to": high, "doc_count": count}
+            for (key, low, high), count in counts.items()
+        ]
+    }
 
 
 def _facet_passes(searcher, required, filters, selected, aggregations) -> tuple[dict, int | None]:
@@ -655,17 +660,7 @@ def _facets_in_one_pass(searcher, required, filters, aggregations, facet: str, v
         facet: {"buckets": [{"key": b["key"], "doc_count": b["doc_count"]} for b in raw[facet]["buckets"]]}
     }
     for name in others:
-        counts: dict = {}
-        for bucket in buckets:
-            for inner in bucket[name]["buckets"]:
-                key = (inner.get("key"), inner.get("from"), inner.get("to"))
-                counts[key] = counts.get(key, 0) + inner["doc_count"]
-        merged[name] = {
-            "buckets": [
-                {"key": key, "from": low, "to": high, "doc_count": count}
-                for (key, low, high), count in counts.items()
-            ]
-        }
+        merged[name] = _summed([bucket[name]["buckets"] for bucket in buckets])
     return merged
 
 
