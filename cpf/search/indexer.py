@@ -208,12 +208,16 @@ def apply_outbox(*, today: datetime.date | None = None) -> ApplyReport:
     return ApplyReport(len(rows), 0, 0, 0, rebuilt=rebuild_index(today=today))
 
 
-def _compatible(path: Path) -> bool:
+def schema_version(path: Path) -> int:
+    """The schema version an index version was built with (0 when unknown)."""
     try:
-        meta = json.loads((path / META_FILE).read_text())
+        return int(json.loads((path / META_FILE).read_text()).get("schema", 0))
     except (FileNotFoundError, ValueError):
-        return False
-    return meta.get("schema") == SCHEMA_VERSION
+        return 0
+
+
+def _compatible(path: Path) -> bool:
+    return schema_version(path) == SCHEMA_VERSION
 
 
 def _apply_rows(path: Path, seed: int, rows, *, today: datetime.date) -> ApplyReport:

@@ -3,7 +3,6 @@ it and reloaded when the worker commits changes to it, without a restart."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import zlib
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import tantivy
 
-from .indexer import META_FILE, current_version, index_root, open_index
+from .indexer import current_version, index_root, open_index, schema_version
 
 # How often a process looks for a new version or a new commit (two small files read).
 CHECK_INTERVAL_SECONDS = 0.1
@@ -68,20 +67,13 @@ class IndexReader:
         if self._open is None or version != self._open.version:
             path = self.root / version
             self._open = OpenIndex(
-                version, path, open_index(path), _meta_signature(path), schema_version=_schema_version(path)
+                version, path, open_index(path), _meta_signature(path), schema_version=schema_version(path)
             )
             return
         signature = _meta_signature(self._open.path)
         if signature != self._open.meta_mtime:
             self._open.index.reload()
             self._open.meta_mtime = signature
-
-
-def _schema_version(path: Path) -> int:
-    try:
-        return int(json.loads((path / META_FILE).read_text()).get("schema", 0))
-    except (FileNotFoundError, ValueError):
-        return 0
 
 
 def _meta_signature(path: Path) -> int:
