@@ -60,34 +60,69 @@ SELECT p.id, p.legal_name, p.email <> '' OR p.phone <> ''
 FROM providers_provider p WHERE p.status = %(referenced)s {where}
 """
 
-_TRAININGS_SQL = """
-SELECT t.id, t.provider_id, t.title, t.objectives, t.content, t.expected_results, t.strong_points,
-       t.certification_id
-FROM catalogue_training t
-WHERE t.status = %(published)s
-  AND t.provider_id IN (SELECT p.id FROM providers_provider p WHERE p.status = %(referenced)s) {where}
-ORDER BY t.id
-"""
-
-_ACTIONS_SQL = """
-SELECT a.training_id, a.id, a.price_cents, a.duration_hours, a.modality, a.personal_work_hours,
-       a.equipment <> '', a.exam_date IS NOT NULL OR a.exam_place <> '',
-       cm.insee_code, cm.name, cm.postal_code,
-       COALESCE(a.latitude, cm.latitude), COALESCE(a.longitude, cm.longitude)
-FROM catalogue_action a
+# The order of the documents. An action's zone is the region of its commune, or
+# ``REMOTE_ZONE`` for an offer without a place (remote, or a place unknown). Documents are
+# written zone by zone, so that the offers of a region have neighbouring document numbers: a
+# search around a place then reads the postings of one or two regions instead of seeking
+# through the whole index, and the remote offers, found by every search around a place, are one
+# run (``docs/performance.md``). Offers of exactly equal score come in document order, so the
+# zones, and the trainings within a zone, come in an order drawn from the index's seed: it
+# changes with every index and favours no region nor provider.
+REMOTE_ZONE = 1000
+_ZONE_JOINS = """
 LEFT JOIN referentials_commune cm ON cm.id = a.commune_id
-WHERE a.training_id IN (SELECT t.id FROM catalogue_training t WHERE t.status = %(published)s {where})
-ORDER BY a.training_id, a.id
+LEFT JOIN referentials_department dp ON dp.code = cm.department_id
+"""
+_ZONE = f"""
+COALESCE(CASE WHEN a.modality <> %(remote)s AND COALESCE(a.latitude, cm.latitude) IS NOT NULL
+    THEN CAST(dp.region_id AS integer) END, {REMOTE_ZONE})
+"""
+# (zone draw, zone, training draw, training id): the key the three streams are ordered and merged by.
+_ORDER_KEY = """
+hashtextextended(CAST(zone AS text), %(seed)s), zone,
+hashtextextended(CAST(training_id AS text), %(seed)s), training_id
 """
 
-_SESSIONS_SQL = """
-SELECT a.training_id, s.action_id, s.id, s.start_date, s.end_date
-FROM catalogue_session s
-JOIN catalogue_action a ON a.id = s.action_id
-WHERE s.status = %(open)s AND s.start_date >= %(today)s
-  AND a.training_id IN (SELECT t.id FROM catalogue_training t WHERE t.status = %(published)s {where})
-ORDER BY a.training_id, s.action_id, s.start_date, s.id
+_TRAININGS_SQL = f"""
+SELECT {_ORDER_KEY}, t.provider_id, t.title, t.objectives, t.content, t.expected_results,
+       t.strong_points, t.certification_id
+FROM catalogue_training t
+JOIN (
+    SELECT DISTINCT a.training_id, {_ZONE} AS zone FROM catalogue_action a {_ZONE_JOINS}
+    WHERE a.training_id IN (SELECT t.id FROM catalogue_training t WHERE t.status = %(published)s {{where}})
+) z ON z.training_id = t.id
+WHERE t.status = %(published)s
+  AND t.provider_id IN (SELECT p.id FROM providers_provider p WHERE p.status = %(referenced)s) {{where}}
+ORDER BY 1, 2, 3, 4
 """
+
+_ACTIONS_SQL = f"""
+SELECT {_ORDER_KEY}, id, price_cents, duration_hours, modality, personal_work_hours, has_equipment,
+       has_exam, insee_code, name, postal_code, latitude, longitude
+FROM (
+    SELECT {_ZONE} AS zone, a.training_id, a.id, a.price_cents, a.duration_hours, a.modality,
+           a.personal_work_hours, a.equipment <> '' AS has_equipment,
+           a.exam_date IS NOT NULL OR a.exam_place <> '' AS has_exam,
+           cm.insee_code, cm.name, cm.postal_code,
+           COALESCE(a.latitude, cm.latitude) AS latitude, COALESCE(a.longitude, cm.longitude) AS longitude
+    FROM catalogue_action a {_ZONE_JOINS}
+    WHERE a.training_id IN (SELECT t.id FROM catalogue_training t WHERE t.status = %(published)s {{where}})
+) actions
+ORDER BY 1, 2, 3, 4, id
+"""
+
+_SESSIONS_SQL = f"""
+SELECT {_ORDER_KEY}, action_id, id, start_date, end_date
+FROM (
+    SELECT {_ZONE} AS zone, a.training_id, s.action_id, s.id, s.start_date, s.end_date
+    FROM catalogue_session s
+    JOIN catalogue_action a ON a.id = s.action_id {_ZONE_JOINS}
+    WHERE s.status = %(open)s AND s.start_date >= %(today)s
+      AND a.training_id IN (SELECT t.id FROM catalogue_training t WHERE t.status = %(published)s {{where}})
+) sessions
+ORDER BY 1, 2, 3, 4, action_id, start_date, id
+"""
+KEY = 4  # columns of the order key at the start of every row
 
 
 def _filters(training_ids: Iterable[int] | None, provider_ids: Iterable[int] | None) -> tuple[str, dict]:
@@ -110,14 +145,17 @@ def iter_documents(
 ) -> Iterator[tantivy.Document]:
     """The documents of every visible action (or those of some trainings or providers).
 
-    Four streams ordered by training (providers, trainings, their actions, their sessions)
-    are merged here: each training's text crosses the wire once, however many actions it has.
+    Four streams ordered by zone then training (providers, trainings, their actions, their
+    sessions) are merged here: a training's text crosses the wire once per zone it has actions
+    in, however many actions it has there (``REMOTE_ZONE`` says why zones come first).
     """
     where, extra = _filters(training_ids, provider_ids)
     params = {
         "published": PublicationStatus.PUBLISHED,
         "referenced": ProviderStatus.REFERENCED,
         "open": SessionStatus.OPEN,
+        "remote": Modality.REMOTE,
+        "seed": seed,
         "today": today,
         **extra,
     }
@@ -142,21 +180,22 @@ def iter_documents(
         action_rows, session_rows = _iterate(actions), _iterate(sessions)
         action = next(action_rows, None)
         session = next(session_rows, None)
+        # The three streams are ordered by the same key (``_ORDER_KEY``), then by action.
         for training in _iterate(trainings):
-            training_id = training[0]
-            while action is not None and action[0] < training_id:
+            key = training[:KEY]
+            while action is not None and action[:KEY] < key:
                 action = next(action_rows, None)
-            while session is not None and session[0] < training_id:
+            while session is not None and session[:KEY] < key:
                 session = next(session_rows, None)
-            while action is not None and action[0] == training_id:
+            while action is not None and action[:KEY] == key:
                 action_sessions = []
-                while session is not None and (session[0], session[1]) < (training_id, action[1]):
+                while session is not None and session[: KEY + 1] < action[: KEY + 1]:
                     session = next(session_rows, None)
-                while session is not None and session[0] == training_id and session[1] == action[1]:
-                    action_sessions.append(session[2:])
+                while session is not None and session[: KEY + 1] == action[: KEY + 1]:
+                    action_sessions.append(session[KEY + 1 :])
                     session = next(session_rows, None)
-                if action_sessions and training[1] in providers:
-                    yield builder.build(training, action, action_sessions)
+                if action_sessions and training[KEY] in providers:
+                    yield builder.build((key[3], *training[KEY:]), (key[3], *action[KEY:]), action_sessions)
                 action = next(action_rows, None)
 
 

@@ -10,8 +10,11 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cpf.catalogue.enums import Modality
+from cpf.catalogue.models import Action
 from cpf.catalogue.services import publish_training, suspend_training, unpublish_training
 from cpf.providers.services import suspend_provider
+from cpf.search.documents import REMOTE_ZONE, iter_documents
 from cpf.search.engine import SearchRequest, search
 from cpf.search.enums import OutboxKind
 from cpf.search.indexer import (
@@ -24,8 +27,9 @@ from cpf.search.indexer import (
 from cpf.search.models import SearchIndexState, SearchOutbox
 from cpf.search.reader import IndexUnavailable, current_index
 from cpf.search.services import record_training_change, request_full_rebuild
+from tests.factories import ActionFactory, SessionFactory
 from tests.search.fixtures import *  # noqa: F403
-from tests.search.fixtures import offer
+from tests.search.fixtures import commune, in_days, offer
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +225,37 @@ def test_old_outbox_rows_every_index_has_seen_are_forgotten(search_index):
 
     # the row of a transaction the index has not seen, and the recent one, are kept
     assert sorted(SearchOutbox.objects.values_list("object_id", flat=True)) == [2, 3]
+
+
+def test_documents_come_zone_by_zone_in_an_order_drawn_from_the_seed(search_index):
+    # given offers in three regions and remote ones, one training with actions in two regions
+    lyon = offer(title="Boulanger", insee="69383")  # Auvergne-Rhône-Alpes
+    second = ActionFactory(training=lyon.training, commune=commune("75056") or commune("75101"))
+    SessionFactory(action=second, start_date=in_days(20), end_date=in_days(40))
+    others = [
+        offer(title="Cariste", insee="13055" if commune("13055") else "13201"),  # Provence-Alpes-Côte d'Azur
+        offer(title="Cariste", insee="69123" if commune("69123") else "69381"),
+        offer(title="Comptable", modality=Modality.REMOTE, insee=None),
+        offer(title="Boulanger", insee="75056" if commune("75056") else "75101"),  # Île-de-France
+        offer(title="Comptable", modality=Modality.REMOTE, insee=None),
+    ]
+    expected = {lyon.pk, second.pk, *(action.pk for action in others)}
+
+    def zone_runs(seed: int) -> list[int]:
+        """The zones of the documents, in order, one entry per run of equal zones."""
+        documents = list(iter_documents(today=timezone.localdate(), seed=seed))
+        actions = [document.to_dict()["action_id"][0] for document in documents]
+        assert sorted(actions) == sorted(expected)  # every action once
+        located = Action.objects.filter(pk__in=actions).exclude(modality=Modality.REMOTE)
+        region = dict(located.values_list("pk", "commune__department__region_id"))
+        zones = [int(region[action]) if action in region else REMOTE_ZONE for action in actions]
+        return [zone for position, zone in enumerate(zones) if position == 0 or zones[position - 1] != zone]
+
+    # then the documents of a zone (three regions, the remote offers) are one run, and the
+    # order of the zones changes with the seed
+    orders = set()
+    for seed in range(1, 9):
+        runs = zone_runs(seed)
+        assert len(runs) == len(set(runs)) == 4
+        orders.add(tuple(runs))
+    assert len(orders) > 1
