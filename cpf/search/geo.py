@@ -15,7 +15,6 @@ import threading
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 from operator import itemgetter
 
 import numpy as np
@@ -150,17 +149,42 @@ class Gazetteer:
 
     def within(self, point: Point, radius_km: float) -> list[tuple[Place, float]]:
         """The places whose centre is within ``radius_km`` of ``point``, with their distance."""
-        return list(_within(self, round(point.latitude, 4), round(point.longitude, 4), radius_km))
+        return list(self._within(round(point.latitude, 4), round(point.longitude, 4), radius_km))
 
     def nearest(self, latitude: float, longitude: float) -> Place | None:
         best: tuple[float, Place] | None = None
         for radius in (10, 30, 100, 400):
-            for place, distance in _within(self, round(latitude, 4), round(longitude, 4), radius):
+            for place, distance in self._within(round(latitude, 4), round(longitude, 4), radius):
                 if best is None or distance < best[0]:
                     best = (distance, place)
             if best is not None:
                 return best[1]
         return None
+
+    def _within(self, latitude: float, longitude: float, radius_km: float) -> tuple[tuple[Place, float], ...]:
+        """The places within the radius, nearest first: haversine_km's formula on the band of
+        latitudes that can hold them. Not kept: a search keeps the queries of its place
+        (``engine._place``), and hundreds of thousands of kept (place, distance) pairs would make
+        every full pass of the garbage collector pause the process for a tenth of a second."""
+        half_lat = 1.01 * radius_km / 111.0
+        low, high = np.searchsorted(self._latitudes, (latitude - half_lat, latitude + half_lat))
+        phi1 = math.radians(latitude)
+        phi2 = self._phis[low:high]
+        a = (
+            np.sin((phi2 - phi1) / 2) ** 2
+            + math.cos(phi1)
+            * self._cos_phis[low:high]
+            * np.sin(np.radians(self._longitudes[low:high] - longitude) / 2) ** 2
+        )
+        distances = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(1.0, a)))
+        inside = np.flatnonzero(distances <= radius_km)
+        inside = inside[np.argsort(distances[inside], kind="stable")]
+        if not len(inside):
+            return ()
+        places = itemgetter(*(inside + low).tolist())(self._by_latitude)
+        if len(inside) == 1:
+            places = (places,)
+        return tuple(zip(places, distances[inside].tolist(), strict=True))
 
     def label(self, place: Place) -> str:
         """How a place is shown: ``Saint-Denis (93200, Seine-Saint-Denis)`` when the name is
@@ -170,37 +194,6 @@ class Gazetteer:
         return f"{place.name} ({place.postal_code})" if place.postal_code else place.name
 
 
-@lru_cache(maxsize=4096)
-def _within_cached(gazetteer_id: int, latitude: float, longitude: float, radius_km: float):
-    """The places within the radius, nearest first: haversine_km's formula on the band of
-    latitudes that can hold them."""
-    gazetteer = _GAZETTEERS[gazetteer_id]
-    half_lat = 1.01 * radius_km / 111.0
-    low, high = np.searchsorted(gazetteer._latitudes, (latitude - half_lat, latitude + half_lat))
-    phi1 = math.radians(latitude)
-    phi2 = gazetteer._phis[low:high]
-    a = (
-        np.sin((phi2 - phi1) / 2) ** 2
-        + math.cos(phi1)
-        * gazetteer._cos_phis[low:high]
-        * np.sin(np.radians(gazetteer._longitudes[low:high] - longitude) / 2) ** 2
-    )
-    distances = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(1.0, a)))
-    inside = np.flatnonzero(distances <= radius_km)
-    inside = inside[np.argsort(distances[inside], kind="stable")]
-    if not len(inside):
-        return ()
-    places = itemgetter(*(inside + low).tolist())(gazetteer._by_latitude)
-    if len(inside) == 1:
-        places = (places,)
-    return tuple(zip(places, distances[inside].tolist(), strict=True))
-
-
-def _within(gazetteer: Gazetteer, latitude: float, longitude: float, radius_km: float):
-    return _within_cached(id(gazetteer), latitude, longitude, radius_km)
-
-
-_GAZETTEERS: dict[int, Gazetteer] = {}
 _lock = threading.Lock()
 _current: Gazetteer | None = None
 
@@ -278,9 +271,7 @@ def gazetteer() -> Gazetteer:
     if _current is None:
         with _lock:
             if _current is None:
-                loaded = Gazetteer(load_places())
-                _GAZETTEERS[id(loaded)] = loaded
-                _current = loaded
+                _current = Gazetteer(load_places())
     return _current
 
 
@@ -289,5 +280,3 @@ def reset_gazetteer() -> None:
     global _current
     with _lock:
         _current = None
-        _GAZETTEERS.clear()
-        _within_cached.cache_clear()
