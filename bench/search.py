@@ -30,7 +30,6 @@ from typing import TextIO
 
 import tantivy
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from cpf.catalogue.models import Session
@@ -167,8 +166,6 @@ def ensure_catalogue(options: argparse.Namespace, out: TextIO) -> None:
         out.write(
             f"Catalogue: {result.sessions:,} sessions generated in {time.monotonic() - started:.1f} s\n"
         )
-    with connection.cursor() as cursor:  # fresh statistics after a bulk load
-        cursor.execute("ANALYZE catalogue_training, catalogue_action, catalogue_session, providers_provider")
 
 
 def measure_rebuild(out: TextIO) -> None:

@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 CURRENT_FILE = "CURRENT"
 META_FILE = "cpf-index.json"
+# The tables a full rebuild reads.
+CATALOGUE_TABLES = ("catalogue_training", "catalogue_action", "catalogue_session", "providers_provider")
+
 # pg_advisory_lock key of the index writers ("cpfs" in ASCII).
 WRITER_LOCK = 0x63706673
 REBUILD_HEAP_BYTES = 512_000_000
@@ -124,6 +127,11 @@ def rebuild_index(
     register_tokenizers(index)
     writer = index.writer(heap_size=REBUILD_HEAP_BYTES, num_threads=_writer_threads())
     documents = 0
+    with connection.cursor() as cursor:
+        # The documents are read in the order of their zones (``documents.REMOTE_ZONE``): the
+        # whole catalogue is sorted, which PostgreSQL plans well only with statistics that
+        # know its size (a catalogue loaded minutes ago may have none yet).
+        cursor.execute(f"ANALYZE {', '.join(CATALOGUE_TABLES)}")
     with _snapshot_transaction() as snapshot:
         with connection.cursor() as cursor:
             cursor.execute("SELECT COALESCE(MAX(id), 0) FROM search_searchoutbox")
