@@ -149,7 +149,7 @@ class Gazetteer:
 
     def within(self, point: Point, radius_km: float) -> list[tuple[Place, float]]:
         """The places whose centre is within ``radius_km`` of ``point``, with their distance."""
-        return list(self._within(round(point.latitude, 4), round(point.longitude, 4), radius_km))
+        return self._within(round(point.latitude, 4), round(point.longitude, 4), radius_km)
 
     def nearest(self, latitude: float, longitude: float) -> Place | None:
         best: tuple[float, Place] | None = None
@@ -161,7 +161,7 @@ class Gazetteer:
                 return best[1]
         return None
 
-    def _within(self, latitude: float, longitude: float, radius_km: float) -> tuple[tuple[Place, float], ...]:
+    def _within(self, latitude: float, longitude: float, radius_km: float) -> list[tuple[Place, float]]:
         """The places within the radius, nearest first: haversine_km's formula on the band of
         latitudes that can hold them. Not kept: a search keeps the queries of its place
         (``engine._place``), and hundreds of thousands of kept (place, distance) pairs would make
@@ -180,11 +180,11 @@ class Gazetteer:
         inside = np.flatnonzero(distances <= radius_km)
         inside = inside[np.argsort(distances[inside], kind="stable")]
         if not len(inside):
-            return ()
+            return []
         places = itemgetter(*(inside + low).tolist())(self._by_latitude)
         if len(inside) == 1:
             places = (places,)
-        return tuple(zip(places, distances[inside].tolist(), strict=True))
+        return list(zip(places, distances[inside].tolist(), strict=True))
 
     def label(self, place: Place) -> str:
         """How a place is shown: ``Saint-Denis (93200, Seine-Saint-Denis)`` when the name is
