@@ -396,7 +396,7 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
         found = ranking.relevance_filter(schema, terms, job_codes, code)
     required = [found] if found is not None else []
     if place is not None:
-        required.append(place.filter())
+        required = [place.filter(found)]
     filters = _filters(schema, request, today, earliest_last_start=_earliest_last_start(opened))
 
     selected = {"modality": list(request.modalities), "level": list(request.levels)}
@@ -414,11 +414,11 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     remote = not request.modalities or "remote" in request.modalities
     # The same conjunction, scored: each term's postings are read once, for the match and its
     # text score together.
-    ranked_clauses = (
-        ([(Occur.Must, ranking.scored_match(match))] if match is not None else [])
-        + ([(Occur.Must, place.scored(remote=remote))] if place is not None else [])
-        + [(Occur.Must, _const(query)) for query in filters.values()]
-    )
+    scored_match = ranking.scored_match(match) if match is not None else None
+    located = place.scored(remote=remote, match=scored_match) if place is not None else scored_match
+    ranked_clauses = ([(Occur.Must, located)] if located is not None else []) + [
+        (Occur.Must, _const(query)) for query in filters.values()
+    ]
     ranked = Query.boolean_query(ranked_clauses) if ranked_clauses else _const(Query.all_query())
     scored = ranking.scored(schema, ranked, scoring)
     offset = (request.page - 1) * request.page_size

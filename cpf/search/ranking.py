@@ -236,11 +236,14 @@ class Place:
         around = term_set(schema, "insee", [code for code, _ in nearby]) if nearby else None
         return cls(tuple(nearby), around, tuple(bands), Query.term_query(schema, "modality", "remote"))
 
-    def filter(self) -> Query:
-        """Within the radius, or remote (remote trainings are never filtered out by distance)."""
-        if self.around is None:
-            return self.remote
-        return Query.boolean_query([(Occur.Should, self.around), (Occur.Should, self.remote)])
+    def filter(self, found: Query | None = None) -> Query:
+        """Within the radius, or remote (remote trainings are never filtered out by distance).
+        With ``found`` (what a keyword matches), those of its offers: see ``_either``."""
+        if found is None:
+            if self.around is None:
+                return self.remote
+            return Query.boolean_query([(Occur.Should, self.around), (Occur.Should, self.remote)])
+        return _either(found, [self.around, self.remote])
 
     def band_list(self, *, remote: bool = True) -> list[tuple[float, Query]]:
         """(closeness points, offers) of each band, remote trainings in the band of
@@ -249,15 +252,37 @@ class Place:
         before, and a quarter of the index is not read for nothing."""
         return [*self.bands, (REMOTE_POINTS, self.remote)] if remote else list(self.bands)
 
-    def scored(self, *, remote: bool = True) -> Query:
+    def scored(self, *, remote: bool = True, match: Query | None = None) -> Query:
         """Within the radius or remote, with closeness points: one pass over the postings
-        filters and scores at once. ``remote``: as for ``band_list``."""
-        bands = self.band_list(remote=remote)
-        if not bands:
-            return Query.empty_query()
-        return Query.boolean_query(
-            [(Occur.Should, Query.const_score_query(band, points)) for points, band in bands]
-        )
+        filters and scores at once. ``remote``: as for ``band_list``. With ``match`` (a keyword's
+        scored match), the offers it matches, scoring the match plus their closeness points
+        (see ``_either``): the same scores as ``match`` and ``scored()`` both required."""
+        if match is None:
+            return _union(
+                [Query.const_score_query(band, points) for points, band in self.band_list(remote=remote)]
+            )
+        located = _union([Query.const_score_query(band, points) for points, band in self.bands])
+        nearby = Query.const_score_query(self.remote, REMOTE_POINTS) if remote else None
+        return _either(match, [located if self.bands else None, nearby])
+
+
+def _union(queries: Sequence[Query]) -> Query:
+    if not queries:
+        return Query.empty_query()
+    return Query.boolean_query([(Occur.Should, query) for query in queries])
+
+
+def _either(match: Query, sides: Sequence[Query | None]) -> Query:
+    """The offers of ``match`` in any of ``sides`` (the located offers within the radius, the
+    remote ones), as a union of one intersection per side rather than one intersection with the
+    union of the sides. Tantivy reads a union window by window, all its postings in every
+    window where the other clause has an offer: a keyword with a few hundred offers read most
+    of the radius and all the remote run. Each intersection instead jumps from one offer of its
+    rarer clause to the next (`docs/performance.md`). An offer is located or remote, never both,
+    so its score is that of the one intersection it is in."""
+    return _union(
+        [Query.boolean_query([(Occur.Must, match), (Occur.Must, side)]) for side in sides if side is not None]
+    )
 
 
 def points_tiers(schema, place: Place | None) -> list[Query]:

@@ -4,10 +4,21 @@ pagination, result cards and neutral tie-breaking."""
 from __future__ import annotations
 
 import pytest
+import tantivy
 
 from cpf.catalogue.enums import Modality
 from cpf.referentials.models import Certification
-from cpf.search.engine import SearchError, SearchRequest, _Kept, request_problems, search
+from cpf.search import ranking
+from cpf.search.engine import (
+    SearchError,
+    SearchRequest,
+    _Kept,
+    request_problems,
+    resolve_point,
+    search,
+    understand,
+)
+from cpf.search.geo import gazetteer
 from cpf.search.reader import current_index
 from tests.search.fixtures import *  # noqa: F403
 from tests.search.fixtures import in_days, offer
@@ -165,6 +176,46 @@ def test_closer_offers_rank_first_when_equally_relevant(search_index):
     search_index()
     response = search(SearchRequest(q="cariste", place=LYON_3, radius_km=50))
     assert [r.place["insee_code"] for r in response.results] == [LYON_3, VILLEFRANCHE]
+
+
+def test_a_keyword_around_a_place_is_one_intersection_per_side_with_the_same_scores(search_index):
+    """Around a place, a keyword's match is intersected with the located offers and with the
+    remote ones separately (``Place.scored(match=…)``, ``Place.filter(found)``): the same offers,
+    each with the very score of the match and its closeness required together."""
+    for insee, modality in (
+        (LYON_3, Modality.IN_PERSON),
+        (VILLEURBANNE, Modality.MIXED),
+        (VILLEFRANCHE, Modality.IN_PERSON),
+        (GRENOBLE, Modality.IN_PERSON),
+        (None, Modality.REMOTE),
+    ):
+        offer(title="Cariste", insee=insee, modality=modality)
+        offer(title="Magasinier", content="Le métier de cariste.", insee=insee, modality=modality)
+    offer(title="Comptable", insee=LYON_3)
+    search_index()
+    opened = current_index()
+    searcher, schema = opened.searcher(), opened.index.schema
+    terms = understand(opened, "cariste")[0]
+    match = ranking.scored_match(ranking.text_match(schema, terms))
+    point = resolve_point(SearchRequest(place=LYON_3))
+    place = ranking.Place.build(schema, [(p.insee_code, km) for p, km in gazetteer().within(point, 50)])
+
+    def hits(query):
+        return sorted((address.doc, score) for score, address in searcher.search(query, 50).hits)
+
+    def both(first, second):
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, first), (tantivy.Occur.Must, second)])
+
+    for remote in (True, False):
+        expected = hits(both(match, place.scored(remote=remote)))
+        assert len(expected) == (8 if remote else 6)
+        assert hits(place.scored(remote=remote, match=match)) == expected
+    found = ranking.words_filter(schema, terms)
+    assert (
+        searcher.search(place.filter(found), 1).count
+        == searcher.search(both(found, place.filter()), 1).count
+        == 8
+    )
 
 
 def test_modalities_are_a_multiple_choice(search_index):
