@@ -409,30 +409,42 @@ def search(request: SearchRequest, *, today: datetime.date | None = None) -> Sea
     facets, counted = _facets(
         searcher, schema, required, filters, {k: v for k, v in selected.items() if v}, split=split
     )
-    base = _conjunction([*required, *filters.values()])
     # Remote offers can be found unless the modalities chosen leave them out.
     remote = not request.modalities or "remote" in request.modalities
-    # The same conjunction, scored: each term's postings are read once, for the match and its
-    # text score together.
-    scored_match = ranking.scored_match(match) if match is not None else None
-    located = place.scored(remote=remote, match=scored_match) if place is not None else scored_match
-    ranked_clauses = ([(Occur.Must, located)] if located is not None else []) + [
-        (Occur.Must, _const(query)) for query in filters.values()
-    ]
-    ranked = Query.boolean_query(ranked_clauses) if ranked_clauses else _const(Query.all_query())
-    scored = ranking.scored(schema, ranked, scoring)
     offset = (request.page - 1) * request.page_size
     limit = max(0, min(request.page_size, MAX_RESULTS - offset))
-    if request.sort == "distance":
-        assert place is not None  # checked above: a distance needs a place
-        total, hits = _by_distance(searcher, schema, base, ranked, scoring, place, offset, limit)
-    elif request.sort == "relevance" and match is None and counted is not None and limit > 0:
+    if request.sort == "relevance" and match is None and counted is not None and limit > 0:
         tiers = ranking.points_tiers(schema, place)
-        total, hits = counted, _ranked_by_tiers(searcher, scored, tiers, offset, limit)
+        total, hits = counted, _ranked_by_tiers(searcher, tiers, list(filters.values()), offset, limit)
     else:
-        total, hits = _ranked(searcher, base, scored, request.sort, offset, limit, counted)
+        # Built only when read: each query composed around the sets of communes copies them.
+        unscored = request.sort != "relevance" or (limit == 0 and counted is None)
+        base = _conjunction([*required, *filters.values()]) if unscored else None
+        if request.sort == "distance":
+            assert place is not None  # checked above: a distance needs a place
+            ranked = _ranked_clauses(match, place, filters, remote=remote)
+            total, hits = _by_distance(searcher, schema, base, ranked, scoring, place, offset, limit)
+        else:
+            scored = None
+            if request.sort == "relevance":
+                scored = ranking.scored(
+                    schema, _ranked_clauses(match, place, filters, remote=remote), scoring
+                )
+            total, hits = _ranked(searcher, base, scored, request.sort, offset, limit, counted)
     results = [_result(searcher, address, score, point, request, today) for score, address in hits]
     return SearchResponse(request, total, results, jobs, automatic, facets, point, corrections)
+
+
+def _ranked_clauses(
+    match: Query | None, place: ranking.Place | None, filters: dict, *, remote: bool
+) -> list[Query]:
+    """What a ranked search must match, with the text score of the match and the closeness
+    points: the conjunction of the counts, scored, so that each term's postings are read once
+    for the match and its score together."""
+    scored_match = ranking.scored_match(match) if match is not None else None
+    located = place.scored(remote=remote, match=scored_match) if place is not None else scored_match
+    clauses = ([located] if located is not None else []) + [_const(query) for query in filters.values()]
+    return clauses or [_const(Query.all_query())]
 
 
 def _chosen_jobs(codes: Sequence[str], matched: Sequence[JobMatch]) -> list[JobMatch]:
@@ -448,15 +460,17 @@ def _chosen_jobs(codes: Sequence[str], matched: Sequence[JobMatch]) -> list[JobM
 
 def _ranked(
     searcher,
-    base: Query,
-    scored: Query,
+    base: Query | None,
+    scored: Query | None,
     sort: str,
     offset: int,
     limit: int,
     counted: int | None = None,
 ):
-    """``scored``: ``base`` with its relevance score (``ranking.scored``); ``counted``: the number
-    of results when the facet pass gave it (then not counted again)."""
+    """``base``: what a result must match (read by the sorts by price and date, and to count);
+    ``scored``: the same with its relevance score (``ranking.scored``, read by the sort by
+    relevance); ``counted``: the number of results when the facet pass gave it (then not
+    counted again)."""
     if limit == 0:  # past the last page: tantivy needs a limit of at least one
         return (counted if counted is not None else searcher.search(base, 1, count=True).count), []
     count = counted is None
@@ -474,17 +488,21 @@ def _ranked(
     return (result.count if count else counted), [(None, address) for _, address in result.hits]
 
 
-def _ranked_by_tiers(searcher, scored: Query, tiers: list[Query], offset: int, limit: int) -> list:
+def _ranked_by_tiers(
+    searcher, tiers: list[tuple[float, Query]], filters: list[Query], offset: int, limit: int
+) -> list:
     """The page of a search ranked by relevance whose offers score by groups of equal points
-    (``ranking.points_tiers``): each group, best first, is searched with the same scoring query
-    restricted to it (so with the same scores and the same draw), until the page is full. A
-    small first group spares scoring the many offers of the last ones (the remote trainings)."""
+    (``ranking.points_tiers``): each group, best first, is searched alone, scoring its points
+    (what the whole ranked query gives each of its offers: the sum of their closeness and
+    completeness points) with the filters, until the page is full. A small first group spares
+    scoring the many offers of the last ones (the remote trainings), and each group is one
+    clause, not the whole ranked query with every band of distance again."""
     hits: list = []
     passed = 0  # offers of the groups already read
     wanted = offset + limit
-    for tier in tiers:
+    for points, tier in tiers:
         restricted = Query.boolean_query(
-            [(Occur.Must, scored), (Occur.Must, Query.const_score_query(tier, 0.0))]
+            [(Occur.Must, Query.const_score_query(tier, points)), *((Occur.Must, _const(f)) for f in filters)]
         )
         found = searcher.search(restricted, wanted - passed, count=False, weight_by_field="tiebreak").hits
         hits.extend(found[max(0, offset - passed) :])
@@ -495,7 +513,7 @@ def _ranked_by_tiers(searcher, scored: Query, tiers: list[Query], offset: int, l
 
 
 def _by_distance(
-    searcher, schema, base: Query, ranked: Query, scoring, place: ranking.Place, offset: int, limit: int
+    searcher, schema, base: Query, ranked: list[Query], scoring, place: ranking.Place, offset: int, limit: int
 ):
     """Nearest first: communes in order of distance, the offers of a commune by relevance,
     remote trainings last."""
@@ -517,9 +535,7 @@ def _by_distance(
         if position + count > offset and count > 0:
             start = max(0, offset - position)
             wanted = min(count - start, limit - len(hits))
-            query = ranking.scored(
-                schema, Query.boolean_query([(Occur.Must, ranked), (Occur.Must, _const(group))]), scoring
-            )
+            query = ranking.scored(schema, [*ranked, _const(group)], scoring)
             hits.extend(
                 searcher.search(query, wanted, count=False, offset=start, weight_by_field="tiebreak").hits
             )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import tantivy
 
@@ -258,12 +259,24 @@ class Place:
         scored match), the offers it matches, scoring the match plus their closeness points
         (see ``_either``): the same scores as ``match`` and ``scored()`` both required."""
         if match is None:
-            return _union(
-                [Query.const_score_query(band, points) for points, band in self.band_list(remote=remote)]
-            )
-        located = _union([Query.const_score_query(band, points) for points, band in self.bands])
-        nearby = Query.const_score_query(self.remote, REMOTE_POINTS) if remote else None
-        return _either(match, [located if self.bands else None, nearby])
+            return self._closeness_with_remote if remote else self._closeness
+        nearby = self._remote_closeness if remote else None
+        return _either(match, [self._closeness if self.bands else None, nearby])
+
+    # Composed once per place: tantivy copies a query into every query composed with it, and the
+    # sets of communes of a wide radius hold thousands of terms.
+    @cached_property
+    def _closeness(self) -> Query:
+        """The located offers within the radius, scoring their band's points."""
+        return _union([Query.const_score_query(band, points) for points, band in self.bands])
+
+    @cached_property
+    def _remote_closeness(self) -> Query:
+        return Query.const_score_query(self.remote, REMOTE_POINTS)
+
+    @cached_property
+    def _closeness_with_remote(self) -> Query:
+        return _union([Query.const_score_query(band, points) for points, band in self.band_list()])
 
 
 def _union(queries: Sequence[Query]) -> Query:
@@ -285,10 +298,11 @@ def _either(match: Query, sides: Sequence[Query | None]) -> Query:
     )
 
 
-def points_tiers(schema, place: Place | None) -> list[Query]:
+def points_tiers(schema, place: Place | None) -> list[tuple[float, Query]]:
     """Without keyword, an offer's points are its closeness (with a place) and its completeness
-    only: the offers grouped by equal points, most points first. Within a group the order is
-    the draw alone, so a page can be read group by group instead of scoring every offer."""
+    only: the offers grouped by equal points, most points first, as (points, offers). Within a
+    group the order is the draw alone, so a page can be read group by group instead of scoring
+    every offer."""
     bands = place.band_list() if place is not None else [(0.0, Query.all_query())]
     completeness = (
         (COMPLETE, Query.term_query(schema, "complete", 1)),
@@ -300,23 +314,29 @@ def points_tiers(schema, place: Place | None) -> list[Query]:
             both = Query.boolean_query([(Occur.Must, band), (Occur.Must, complete)])
             by_points.setdefault(band_points + complete_points, []).append(both)
     return [
-        queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries])
-        for _, queries in sorted(by_points.items(), reverse=True)
+        (
+            points,
+            queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries]),
+        )
+        for points, queries in sorted(by_points.items(), reverse=True)
     ]
 
 
-def scored(schema, base: Query, scoring: Sequence[Query]) -> Query:
-    """The ranked query: ``base`` (what an offer must match, with the score of its text and its
-    closeness) plus the points of the ``scoring`` clauses and of completeness.
+def scored(schema, required: Sequence[Query], scoring: Sequence[Query]) -> Query:
+    """The ranked query: the offers matching every ``required`` clause (the match with the
+    score of its text and its closeness, and the filters, scoring nothing) plus the points of
+    the ``scoring`` clauses and of completeness. The required clauses are given as a list, not
+    as one query: tantivy copies a query into each query composed with it, so every level saved
+    is one copy less of the sets of communes of a place.
 
     Completeness is added on a level of its own. Tantivy evaluates the optional clauses of a
     query as one union, read window by window over all their documents; most offers are
     complete, so inside that union the whole list of complete offers would be read. Alone, an
     optional clause is only looked up at the offers that match: same scores, a third less work
     in the ranked pass of a keyword search (``docs/performance.md``)."""
-    query = base
-    if scoring:
-        query = Query.boolean_query([(Occur.Must, base), *((Occur.Should, clause) for clause in scoring)])
+    clauses = [(Occur.Must, clause) for clause in required]
+    clauses += [(Occur.Should, clause) for clause in scoring]
+    query = required[0] if len(clauses) == 1 else Query.boolean_query(clauses)
     return Query.boolean_query([(Occur.Must, query), (Occur.Should, completeness_clause(schema))])
 
 
