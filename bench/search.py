@@ -266,7 +266,9 @@ def measure_http(queries: list[Query], options: argparse.Namespace, out: TextIO)
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait_until_up(port)
-        # Requests that do not repeat: no cache of any kind helps (the warm-up uses others).
+        # The warm-up uses other requests than the measure. wrk cycles through the mix (each
+        # request about three times in 30 s): only the caches a search keeps per place and
+        # per index version can help, as they would in production; nothing is kept per request.
         urls = [query.url() for query in queries]
         warm_up = [query.url() for query in query_mix(options.search_clients * 20, options.search_seed + 1)]
         _run_clients(port, warm_up, options.search_clients)
