@@ -266,17 +266,22 @@ class Place:
     # Composed once per place: tantivy copies a query into every query composed with it, and the
     # sets of communes of a wide radius hold thousands of terms.
     @cached_property
-    def _closeness(self) -> Query:
-        """The located offers within the radius, scoring their band's points."""
-        return _union([Query.const_score_query(band, points) for points, band in self.bands])
+    def _scored_bands(self) -> list[Query]:
+        """Each band of located offers, scoring its points."""
+        return [Query.const_score_query(band, points) for points, band in self.bands]
 
     @cached_property
     def _remote_closeness(self) -> Query:
         return Query.const_score_query(self.remote, REMOTE_POINTS)
 
     @cached_property
+    def _closeness(self) -> Query:
+        """The located offers within the radius, scoring their band's points."""
+        return _union(self._scored_bands)
+
+    @cached_property
     def _closeness_with_remote(self) -> Query:
-        return _union([Query.const_score_query(band, points) for points, band in self.band_list()])
+        return _union([*self._scored_bands, self._remote_closeness])
 
 
 def _union(queries: Sequence[Query]) -> Query:
