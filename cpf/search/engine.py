@@ -328,8 +328,8 @@ def _place(opened: OpenIndex, point: Point, radius_km: int) -> ranking.Place:
         kept = opened.cache.setdefault("places", _Kept(PLACES_KEPT))
     place = kept.get(key)
     if place is None:
-        nearby = [(p.insee_code, km) for p, km in gazetteer().within(point, radius_km)]
-        place = kept.put(key, ranking.Place.build(opened.index.schema, nearby))
+        codes, distances = gazetteer().codes_within(point, radius_km)
+        place = kept.put(key, ranking.Place.build(opened.index.schema, codes, distances))
     return place
 
 
@@ -357,9 +357,14 @@ class _Kept:
 
 
 def _conjunction(queries: Sequence[Query]) -> Query:
+    """Every one of ``queries``, unscored: what the counts and the sorts by price and date read.
+    Neither uses a score, so the queries are not wrapped to score nothing (each wrapping is a
+    copy of the sets of communes of a place)."""
     if not queries:
         return Query.all_query()
-    return Query.boolean_query([(Occur.Must, _const(q)) for q in queries])
+    if len(queries) == 1:
+        return queries[0]
+    return Query.boolean_query([(Occur.Must, q) for q in queries])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,10 +505,12 @@ def _ranked_by_tiers(
     hits: list = []
     passed = 0  # offers of the groups already read
     wanted = offset + limit
-    for points, tier in tiers:
-        restricted = Query.boolean_query(
-            [(Occur.Must, Query.const_score_query(tier, points)), *((Occur.Must, _const(f)) for f in filters)]
-        )
+    for _, tier in tiers:
+        restricted = tier
+        if filters:
+            restricted = Query.boolean_query(
+                [(Occur.Must, tier), *((Occur.Must, _const(f)) for f in filters)]
+            )
         found = searcher.search(restricted, wanted - passed, count=False, weight_by_field="tiebreak").hits
         hits.extend(found[max(0, offset - passed) :])
         passed += len(found)
@@ -522,7 +529,7 @@ def _by_distance(
     total = searcher.search(base, 1, count=True).count
     groups: list[tuple[Query, int]] = [
         (Query.term_query(schema, "insee", code), per_commune[code])
-        for code, _ in place.nearby
+        for code in place.codes
         if code in per_commune
     ]
     located = sum(count for _, count in groups)

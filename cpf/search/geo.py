@@ -90,6 +90,7 @@ class Gazetteer:
         self._phis = np.radians(self._latitudes)
         self._cos_phis = np.cos(self._phis)
         self._longitudes = np.array([p.longitude for p in self._by_latitude])
+        self._codes = np.array([p.insee_code for p in self._by_latitude], dtype=object)
 
     def resolve(self, code: str) -> Place | None:
         """A place from an INSEE code or a postal code (its most populated commune)."""
@@ -161,11 +162,29 @@ class Gazetteer:
                 return best[1]
         return None
 
+    def codes_within(self, point: Point, radius_km: float) -> tuple[list[str], list[float]]:
+        """The INSEE codes of the places within the radius, nearest first, and their distances:
+        what the queries of a search around a place are made of, without a (place, distance)
+        pair per commune (thousands within 100 km)."""
+        inside, distances = self._inside(round(point.latitude, 4), round(point.longitude, 4), radius_km)
+        return self._codes[inside].tolist(), distances.tolist()
+
     def _within(self, latitude: float, longitude: float, radius_km: float) -> list[tuple[Place, float]]:
-        """The places within the radius, nearest first: haversine_km's formula on the band of
-        latitudes that can hold them. Not kept: a search keeps the queries of its place
-        (``engine._place``), and hundreds of thousands of kept (place, distance) pairs would make
-        every full pass of the garbage collector pause the process for a tenth of a second."""
+        """The places within the radius, nearest first. Not kept: a search keeps the queries of
+        its place (``engine._place``), and hundreds of thousands of kept (place, distance) pairs
+        would make every full pass of the garbage collector pause the process for a tenth of a
+        second."""
+        inside, distances = self._inside(latitude, longitude, radius_km)
+        if not len(inside):
+            return []
+        places = itemgetter(*inside.tolist())(self._by_latitude)
+        if len(inside) == 1:
+            places = (places,)
+        return list(zip(places, distances.tolist(), strict=True))
+
+    def _inside(self, latitude: float, longitude: float, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in ``_by_latitude``, distances in km) of the places within the radius,
+        nearest first: haversine_km's formula on the band of latitudes that can hold them."""
         half_lat = 1.01 * radius_km / 111.0
         low, high = np.searchsorted(self._latitudes, (latitude - half_lat, latitude + half_lat))
         phi1 = math.radians(latitude)
@@ -179,12 +198,7 @@ class Gazetteer:
         distances = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(1.0, a)))
         inside = np.flatnonzero(distances <= radius_km)
         inside = inside[np.argsort(distances[inside], kind="stable")]
-        if not len(inside):
-            return []
-        places = itemgetter(*(inside + low).tolist())(self._by_latitude)
-        if len(inside) == 1:
-            places = (places,)
-        return list(zip(places, distances[inside].tolist(), strict=True))
+        return inside + low, distances[inside]
 
     def label(self, place: Place) -> str:
         """How a place is shown: ``Saint-Denis (93200, Seine-Saint-Denis)`` when the name is

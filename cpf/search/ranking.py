@@ -21,6 +21,7 @@ every day: no provider comes first systematically.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -218,32 +219,38 @@ class Place:
     the remote offers. Built once and reused (``engine`` keeps the last ones): the set of the
     hundreds of communes within a wide radius is an automaton that tantivy builds from them."""
 
-    nearby: tuple[tuple[str, float], ...]  # (INSEE code, km) of the communes within the radius
+    codes: tuple[str, ...]  # INSEE codes of the communes within the radius, nearest first
     around: Query | None  # the located offers within the radius (None: no commune)
     bands: tuple[tuple[float, Query], ...]  # (closeness points, the located offers of a band)
     remote: Query
+    complete: Query  # the complete offers (``points_tiers``)
+    incomplete: Query
 
     @classmethod
-    def build(cls, schema, nearby: Sequence[tuple[str, float]]) -> Place:
-        """``nearby``: (INSEE code, km) of the communes within the radius, sorted by distance.
-        The bands do not overlap (an offer has one commune, or none when remote)."""
+    def build(cls, schema, codes: Sequence[str], distances: Sequence[float]) -> Place:
+        """``codes``: INSEE codes of the communes within the radius, sorted by ``distances``
+        (km). The bands do not overlap (an offer has one commune, or none when remote)."""
         bands = []
-        lower = -1.0
+        start = 0
         for upper, points in (*DISTANCE_BANDS, (float("inf"), 0.0)):
-            codes = [code for code, km in nearby if lower < km <= upper]
-            if codes:
-                bands.append((points, term_set(schema, "insee", codes)))
-            lower = upper
-        around = term_set(schema, "insee", [code for code, _ in nearby]) if nearby else None
-        return cls(tuple(nearby), around, tuple(bands), Query.term_query(schema, "modality", "remote"))
+            end = bisect_right(distances, upper, lo=start)
+            if end > start:
+                bands.append((points, term_set(schema, "insee", codes[start:end])))
+            start = end
+        return cls(
+            tuple(codes),
+            term_set(schema, "insee", codes) if codes else None,
+            tuple(bands),
+            Query.term_query(schema, "modality", "remote"),
+            Query.term_query(schema, "complete", 1),
+            Query.term_query(schema, "complete", 0),
+        )
 
     def filter(self, found: Query | None = None) -> Query:
         """Within the radius, or remote (remote trainings are never filtered out by distance).
         With ``found`` (what a keyword matches), those of its offers: see ``_either``."""
         if found is None:
-            if self.around is None:
-                return self.remote
-            return Query.boolean_query([(Occur.Should, self.around), (Occur.Should, self.remote)])
+            return self._around_or_remote
         return _either(found, [self.around, self.remote])
 
     def band_list(self, *, remote: bool = True) -> list[tuple[float, Query]]:
@@ -266,6 +273,12 @@ class Place:
     # Composed once per place: tantivy copies a query into every query composed with it, and the
     # sets of communes of a wide radius hold thousands of terms.
     @cached_property
+    def _around_or_remote(self) -> Query:
+        if self.around is None:
+            return self.remote
+        return _union([self.around, self.remote])
+
+    @cached_property
     def _scored_bands(self) -> list[Query]:
         """Each band of located offers, scoring its points."""
         return [Query.const_score_query(band, points) for points, band in self.bands]
@@ -282,6 +295,11 @@ class Place:
     @cached_property
     def _closeness_with_remote(self) -> Query:
         return _union([*self._scored_bands, self._remote_closeness])
+
+    @cached_property
+    def points_tiers(self) -> list[tuple[float, Query]]:
+        """``points_tiers`` around this place."""
+        return _points_tiers(self.band_list(), (self.complete, self.incomplete))
 
 
 def _union(queries: Sequence[Query]) -> Query:
@@ -305,24 +323,26 @@ def _either(match: Query, sides: Sequence[Query | None]) -> Query:
 
 def points_tiers(schema, place: Place | None) -> list[tuple[float, Query]]:
     """Without keyword, an offer's points are its closeness (with a place) and its completeness
-    only: the offers grouped by equal points, most points first, as (points, offers). Within a
-    group the order is the draw alone, so a page can be read group by group instead of scoring
-    every offer."""
-    bands = place.band_list() if place is not None else [(0.0, Query.all_query())]
-    completeness = (
-        (COMPLETE, Query.term_query(schema, "complete", 1)),
-        (0.0, Query.term_query(schema, "complete", 0)),
-    )
+    only: the offers grouped by equal points, most points first, as (points, the offers of the
+    group, each scoring these points). Within a group the order is the draw alone, so a page
+    can be read group by group instead of scoring every offer. A place keeps its groups
+    (``Place.points_tiers``)."""
+    if place is not None:
+        return place.points_tiers
+    completeness = (Query.term_query(schema, "complete", 1), Query.term_query(schema, "complete", 0))
+    return _points_tiers([(0.0, Query.all_query())], completeness)
+
+
+def _points_tiers(
+    bands: Sequence[tuple[float, Query]], completeness: tuple[Query, Query]
+) -> list[tuple[float, Query]]:
     by_points: dict[float, list[Query]] = {}
     for band_points, band in bands:
-        for complete_points, complete in completeness:
-            both = Query.boolean_query([(Occur.Must, band), (Occur.Must, complete)])
+        for complete_points, offers in zip((COMPLETE, 0.0), completeness, strict=True):
+            both = Query.boolean_query([(Occur.Must, band), (Occur.Must, offers)])
             by_points.setdefault(band_points + complete_points, []).append(both)
     return [
-        (
-            points,
-            queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries]),
-        )
+        (points, Query.const_score_query(_union(queries) if len(queries) > 1 else queries[0], points))
         for points, queries in sorted(by_points.items(), reverse=True)
     ]
 

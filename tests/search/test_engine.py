@@ -198,7 +198,7 @@ def test_a_keyword_around_a_place_is_one_intersection_per_side_with_the_same_sco
     terms = understand(opened, "cariste")[0]
     match = ranking.scored_match(ranking.text_match(schema, terms))
     point = resolve_point(SearchRequest(place=LYON_3))
-    place = ranking.Place.build(schema, [(p.insee_code, km) for p, km in gazetteer().within(point, 50)])
+    place = ranking.Place.build(schema, *gazetteer().codes_within(point, 50))
 
     def hits(query):
         return sorted((address.doc, score) for score, address in searcher.search(query, 50).hits)

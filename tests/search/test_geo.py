@@ -76,5 +76,19 @@ def test_places_within_a_radius_are_every_place_measured_that_close_nearest_firs
         )
 
 
+@pytest.mark.parametrize("radius", [5, 30, 100])
+@pytest.mark.parametrize("code", ["75056", "2A004"])
+def test_the_codes_within_a_radius_are_those_of_the_places_within_it_in_the_same_order(code, radius):
+    """What a search's queries are built from (``engine._place``): the same communes, nearest
+    first, at the same distances as ``within``."""
+    centre = gazetteer().resolve(code)
+    point = Point(centre.latitude + 0.01234, centre.longitude - 0.00567)
+    codes, distances = gazetteer().codes_within(point, radius)
+    around = gazetteer().within(point, radius)
+    assert codes == [place.insee_code for place, _ in around]
+    assert distances == [km for _, km in around]
+    assert len(codes) > 1
+
+
 def test_the_nearest_commune_of_a_position():
     assert gazetteer().nearest(45.7665, 4.8795).insee_code in {"69266", "69383"}
