@@ -24,6 +24,7 @@ SESSION_KEY = "cpf_terms_accepted"
 class TermsAcceptanceMiddleware:
     def __init__(self, get_response) -> None:
         self.get_response = get_response
+        self._exempt_prefixes: tuple[str, ...] | None = None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._must_accept(request):
@@ -33,7 +34,9 @@ class TermsAcceptanceMiddleware:
         return self.get_response(request)
 
     def _must_accept(self, request: HttpRequest) -> bool:
-        if not request.user.is_authenticated or self._exempt(request.path):
+        # The path first: an API request (the search of the mobile app, many a second) then
+        # never loads a user nor a session.
+        if self._exempt(request.path) or not request.user.is_authenticated:
             return False
         today = timezone.localdate()
         current = TermsVersion.objects.in_force(today).values_list("pk", flat=True).first()
@@ -47,13 +50,13 @@ class TermsAcceptanceMiddleware:
             return False
         return True
 
-    @staticmethod
-    def _exempt(path: str) -> bool:
-        exempt = (
-            reverse("www:holder:terms"),
-            reverse("www:holder:logout"),
-            reverse("admin:index"),
-            "/api/",
-            settings.STATIC_URL,
-        )
-        return path.startswith(exempt)
+    def _exempt(self, path: str) -> bool:
+        if self._exempt_prefixes is None:  # the URLs are only known once the URLconf is loaded
+            self._exempt_prefixes = (
+                reverse("www:holder:terms"),
+                reverse("www:holder:logout"),
+                reverse("admin:index"),
+                "/api/",
+                settings.STATIC_URL,
+            )
+        return path.startswith(self._exempt_prefixes)

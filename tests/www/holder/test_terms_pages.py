@@ -85,6 +85,22 @@ def test_logging_out_stays_possible_without_accepting(client, holder):
     assert response.url == reverse("www:holder:login")
 
 
+def test_the_api_is_not_held_back_by_the_terms_and_reads_no_session(client, holder, monkeypatch):
+    """The API has its own access rules: a holder with terms to accept still gets its answers,
+    and an API request is let through on its path alone, without loading a user."""
+    TermsVersionFactory()
+    client.force_login(holder.user)
+    assert client.get(reverse("www:home")).status_code == 302  # the site waits for the acceptance
+
+    def no_user(request):
+        raise AssertionError("the user was loaded for an API request")
+
+    monkeypatch.setattr("django.contrib.auth.middleware.get_user", no_user)
+    response = client.get("/api/v1/jobs", {"q": "boulanger"})
+
+    assert response.status_code == 200
+
+
 def test_a_version_in_force_tomorrow_is_not_asked_for_today(client, holder):
     import datetime
 
