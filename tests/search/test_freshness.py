@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,29 @@ def start_worker(index_dir: Path, *, listen_notify: bool = True) -> subprocess.P
     )
 
 
+@contextmanager
+def running_worker(index_dir: Path, *, listen_notify: bool = True) -> Iterator[subprocess.Popen]:
+    worker = start_worker(index_dir, listen_notify=listen_notify)
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+        worker.stderr.close()
+
+
+def second_offer_applied(worker: subprocess.Popen, first, title: str, word: str):
+    """A second offer of ``title`` whose publication reaches the index through ``worker``: the
+    worker is up once it has applied a first change."""
+    second = offer(title=title)
+    now = timezone.now()
+    unpublish_training(training=second.training, actor=None, reason="Mise à jour", now=now)
+    publish_training(training=second.training, actor=None, now=now)
+    warm = wait_until(lambda: action_ids(word) == {first.pk, second.pk}, timeout=60)
+    assert warm is not None, worker.stderr.read1().decode() if worker.poll() is not None else "no worker"
+    return second
+
+
 def wait_until(condition, timeout: float) -> float | None:
     """Seconds until ``condition()`` holds (polled every 20 ms), None after ``timeout``."""
     started = time.monotonic()
@@ -65,15 +90,8 @@ def test_changes_are_searchable_within_two_seconds_through_a_real_worker(search_
     # given an index and a worker process applying the outbox to it
     first = offer(title="Chaudronnier soudeur")
     search_index()
-    worker = start_worker(Path(settings.SEARCH_INDEX_DIR))
-    try:
-        # (the worker is up once it has applied a first change)
-        second = offer(title="Chaudronnier soudeur")
-        now = timezone.now()
-        unpublish_training(training=second.training, actor=None, reason="Mise à jour", now=now)
-        publish_training(training=second.training, actor=None, now=now)
-        warm = wait_until(lambda: action_ids("chaudronnier") == {first.pk, second.pk}, timeout=60)
-        assert warm is not None, worker.stderr.read1().decode() if worker.poll() is not None else "no worker"
+    with running_worker(Path(settings.SEARCH_INDEX_DIR)) as worker:
+        second = second_offer_applied(worker, first, "Chaudronnier soudeur", "chaudronnier")
 
         # when a training is withdrawn, then it leaves the results within 2 s
         unpublish_training(training=first.training, actor=None, reason="Fin", now=timezone.now())
@@ -86,10 +104,6 @@ def test_changes_are_searchable_within_two_seconds_through_a_real_worker(search_
         # when a training is published again (its provider is referenced), it comes back
         publish_training(training=first.training, actor=None, now=timezone.now())
         published = wait_until(lambda: action_ids("chaudronnier") == {first.pk}, timeout=10)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=20)
-        worker.stderr.close()
 
     print(f"\nsearchable after: withdrawn {withdrawn} s, suspended {suspended} s, published {published} s")
     assert withdrawn is not None and withdrawn < FRESHNESS_SECONDS
@@ -111,23 +125,13 @@ def test_a_change_whose_notification_the_worker_missed_is_searchable_within_two_
     Here it receives no notification at all."""
     first = offer(title="Tailleur de pierre")
     search_index()
-    worker = start_worker(Path(settings.SEARCH_INDEX_DIR), listen_notify=False)
-    try:
-        second = offer(title="Tailleur de pierre")
-        now = timezone.now()
-        unpublish_training(training=second.training, actor=None, reason="Mise à jour", now=now)
-        publish_training(training=second.training, actor=None, now=now)
-        warm = wait_until(lambda: action_ids("tailleur") == {first.pk, second.pk}, timeout=60)
-        assert warm is not None, worker.stderr.read1().decode() if worker.poll() is not None else "no worker"
+    with running_worker(Path(settings.SEARCH_INDEX_DIR), listen_notify=False) as worker:
+        second = second_offer_applied(worker, first, "Tailleur de pierre", "tailleur")
 
         # (the worker, done with that change, waits: only its next look finds the next one)
         time.sleep(1.0)
         unpublish_training(training=first.training, actor=None, reason="Fin", now=timezone.now())
         withdrawn = wait_until(lambda: action_ids("tailleur") == {second.pk}, timeout=10)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=20)
-        worker.stderr.close()
 
     print(f"\nsearchable after {withdrawn} s without notification")
     assert withdrawn is not None and withdrawn < FRESHNESS_SECONDS
