@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_WORKERS ?= 2
 
-.PHONY: install run serve migrate referentials demo-data test quality fix bench worker clean
+.PHONY: install run serve migrate referentials demo-data test quality fix bench worker clean reset-db
 
 # The virtual environment is rebuilt only when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -62,6 +62,12 @@ fix: install
 
 bench: install
 	$(PY) -m bench
+
+# Deletes the embedded development database (.pgdata/) and the local search index: the next
+# `make run` creates them again with the demo data.
+reset-db: install
+	$(PY) -m cpf.core.embedded_db stop
+	rm -rf $${EMBEDDED_PG_DIR:-.pgdata} var/search-index
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

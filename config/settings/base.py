@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "dsfr",
     "procrastinate.contrib.django",
     "axes",
+    "cpf.accounts",
     "cpf.core",
     "cpf.referentials",
     "cpf.providers",
@@ -117,12 +118,16 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The one login model of every audience (docs/adr/0007-one-user-model-for-every-audience.md).
+AUTH_USER_MODEL = "accounts.User"
+
 # Accounts and login (docs/adr/0004: Django's User and the Holder profile, login by NIR; NIR
 # protection). Holders log in with their NIR (cpf.holders.backends.NirBackend), agents with a
 # username (ModelBackend); django-axes checks both for lock-outs first.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "cpf.holders.backends.NirBackend",
+    "cpf.accounts.backends.MemberEmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [

@@ -29,7 +29,7 @@ class HolderAdmin(admin.ModelAdmin):
         "first_names",
         "birth_date",
         "login_email",
-        "email_confirmed_at",
+        "email_confirmed",
     ]
     list_select_related = ["user"]
     search_fields = ["birth_name", "first_names", "user__email"]
@@ -40,15 +40,19 @@ class HolderAdmin(admin.ModelAdmin):
         "first_names",
         "birth_date",
         "user",
-        "email_confirmed_at",
+        "email_confirmed",
         "created_at",
     ]
-    readonly_fields = ["masked_nir", "user", "email_confirmed_at", "created_at"]
+    readonly_fields = ["masked_nir", "user", "email_confirmed", "created_at"]
     inlines = [TermsAcceptanceInline]
 
     @admin.display(description="NIR")
     def masked_nir(self, holder: Holder) -> str:
         return holder.masked_nir
+
+    @admin.display(description="adresse e-mail confirmée le", ordering="user__email_confirmed_at")
+    def email_confirmed(self, holder: Holder):
+        return holder.email_confirmed_at
 
     @admin.display(description="adresse e-mail", ordering="user__email")
     def login_email(self, holder: Holder) -> str:

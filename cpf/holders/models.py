@@ -3,7 +3,7 @@
 A holder's account exists before the person signs up: the first employer's declaration that
 names their NIR creates it, and rights accrue on it whether or not the person ever logs in
 (DESIGN.md, issue "accounts exist before people sign up"). Signing up links a login
-(``user``, Django's own ``auth.User``) to it (rule 27). The NIR is never stored in clear:
+(``user``, the ``accounts.User`` of kind holder) to it (rule 27). The NIR is never stored in clear:
 ``nir_encrypted`` (Fernet, rotatable keys) plus ``nir_hash`` (HMAC-SHA-256) for look-ups; see
 ``cpf/core/crypto.py`` and docs/adr/0004-holder-login-by-nir-and-nir-protection.md.
 """
@@ -46,19 +46,12 @@ class Holder(models.Model):
         related_name="holder",
         verbose_name="compte de connexion",
     )
-    email_confirmed_at = models.DateTimeField("adresse e-mail confirmée le", null=True, blank=True)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
     objects = HolderQuerySet.as_manager()
 
     class Meta:
         verbose_name = "titulaire"
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(email_confirmed_at__isnull=True) | models.Q(user__isnull=False),
-                name="holder_email_confirmed_only_with_a_login",
-            )
-        ]
 
     def __str__(self) -> str:
         name = f"{self.first_names} {self.birth_name}".strip()
@@ -71,6 +64,11 @@ class Holder(models.Model):
     @property
     def masked_nir(self) -> str:
         return mask(self.nir.value)
+
+    @property
+    def email_confirmed_at(self) -> datetime.datetime | None:
+        """When the login's address was confirmed (rule 27); kept on the login (``User``)."""
+        return self.user.email_confirmed_at if self.user_id else None
 
     @property
     def email_confirmed(self) -> bool:

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
+from cpf.accounts.enums import UserKind
+
 from . import emails
 from .models import ApiToken, Holder, TermsAcceptance, TermsVersion, hash_api_token
 from .nir import Nir, consistency_problems
@@ -89,7 +91,9 @@ def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url:
         # A sign-up whose address was never confirmed within the link's validity (a mistyped
         # e-mail, a lost link) is started again rather than leaving the person stuck; the old
         # link stops working, as the activation token depends on the password hash.
-        user = holder.user or get_user_model()(username=f"titulaire-{holder.pk}", is_active=False)
+        user = holder.user or get_user_model()(
+            username=f"titulaire-{holder.pk}", kind=UserKind.HOLDER, is_active=False
+        )
         user.email = application.email
         user.date_joined = now
         user.set_password(application.password)
@@ -178,10 +182,9 @@ def confirm_email(*, holder: Holder, now: datetime.datetime) -> bool:
         holder = Holder.objects.select_for_update(of=("self",)).select_related("user").get(pk=holder.pk)
         if holder.email_confirmed or holder.user is None:
             return False
-        holder.email_confirmed_at = now
-        holder.save(update_fields=["email_confirmed_at"])
+        holder.user.email_confirmed_at = now
         holder.user.is_active = True
-        holder.user.save(update_fields=["is_active"])
+        holder.user.save(update_fields=["email_confirmed_at", "is_active"])
     return True
 
 

@@ -23,11 +23,11 @@ def login_key(typed_nir: str) -> str:
 def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:
     """``AXES_USERNAME_CALLABLE``: the NIR hash for holders, the username for agents."""
     if credentials:
-        return credentials.get("nir_hash") or credentials.get("username")
+        return credentials.get("nir_hash") or credentials.get("email") or credentials.get("username")
     data = getattr(request, "POST", {})
     if data.get("nir"):
         return login_key(data["nir"])
-    return data.get("username")
+    return data.get("email") or data.get("username")
 
 
 def client_ip(request: HttpRequest) -> str:

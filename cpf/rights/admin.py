@@ -21,7 +21,7 @@ from .models import CreditingRun, Declaration, DeclarationImport, Funder, Grant
 class FunderForm(forms.ModelForm):
     class Meta:
         model = Funder
-        fields = ["kind", "name", "siret", "agents"]
+        fields = ["kind", "name", "siret"]
 
     def clean_siret(self) -> str:
         siret = "".join(self.cleaned_data.get("siret", "").split())
@@ -93,8 +93,7 @@ class FunderAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "siret"]
     list_filter = ["kind"]
     search_fields = ["name", "=siret"]
-    filter_horizontal = ["agents"]
-    fields = ["kind", "name", "siret", "agents"]
+    fields = ["kind", "name", "siret"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["kind", "siret"] if obj is not None else []

@@ -22,10 +22,10 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cpf.accounts.models import User
 from cpf.core import crypto
 from cpf.holders.models import Holder
 from cpf.holders.nir import InvalidNir, Nir, parse_nir

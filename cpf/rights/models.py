@@ -155,17 +155,14 @@ class CreditingRun(models.Model):
 
 class Funder(models.Model):
     """An employer (by SIRET), an OPCO, France Travail, a region, the State, the Agefiph…: adds
-    grants to holders' accounts (rule 8) from its own ledger account. Its agents are staff users
-    listed in ``agents``."""
+    grants to holders' accounts (rule 8) from its own ledger account. The people who act for it
+    are its members (``cpf.accounts.models.FunderMembership``)."""
 
     kind = models.CharField("nature", max_length=20, choices=FunderKind.choices)
     name = models.CharField("nom", max_length=200)
     siret = models.CharField("SIRET", max_length=14, blank=True)
     account = models.OneToOneField(
         "ledger.Account", on_delete=models.PROTECT, related_name="funder", verbose_name="compte"
-    )
-    agents = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="funders", verbose_name="agents"
     )
     created_at = models.DateTimeField("créé le", db_default=Now())
 

@@ -13,11 +13,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from stdnum.fr import siret as stdnum_siret
 
+from cpf.accounts.models import User
 from cpf.core.money import InvalidAmount, format_euros, parse_euros
 from cpf.holders.nir import InvalidNir, Nir, parse_nir
 from cpf.holders.services import get_or_create_holder

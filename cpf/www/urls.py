@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("cpf.www.search.urls")),
     path("compte/", include("cpf.www.holder.urls")),
     path("financeurs/", include("cpf.www.funder.urls")),
+    path("espace-pro/", include("cpf.www.members.urls")),
 ]

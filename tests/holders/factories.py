@@ -9,6 +9,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from cpf.accounts.enums import UserKind
 from cpf.holders.models import Holder, TermsAcceptance, TermsVersion
 from cpf.holders.nir import Nir, parse_nir
 
@@ -72,13 +73,17 @@ def holder_with_login(
     given terms accepted."""
     holder = Holder.objects.filter(nir_hash=Nir(nir).lookup_hash).first() or HolderFactory(nir=nir)
     user = get_user_model().objects.create_user(
-        username=f"titulaire-{holder.pk}", email=email, password=password, is_active=active
+        username=f"titulaire-{holder.pk}",
+        kind=UserKind.HOLDER,
+        email=email,
+        password=password,
+        is_active=active,
+        email_confirmed_at=NOW if active else None,
     )
     holder.user = user
     holder.birth_name = "MARTIN"
     holder.first_names = "Camille"
     holder.birth_date = birth_date
-    holder.email_confirmed_at = NOW if active else None
     holder.save()
     if accepted is not None:
         TermsAcceptance.objects.create(holder=holder, terms=accepted, accepted_at=NOW)

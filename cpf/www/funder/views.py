@@ -1,22 +1,14 @@
-"""The funders' space (rule 8, rule 9): a funder's agent adds a grant to a holder's account, or
-sends a file of grants. Agents are staff users linked to the funder; administrators may act
-for any funder."""
+"""The funders' space (rule 8, rule 9): a member of a funder adds a grant to a holder's account,
+or sends a file of grants, for the funder chosen (``cpf/www/organisation.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from cpf.accounts.enums import OrganisationType
 from cpf.core.money import format_euros
 from cpf.rights import services
 from cpf.rights.declarations import DeclarationFileError, read_text
@@ -24,44 +16,32 @@ from cpf.rights.enums import GrantKind
 from cpf.rights.models import Funder, Grant
 from cpf.rights.services import GrantRefused
 
+from ..organisation import chosen_organisation_id, member_required, membership_for, memberships_of
 from .forms import GrantFileForm, GrantForm
 
 RECENT_GRANTS = 20
 
 
-def funders_of(user: Any) -> QuerySet[Funder]:
-    """The funders this user may act for."""
-    if user.is_superuser:
-        return Funder.objects.all()
-    return Funder.objects.filter(agents=user)
+funder_member_required = member_required(OrganisationType.FUNDER)
 
 
-def funder_agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous: to the login page; logged in but not staff: forbidden."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        if not request.user.is_staff:
-            raise PermissionDenied("Cet espace est réservé aux agents des financeurs.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-@funder_agent_required
+@funder_member_required
 def home(request: HttpRequest) -> HttpResponse:
-    funders = list(funders_of(request.user))
-    if len(funders) == 1:
-        return redirect("www:funder:funder", funder_id=funders[0].pk)
+    """The funder chosen earlier in the session, the only one the person belongs to, or the
+    list to choose from."""
+    memberships = list(memberships_of(request.user, OrganisationType.FUNDER))
+    chosen = chosen_organisation_id(request, OrganisationType.FUNDER)
+    ids = [m.funder_id for m in memberships]
+    if chosen in ids or len(ids) == 1:
+        return redirect("www:funder:funder", funder_id=chosen if chosen in ids else ids[0])
+    funders = [m.funder for m in memberships]
     return render(request, "www/funder/home.html", {"funders": funders, "title": "Espace financeurs"})
 
 
-@funder_agent_required
+@funder_member_required
 @require_http_methods(["GET", "POST"])
 def funder_page(request: HttpRequest, funder_id: int) -> HttpResponse:
-    funder = get_object_or_404(funders_of(request.user), pk=funder_id)
+    funder = membership_for(request, OrganisationType.FUNDER, funder_id).funder
     grant_form = GrantForm(funder=funder)
     file_form = GrantFileForm()
     file_report = None

@@ -211,7 +211,7 @@ class HolderPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
 
     def get_users(self, email):
         users = get_user_model()._default_manager.filter(
-            Q(is_active=True) | Q(holder__isnull=False, holder__email_confirmed_at__isnull=True),
+            Q(is_active=True) | Q(holder__isnull=False, email_confirmed_at__isnull=True),
             email__iexact=email,
         )
         return (user for user in users if user.has_usable_password())

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from cpf.accounts.enums import UserKind
+from cpf.accounts.models import FunderMembership
+from cpf.holders.models import TermsVersion
 from cpf.holders.nir import Nir, parse_nir
 from cpf.ledger.models import Account, Entry, Transaction
 from cpf.rights import services
 from cpf.rights.enums import FunderKind, GrantKind
 from cpf.rights.models import Grant
+from tests.accounts.factories import NOW, funder_member, member
+from tests.accounts.factories import agent as agent_login
+from tests.holders.factories import holder_with_login
 from tests.ledger.support import valid_nir
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +38,7 @@ def opco():
 
 @pytest.fixture
 def agent(client, employer):
-    user = get_user_model().objects.create_user("agent", password="x", is_staff=True)
-    employer.agents.add(user)
+    user = funder_member(employer)
     client.force_login(user)
     return user
 
@@ -55,11 +59,18 @@ def ledger_rows() -> tuple[int, int, int, int]:
 def test_anonymous_visitors_are_sent_to_the_login_page(client, employer):
     for url in (reverse("www:funder:home"), page(employer)):
         response = client.get(url)
-        assert (response.status_code, response["Location"]) == (302, f"/admin/login/?next={url}")
+        assert (response.status_code, response["Location"]) == (302, f"/espace-pro/connexion/?next={url}")
 
 
-def test_a_logged_in_person_who_is_not_staff_is_refused(client, employer):
-    client.force_login(get_user_model().objects.create_user("titulaire", password="x"))
+@pytest.mark.parametrize(
+    "make_user",
+    [
+        lambda: holder_with_login(accepted=TermsVersion.objects.order_by("-in_force_from").first()).user,
+        lambda: agent_login(superuser=True),
+    ],
+)
+def test_a_logged_in_person_who_is_not_a_funder_member_is_refused(client, employer, make_user):
+    client.force_login(make_user())
 
     assert client.get(reverse("www:funder:home")).status_code == 403
     assert (
@@ -69,8 +80,8 @@ def test_a_logged_in_person_who_is_not_staff_is_refused(client, employer):
     assert Grant.objects.count() == 0
 
 
-def test_staff_without_a_funder_see_how_to_get_one_and_no_funder_page(client, employer):
-    client.force_login(get_user_model().objects.create_user("autre", password="x", is_staff=True))
+def test_a_member_without_a_funder_sees_how_to_get_one_and_no_funder_page(client, employer):
+    client.force_login(member(UserKind.FUNDER_MEMBER, "autre@financeur.example"))
 
     home = client.get(reverse("www:funder:home"))
 
@@ -94,10 +105,22 @@ def test_an_agent_cannot_act_for_another_funder(client, agent, opco):
     assert Grant.objects.count() == 0
 
 
-def test_an_administrator_chooses_among_all_funders(admin_client, employer, opco):
-    content = admin_client.get(reverse("www:funder:home")).content.decode()
+def test_a_member_of_several_funders_chooses_and_comes_back_to_the_one_chosen(client, employer, opco):
+    user = funder_member(employer)
+    FunderMembership.objects.create(user=user, funder=opco, joined_at=NOW, updated_at=NOW)
+    client.force_login(user)
 
+    content = client.get(reverse("www:funder:home")).content.decode()
     assert page(employer) in content and page(opco) in content
+
+    client.get(page(opco))
+    assert client.get(reverse("www:funder:home"))["Location"] == page(opco)
+
+
+def test_a_deactivated_membership_gives_no_access(client, agent, employer):
+    FunderMembership.objects.filter(user=agent).update(is_active=False, deactivated_at=NOW)
+
+    assert client.get(page(employer)).status_code == 404
 
 
 def test_an_agent_adds_a_grant_earmarked_for_a_certification(client, agent, employer):
@@ -200,6 +223,8 @@ def test_the_funder_page_reads_a_bounded_number_of_queries(
         services.add_grant(
             funder=employer, nir=_nir(serial), amount_cents=100_00, funder_reference=f"Q-{serial}", actor=None
         )
+
+    client.get(page(employer))  # the funder chosen is remembered in the session once
 
     with django_assert_max_num_queries(8):
         assert client.get(page(employer)).status_code == 200

@@ -215,7 +215,7 @@ def test_the_header_offers_login_or_account_and_logout(client, holder):
 
 
 def test_an_agent_logs_in_to_the_back_office_by_username_as_before(client, django_user_model):
-    django_user_model.objects.create_user("agent", password="Agent2026x", is_staff=True)
+    django_user_model.objects.create_user("agent", kind="agent", password="Agent2026x", is_staff=True)
 
     response = client.post(
         reverse("admin:login"), {"username": "agent", "password": "Agent2026x", "next": "/admin/"}

@@ -1,0 +1,176 @@
+"""The login of every audience and the memberships of organisations (DESIGN.md sections 1 and 5,
+docs/adr/0007-one-user-model-for-every-audience.md).
+
+- ``User`` is the one login model (``AUTH_USER_MODEL``) with a ``kind``: holder, provider
+  member, funder member or agent. Its e-mail address is unique whatever its case, held by a
+  PostgreSQL unique index on ``lower(email)``: two sign-ups racing with one address cannot both
+  succeed. Only agents may be staff (the back-office) or superusers: a ``CHECK`` holds it.
+- A person acts for an organisation through a **membership** (``ProviderMembership``,
+  ``FunderMembership``): administrator or member, deactivated rather than deleted, with who
+  invited, who changed it and when.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from .enums import UserKind
+
+
+class AccountsUserManager(UserManager):
+    """``createsuperuser`` makes an agent: only agents reach the back-office."""
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("kind", UserKind.AGENT)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A login. Holders log in with their NIR (their ``username`` is ``titulaire-<holder id>``,
+    never shown), members of providers and funders with their e-mail address, agents with
+    their username and a second factor (TOTP) for the back-office."""
+
+    kind = models.CharField("type de compte", max_length=20, choices=UserKind.choices)
+    email = models.EmailField("adresse e-mail", blank=True)
+    email_confirmed_at = models.DateTimeField("adresse e-mail confirmée le", null=True, blank=True)
+
+    objects = AccountsUserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = "compte de connexion"
+        verbose_name_plural = "comptes de connexion"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="accounts_user_email_unique_ignoring_case"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=UserKind.values), name="accounts_user_kind_known"),
+            models.CheckConstraint(
+                condition=Q(kind=UserKind.AGENT) | Q(is_staff=False, is_superuser=False),
+                name="accounts_user_only_agents_are_staff",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=UserKind.AGENT) | ~Q(email=""),
+                name="accounts_user_email_required_unless_agent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == UserKind.HOLDER:
+            return f"Titulaire (compte n° {self.pk})"
+        return self.get_full_name() or self.email or self.username
+
+    @property
+    def is_agent(self) -> bool:
+        return self.kind == UserKind.AGENT
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True, user__is_active=True)
+
+
+class Membership(models.Model):
+    """What a person may do for one organisation. Never deleted: deactivated, with the history
+    of who changed it (``updated_by``) kept, as les-emplois does."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="personne"
+    )
+    is_admin = models.BooleanField("administrateur", default=False)
+    is_active = models.BooleanField("actif", default=True)
+    joined_at = models.DateTimeField("membre depuis le")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="invité par",
+    )
+    updated_at = models.DateTimeField("modifié le")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="modifié par",
+    )
+    deactivated_at = models.DateTimeField("désactivé le", null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        role = "administrateur" if self.is_admin else "membre"
+        state = "" if self.is_active else " (désactivé)"
+        return f"{self.user} – {role}{state}"
+
+
+class ProviderMembership(Membership):
+    """A person who acts for a training organisation (its portal and API)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="provider_memberships",
+        verbose_name="personne",
+    )
+    provider = models.ForeignKey(
+        "providers.Provider",
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name="organisme de formation",
+    )
+
+    class Meta:
+        verbose_name = "membre d'un organisme de formation"
+        verbose_name_plural = "membres des organismes de formation"
+        ordering = ["provider", "-is_admin", "joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "provider"], name="accounts_provider_membership_once"),
+            models.CheckConstraint(
+                condition=Q(is_active=True, deactivated_at__isnull=True)
+                | Q(is_active=False, deactivated_at__isnull=False),
+                name="accounts_provider_membership_deactivation_dated",
+            ),
+        ]
+
+
+class FunderMembership(Membership):
+    """A person who acts for a funder (the funders' space: grants to holders)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="funder_memberships",
+        verbose_name="personne",
+    )
+    funder = models.ForeignKey(
+        "rights.Funder", on_delete=models.PROTECT, related_name="memberships", verbose_name="financeur"
+    )
+
+    class Meta:
+        verbose_name = "membre d'un financeur"
+        verbose_name_plural = "membres des financeurs"
+        ordering = ["funder", "-is_admin", "joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "funder"], name="accounts_funder_membership_once"),
+            models.CheckConstraint(
+                condition=Q(is_active=True, deactivated_at__isnull=True)
+                | Q(is_active=False, deactivated_at__isnull=False),
+                name="accounts_funder_membership_deactivation_dated",
+            ),
+        ]

@@ -1,0 +1,54 @@
+"""Logins of every audience and memberships of organisations, for the tests."""
+
+from __future__ import annotations
+
+import datetime
+
+from cpf.accounts.enums import UserKind
+from cpf.accounts.models import FunderMembership, ProviderMembership, User
+
+NOW = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
+PASSWORD = "Formation2026"
+
+
+def member(kind: UserKind, email: str, *, password: str = PASSWORD, active: bool = True) -> User:
+    """A provider or funder member whose address is confirmed (unless ``active=False``)."""
+    return User.objects.create_user(
+        username=email.lower(),
+        kind=kind,
+        email=email,
+        password=password,
+        is_active=active,
+        email_confirmed_at=NOW if active else None,
+    )
+
+
+def funder_member(
+    funder, email: str = "agent@financeur.example", *, is_admin: bool = False, **kwargs
+) -> User:
+    user = member(UserKind.FUNDER_MEMBER, email, **kwargs)
+    FunderMembership.objects.create(
+        user=user, funder=funder, is_admin=is_admin, joined_at=NOW, updated_at=NOW
+    )
+    return user
+
+
+def provider_member(
+    provider, email: str = "equipe@organisme.example", *, is_admin: bool = False, **kwargs
+) -> User:
+    user = member(UserKind.PROVIDER_MEMBER, email, **kwargs)
+    ProviderMembership.objects.create(
+        user=user, provider=provider, is_admin=is_admin, joined_at=NOW, updated_at=NOW
+    )
+    return user
+
+
+def agent(username: str = "agent", *, superuser: bool = False, password: str = PASSWORD) -> User:
+    """An operator agent (back-office)."""
+    return User.objects.create_user(
+        username=username,
+        kind=UserKind.AGENT,
+        password=password,
+        is_staff=True,
+        is_superuser=superuser,
+    )
