@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .errors import BusinessError
+
 NBSP = "\u00a0"
 
 
-class InvalidAmount(ValueError):
+class InvalidAmount(BusinessError, ValueError):
     """A text that is not an amount in euros."""
+
+    code = "invalid_amount"
 
 
 def round_half_up_cents(amount_cents: Decimal) -> int:

@@ -18,14 +18,20 @@ from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.fr import nir as stdnum_nir
 
 from cpf.core.crypto import keyed_hash
+from cpf.core.errors import BusinessError
 
 # Month field values other than 01-12 exist for people whose birth month is unknown (20-42,
 # 50-99): they cannot be checked against a date of birth.
 KNOWN_MONTHS = range(1, 13)
 
 
-class InvalidNir(ValueError):
+class InvalidNir(BusinessError, ValueError):
     """A French message saying what is wrong with the number typed."""
+
+    code = "invalid_nir"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="nir")
 
 
 @dataclass(frozen=True)

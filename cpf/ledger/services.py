@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from cpf.accounts.models import User
+from cpf.core.errors import BusinessError
 from cpf.core.money import format_euros
 from cpf.holders.models import Holder
 
@@ -24,20 +25,29 @@ from .enums import HOLDER_ACCOUNT_KINDS, SYSTEM_ACCOUNT_KINDS, AccountKind, Tran
 from .models import Account, Entry, Transaction
 
 
-class LedgerError(Exception):
+class LedgerError(BusinessError):
     """A refused ledger operation; the message is French, fit for the person who asked."""
+
+    code = "ledger_refused"
 
 
 class UnbalancedTransaction(LedgerError):
     """The entries given do not sum to zero (or are fewer than two)."""
 
+    code = "unbalanced_transaction"
+
 
 class InsufficientBalance(LedgerError):
     """The operation would take a holder's account below zero."""
 
+    code = "insufficient_balance"
+
 
 class IdempotencyKeyReused(LedgerError):
     """The key was already used by a transaction of another kind: a bug in the caller."""
+
+    code = "idempotency_key_reused"
+    status = 409
 
 
 @dataclass(frozen=True)

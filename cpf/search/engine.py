@@ -16,6 +16,8 @@ import orjson
 import tantivy
 from django.utils import timezone
 
+from cpf.core.errors import BusinessError
+
 from . import ranking
 from . import schema as fields
 from .documents import day_number
@@ -42,13 +44,13 @@ DURATION_BUCKETS = (  # (code, label, min hours, max hours)
 )
 
 
-class SearchError(Exception):
+class SearchError(BusinessError):
     """A request that cannot be run as asked; ``field`` names the parameter at fault."""
 
+    code = "invalid_search"
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
 
 
 @dataclass(frozen=True)
