@@ -16,6 +16,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
     referentials into it once: every test sees the real ROME, RNCP and communes."""
     with django_db_blocker.unblock():
         call_command("import_referentials", verbosity=0)
+        mark_as_test_database()
+
+
+def mark_as_test_database() -> None:
+    """Allow the flush between transactional tests to truncate the audit log, which PostgreSQL
+    otherwise refuses (migration ``core.0003_audit_event_append_only``): for every later
+    connection to this database, and for the current one."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET cpf.test_database = ''on''', "
+            "current_database()); END $$"
+        )
+        cursor.execute("SET cpf.test_database = 'on'")
 
 
 @pytest.fixture(scope="session", autouse=True)
