@@ -1,10 +1,13 @@
-"""Cross-cutting records: the audit log and the background worker's heartbeat."""
+"""Cross-cutting records: the audit log, the dated legal parameters and the background worker's
+heartbeat."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from .enums import ParameterUnit
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -91,6 +94,48 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         target = f" {self.target_type} n° {self.target_id}" if self.target_id else ""
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.event}{target}"
+
+
+class LegalParameter(models.Model):
+    """One value of an amount, rate or deadline of the rules, with the date it applies from
+    (domain-rules.md: "configurable" numbers are dated settings, never literals in code).
+
+    Read by date through ``cpf.core.parameters.value``; written only by
+    ``cpf.core.parameters.set_value`` (an agent, a reason, an audit event), never for a date
+    already reached, so the value that applied on a past day never changes."""
+
+    code = models.CharField("code", max_length=64)
+    value = models.JSONField("valeur")
+    unit = models.CharField("unité", max_length=20, choices=ParameterUnit.choices)
+    applies_from = models.DateField("applicable à partir du")
+    created_at = models.DateTimeField("enregistré le")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="enregistré par",
+    )
+    reason = models.TextField("motif")
+
+    class Meta:
+        verbose_name = "paramètre réglementaire"
+        verbose_name_plural = "paramètres réglementaires"
+        ordering = ["code", "-applies_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "applies_from"], name="core_legalparameter_one_value_a_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__in=ParameterUnit.values), name="core_legalparameter_unit_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.code} = {self.value} ({self.get_unit_display()}) à partir du {self.applies_from:%d/%m/%Y}"
+        )
 
 
 class WorkerHeartbeat(models.Model):
