@@ -66,6 +66,10 @@ def test_every_known_parameter_has_a_value_today(code):
     assert LegalParameter.objects.filter(code=code).first().unit == parameters.REGISTRY[code].unit
 
 
+def test_every_seeded_parameter_is_a_known_one():
+    assert set(LegalParameter.objects.values_list("code", flat=True)) == set(parameters.REGISTRY)
+
+
 def test_the_seeded_values_are_the_published_ones():
     assert parameters.values(
         [
