@@ -60,6 +60,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, redirects and errors included, carries its X-Request-ID, and the
+    # audit log knows the request and the client's address (cpf/core/audit.py).
+    "cpf.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -214,6 +217,10 @@ SESSION_COOKIE_HTTPONLY = True
 PROCRASTINATE_WORKER_DEFAULTS = {"fetch_job_polling_interval": 0.5}
 
 DATA_DIR = BASE_DIR / "data"
+
+# Business days (cpf/core/calendar.py): French public holidays of metropolitan France, or of a
+# subdivision of the holidays package ("57" Moselle, "67"/"68" Alsace, overseas departments).
+BUSINESS_CALENDAR_SUBDIVISION = os.environ.get("BUSINESS_CALENDAR_SUBDIVISION") or None
 
 # The catalogue search index (tantivy), derived from PostgreSQL and rebuilt at will
 # (``manage.py rebuild_search_index``): local to each node, never backed up.

@@ -161,9 +161,7 @@ def actor_role(actor: Any) -> str:
     ``agent:payments`` or ``agent:fraud,quality``), ``system`` when nobody acted."""
     if actor is None:
         return SYSTEM_ROLE
-    kind = str(getattr(actor, "kind", "") or "")
-    if not kind:  # an account without a kind: the operator's staff or a plain user
-        kind = "agent" if getattr(actor, "is_staff", False) else "user"
+    kind = str(actor.kind)
     if kind != "agent":
         return kind
     roles = sorted(actor.groups.values_list("name", flat=True))

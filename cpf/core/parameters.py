@@ -306,7 +306,4 @@ def _check_is_a_date(day: object) -> None:
 def _is_agent(actor: Any) -> bool:
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return False
-    kind = getattr(actor, "kind", None)
-    if kind is not None:
-        return str(kind) == "agent"
-    return bool(actor.is_staff)  # an account without a kind: the operator's staff
+    return str(actor.kind) == "agent"

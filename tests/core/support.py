@@ -6,12 +6,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 
-def make_user(username: str, *, kind: str = "", **extra):
-    """A saved account; its ``kind`` is set when the user model has one."""
-    model = get_user_model()
-    if kind and any(field.name == "kind" for field in model._meta.get_fields()):
-        extra["kind"] = kind
-    return model.objects.create_user(username=username, email=f"{username}@example.org", **extra)
+def make_user(username: str, *, kind: str = "funder_member", **extra):
+    """A saved account of this kind."""
+    return get_user_model().objects.create_user(
+        username=username, kind=kind, email=f"{username}@example.org", **extra
+    )
 
 
 def make_agent(username: str = "agent", *roles: str):

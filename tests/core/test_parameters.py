@@ -318,7 +318,7 @@ def test_parameter_rows_are_not_edited_nor_deleted_in_the_back_office(admin_clie
     assert row.value == 102_23
 
 
-@pytest.mark.django_db(transaction=True, available_apps=["django.contrib.auth"])
+@pytest.mark.django_db(transaction=True, available_apps=["django.contrib.auth", "cpf.accounts", "cpf.core"])
 def test_two_agents_scheduling_the_same_day_at_once_are_recorded_one_after_the_other():
     agent = make_agent("agent-admin", "administrator")
     from_day = datetime.date(2027, 1, 1)
