@@ -18,8 +18,15 @@ from cpf.holders.redaction import MaskNirFilter, NirSafeExceptionReporterFilter,
 from tests.holders.factories import NIR, PASSWORD, holder_with_login, spaced
 
 # Tables where a NIR could end up: the holders' own, the logins, the lock-out counters and
-# logs, the sessions, the admin's history.
-TABLE_PATTERNS = ["holders\\_%", "auth\\_user", "axes\\_%", "django\\_session", "django\\_admin\\_log"]
+# logs, the sessions, the admin's history, the background jobs (the e-mails).
+TABLE_PATTERNS = [
+    "holders\\_%",
+    "auth\\_user",
+    "axes\\_%",
+    "django\\_session",
+    "django\\_admin\\_log",
+    "procrastinate\\_%",
+]
 CLEAR_FORMS = [NIR, spaced(NIR), NIR[:13]]
 
 
@@ -50,8 +57,8 @@ def rows_containing(fragment: str) -> list[tuple[str, str]]:
     return found
 
 
-def exercise_every_path(client, terms, django_capture_on_commit_callbacks) -> None:
-    """Sign-up, activation, failed and successful logins on the site and through the API."""
+def exercise_every_path(client, terms, deliver_emails) -> None:
+    """Sign-up and its e-mail, failed and successful logins on the site and through the API."""
     form = {
         "nir": spaced(NIR),
         "sex": "1",
@@ -64,8 +71,8 @@ def exercise_every_path(client, terms, django_capture_on_commit_callbacks) -> No
         "accept_terms": "on",
         "terms_version": str(terms.pk),
     }
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("www:holder:sign_up"), form)
+    client.post(reverse("www:holder:sign_up"), form)
+    deliver_emails()
     client.post(reverse("www:holder:login"), {"nir": NIR, "password": PASSWORD})  # not confirmed yet
     client.post(reverse("www:holder:login"), {"nir": spaced(NIR), "password": "Mauvais2026"})
     client.post(
@@ -75,10 +82,8 @@ def exercise_every_path(client, terms, django_capture_on_commit_callbacks) -> No
 
 
 @pytest.mark.django_db
-def test_no_text_column_holds_the_clear_nir_after_every_path(
-    client, terms, django_capture_on_commit_callbacks
-):
-    exercise_every_path(client, terms, django_capture_on_commit_callbacks)
+def test_no_text_column_holds_the_clear_nir_after_every_path(client, terms, deliver_emails):
+    exercise_every_path(client, terms, deliver_emails)
 
     assert len(text_columns()) > 20
     for clear in CLEAR_FORMS:
@@ -102,11 +107,9 @@ def test_the_holder_row_holds_only_the_ciphertext_and_the_keyed_hash(terms):
 
 
 @pytest.mark.django_db
-def test_nothing_logged_on_every_path_shows_the_nir(
-    client, terms, django_capture_on_commit_callbacks, caplog
-):
+def test_nothing_logged_on_every_path_shows_the_nir(client, terms, deliver_emails, caplog):
     with caplog.at_level(logging.DEBUG):
-        exercise_every_path(client, terms, django_capture_on_commit_callbacks)
+        exercise_every_path(client, terms, deliver_emails)
 
     assert caplog.records, "the paths log something (axes' failures at least)"
     logged = "\n".join(record.getMessage() for record in caplog.records) + caplog.text
