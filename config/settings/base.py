@@ -285,6 +285,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own default handlers for "django" (a console handler in DEBUG, the admins'
+        # e-mails) would write past the NIR filter: its records go to the root's handler instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "granian.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
         "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},

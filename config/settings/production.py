@@ -32,8 +32,9 @@ TRUSTED_PROXY_COUNT = whole_number(
 )
 
 # Query strings carry what people type (a search, sometimes a NIR by mistake): the access logs of
-# production keep the path only (cpf/core/logs.py).
+# production keep the path only (cpf/core/logs.py). The query goes first, whole, before the
+# NIR filter rewrites anything in it.
 LOGGING = copy.deepcopy(BASE_LOGGING)
 LOGGING["filters"]["strip_query"] = {"()": "cpf.core.logs.StripQueryStringFilter"}
 for _handler in ("django.server", "access"):
-    LOGGING["handlers"][_handler]["filters"].append("strip_query")
+    LOGGING["handlers"][_handler]["filters"].insert(0, "strip_query")
