@@ -4,11 +4,13 @@ whole middleware stack but neither through a server nor through its logging."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +34,9 @@ PRODUCTION_ENV = {
     "DEBUG": "0",
 }
 DEV_ENV = {"DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "1"}
+# The test settings: base's middleware and handlers, DEBUG off, static files without a manifest
+# (the production settings need collectstatic before they can render a page).
+TEST_ENV = {"DJANGO_SETTINGS_MODULE": "config.settings.test"}
 
 
 def free_port() -> int:
@@ -112,3 +117,32 @@ def request(
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
         conn.close()
+
+
+def post_oversized(
+    port: int, path: str, size: int, headers: dict[str, str]
+) -> tuple[int, dict[str, str], bytes]:
+    """A POST whose body is ``size`` bytes, sent while the answer is read: a server that answers
+    before reading the body (as it should, for a body over the limit) and closes the connection
+    is heard all the same, as a browser would hear it."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {size}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    def send() -> None:
+        with contextlib.suppress(OSError):  # the server stopped reading: expected
+            sock.sendall(head)
+            chunk = b"x" * 65536
+            for start in range(0, size, len(chunk)):
+                sock.sendall(chunk[: min(len(chunk), size - start)])
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    try:
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        sock.close()
+        sender.join(timeout=30)

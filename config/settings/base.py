@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from cpf.core.embedded_db import embedded_database_settings
@@ -62,6 +63,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "widget_tweaks",
     "dsfr",
+    # django-ninja's own templates and static files: the API docs served from our origin
+    # (swagger-ui), not from a third-party CDN.
+    "ninja",
     "procrastinate.contrib.django",
     "axes",
     "cpf.core",
@@ -78,6 +82,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cpf.core.http.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cpf.api.middleware.JsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -224,6 +231,32 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 )
 
 # Security headers that hold in every environment; production adds HTTPS-only ones.
+# Content-Security-Policy (django-csp): only our own origin, no inline script, no inline style.
+# What is allowed beyond 'self', and why:
+# - img-src data: the DSFR's and swagger-ui's style sheets draw their icons as data: URIs;
+# - nothing else. Every script is a static file (the DSFR's, htmx, www/search.js, the admin's,
+#   swagger-ui's bundle and its init file); the JSON blocks some pages carry
+#   (<script type="application/json">: swagger's settings, the admin's constants) are data, not
+#   run. htmx is told not to inject its indicator style nor to evaluate code (the htmx-config
+#   meta tag of www/search/search.html). The DSFR's script and swagger-ui change styles through
+#   the DOM (element.style), which CSP allows; no template carries a style="" attribute (the
+#   job summary of procrastinate's admin does: cpf/core/admin.py renders its own).
+# The DSFR's script tags carry a nonce (dsfr/base.html asks for request.csp_nonce); it is not
+# needed, as they are same-origin files, and is not added to the policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import job_admin  # noqa: F401  (procrastinate's job admin without inline styles)
 from .models import WorkerHeartbeat
 
 
