@@ -240,7 +240,7 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 #   run. htmx is told not to inject its indicator style nor to evaluate code (the htmx-config
 #   meta tag of www/search/search.html). The DSFR's script and swagger-ui change styles through
 #   the DOM (element.style), which CSP allows; no template carries a style="" attribute (the
-#   job summary of procrastinate's admin does: cpf/core/admin.py renders its own).
+#   job summary of procrastinate's admin does: cpf/core/job_admin.py renders its own).
 # The DSFR's script tags carry a nonce (dsfr/base.html asks for request.csp_nonce); it is not
 # needed, as they are same-origin files, and is not added to the policy.
 CONTENT_SECURITY_POLICY = {

@@ -29,7 +29,8 @@ REPLACED_HEADERS = {"content-type", "content-length"}
 
 
 class JsonErrorsMiddleware:
-    """Placed near the top of the stack, so that it sees the errors of every layer below."""
+    """Placed above the session, CSRF and authentication middleware, so that it sees the errors
+    of every layer below; below the header middleware (no-store, CSP), whose headers it keeps."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
