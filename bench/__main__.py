@@ -19,7 +19,7 @@ def machine_reference_ms() -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     import django
 
     django.setup()

@@ -36,7 +36,7 @@ from typing import Any, TextIO
 import django
 
 if __name__ == "__main__":  # ``python -m bench.crediting``: Django is set up before the models load
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     django.setup()
 
 from django.db import connection, transaction

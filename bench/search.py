@@ -254,7 +254,7 @@ def measure_http(queries: list[Query], options: argparse.Namespace, out: TextIO)
     port = free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
         "DEBUG": "0",
         "DATABASE_NAME": settings.DATABASES["default"]["NAME"],
         "SEARCH_INDEX_DIR": str(settings.SEARCH_INDEX_DIR),

@@ -1,8 +1,9 @@
-"""ASGI entry point (granian --interface asgi)."""
+"""ASGI entry point (granian --interface asgi). Production settings unless
+DJANGO_SETTINGS_MODULE says otherwise, as for ``config/wsgi.py``."""
 
 import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 application = get_asgi_application()

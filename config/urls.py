@@ -5,6 +5,9 @@ admin.site.site_header = "Compte Formation – administration"
 admin.site.site_title = "Compte Formation"
 admin.site.index_title = "Back-office des agents"
 
+# A body over the size limit: 413 and a French page (JSON under /api/), not a bare 400.
+handler400 = "cpf.www.errors.bad_request"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("cpf.api.urls")),

@@ -4,11 +4,15 @@ national referentials, imported once per test database."""
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 from pathlib import Path
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.management import call_command
+from procrastinate.contrib.django import app
+from procrastinate.contrib.django.django_connector import DjangoConnector
 from pytest_django.plugin import blocking_manager_key
 
 # The data migration holding today's legal parameters (cpf/core/parameters.py).
@@ -77,3 +81,40 @@ def remove_the_test_search_index():
     folder = Path(settings.SEARCH_INDEX_DIR)
     if folder.name.startswith("cpf-test-search-index-"):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+class _TestWorkerConnector(DjangoConnector):
+    """procrastinate's Django connector, used by a worker inside the test's transaction. Its
+    one gap as a worker's connector: Django's connection hands ``jsonb`` columns over as text
+    (Django decodes them in its ``JSONField``), where the worker expects the job's arguments
+    decoded, as its own psycopg connector gives them."""
+
+    def execute_query_one(self, query, **arguments):
+        return _decoded(super().execute_query_one(query, **arguments))
+
+    def execute_query_all(self, query, **arguments):
+        return [_decoded(row) for row in super().execute_query_all(query, **arguments)]
+
+
+def _decoded(row):
+    if isinstance(row, dict) and isinstance(row.get("args"), str):
+        return {**row, "args": json.loads(row["args"])}
+    return row
+
+
+@pytest.fixture
+def deliver_emails():
+    """``deliver_emails()`` runs procrastinate's worker once over the e-mail queue, in this
+    process and on the test's own database connection (inside the test's transaction), until no
+    job is left to run: the jobs ``cpf.core.mail.send_later`` deferred are executed by the real
+    worker loop and the task's own code, and land in ``mail.outbox``."""
+
+    def run() -> None:
+        # async_to_sync keeps the connector's database calls on this thread, hence on the
+        # test's connection; the task itself runs in a thread of its own, as in a worker.
+        with app.replace_connector(_TestWorkerConnector()) as worker_app:
+            async_to_sync(worker_app.run_worker_async)(
+                queues=["emails"], wait=False, listen_notify=False, install_signal_handlers=False
+            )
+
+    return run

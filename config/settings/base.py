@@ -1,7 +1,10 @@
-"""Settings read from the environment (one module for every deployment; see README).
+"""Settings read from the environment, shared by every environment (see README).
 
-Development defaults apply when a variable is unset; ``config.settings.production`` refuses to
-start without the variables a public deployment needs.
+Nothing here is insecure by default: ``DEBUG`` is off and the secrets (``SECRET_KEY``,
+``FIELD_ENCRYPTION_KEYS``, ``NIR_HASH_KEY``) have no default, so a process started without them
+stops at once with a message naming the missing variable. ``config.settings.dev`` (the default
+of ``manage.py``) and ``config.settings.test`` give them development values;
+``config.settings.production`` adds HTTPS and what a public deployment needs.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from cpf.core.embedded_db import embedded_database_settings
 
@@ -28,8 +33,21 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+DEV_SETTINGS_HINT = "For development, use DJANGO_SETTINGS_MODULE=config.settings.dev (manage.py's default)."
+
+
+def env_required(name: str, hint: str = DEV_SETTINGS_HINT) -> str:
+    """A variable without which the site must not start (a secret): never a default."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"The environment variable {name} is required (see the settings table of README.md). {hint}"
+        )
+    return value
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_required("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -45,6 +63,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "widget_tweaks",
     "dsfr",
+    # django-ninja's own templates and static files: the API docs served from our origin
+    # (swagger-ui), not from a third-party CDN.
+    "ninja",
     "procrastinate.contrib.django",
     "axes",
     "cpf.accounts",
@@ -65,6 +86,9 @@ MIDDLEWARE = [
     "cpf.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cpf.core.http.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cpf.api.middleware.JsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -171,8 +195,18 @@ AXES_LOCKOUT_CALLABLE = "cpf.www.holder.views.locked_out"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "nir"]
 AXES_RESET_ON_SUCCESS = False  # done by the login views, under the NIR hash
 AXES_VERBOSE = False
-# Number of reverse proxies in front of the web nodes, each appending to X-Forwarded-For.
-TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+
+def whole_number(name: str, value: str) -> int:
+    if not value.strip().isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.")
+    return int(value)
+
+
+# Number of reverse proxies in front of the web nodes, each appending to X-Forwarded-For; the
+# client's address is read that many places from the right (cpf/holders/throttling.py).
+# Required in production (config/settings/production.py says why).
+TRUSTED_PROXY_COUNT = whole_number("TRUSTED_PROXY_COUNT", os.environ.get("TRUSTED_PROXY_COUNT") or "0")
 
 # French for everyone: no negotiation on the browser's Accept-Language, which would mix English
 # dates into French pages until English translations exist.
@@ -189,10 +223,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-if DEBUG:
-    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# The folder of the file back-end (django.core.mail.backends.filebased.EmailBackend): one file
+# per message, for a staging server whose e-mails nobody must receive.
+if os.environ.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = Path(os.environ["EMAIL_FILE_PATH"])
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -203,6 +239,32 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 )
 
 # Security headers that hold in every environment; production adds HTTPS-only ones.
+# Content-Security-Policy (django-csp): only our own origin, no inline script, no inline style.
+# What is allowed beyond 'self', and why:
+# - img-src data: the DSFR's and swagger-ui's style sheets draw their icons as data: URIs;
+# - nothing else. Every script is a static file (the DSFR's, htmx, www/search.js, the admin's,
+#   swagger-ui's bundle and its init file); the JSON blocks some pages carry
+#   (<script type="application/json">: swagger's settings, the admin's constants) are data, not
+#   run. htmx is told not to inject its indicator style nor to evaluate code (the htmx-config
+#   meta tag of www/search/search.html). The DSFR's script and swagger-ui change styles through
+#   the DOM (element.style), which CSP allows; no template carries a style="" attribute (the
+#   job summary of procrastinate's admin does: cpf/core/job_admin.py renders its own).
+# The DSFR's script tags carry a nonce (dsfr/base.html asks for request.csp_nonce); it is not
+# needed, as they are same-origin files, and is not added to the policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -228,12 +290,17 @@ SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", BASE_DIR / "var" / "s
 
 # Encryption at rest of sensitive identifiers (cpf/core/crypto.py). FIELD_ENCRYPTION_KEYS:
 # comma-separated Fernet keys, newest first (key rotation); NIR_HASH_KEY: the HMAC key of the
-# NIR look-up column. Unset in development: keys derived from SECRET_KEY.
-FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
-NIR_HASH_KEY = os.environ.get("NIR_HASH_KEY", "")
+# NIR look-up column (never changed once accounts exist).
+FIELD_ENCRYPTION_KEYS = [
+    key.strip() for key in env_required("FIELD_ENCRYPTION_KEYS").split(",") if key.strip()
+]
+NIR_HASH_KEY = env_required("NIR_HASH_KEY")
 
-# No NIR in logs or error reports: every handler masks NIR-looking sequences, and error
-# reports mask them in POST data, headers and variables (cpf/holders/redaction.py).
+# No NIR in logs or error reports: every handler masks NIR-looking sequences (also when typed
+# in a URL, percent-encoded), and error reports mask them in POST data, headers and variables
+# (cpf/holders/redaction.py). The access logs of the web servers go through these handlers too:
+# runserver's ("django.server"), granian's and gunicorn's (their loggers are configured here,
+# in the worker processes that load Django; see README, "Running in production").
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -245,6 +312,7 @@ LOGGING = {
             "format": "[{server_time}] {message}",
             "style": "{",
         },
+        "access": {"format": "%(message)s"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_nir"]},
@@ -253,10 +321,21 @@ LOGGING = {
             "formatter": "django.server",
             "filters": ["mask_nir"],
         },
+        "access": {
+            "class": "logging.StreamHandler",
+            "formatter": "access",
+            "filters": ["mask_nir"],
+            "stream": "ext://sys.stdout",
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own default handlers for "django" (a console handler in DEBUG, the admins'
+        # e-mails) would write past the NIR filter: its records go to the root's handler instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "granian.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
         "pgserver": {"level": "WARNING"},
         "procrastinate": {"level": os.environ.get("PROCRASTINATE_LOG_LEVEL", "WARNING")},
     },

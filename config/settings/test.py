@@ -1,11 +1,25 @@
-"""Test settings: the same database engine as production (PostgreSQL), fast password hashing."""
+"""Test settings: the same database engine as production (PostgreSQL), fast password hashing,
+fixed keys (a test and the worker process it starts must encrypt alike)."""
 
 import os
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F403
+TEST_SECRET_KEY = "test-only-secret-key-never-used-outside-the-test-suite-0123456789"
+TEST_FIELD_ENCRYPTION_KEY = "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5LTA="
+TEST_NIR_HASH_KEY = "test-only-nir-hash-key"
 
+# base requires the secrets in the environment; the test values are given there first (for
+# base, and for the processes a test starts), then set whatever the shell exported.
+os.environ.setdefault("SECRET_KEY", TEST_SECRET_KEY)
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", TEST_FIELD_ENCRYPTION_KEY)
+os.environ.setdefault("NIR_HASH_KEY", TEST_NIR_HASH_KEY)
+
+from .base import *  # noqa: E402, F403
+
+SECRET_KEY = TEST_SECRET_KEY
+FIELD_ENCRYPTION_KEYS = [TEST_FIELD_ENCRYPTION_KEY]
+NIR_HASH_KEY = TEST_NIR_HASH_KEY
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -10,7 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import parameters
+from . import (
+    job_admin,  # noqa: F401  (procrastinate's job admin without inline styles)
+    parameters,
+)
 from .admin_actions import ReadOnlyAdmin
 from .enums import ParameterUnit
 from .models import AuditEvent, LegalParameter, WorkerHeartbeat

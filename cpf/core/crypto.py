@@ -6,12 +6,12 @@
 - ``keyed_hash``: HMAC-SHA-256 with ``NIR_HASH_KEY``, for look-ups on an encrypted column
   without ever storing the clear value (the same input always gives the same hash).
 
-Production must set both variables; development derives stable keys from ``SECRET_KEY``.
+Both settings are required (``config/settings/base.py``); development derives stable ones from
+``SECRET_KEY`` (``config/settings/dev.py``).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 from functools import lru_cache
@@ -20,21 +20,15 @@ from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 
 
-def _derived_key(purpose: str) -> bytes:
-    digest = hashlib.sha256(f"{purpose}:{settings.SECRET_KEY}".encode()).digest()
-    return base64.urlsafe_b64encode(digest)
-
-
 @lru_cache(maxsize=1)
 def _fernet() -> MultiFernet:
-    keys = settings.FIELD_ENCRYPTION_KEYS or [_derived_key("field-encryption").decode()]
+    keys = settings.FIELD_ENCRYPTION_KEYS
     return MultiFernet([Fernet(key.encode() if isinstance(key, str) else key) for key in keys])
 
 
 @lru_cache(maxsize=1)
 def _hash_key() -> bytes:
-    key = settings.NIR_HASH_KEY
-    return key.encode() if key else _derived_key("nir-hash")
+    return settings.NIR_HASH_KEY.encode()
 
 
 def encrypt(clear: str) -> str:

@@ -1,11 +1,13 @@
-"""E-mails sent to holders. Always deferred with ``transaction.on_commit`` by the services:
-no e-mail goes out for a sign-up that was rolled back."""
+"""E-mails sent to holders: rendered here, sent by the worker (``cpf.core.mail.send_later``),
+whose job is committed with the service's transaction: no e-mail goes out for a sign-up that
+was rolled back."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
+
+from cpf.core.mail import send_later
 
 from .models import Holder
 from .tokens import activation_token, encode_uid
@@ -23,4 +25,4 @@ def send_activation_email(*, holder: Holder, site_url: str) -> None:
     }
     subject = render_to_string("holders/emails/activation_subject.txt", context).strip()
     body = render_to_string("holders/emails/activation_body.txt", context)
-    send_mail(subject, body, None, [user.email])
+    send_later(subject=subject, body=body, to=[user.email])

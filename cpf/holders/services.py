@@ -106,7 +106,7 @@ def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url:
         TermsAcceptance.objects.get_or_create(
             holder=holder, terms=application.accepted_terms, defaults={"accepted_at": now}
         )
-        transaction.on_commit(lambda: emails.send_activation_email(holder=holder, site_url=site_url))
+        emails.send_activation_email(holder=holder, site_url=site_url)
     return holder
 
 
@@ -172,7 +172,7 @@ def resend_activation_email(*, holder: Holder, site_url: str) -> None:
     link expired or was lost)."""
     if holder.user is None or holder.email_confirmed:
         return
-    transaction.on_commit(lambda: emails.send_activation_email(holder=holder, site_url=site_url))
+    emails.send_activation_email(holder=holder, site_url=site_url)
 
 
 def confirm_email(*, holder: Holder, now: datetime.datetime) -> bool:

@@ -117,13 +117,11 @@ def test_the_token_login_shares_the_lock_out_of_the_site(client, holder):
     assert AccessAttempt.objects.get().username == holder.nir_hash
 
 
-def test_a_login_whose_address_is_not_confirmed_gets_403_and_a_new_link(
-    client, terms, django_capture_on_commit_callbacks
-):
+def test_a_login_whose_address_is_not_confirmed_gets_403_and_a_new_link(client, terms, deliver_emails):
     holder_with_login(active=False, accepted=terms)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = log_in(client)
+    response = log_in(client)
+    deliver_emails()
 
     assert response.status_code == 403
     assert response.json()["errors"][0]["message"].startswith(

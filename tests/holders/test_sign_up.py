@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from cpf.holders import services
 from cpf.holders.models import Holder, TermsAcceptance
@@ -20,6 +21,8 @@ from cpf.holders.tokens import activation_token
 from tests.holders.factories import NIR, NOW, PASSWORD, HolderFactory, TermsVersionFactory, holder_with_login
 
 SITE = "http://testserver/"
+# What a sign-up writes to; the tables of these apps are emptied after a test that commits.
+SIGN_UP_APPS = ["cpf.holders", "django.contrib.auth", "procrastinate.contrib.django"]
 
 
 def application(terms, **overrides) -> services.SignUpApplication:
@@ -37,25 +40,22 @@ def application(terms, **overrides) -> services.SignUpApplication:
 
 
 def state() -> tuple[int, int, int, int]:
-    """What a refused sign-up must leave untouched."""
+    """What a refused sign-up must leave untouched (the e-mails: those the worker would send)."""
     return (
         Holder.objects.count(),
         get_user_model().objects.count(),
         TermsAcceptance.objects.count(),
-        len(mail.outbox),
+        ProcrastinateJob.objects.filter(task_name="core.send_email").count(),
     )
 
 
 @pytest.mark.django_db
-def test_signing_up_gives_a_login_to_the_account_the_declarations_opened(
-    terms, django_capture_on_commit_callbacks
-):
+def test_signing_up_gives_a_login_to_the_account_the_declarations_opened(terms, deliver_emails):
     # given an account opened by an employer's declaration, without a login
     declared = HolderFactory(nir=NIR)
 
     # when the person signs up with that NIR
-    with django_capture_on_commit_callbacks(execute=True):
-        holder = services.sign_up(application=application(terms), now=NOW, site_url=SITE)
+    holder = services.sign_up(application=application(terms), now=NOW, site_url=SITE)
 
     # then the same account gets an inactive login, the identity, and the terms accepted
     assert holder.pk == declared.pk
@@ -74,7 +74,8 @@ def test_signing_up_gives_a_login_to_the_account_the_declarations_opened(
     )
     assert holder.email_confirmed_at is None
     assert list(holder.terms_acceptances.values_list("terms", "accepted_at")) == [(terms.pk, NOW)]
-    # and one e-mail carries the activation link
+    # and one e-mail, sent by the worker, carries the activation link
+    deliver_emails()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["camille.martin@example.fr"]
@@ -252,21 +253,18 @@ def test_a_sign_up_awaiting_confirmation_blocks_a_new_one_for_the_link_s_validit
 
 @pytest.mark.django_db
 def test_a_sign_up_never_confirmed_can_be_started_again_once_its_link_has_lapsed(
-    terms, mailoutbox, django_capture_on_commit_callbacks
+    terms, mailoutbox, deliver_emails
 ):
     # given a sign-up with a mistyped address, never confirmed
-    with django_capture_on_commit_callbacks(execute=True):
-        first = services.sign_up(
-            application=application(terms, email="erreur@exmple.fr"), now=NOW, site_url=SITE
-        )
+    first = services.sign_up(application=application(terms, email="erreur@exmple.fr"), now=NOW, site_url=SITE)
 
     # when the person starts again four days later with the right address
-    with django_capture_on_commit_callbacks(execute=True):
-        again = services.sign_up(
-            application=application(terms, email="camille.martin@example.fr"),
-            now=NOW + datetime.timedelta(days=4),
-            site_url=SITE,
-        )
+    again = services.sign_up(
+        application=application(terms, email="camille.martin@example.fr"),
+        now=NOW + datetime.timedelta(days=4),
+        site_url=SITE,
+    )
+    deliver_emails()
 
     # then the same account and login now carry the new address, and a new link was sent there
     assert (again.pk, again.user_id) == (first.pk, first.user_id)
@@ -290,7 +288,7 @@ def test_an_address_already_used_by_another_login_is_refused(terms):
     assert state() == before
 
 
-@pytest.mark.django_db(transaction=True, available_apps=["cpf.holders", "django.contrib.auth"])
+@pytest.mark.django_db(transaction=True, available_apps=SIGN_UP_APPS)
 def test_two_sign_ups_with_one_nir_at_the_same_moment_let_exactly_one_through():
     # given an account opened by a declaration and the terms in force
     terms = TermsVersionFactory()
@@ -325,7 +323,7 @@ def test_two_sign_ups_with_one_nir_at_the_same_moment_let_exactly_one_through():
     assert TermsAcceptance.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True, available_apps=["cpf.holders", "django.contrib.auth"])
+@pytest.mark.django_db(transaction=True, available_apps=SIGN_UP_APPS)
 def test_two_sign_ups_with_a_nir_no_declaration_named_yet_let_exactly_one_through():
     terms = TermsVersionFactory()
     outcomes: list[str] = []

@@ -1,14 +1,28 @@
 """The API instance, its error format and the routers of each domain.
 
 Errors are always JSON: ``{"errors": [{"field": ..., "message": ...}]}`` with a French message,
-status 400/401/403/404/422; never an HTML page, never a 500 for bad input.
+status 400/401/403/404/405/413/422/429; never an HTML page, never a 500 for bad input. The
+endpoints' errors are built here; those that arise before or around them (an unknown path, a
+method the path does not accept) are turned into the same format by
+``cpf.api.middleware.JsonErrorsMiddleware``.
+
+The documentation (``/docs``) is django-ninja's swagger-ui, served from our own static files
+("ninja" is an installed app): no third-party script on our origin, and it runs under the
+site's Content-Security-Policy (its start-up code is a static file, its settings a JSON block).
 """
 
 from __future__ import annotations
 
+import logging
+
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from cpf.core.http import upload_limit
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="Compte Formation API",
@@ -17,6 +31,8 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    # No call to swagger's online validator (a third-party service) from the docs page.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 
@@ -80,6 +96,14 @@ def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> H
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, [{"field": "", "message": "Ressource introuvable."}])
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_request_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: refused before it is read whole."""
+    logger.warning("Request body over the size limit: %s %s", request.method, request.path)
+    message = f"Le corps de la requête dépasse la taille maximale acceptée ({upload_limit()})."
+    return error_response(request, 413, [{"field": "", "message": message}])
 
 
 @api.exception_handler(HttpError)

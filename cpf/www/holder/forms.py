@@ -9,7 +9,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.template.loader import render_to_string
 
+from cpf.core.mail import send_later
 from cpf.holders import services
 from cpf.holders.login import LoginRefused, log_in_holder
 from cpf.holders.models import TermsVersion
@@ -208,6 +210,21 @@ class HolderPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
         self.fields["email"].label = "Adresse e-mail"
         self.fields["email"].help_text = "Celle que vous avez donnée en créant votre accès."
         self.fields["email"].error_messages["required"] = "Saisissez votre adresse e-mail."
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ) -> None:
+        """Rendered here, sent by the worker with retries (``cpf.core.mail``): the page answers
+        at once whatever the mail server does."""
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        send_later(subject=subject, body=body, to=[to_email], from_email=from_email)
 
     def get_users(self, email):
         users = get_user_model()._default_manager.filter(

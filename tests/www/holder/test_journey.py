@@ -19,9 +19,7 @@ pytestmark = pytest.mark.django_db
 SAMPLE_NIR = "185057505600116"  # line 2 of data/samples/declarations_2025.csv: full time in 2025
 
 
-def test_a_declared_person_signs_up_confirms_logs_in_and_reads_the_rights(
-    client, terms, django_capture_on_commit_callbacks
-):
+def test_a_declared_person_signs_up_confirms_logs_in_and_reads_the_rights(client, terms, deliver_emails):
     # given the sample declarations imported and the 2025 crediting run
     report = rights_services.import_declarations_file(
         path=str(settings.DATA_DIR / "samples" / "declarations_2025.csv"), actor=None
@@ -30,22 +28,22 @@ def test_a_declared_person_signs_up_confirms_logs_in_and_reads_the_rights(
     rights_services.credit_rights(year=2025)
 
     # when the person signs up with that NIR and follows the e-mailed link
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            "/compte/inscription/",
-            {
-                "nir": "1 85 05 75 056 001 16",
-                "sex": "1",
-                "birth_name": "DURAND",
-                "first_names": "Louis",
-                "birth_date": "1985-05-02",
-                "email": "louis.durand@example.fr",
-                "password1": "Formation2026",
-                "password2": "Formation2026",
-                "accept_terms": "on",
-                "terms_version": str(terms.pk),
-            },
-        )
+    client.post(
+        "/compte/inscription/",
+        {
+            "nir": "1 85 05 75 056 001 16",
+            "sex": "1",
+            "birth_name": "DURAND",
+            "first_names": "Louis",
+            "birth_date": "1985-05-02",
+            "email": "louis.durand@example.fr",
+            "password1": "Formation2026",
+            "password2": "Formation2026",
+            "accept_terms": "on",
+            "terms_version": str(terms.pk),
+        },
+    )
+    deliver_emails()
     link = re.search(r"http://testserver(/compte/activation/\S+/)", mail.outbox[0].body).group(1)
     client.post(link)
     logged_in = client.post(

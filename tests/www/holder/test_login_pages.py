@@ -136,10 +136,11 @@ def test_the_lock_is_per_account_and_address(client, holder, terms):
     assert other_account.session[SESSION_KEY] == str(other.user.pk)
 
 
-def test_a_password_reset_by_e_mail_lifts_the_lock(client, holder):
+def test_a_password_reset_by_e_mail_lifts_the_lock(client, holder, deliver_emails):
     fail(client, times=settings.AXES_FAILURE_LIMIT)
 
     client.post(reverse("www:holder:password_reset"), {"email": "camille.martin@example.fr"})
+    deliver_emails()
     link = re.search(r"http://testserver(/compte/mot-de-passe/nouveau/\S+/)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)
     client.post(
@@ -160,13 +161,11 @@ def test_a_successful_login_clears_the_failures_of_this_address(client, holder):
     assert AccessAttempt.objects.count() == 0
 
 
-def test_a_login_whose_address_is_not_confirmed_gets_a_new_link_and_no_session(
-    client, terms, django_capture_on_commit_callbacks
-):
+def test_a_login_whose_address_is_not_confirmed_gets_a_new_link_and_no_session(client, terms, deliver_emails):
     holder_with_login(active=False, accepted=terms)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(LOGIN, {"nir": NIR, "password": PASSWORD})
+    response = client.post(LOGIN, {"nir": NIR, "password": PASSWORD})
+    deliver_emails()
 
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
@@ -179,11 +178,12 @@ def test_a_login_whose_address_is_not_confirmed_gets_a_new_link_and_no_session(
     assert AccessAttempt.objects.count() == 0
 
 
-def test_a_login_an_agent_deactivated_is_refused(client, holder):
+def test_a_login_an_agent_deactivated_is_refused(client, holder, deliver_emails):
     holder.user.is_active = False
     holder.user.save()
 
     response = client.post(LOGIN, {"nir": NIR, "password": PASSWORD})
+    deliver_emails()
 
     assert response.context["form"].non_field_errors() == [
         "Cet accès a été désactivé. Contactez l'assistance de Compte Formation."

@@ -49,17 +49,15 @@ def test_the_sign_up_page_shows_the_form_and_the_terms_in_force(client, terms):
     assert 'aria-describedby="id_nir-messages"' in html
 
 
-def test_a_new_user_signs_up_confirms_the_address_and_logs_in(
-    client, terms, django_capture_on_commit_callbacks
-):
+def test_a_new_user_signs_up_confirms_the_address_and_logs_in(client, terms, deliver_emails):
     # given an account opened by an employer's declaration
     declared = HolderFactory(nir=NIR)
 
     # when the person signs up, typing the NIR with spaces
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("www:holder:sign_up"), form_data(terms))
+    response = client.post(reverse("www:holder:sign_up"), form_data(terms))
+    deliver_emails()
 
-    # then the account gets an inactive login and the activation e-mail goes out
+    # then the account gets an inactive login and the worker sends the activation e-mail
     assert response.status_code == 302
     assert response.url == reverse("www:holder:sign_up_done")
     declared.refresh_from_db()
@@ -87,11 +85,9 @@ def test_a_new_user_signs_up_confirms_the_address_and_logs_in(
     assert NIR not in account.text
 
 
-def test_an_activation_link_used_twice_says_the_address_is_already_confirmed(
-    client, terms, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("www:holder:sign_up"), form_data(terms))
+def test_an_activation_link_used_twice_says_the_address_is_already_confirmed(client, terms, deliver_emails):
+    client.post(reverse("www:holder:sign_up"), form_data(terms))
+    deliver_emails()
     path = activation_path(mail.outbox[0].body)
     client.post(path)
 
@@ -146,7 +142,7 @@ def test_a_forged_activation_link_is_refused_and_activates_nothing(client, terms
     ],
 )
 def test_a_refused_sign_up_shows_the_error_on_its_field_and_changes_nothing(
-    client, terms, overrides, field, message
+    deliver_emails, client, terms, overrides, field, message
 ):
     HolderFactory(nir=NIR)
 
@@ -161,10 +157,11 @@ def test_a_refused_sign_up_shows_the_error_on_its_field_and_changes_nothing(
     assert Holder.objects.get().user is None
     assert get_user_model().objects.count() == 0
     assert TermsAcceptance.objects.count() == 0
+    deliver_emails()
     assert mail.outbox == []
 
 
-def test_a_second_sign_up_with_the_same_nir_is_refused_on_the_page(client, terms):
+def test_a_second_sign_up_with_the_same_nir_is_refused_on_the_page(client, terms, deliver_emails):
     holder_with_login(accepted=terms)
 
     response = client.post(reverse("www:holder:sign_up"), form_data(terms, email="autre@example.fr"))
@@ -175,6 +172,7 @@ def test_a_second_sign_up_with_the_same_nir_is_refused_on_the_page(client, terms
         "« Mot de passe oublié » si vous ne vous en souvenez plus."
     ]
     assert get_user_model().objects.count() == 1
+    deliver_emails()
     assert mail.outbox == []
 
 
