@@ -256,7 +256,9 @@ def test_a_view_s_own_cache_control_is_kept(admin_client):
 
 
 def test_an_agent_s_session_counts_as_credentials_on_public_pages(client):
-    agent = get_user_model().objects.create_user(username="agent", password="Formation2026", is_staff=True)
+    agent = get_user_model().objects.create_user(
+        username="agent", kind="agent", password="Formation2026", is_staff=True
+    )
     client.force_login(agent)
 
     assert client.get("/")["Cache-Control"] == "no-store"
