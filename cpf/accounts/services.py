@@ -8,6 +8,9 @@ Rules every function holds:
   invite the first administrator of an organisation that has none.
 - An organisation never loses its last active administrator (deactivation or change of role).
 - Memberships are never deleted: deactivated, with ``deactivated_at`` and ``updated_by``.
+- Each action writes one event of the audit log (``cpf.core.audit``) in its transaction:
+  ``membership.invited``, ``membership.invitation_revoked``, ``membership.joined``,
+  ``membership.deactivated``, ``membership.reactivated``, ``membership.role_changed``.
 - Lock order, the same everywhere: the organisation's row, then the invitation, then the
   memberships by primary key. Every change to an organisation's members first takes its row, so
   two administrators acting at once are served one after the other and each sees what the
@@ -28,6 +31,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
+from cpf.core import audit
 from cpf.core.errors import BusinessError
 
 from . import emails
@@ -111,12 +115,12 @@ def invite_member(
         organisation = _lock_organisation(side, organisation)
         _check_may_invite(side, organisation, invited_by, as_admin=as_admin)
         _refuse_existing_member(side, organisation, email)
-        for previous in (
-            Invitation.objects.for_organisation(organisation)
+        replaced = [
+            _revoke(previous, by=invited_by, now=now)
+            for previous in Invitation.objects.for_organisation(organisation)
             .select_for_update()
             .filter(email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True)
-        ):
-            _revoke(previous, by=invited_by, now=now)
+        ]
         token = secrets.token_urlsafe(32)
         invitation = Invitation.objects.create(
             organisation_type=side.type,
@@ -127,6 +131,17 @@ def invite_member(
             invited_by=invited_by,
             sent_at=now,
             expires_at=now + INVITATION_VALIDITY,
+        )
+        changes = audit.diff({}, audit.snapshot(invitation, ["email", "as_admin", "expires_at"]))
+        if replaced:  # the link sent before stops working
+            changes["replaced_invitation"] = (replaced[0].pk, None)
+        audit.record_event(
+            event="membership.invited",
+            target=invitation,
+            at=now,
+            actor=invited_by,
+            changes=changes,
+            organisation=organisation,
         )
         transaction.on_commit(
             lambda: emails.send_invitation_email(invitation=invitation, token=token, site_url=site_url)
@@ -144,6 +159,14 @@ def revoke_invitation(*, invitation: Invitation, by: User, now: datetime.datetim
         if invitation.accepted_at is not None or invitation.revoked_at is not None:
             raise MembershipRefused("Cette invitation a déjà été acceptée ou annulée.")
         _revoke(invitation, by=by, now=now)
+        audit.record_event(
+            event="membership.invitation_revoked",
+            target=invitation,
+            at=now,
+            actor=by,
+            changes={"revoked_at": (None, now)},
+            organisation=organisation,
+        )
 
 
 def find_open_invitation(*, token: str, now: datetime.datetime) -> Invitation | None:
@@ -190,10 +213,12 @@ def accept_invitation(*, token: str, user: User, now: datetime.datetime) -> Memb
         if problem:
             raise MembershipRefused(problem)
         user = User.objects.select_for_update().get(pk=user.pk)
+        changes = {}
         if user.email_confirmed_at is None:
             user.email_confirmed_at = now
             user.save(update_fields=["email_confirmed_at"])
-        return _join(side, organisation, invitation, user, now=now)
+            changes["email_confirmed_at"] = (None, now)
+        return _join(side, organisation, invitation, user, now=now, changes=changes)
 
 
 @sensitive_variables("new_login")
@@ -223,7 +248,9 @@ def accept_invitation_with_new_login(
                 user.save()
         except IntegrityError:
             raise MembershipRefused(LOGIN_EXISTS, field="email") from None
-        return _join(side, organisation, invitation, user, now=now)
+        return _join(
+            side, organisation, invitation, user, now=now, changes={"login_created": (None, user.pk)}
+        )
 
 
 def deactivate_member(*, membership: Membership, by: User, now: datetime.datetime) -> Membership:
@@ -238,9 +265,14 @@ def deactivate_member(*, membership: Membership, by: User, now: datetime.datetim
             raise MembershipRefused(ALREADY_DEACTIVATED)
         if membership.is_admin:
             _refuse_losing_last_admin(side, organisation, membership)
-        membership.is_active = False
-        membership.deactivated_at = now
-        _stamp(membership, by=by, now=now, fields=["is_active", "deactivated_at"])
+        _change(
+            membership,
+            event="membership.deactivated",
+            values={"is_active": False, "deactivated_at": now},
+            by=by,
+            now=now,
+            organisation=organisation,
+        )
     return membership
 
 
@@ -253,9 +285,14 @@ def reactivate_member(*, membership: Membership, by: User, now: datetime.datetim
         membership = _lock_membership(side, membership)
         if membership.is_active:
             raise MembershipRefused(ALREADY_ACTIVE)
-        membership.is_active = True
-        membership.deactivated_at = None
-        _stamp(membership, by=by, now=now, fields=["is_active", "deactivated_at"])
+        _change(
+            membership,
+            event="membership.reactivated",
+            values={"is_active": True, "deactivated_at": None},
+            by=by,
+            now=now,
+            organisation=organisation,
+        )
     return membership
 
 
@@ -271,8 +308,14 @@ def change_role(*, membership: Membership, is_admin: bool, by: User, now: dateti
             return False
         if not is_admin:
             _refuse_losing_last_admin(side, organisation, membership)
-        membership.is_admin = is_admin
-        _stamp(membership, by=by, now=now, fields=["is_admin"])
+        _change(
+            membership,
+            event="membership.role_changed",
+            values={"is_admin": is_admin},
+            by=by,
+            now=now,
+            organisation=organisation,
+        )
     return True
 
 
@@ -364,8 +407,16 @@ def _lock_open_invitation(token: str, now: datetime.datetime) -> tuple[Invitatio
 
 
 def _join(
-    side: OrganisationSide, organisation: Any, invitation: Invitation, user: User, *, now: datetime.datetime
+    side: OrganisationSide,
+    organisation: Any,
+    invitation: Invitation,
+    user: User,
+    *,
+    now: datetime.datetime,
+    changes: dict[str, tuple[object, object]],
 ) -> Membership:
+    """The membership the invitation grants (the one the person has if already active), the
+    invitation marked accepted, and the event that says so."""
     membership = side.memberships(organisation).filter(user=user).first()
     if membership is not None and not membership.is_active:
         raise MembershipRefused(MEMBERSHIP_DEACTIVATED)
@@ -378,19 +429,50 @@ def _join(
             invited_by=invitation.invited_by,
             updated_at=now,
         )
+        changes |= audit.diff({}, audit.snapshot(membership, ["user", "is_admin", "is_active"]))
     invitation.accepted_at = now
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit.record_event(
+        event="membership.joined",
+        target=membership,
+        at=now,
+        actor=user,
+        changes={"invitation": (None, invitation.pk), **changes},
+        organisation=organisation,
+    )
     return membership
 
 
-def _revoke(invitation: Invitation, *, by: User | None, now: datetime.datetime) -> None:
+def _revoke(invitation: Invitation, *, by: User | None, now: datetime.datetime) -> Invitation:
     invitation.revoked_at = now
     invitation.revoked_by = by
     invitation.save(update_fields=["revoked_at", "revoked_by"])
+    return invitation
 
 
-def _stamp(membership: Membership, *, by: User, now: datetime.datetime, fields: list[str]) -> None:
+def _change(
+    membership: Membership,
+    *,
+    event: str,
+    values: dict[str, Any],
+    by: User,
+    now: datetime.datetime,
+    organisation: Any,
+) -> None:
+    """Set ``values`` on the locked membership, stamp who changed it, and record the event with
+    the old and new values."""
+    before = audit.snapshot(membership, values)
+    for field, value in values.items():
+        setattr(membership, field, value)
     membership.updated_by = by
     membership.updated_at = now
-    membership.save(update_fields=[*fields, "updated_by", "updated_at"])
+    membership.save(update_fields=[*values, "updated_by", "updated_at"])
+    audit.record_event(
+        event=event,
+        target=membership,
+        at=now,
+        actor=by,
+        changes=audit.diff(before, audit.snapshot(membership, values)),
+        organisation=organisation,
+    )

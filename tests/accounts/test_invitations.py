@@ -15,6 +15,7 @@ from cpf.accounts import services
 from cpf.accounts.enums import UserKind
 from cpf.accounts.models import FunderMembership, Invitation, ProviderMembership, User
 from cpf.accounts.services import MembershipRefused, NewLogin
+from cpf.core.models import AuditEvent
 from cpf.holders.models import TermsVersion
 from tests.accounts.factories import NOW, agent, member, member_of, membership_of
 from tests.holders.factories import holder_with_login
@@ -52,6 +53,7 @@ def state():
         list(ProviderMembership.objects.order_by("pk").values()),
         list(FunderMembership.objects.order_by("pk").values()),
         len(mail.outbox),
+        AuditEvent.objects.count(),
     )
 
 

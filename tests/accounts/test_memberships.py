@@ -11,6 +11,7 @@ from cpf.accounts import services
 from cpf.accounts.models import FunderMembership, ProviderMembership, User
 from cpf.accounts.organisations import side_of
 from cpf.accounts.services import MembershipRefused
+from cpf.core.models import AuditEvent
 from cpf.www.organisation import memberships_of
 from tests.accounts.factories import NOW, agent, member_of, membership_of
 
@@ -33,6 +34,7 @@ def state():
     return (
         list(ProviderMembership.objects.order_by("pk").values()),
         list(FunderMembership.objects.order_by("pk").values()),
+        AuditEvent.objects.count(),
     )
 
 
