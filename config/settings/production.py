@@ -9,6 +9,7 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ["SECRET_KEY"]
 FIELD_ENCRYPTION_KEYS = [k.strip() for k in os.environ["FIELD_ENCRYPTION_KEYS"].split(",") if k.strip()]
 NIR_HASH_KEY = os.environ["NIR_HASH_KEY"]
+DEMO_LOGINS_ALLOWED = False  # never demo logins with known passwords in production
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
