@@ -201,7 +201,8 @@ def set_value(
     one audit event ``legal_parameter.scheduled`` records the value it replaces on that day
     (the one previously scheduled for that day, or else the one in force before it).
 
-    Rows of the parameter are locked first, so two agents changing it at once are serialised."""
+    The parameter's rows are locked first, so two agents changing it at once are serialised
+    (every known parameter has at least its seeded row to lock)."""
     parameter = _checked_spec(code)
     checked = _checked_value(parameter, value)
     reason = required_reason(reason, ParameterRefused)
@@ -216,10 +217,16 @@ def set_value(
     if not _is_agent(actor):
         raise ParameterRefused(["Seul un agent de l'opérateur peut modifier un paramètre réglementaire."])
     with transaction.atomic():
-        rows = list(LegalParameter.objects.select_for_update().filter(code=code).order_by("applies_from"))
-        previous = [row for row in rows if row.applies_from <= applies_from]
-        replaced = previous[-1].value if previous else None
-        same_day = previous[-1] if previous and previous[-1].applies_from == applies_from else None
+        list(LegalParameter.objects.select_for_update().filter(code=code).order_by("applies_from"))
+        # Read again once the lock is held: the locking query cannot see a row that another
+        # agent inserted and committed while this one waited.
+        previous = (
+            LegalParameter.objects.filter(code=code, applies_from__lte=applies_from)
+            .order_by("-applies_from")
+            .first()
+        )
+        replaced = previous.value if previous is not None else None
+        same_day = previous if previous is not None and previous.applies_from == applies_from else None
         row = same_day or LegalParameter(code=code, applies_from=applies_from)
         row.value, row.unit, row.reason = checked, parameter.unit, reason
         row.created_at, row.created_by = now, actor
