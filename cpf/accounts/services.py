@@ -213,7 +213,7 @@ def accept_invitation(*, token: str, user: User, now: datetime.datetime) -> Memb
         if problem:
             raise MembershipRefused(problem)
         user = User.objects.select_for_update().get(pk=user.pk)
-        changes = {}
+        changes: dict[str, tuple[object, object]] = {}
         if user.email_confirmed_at is None:
             user.email_confirmed_at = now
             user.save(update_fields=["email_confirmed_at"])
