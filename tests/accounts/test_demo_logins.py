@@ -3,6 +3,7 @@ each able to log in through its own door; ``demo_totp`` for the agents' second f
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import io
 import sys
@@ -14,11 +15,12 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from cpf.accounts import demo
 from cpf.accounts.enums import AgentRole, UserKind
 from cpf.accounts.models import FunderMembership, ProviderMembership, User
-from cpf.holders.models import Holder, TermsAcceptance
+from cpf.holders.models import Holder, TermsAcceptance, TermsVersion
 from cpf.holders.nir import parse_nir
 from cpf.providers.enums import ProviderStatus
 from cpf.rights.models import Funder
@@ -110,6 +112,8 @@ def test_one_login_per_audience_is_created_once(referenced_provider):
 
 @override_settings(**ALLOWED)
 def test_the_holder_is_a_sample_holder_with_its_identity_and_the_current_terms(referenced_provider):
+    TermsVersion.objects.create(version="2020", in_force_from=datetime.date(2020, 1, 1), text="CGU")
+
     run()
 
     holder = Holder.objects.for_nir(parse_nir("177039205001385")).get()
@@ -119,7 +123,8 @@ def test_the_holder_is_a_sample_holder_with_its_identity_and_the_current_terms(r
         "MOREAU",
         3,
     )
-    assert holder.terms_acceptances.count() == 1
+    current = TermsVersion.objects.current(timezone.localdate())
+    assert list(holder.terms_acceptances.values_list("terms", flat=True)) == [current.pk]
 
 
 @override_settings(**ALLOWED)
