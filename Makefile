@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_WORKERS ?= 2
 
-.PHONY: install run serve migrate referentials demo-data test quality fix bench worker clean reset-db
+.PHONY: install run serve migrate referentials demo-data demo-logins test quality fix bench worker clean reset-db
 
 # The virtual environment is rebuilt only when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -34,7 +34,11 @@ demo-data: referentials
 	$(MANAGE) generate_catalogue --sessions $(SESSIONS) --seed $(SEED) --if-empty
 	$(MANAGE) load_sample_rights
 
-run: demo-data
+# Development only: the demo login of each audience, printed at start-up (README, "Demo logins").
+demo-logins: demo-data
+	DEMO_LOGINS_ALLOWED=1 $(MANAGE) create_demo_logins
+
+run: demo-logins
 	@echo "Compte Formation: http://$(HOST):$(PORT)/  (administration: http://$(HOST):$(PORT)/admin/)"
 	$(PY) -m cpf.core.devserver --host $(HOST) --port $(PORT)
 

@@ -148,6 +148,10 @@ else:
 # The one login model of every audience (docs/adr/0007-one-user-model-for-every-audience.md).
 AUTH_USER_MODEL = "accounts.User"
 
+# Demo logins of every audience (``manage.py create_demo_logins``, run by ``make run``): only
+# with DEBUG on and this explicitly set; the production settings force it off.
+DEMO_LOGINS_ALLOWED = env_bool("DEMO_LOGINS_ALLOWED", False)
+
 # Accounts and login (docs/adr/0004: Django's User and the Holder profile, login by NIR; NIR
 # protection). Holders log in with their NIR (cpf.holders.backends.NirBackend), agents with a
 # username (ModelBackend); django-axes checks both for lock-outs first.

@@ -11,6 +11,8 @@ from .base import *  # noqa: F403
 from .base import LOGGING as BASE_LOGGING
 from .base import env_bool, env_required, whole_number
 
+DEMO_LOGINS_ALLOWED = False  # never demo logins with known passwords in production
+
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))

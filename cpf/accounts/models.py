@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from .enums import UserKind
+from .enums import OrganisationType, UserKind
 
 
 class AccountsUserManager(UserManager):
@@ -174,3 +174,115 @@ class FunderMembership(Membership):
                 name="accounts_funder_membership_deactivation_dated",
             ),
         ]
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def open(self, now) -> InvitationQuerySet:
+        """Neither accepted nor revoked, and still within its validity: its link works."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+    def for_organisation(self, organisation) -> InvitationQuerySet:
+        from .organisations import side_of  # the organisation models live in other apps
+
+        return self.filter(**{side_of(organisation).field: organisation})
+
+
+class Invitation(models.Model):
+    """An e-mail inviting a person to become a member (or administrator) of a provider or a
+    funder. Only the hash of the link's token is stored: the link itself is in the e-mail
+    alone. At most one open invitation per organisation and address (any case): inviting
+    again revokes the previous one and sends a new link."""
+
+    organisation_type = models.CharField(
+        "type d'organisation", max_length=20, choices=OrganisationType.choices
+    )
+    provider = models.ForeignKey(
+        "providers.Provider",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name="organisme de formation",
+    )
+    funder = models.ForeignKey(
+        "rights.Funder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name="financeur",
+    )
+    email = models.EmailField("adresse e-mail")
+    as_admin = models.BooleanField("en tant qu'administrateur", default=False)
+    token_hash = models.CharField("empreinte du lien", max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="invité par"
+    )
+    sent_at = models.DateTimeField("envoyée le")
+    expires_at = models.DateTimeField("expire le")
+    accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="acceptée par",
+    )
+    revoked_at = models.DateTimeField("annulée le", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="annulée par",
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "invitation"
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    organisation_type=OrganisationType.PROVIDER, provider__isnull=False, funder__isnull=True
+                )
+                | Q(organisation_type=OrganisationType.FUNDER, funder__isnull=False, provider__isnull=True),
+                name="accounts_invitation_one_organisation_of_its_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("sent_at")),
+                name="accounts_invitation_expires_after_sending",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True, accepted_by__isnull=True)
+                | Q(accepted_at__isnull=False, accepted_by__isnull=False, revoked_at__isnull=True),
+                name="accounts_invitation_acceptance_dated_and_not_revoked",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True) | Q(revoked_at__isnull=False),
+                name="accounts_invitation_revoker_only_when_revoked",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                models.F("provider"),
+                condition=Q(provider__isnull=False, accepted_at__isnull=True, revoked_at__isnull=True),
+                name="accounts_invitation_one_open_per_provider_and_email",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                models.F("funder"),
+                condition=Q(funder__isnull=False, accepted_at__isnull=True, revoked_at__isnull=True),
+                name="accounts_invitation_one_open_per_funder_and_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        role = "administrateur" if self.as_admin else "membre"
+        return f"Invitation de {self.email} ({role}) – {self.organisation}"
+
+    @property
+    def organisation(self):
+        return self.provider if self.organisation_type == OrganisationType.PROVIDER else self.funder

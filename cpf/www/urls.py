@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("cpf.www.search.urls")),
     path("compte/", include("cpf.www.holder.urls")),
     path("financeurs/", include("cpf.www.funder.urls")),
+    path("organisme/", include("cpf.www.provider.urls")),
     path("espace-pro/", include("cpf.www.members.urls")),
 ]

@@ -52,3 +52,17 @@ def agent(username: str = "agent", *, superuser: bool = False, password: str = P
         is_staff=True,
         is_superuser=superuser,
     )
+
+
+def member_of(organisation, email: str, *, is_admin: bool = False, **kwargs) -> User:
+    """A member of a provider or of a funder, whichever ``organisation`` is."""
+    if organisation._meta.label == "providers.Provider":
+        return provider_member(organisation, email, is_admin=is_admin, **kwargs)
+    return funder_member(organisation, email, is_admin=is_admin, **kwargs)
+
+
+def membership_of(organisation, user: User):
+    """The membership of ``user`` in ``organisation``, read afresh."""
+    if organisation._meta.label == "providers.Provider":
+        return ProviderMembership.objects.get(provider=organisation, user=user)
+    return FunderMembership.objects.get(funder=organisation, user=user)

@@ -1,12 +1,13 @@
 """The funders' space (rule 8, rule 9): a member of a funder adds a grant to a holder's account,
-or sends a file of grants, for the funder chosen (``cpf/www/organisation.py``)."""
+or sends a file of grants, for the funder chosen (``cpf/www/organisation.py``); its members
+are listed, and managed by its administrators, on the "Membres" page (``cpf/www/team.py``)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cpf.accounts.enums import OrganisationType
 from cpf.core.money import format_euros
@@ -16,6 +17,7 @@ from cpf.rights.enums import GrantKind
 from cpf.rights.models import Funder, Grant
 from cpf.rights.services import GrantRefused
 
+from .. import team
 from ..organisation import chosen_organisation_id, member_required, membership_for, memberships_of
 from .forms import GrantFileForm, GrantForm
 
@@ -64,6 +66,24 @@ def funder_page(request: HttpRequest, funder_id: int) -> HttpResponse:
         "title": funder.name,
     }
     return render(request, "www/funder/funder.html", context)
+
+
+@funder_member_required
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest, funder_id: int) -> HttpResponse:
+    return team.members_page(request, OrganisationType.FUNDER, funder_id)
+
+
+@funder_member_required
+@require_POST
+def member_action(request: HttpRequest, funder_id: int, membership_id: int, action: str) -> HttpResponse:
+    return team.member_action(request, OrganisationType.FUNDER, funder_id, membership_id, action)
+
+
+@funder_member_required
+@require_POST
+def revoke_invitation(request: HttpRequest, funder_id: int, invitation_id: int) -> HttpResponse:
+    return team.revoke_invitation(request, OrganisationType.FUNDER, funder_id, invitation_id)
 
 
 def _add_grant(request: HttpRequest, funder: Funder, form: GrantForm) -> bool:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import invitations, views
 
 app_name = "members"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", views.LogoutView.as_view(), name="logout"),
+    path("invitation/<str:token>/", invitations.invitation, name="invitation"),
 ]

@@ -8,14 +8,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
-from cpf.accounts.enums import OrganisationType, UserKind
+from cpf.accounts.enums import UserKind
 
-from ..organisation import memberships_of
 from .forms import MemberLoginForm
 
 
@@ -42,10 +41,9 @@ class LogoutView(auth_views.LogoutView):
 
 @login_required(login_url=reverse_lazy("www:members:login"))
 def home(request: HttpRequest) -> HttpResponse:
-    """Where a member lands: their funder's space, or the list of the providers they act for."""
+    """Where a member lands: the space of their kind of organisation."""
     if request.user.kind == UserKind.FUNDER_MEMBER:
         return redirect("www:funder:home")
-    if request.user.kind != UserKind.PROVIDER_MEMBER:
-        raise PermissionDenied("Cet espace est réservé aux membres des organismes et des financeurs.")
-    providers = [m.provider for m in memberships_of(request.user, OrganisationType.PROVIDER)]
-    return render(request, "www/members/home.html", {"providers": providers, "title": "Espace professionnel"})
+    if request.user.kind == UserKind.PROVIDER_MEMBER:
+        return redirect("www:provider:home")
+    raise PermissionDenied("Cet espace est réservé aux membres des organismes et des financeurs.")
