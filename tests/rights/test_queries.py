@@ -3,14 +3,18 @@ cpf.ledger.queries)."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
+from cpf.core import parameters
 from cpf.holders.nir import parse_nir
 from cpf.ledger.queries import HistoryLine, holder_history, holder_history_count
 from cpf.rights import services
 from cpf.rights.enums import FunderKind
 from cpf.rights.queries import rights_summary
-from cpf.rights.rates import NoRateForYear, rates_for_year
+from cpf.rights.rates import CreditRates, NoRateForYear, rates_for_year
+from tests.core.support import make_agent
 from tests.ledger.support import new_holder, valid_nir
 from tests.rights.support import line, load
 
@@ -83,9 +87,31 @@ def test_the_history_shows_a_correction_as_a_signed_line():
 
 
 def test_the_rates_are_dated_settings():
-    assert rates_for_year(2025).standard_cents == 500_00
+    assert rates_for_year(2025) == CreditRates(
+        standard_cents=500_00,
+        standard_ceiling_cents=5_000_00,
+        enhanced_cents=800_00,
+        enhanced_ceiling_cents=8_000_00,
+    )
     with pytest.raises(NoRateForYear):
         rates_for_year(2018)
+
+
+def test_a_new_rate_decided_by_an_agent_applies_to_the_rights_of_the_years_from_its_date():
+    agent = make_agent("agent-admin", "administrator")
+    now = datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.UTC)
+
+    parameters.set_value(
+        code="rights_standard_yearly_cents",
+        value=600_00,
+        applies_from=datetime.date(2027, 1, 1),
+        actor=agent,
+        reason="Loi de finances pour 2027",
+        now=now,
+    )
+
+    assert (rates_for_year(2026).standard_cents, rates_for_year(2027).standard_cents) == (500_00, 600_00)
+    assert rates_for_year(2027).standard_ceiling_cents == 5_000_00
 
 
 def _without_time(line: HistoryLine) -> tuple:
