@@ -44,7 +44,9 @@ class BankDetailsFactory(factory.django.DjangoModelFactory):
         model = BankDetails
 
     provider = factory.SubFactory("tests.factories.ProviderFactory", iban="")
-    iban = factory.Sequence(lambda n: IBAN.generate("FR", bank_code="30004", account_code=f"{n:011d}").compact)
+    iban = factory.Sequence(
+        lambda n: IBAN.generate("FR", bank_code="30004", account_code=f"{n:011d}").compact
+    )
     bic = "BNPAFRPP"
     account_holder_name = factory.LazyAttribute(lambda details: details.provider.legal_name[:200])
     status = BankDetailsStatus.VERIFIED
@@ -83,7 +85,9 @@ class ProviderFactory(factory.django.DjangoModelFactory):
 
     class Params:
         applying = factory.Trait(status=ProviderStatus.APPLYING)
-        iban = factory.Sequence(lambda n: IBAN.generate("FR", bank_code="30004", account_code=f"{n:011d}").compact)
+        iban = factory.Sequence(
+            lambda n: IBAN.generate("FR", bank_code="30004", account_code=f"{n:011d}").compact
+        )
 
 
 class TrainingFactory(factory.django.DjangoModelFactory):

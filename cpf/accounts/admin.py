@@ -21,7 +21,16 @@ AGENT_AUDITED_FIELDS = ["username", "first_name", "last_name", "email", "is_acti
 
 @admin.register(User)
 class AccountsUserAdmin(UserAdmin):
-    list_display = ["username", "kind", "email", "first_name", "last_name", "is_active", "roles", "last_login"]
+    list_display = [
+        "username",
+        "kind",
+        "email",
+        "first_name",
+        "last_name",
+        "is_active",
+        "roles",
+        "last_login",
+    ]
     list_filter = ["kind", "is_active", "groups"]
     search_fields = ["username", "email", "first_name", "last_name"]
     ordering = ["username"]
@@ -73,7 +82,9 @@ class AccountsUserAdmin(UserAdmin):
         """A login created here is an agent's: the back-office is theirs only."""
         if not change:
             obj.kind, obj.is_staff = UserKind.AGENT, True
-        request._agent_before = audit.snapshot(User.objects.get(pk=obj.pk), AGENT_AUDITED_FIELDS) if change else {}
+        request._agent_before = (
+            audit.snapshot(User.objects.get(pk=obj.pk), AGENT_AUDITED_FIELDS) if change else {}
+        )
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):

@@ -198,7 +198,7 @@ def _administrator() -> dict[str, frozenset[str]]:
 def permission_codenames(model_label: str, actions: Iterable[str]) -> set[str]:
     """The codenames of ``actions`` on a model: ``view`` of ``holders.holder`` is
     ``view_holder``; a custom codename stays as it is (it must be declared)."""
-    app_label, model_name = model_label.split(".")
+    model_name = model_label.split(".")[1]
     custom = CUSTOM_PERMISSIONS.get(model_label, {})
     codenames = set()
     for action in actions:

@@ -14,6 +14,7 @@ from .roles import UnknownPermission
 
 __all__ = ["SyncReport", "UnknownPermission", "sync_agent_roles"]
 
+
 @dataclass
 class SyncReport:
     changes: list[str] = field(default_factory=list)
@@ -73,7 +74,9 @@ def _permissions(permissions: dict[str, frozenset[str]]) -> list[Permission]:
         rows = list(Permission.objects.filter(content_type=content_type, codename__in=codenames))
         missing = codenames - {row.codename for row in rows}
         if missing:
-            raise UnknownPermission(f"{label}: no permission {', '.join(sorted(missing))} (run migrate first)")
+            raise UnknownPermission(
+                f"{label}: no permission {', '.join(sorted(missing))} (run migrate first)"
+            )
         found.extend(rows)
     return found
 

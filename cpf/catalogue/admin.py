@@ -3,7 +3,13 @@ from operator import attrgetter
 from django import forms
 from django.contrib import admin
 
-from cpf.core.admin_actions import ReadOnlyAdmin, ReasonForm, ServiceActionsAdmin, service_action
+from cpf.core.admin_actions import (
+    AuditTrailMixin,
+    ReadOnlyAdmin,
+    ReasonForm,
+    ServiceActionsAdmin,
+    service_action,
+)
 from cpf.core.money import InvalidAmount, format_euros, parse_euros
 from cpf.search.services import record_training_change
 
@@ -146,7 +152,7 @@ class TrainingAdmin(SearchIndexedAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(SearchIndexedAdmin):
+class ActionAdmin(AuditTrailMixin, SearchIndexedAdmin):
     list_display = ["training", "modality", "commune", "price_cents", "duration_hours"]
     list_filter = ["modality"]
     search_fields = ["training__title"]
@@ -174,11 +180,11 @@ class ActionAdmin(SearchIndexedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The price is set when the action is added; later changes go through the action above.
-        return PRICE_FIELDS if obj is not None else []
+        return [*PRICE_FIELDS, "audit_trail"] if obj is not None else []
 
 
 @admin.register(Session)
-class SessionAdmin(SearchIndexedAdmin):
+class SessionAdmin(AuditTrailMixin, SearchIndexedAdmin):
     list_display = ["action", "start_date", "end_date", "seats", "status"]
     list_filter = ["status"]
     raw_id_fields = ["action"]
@@ -201,7 +207,7 @@ class SessionAdmin(SearchIndexedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Set when the session is added; later changes go through the action above.
-        return SESSION_FIELDS if obj is not None else []
+        return [*SESSION_FIELDS, "audit_trail"] if obj is not None else []
 
 
 @admin.register(TrainingTransition)

@@ -15,7 +15,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from cpf.core.errors import BusinessError
 
@@ -99,9 +102,7 @@ class ServiceActionsAdmin(admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        return {
-            name: entry for name, entry in actions.items() if action_allowed(entry[0], self, request)
-        }
+        return {name: entry for name, entry in actions.items() if action_allowed(entry[0], self, request)}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -115,3 +116,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AuditTrailMixin:
+    """A read-only field ``audit_trail``: the link to this object's events on the audit log."""
+
+    @admin.display(description="journal d'audit")
+    def audit_trail(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        query = urlencode({"target_type": obj._meta.label_lower, "target_id": obj.pk})
+        return format_html(
+            '<a href="{}?{}">Les événements de cet objet</a>',
+            reverse("admin:core_auditevent_changelist"),
+            query,
+        )

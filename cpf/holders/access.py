@@ -56,7 +56,9 @@ def _locked_login(holder: Holder) -> User:
     return User.objects.select_for_update().get(pk=holder.user_id)
 
 
-def _set_active(user: User, active: bool, *, holder: Holder, actor, reason: str, now: datetime.datetime) -> None:
+def _set_active(
+    user: User, active: bool, *, holder: Holder, actor, reason: str, now: datetime.datetime
+) -> None:
     before = audit.snapshot(user, ["is_active"])
     user.is_active = active
     user.save(update_fields=["is_active"])

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget
 
-from cpf.core.admin_actions import ReasonForm, ServiceActionsAdmin, service_action
+from cpf.core.admin_actions import AuditTrailMixin, ReasonForm, ServiceActionsAdmin, service_action
 
 from . import access, identity
 from .models import ApiToken, Holder, TermsAcceptance, TermsVersion
@@ -39,7 +39,7 @@ class TermsAcceptanceInline(admin.TabularInline):
 
 
 @admin.register(Holder)
-class HolderAdmin(ServiceActionsAdmin):
+class HolderAdmin(AuditTrailMixin, ServiceActionsAdmin):
     list_display = [
         "id",
         "masked_nir",
@@ -61,6 +61,7 @@ class HolderAdmin(ServiceActionsAdmin):
         "user",
         "email_confirmed",
         "created_at",
+        "audit_trail",
     ]
     readonly_fields = fields  # identity: through the "corriger l'identité" action only
     inlines = [TermsAcceptanceInline]

@@ -3,8 +3,14 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from cpf.core.admin_actions import (
+    AuditTrailMixin,
+    ReadOnlyAdmin,
+    ReasonForm,
+    ServiceActionsAdmin,
+    service_action,
+)
 from cpf.core.errors import BusinessError
-from cpf.core.admin_actions import ReadOnlyAdmin, ReasonForm, ServiceActionsAdmin, service_action
 from cpf.search.services import record_provider_change
 
 from . import bank_details, services
@@ -21,7 +27,9 @@ class DelistForm(ReasonForm):
 
 class BankDetailsForm(forms.Form):
     iban = forms.CharField(label="IBAN", max_length=42)
-    bic = forms.CharField(label="BIC", max_length=11, required=False, help_text="Vide : celui de la banque de l'IBAN.")
+    bic = forms.CharField(
+        label="BIC", max_length=11, required=False, help_text="Vide : celui de la banque de l'IBAN."
+    )
     account_holder_name = forms.CharField(label="Titulaire du compte", max_length=200)
 
 
@@ -29,7 +37,12 @@ def submit_bank_details(*, provider, actor, now, iban, bic, account_holder_name)
     """The admin's entry of bank details received on paper: checked like any other."""
     try:
         return bank_details.submit_bank_details(
-            provider=provider, iban=iban, bic=bic, account_holder_name=account_holder_name, actor=actor, now=now
+            provider=provider,
+            iban=iban,
+            bic=bic,
+            account_holder_name=account_holder_name,
+            actor=actor,
+            now=now,
         )
     except ValidationError as exc:
         raise BusinessError(exc.messages) from exc
@@ -75,12 +88,12 @@ class ProviderTransitionInline(admin.TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(ServiceActionsAdmin):
+class ProviderAdmin(AuditTrailMixin, ServiceActionsAdmin):
     list_display = ["legal_name", "siret", "status", "commune", "qualiopi_valid_until"]
     list_filter = ["status"]
     search_fields = ["legal_name", "siret", "nda"]
     raw_id_fields = ["commune"]
-    readonly_fields = ["status", "delisted_until", "created_at", "updated_at"]
+    readonly_fields = ["status", "delisted_until", "created_at", "updated_at", "audit_trail"]
     show_full_result_count = False
     inlines = [BankDetailsInline, ProviderTransitionInline]
     # A website typed without a scheme is taken as https (Django 6's default).
@@ -145,7 +158,7 @@ class ProviderTransitionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BankDetails)
-class BankDetailsAdmin(ServiceActionsAdmin, ReadOnlyAdmin):
+class BankDetailsAdmin(AuditTrailMixin, ServiceActionsAdmin, ReadOnlyAdmin):
     """Providers' bank details: never edited here. A payments agent verifies or rejects those
     awaiting verification; verified ones are used for payouts after the waiting period."""
 
@@ -163,6 +176,7 @@ class BankDetailsAdmin(ServiceActionsAdmin, ReadOnlyAdmin):
     search_fields = ["provider__legal_name", "=provider__siret", "=iban"]
     list_select_related = ["provider", "submitted_by", "verified_by"]
     raw_id_fields = ["provider"]
+    readonly_fields = ["audit_trail"]
     show_full_result_count = False
     actions = [
         service_action(

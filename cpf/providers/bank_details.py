@@ -82,7 +82,9 @@ def verify_bank_details(*, bank_details: BankDetails, actor, now: datetime.datet
     with transaction.atomic():
         locked = _locked_pending(bank_details)
         if locked.submitted_by_id is not None and locked.submitted_by_id == actor.pk:
-            raise BankDetailsError(["Des coordonnées bancaires sont vérifiées par une autre personne que leur auteur."])
+            raise BankDetailsError(
+                ["Des coordonnées bancaires sont vérifiées par une autre personne que leur auteur."]
+            )
         return _decide(locked, actor=actor, now=now, status=BankDetailsStatus.VERIFIED)
 
 
@@ -132,7 +134,9 @@ def _decide(
 
 
 def _locked_pending(bank_details: BankDetails) -> BankDetails:
-    locked = BankDetails.objects.select_for_update(of=("self",)).select_related("provider").get(pk=bank_details.pk)
+    locked = (
+        BankDetails.objects.select_for_update(of=("self",)).select_related("provider").get(pk=bank_details.pk)
+    )
     if locked.status != BankDetailsStatus.SUBMITTED:
         raise BankDetailsError([f"Ces coordonnées bancaires sont déjà {locked.get_status_display()}."])
     return locked

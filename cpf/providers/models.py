@@ -10,6 +10,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from cpf.core.audit import mask_iban
+
 from .enums import BankDetailsStatus, ProviderStatus
 
 siret_format = RegexValidator(r"^\d{14}$", "Le SIRET compte 14 chiffres.")
@@ -166,10 +168,12 @@ class BankDetails(models.Model):
                 condition=Q(status__in=BankDetailsStatus.values), name="bank_details_status_known"
             ),
             models.CheckConstraint(
-                condition=Q(iban__regex=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"), name="bank_details_iban_compact"
+                condition=Q(iban__regex=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"),
+                name="bank_details_iban_compact",
             ),
             models.CheckConstraint(
-                condition=Q(bic="") | Q(bic__regex=r"^[A-Z0-9]{8}([A-Z0-9]{3})?$"), name="bank_details_bic_format"
+                condition=Q(bic="") | Q(bic__regex=r"^[A-Z0-9]{8}([A-Z0-9]{3})?$"),
+                name="bank_details_bic_format",
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -236,12 +240,5 @@ class BankDetails(models.Model):
 
     @property
     def masked_iban(self) -> str:
+        """As lists and the audit log show it: ``FR76 •••• •••• 0189``."""
         return mask_iban(self.iban)
-
-
-def mask_iban(iban: str) -> str:
-    """``FR76 •••• •••• •••• •••• ••12 345``-like: the country, key and last characters only,
-    for lists and the audit log."""
-    if len(iban) < 8:
-        return "•" * len(iban)
-    return f"{iban[:4]} {'•' * (len(iban) - 7)}{iban[-3:]}"

@@ -66,13 +66,21 @@ PAGES: list[tuple[str, str | None, set]] = [
     ("auth_group_changelist", None, {A}),
     ("auth_group_add", None, set()),
     ("core_workerheartbeat_changelist", None, {A}),
+    ("core_auditevent_changelist", None, {S, F, A}),
+    ("core_legalparameter_changelist", None, {A}),
+    ("core_legalparameter_add", None, {A}),
     ("procrastinate_procrastinatejob_changelist", None, {A}),
 ]
 
 # The service actions of each list, by role (Django's "delete selected" where the role may delete).
 ACTIONS: dict[str, dict] = {
     "providers_provider_changelist": {
-        Q: ["delist_provider_action", "reference_provider_action", "refuse_provider_action", "suspend_provider_action"],
+        Q: [
+            "delist_provider_action",
+            "reference_provider_action",
+            "refuse_provider_action",
+            "suspend_provider_action",
+        ],
         F: ["suspend_provider_action"],
         A: [
             "delete_selected",
@@ -86,7 +94,12 @@ ACTIONS: dict[str, dict] = {
     "catalogue_training_changelist": {
         Q: ["publish_training_action", "suspend_training_action", "unpublish_training_action"],
         F: ["suspend_training_action"],
-        A: ["delete_selected", "publish_training_action", "suspend_training_action", "unpublish_training_action"],
+        A: [
+            "delete_selected",
+            "publish_training_action",
+            "suspend_training_action",
+            "unpublish_training_action",
+        ],
     },
     "catalogue_action_changelist": {
         Q: ["change_action_price_action"],
@@ -102,7 +115,11 @@ ACTIONS: dict[str, dict] = {
     },
     "holders_holder_changelist": {
         S: ["deactivate_holder_login_action", "reactivate_holder_login_action"],
-        A: ["correct_holder_identity_action", "deactivate_holder_login_action", "reactivate_holder_login_action"],
+        A: [
+            "correct_holder_identity_action",
+            "deactivate_holder_login_action",
+            "reactivate_holder_login_action",
+        ],
     },
 }
 
@@ -140,7 +157,9 @@ def url(name: str, obj) -> str:
 def test_each_role_opens_exactly_its_pages(client, world, role):
     logged_in(client, role)
 
-    answered = {name: client.get(url(name, world.get(key) if key else None)).status_code for name, key, _ in PAGES}
+    answered = {
+        name: client.get(url(name, world.get(key) if key else None)).status_code for name, key, _ in PAGES
+    }
 
     assert answered == {name: 200 if role in allowed else 403 for name, _, allowed in PAGES}
 

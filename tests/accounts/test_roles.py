@@ -29,7 +29,9 @@ def test_the_command_creates_every_role_with_its_declared_permissions():
 
     call_command("sync_agent_roles", stdout=out)
 
-    declared = {role.value: roles.full_permission_names(perms) for role, perms in roles.declared_roles().items()}
+    declared = {
+        role.value: roles.full_permission_names(perms) for role, perms in roles.declared_roles().items()
+    }
     assert group_permissions() == declared
     assert "group support created" in out.getvalue()
 
@@ -58,7 +60,10 @@ def test_permissions_added_by_hand_are_removed_and_missing_ones_restored():
     report = sync_agent_roles()
 
     # then the group holds exactly its declared permissions again
-    assert report.changes == ["group support: 1 permission(s) added", "group support: 1 permission(s) removed"]
+    assert report.changes == [
+        "group support: 1 permission(s) added",
+        "group support: 1 permission(s) removed",
+    ]
     assert group_permissions()["support"] == roles.full_permission_names(roles.SUPPORT)
 
 

@@ -17,8 +17,8 @@ from cpf.catalogue.generator.catalogue import generate_catalogue
 from cpf.catalogue.generator.identity import of
 from cpf.catalogue.generator.offer import Calendar
 from cpf.catalogue.models import Action, Session, Training
-from cpf.providers.enums import ProviderStatus
 from cpf.providers.bank_details import bank_details_in_force
+from cpf.providers.enums import ProviderStatus
 from cpf.providers.models import BankDetails, Provider
 from cpf.referentials.models import CertificationKind
 

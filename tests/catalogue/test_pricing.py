@@ -38,7 +38,12 @@ def test_a_price_change_is_saved_logged_with_old_and_new_values_and_reaches_sear
     SearchOutbox.objects.all().delete()
 
     change_action_price(
-        action=action, price_cents=420_000, exam_cost_cents=15_000, actor=quality, reason="Erreur de saisie", now=NOW
+        action=action,
+        price_cents=420_000,
+        exam_cost_cents=15_000,
+        actor=quality,
+        reason="Erreur de saisie",
+        now=NOW,
     )
 
     action.refresh_from_db()
@@ -88,7 +93,12 @@ def test_a_session_status_and_seats_change_is_logged(quality):
     session = SessionFactory(seats=12, status=SessionStatus.OPEN)
 
     change_session_status(
-        session=session, status=SessionStatus.FULL, seats=10, actor=quality, reason="Salle plus petite", now=NOW
+        session=session,
+        status=SessionStatus.FULL,
+        seats=10,
+        actor=quality,
+        reason="Salle plus petite",
+        now=NOW,
     )
 
     session.refresh_from_db()

@@ -16,7 +16,14 @@ from cpf.holders.identity import IdentityCorrectionRefused, correct_holder_ident
 from cpf.holders.models import ApiToken
 from cpf.holders.services import issue_api_token
 from tests.accounts.support import agent_with_roles, login_agent
-from tests.holders.factories import NIR, OTHER_NIR, PASSWORD, HolderFactory, TermsVersionFactory, holder_with_login
+from tests.holders.factories import (
+    NIR,
+    OTHER_NIR,
+    PASSWORD,
+    HolderFactory,
+    TermsVersionFactory,
+    holder_with_login,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +32,9 @@ BIRTH = datetime.date(1985, 5, 14)
 
 
 def holder_events(holder) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(target_type="holders.holder", target_id=str(holder.pk)).order_by("id"))
+    return list(
+        AuditEvent.objects.filter(target_type="holders.holder", target_id=str(holder.pk)).order_by("id")
+    )
 
 
 def test_an_identity_correction_is_saved_and_logged_with_old_and_new_values():
@@ -62,7 +71,12 @@ def test_an_identity_correction_is_saved_and_logged_with_old_and_new_values():
     [
         ("MARTIN", BIRTH, "", "Le motif est obligatoire."),
         ("", BIRTH, "Motif", "Le nom de naissance est obligatoire."),
-        ("MARTIN", datetime.date(2026, 11, 28), "Motif", "La date de naissance ne peut pas être dans le futur."),
+        (
+            "MARTIN",
+            datetime.date(2026, 11, 28),
+            "Motif",
+            "La date de naissance ne peut pas être dans le futur.",
+        ),
         ("MARTN", BIRTH, "Motif", "L'identité saisie est déjà celle du titulaire."),
     ],
 )

@@ -43,7 +43,11 @@ def payments():
 
 
 def events(details: BankDetails) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(target_type="providers.bankdetails", target_id=str(details.pk)).order_by("id"))
+    return list(
+        AuditEvent.objects.filter(target_type="providers.bankdetails", target_id=str(details.pk)).order_by(
+            "id"
+        )
+    )
 
 
 def test_new_details_await_verification_and_are_logged_with_the_iban_masked():
@@ -92,7 +96,9 @@ def test_wrong_details_are_refused_and_nothing_is_recorded(iban, bic, name, erro
     provider = ProviderFactory(iban="")
 
     with pytest.raises(ValidationError) as refused:
-        submit_bank_details(provider=provider, iban=iban, bic=bic, account_holder_name=name, actor=None, now=NOW)
+        submit_bank_details(
+            provider=provider, iban=iban, bic=bic, account_holder_name=name, actor=None, now=NOW
+        )
 
     assert refused.value.message_dict == errors
     assert not BankDetails.objects.exists()
@@ -101,7 +107,9 @@ def test_wrong_details_are_refused_and_nothing_is_recorded(iban, bic, name, erro
 
 def test_new_details_replace_those_still_awaiting_verification():
     provider = ProviderFactory(iban="")
-    first = submit_bank_details(provider=provider, iban=IBAN, account_holder_name="Institut", actor=None, now=NOW)
+    first = submit_bank_details(
+        provider=provider, iban=IBAN, account_holder_name="Institut", actor=None, now=NOW
+    )
 
     second = submit_bank_details(
         provider=provider, iban=OTHER_IBAN, account_holder_name="Institut", actor=None, now=NOW + DAY
@@ -114,7 +122,10 @@ def test_new_details_replace_those_still_awaiting_verification():
         REPLACED,
     )
     assert second.status == BankDetailsStatus.SUBMITTED
-    assert [e.event for e in events(first)] == ["provider.bank_details_submitted", "provider.bank_details_rejected"]
+    assert [e.event for e in events(first)] == [
+        "provider.bank_details_submitted",
+        "provider.bank_details_rejected",
+    ]
 
 
 @override_settings(BANK_DETAILS_WAITING_DAYS=5)
@@ -131,7 +142,11 @@ def test_a_payments_agent_verifies_details_which_take_effect_after_the_waiting_p
         NOW + 5 * DAY,
     )
     [event] = events(details)
-    assert (event.event, event.actor, event.actor_role) == ("provider.bank_details_verified", payments, "agent:payments")
+    assert (event.event, event.actor, event.actor_role) == (
+        "provider.bank_details_verified",
+        payments,
+        "agent:payments",
+    )
     assert event.changes == {
         "status": {"old": "submitted", "new": "verified"},
         "verified_by": {"old": None, "new": payments.pk},
@@ -173,7 +188,9 @@ def test_only_the_payments_role_verifies_or_rejects(role):
 def test_a_rejection_needs_a_reason_and_keeps_the_details_in_force(payments):
     provider = ProviderFactory()
     in_force = provider.bank_details.get()
-    details = submit_bank_details(provider=provider, iban=IBAN, account_holder_name="Autre", actor=None, now=NOW)
+    details = submit_bank_details(
+        provider=provider, iban=IBAN, account_holder_name="Autre", actor=None, now=NOW
+    )
 
     with pytest.raises(BankDetailsError):
         reject_bank_details(bank_details=details, actor=payments, reason=" ", now=NOW)
@@ -205,13 +222,21 @@ def test_the_details_in_force_at_a_date_across_a_change_and_its_waiting_period(p
     # given details in force since 2024, then new ones entered on day 0 and verified on day 1
     provider = ProviderFactory()
     old = provider.bank_details.get()
-    new = submit_bank_details(provider=provider, iban=IBAN, account_holder_name="Institut", actor=None, now=NOW)
+    new = submit_bank_details(
+        provider=provider, iban=IBAN, account_holder_name="Institut", actor=None, now=NOW
+    )
     verify_bank_details(bank_details=new, actor=payments, now=NOW + DAY)
 
     # then payouts go to the old account until the waiting period is over, to the new one from then
     in_force = {
         at: bank_details_in_force(provider=provider, on=at)
-        for at in (NOW, NOW + DAY, NOW + 6 * DAY - datetime.timedelta(seconds=1), NOW + 6 * DAY, NOW + 60 * DAY)
+        for at in (
+            NOW,
+            NOW + DAY,
+            NOW + 6 * DAY - datetime.timedelta(seconds=1),
+            NOW + 6 * DAY,
+            NOW + 60 * DAY,
+        )
     }
     assert in_force == {
         NOW: old,
@@ -220,7 +245,10 @@ def test_the_details_in_force_at_a_date_across_a_change_and_its_waiting_period(p
         NOW + 6 * DAY: new,
         NOW + 60 * DAY: new,
     }
-    assert bank_details_in_force(provider=provider, on=datetime.datetime(2023, 12, 31, tzinfo=datetime.UTC)) is None
+    assert (
+        bank_details_in_force(provider=provider, on=datetime.datetime(2023, 12, 31, tzinfo=datetime.UTC))
+        is None
+    )
 
 
 def test_a_payout_never_sees_details_not_verified_or_still_waiting(payments):
@@ -272,7 +300,9 @@ def test_the_database_refuses_a_verification_by_the_person_who_entered_them(paym
 
 def test_referencing_needs_bank_details_not_rejected(payments):
     provider = ProviderFactory(applying=True, iban="")
-    details = submit_bank_details(provider=provider, iban=IBAN, account_holder_name="Institut", actor=None, now=NOW)
+    details = submit_bank_details(
+        provider=provider, iban=IBAN, account_holder_name="Institut", actor=None, now=NOW
+    )
     problem = "Les coordonnées bancaires (IBAN) sont manquantes ou ont été rejetées."
 
     awaiting = services.referencing_problems(provider, today=NOW.date())

@@ -34,7 +34,9 @@ def test_a_grant_writes_one_event_with_what_was_granted_and_a_replay_none():
         funder_reference="A-1",
         actor=member,
     ).grant
-    services.add_grant(funder=funder, nir=parse_nir(NIR), amount_cents=1_500_00, funder_reference="A-1", actor=member)
+    services.add_grant(
+        funder=funder, nir=parse_nir(NIR), amount_cents=1_500_00, funder_reference="A-1", actor=member
+    )
 
     # then one event tells who granted what to whom, for which funder, dated like the grant
     [event] = AuditEvent.objects.filter(event="rights.grant_added", organisation_id=str(funder.pk))

@@ -152,7 +152,17 @@ def build_providers(
         )
         since = created.isoformat()
         bank_rows.append(
-            (first_id + index, iban, bic, name[:200], BankDetailsStatus.VERIFIED.value, since, since, since, "")
+            (
+                first_id + index,
+                iban,
+                bic,
+                name[:200],
+                BankDetailsStatus.VERIFIED.value,
+                since,
+                since,
+                since,
+                "",
+            )
         )
         profiles.append(
             ProviderProfile(first_id + index, commune, status, rank, rank < networks, rng.randrange(3))

@@ -23,5 +23,7 @@ class Command(BaseCommand):
             self.stdout.write("Agents' roles already up to date.")
         for name in report.undeclared_groups:
             self.stderr.write(
-                self.style.WARNING(f"Group {name!r} is not a declared role: its members get nothing from here.")
+                self.style.WARNING(
+                    f"Group {name!r} is not a declared role: its members get nothing from here."
+                )
             )
