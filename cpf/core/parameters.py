@@ -44,8 +44,8 @@ class ParameterSpec:
         return self.unit == ParameterUnit.PERCENT_TIERS
 
 
-B = ParameterUnit.BUSINESS_DAYS
-C = ParameterUnit.CALENDAR_DAYS
+BUSINESS = ParameterUnit.BUSINESS_DAYS
+CALENDAR = ParameterUnit.CALENDAR_DAYS
 
 # Deadlines count business days (jours ouvrés, cpf.core.calendar) where the rule says so, and
 # calendar days where it says "days" only: the answer on prerequisites (rule 15: "30 jours" in the
@@ -71,34 +71,40 @@ REGISTRY: dict[str, ParameterSpec] = {
     ),
     # The registration file's deadlines (rules 15 to 21).
     "provider_answer_business_days": ParameterSpec(
-        "Délai de réponse de l'organisme à une demande d'inscription", B, 15
+        "Délai de réponse de l'organisme à une demande d'inscription", BUSINESS, 15
     ),
     "provider_answer_with_prerequisites_days": ParameterSpec(
-        "Délai de réponse de l'organisme quand des prérequis sont à vérifier (jours calendaires)", C, 15
+        "Délai de réponse de l'organisme quand des prérequis sont à vérifier (jours calendaires)",
+        CALENDAR,
+        15,
     ),
     "holder_acceptance_business_days": ParameterSpec(
-        "Délai d'acceptation de la proposition de commande par le titulaire", B, 16
+        "Délai d'acceptation de la proposition de commande par le titulaire", BUSINESS, 16
     ),
     "proposal_to_start_min_business_days": ParameterSpec(
-        "Délai minimal entre l'envoi de la proposition et le début de la session", B, 17
+        "Délai minimal entre l'envoi de la proposition et le début de la session", BUSINESS, 17
     ),
     "max_open_requests_per_action": ParameterSpec(
         "Demandes d'inscription en cours au plus par titulaire et par action", ParameterUnit.COUNT, 18
     ),
     "withdrawal_period_business_days": ParameterSpec(
-        "Délai de rétractation du titulaire après acceptation", B, 19
+        "Délai de rétractation du titulaire après acceptation", BUSINESS, 19
     ),
     "free_cancellation_min_business_days": ParameterSpec(
-        "Annulation sans frais par le titulaire jusqu'à ce délai avant le début", B, 19
+        "Annulation sans frais par le titulaire jusqu'à ce délai avant le début", BUSINESS, 19
     ),
     "late_cancellation_indemnity_percent": ParameterSpec(
         "Dédommagement de l'organisme en cas d'annulation tardive ou d'absence", ParameterUnit.PERCENT, 19
     ),
     "refund_calendar_days": ParameterSpec(
-        "Délai de remboursement du reste à charge et de la participation forfaitaire", C, 19
+        "Délai de remboursement du reste à charge et de la participation forfaitaire", CALENDAR, 19
     ),
-    "entry_declaration_business_days": ParameterSpec("Délai de déclaration de l'entrée en formation", B, 20),
-    "exit_declaration_business_days": ParameterSpec("Délai de déclaration de la sortie de formation", B, 20),
+    "entry_declaration_business_days": ParameterSpec(
+        "Délai de déclaration de l'entrée en formation", BUSINESS, 20
+    ),
+    "exit_declaration_business_days": ParameterSpec(
+        "Délai de déclaration de la sortie de formation", BUSINESS, 20
+    ),
     "advance_payment_percent": ParameterSpec(
         "Avance versée à l'organisme à l'entrée en formation", ParameterUnit.PERCENT, 20
     ),
@@ -106,10 +112,10 @@ REGISTRY: dict[str, ParameterSpec] = {
         "Durée de session au-delà de laquelle une avance est versée", ParameterUnit.MONTHS, 20
     ),
     "service_done_auto_validation_business_days": ParameterSpec(
-        "Validation automatique du service fait en l'absence de contrôle", B, 21
+        "Validation automatique du service fait en l'absence de contrôle", BUSINESS, 21
     ),
     "service_done_correction_business_days": ParameterSpec(
-        "Délai de correction du service fait par l'organisme", B, 21
+        "Délai de correction du service fait par l'organisme", BUSINESS, 21
     ),
     # Payment of the provider (rules 22 and 23).
     "completion_tiers_percent": ParameterSpec(
@@ -121,7 +127,7 @@ REGISTRY: dict[str, ParameterSpec] = {
         "Part du prix payée à l'organisme sous le premier palier d'assiduité", ParameterUnit.PERCENT, 22
     ),
     "provider_payment_calendar_days": ParameterSpec(
-        "Délai de paiement de l'organisme après validation du service fait", C, 23
+        "Délai de paiement de l'organisme après validation du service fait", CALENDAR, 23
     ),
 }
 
@@ -201,7 +207,8 @@ def set_value(
     one audit event ``legal_parameter.scheduled`` records the value it replaces on that day
     (the one previously scheduled for that day, or else the one in force before it).
 
-    Rows of the parameter are locked first, so two agents changing it at once are serialised."""
+    The parameter's rows are locked first, so two agents changing it at once are serialised
+    (every known parameter has at least its seeded row to lock)."""
     parameter = _checked_spec(code)
     checked = _checked_value(parameter, value)
     reason = required_reason(reason, ParameterRefused)
@@ -216,10 +223,16 @@ def set_value(
     if not _is_agent(actor):
         raise ParameterRefused(["Seul un agent de l'opérateur peut modifier un paramètre réglementaire."])
     with transaction.atomic():
-        rows = list(LegalParameter.objects.select_for_update().filter(code=code).order_by("applies_from"))
-        previous = [row for row in rows if row.applies_from <= applies_from]
-        replaced = previous[-1].value if previous else None
-        same_day = previous[-1] if previous and previous[-1].applies_from == applies_from else None
+        list(LegalParameter.objects.select_for_update().filter(code=code).order_by("applies_from"))
+        # Read again once the lock is held: the locking query cannot see a row that another
+        # agent inserted and committed while this one waited.
+        previous = (
+            LegalParameter.objects.filter(code=code, applies_from__lte=applies_from)
+            .order_by("-applies_from")
+            .first()
+        )
+        replaced = previous.value if previous is not None else None
+        same_day = previous if previous is not None and previous.applies_from == applies_from else None
         row = same_day or LegalParameter(code=code, applies_from=applies_from)
         row.value, row.unit, row.reason = checked, parameter.unit, reason
         row.created_at, row.created_by = now, actor

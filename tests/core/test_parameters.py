@@ -10,6 +10,7 @@ import pytest
 from cpf.core import parameters
 from cpf.core.models import AuditEvent, LegalParameter
 from tests.core.support import make_agent, make_user
+from tests.ledger.support import run_in_parallel
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +64,10 @@ def test_every_known_parameter_has_a_value_today(code):
         assert isinstance(found, int)
         assert found > 0
     assert LegalParameter.objects.filter(code=code).first().unit == parameters.REGISTRY[code].unit
+
+
+def test_every_seeded_parameter_is_a_known_one():
+    assert set(LegalParameter.objects.values_list("code", flat=True)) == set(parameters.REGISTRY)
 
 
 def test_the_seeded_values_are_the_published_ones():
@@ -311,3 +316,24 @@ def test_parameter_rows_are_not_edited_nor_deleted_in_the_back_office(admin_clie
     assert (changed.status_code, deleted.status_code) == (403, 403)
     row.refresh_from_db()
     assert row.value == 102_23
+
+
+@pytest.mark.django_db(transaction=True, available_apps=["django.contrib.auth"])
+def test_two_agents_scheduling_the_same_day_at_once_are_recorded_one_after_the_other():
+    agent = make_agent("agent-admin", "administrator")
+    from_day = datetime.date(2027, 1, 1)
+    amounts = iter([150_00, 120_00])
+
+    def schedule():
+        return parameters.set_value(
+            code=PFO, value=next(amounts), applies_from=from_day, actor=agent, reason="Décret", now=NOW
+        )
+
+    results, errors = run_in_parallel(schedule)
+
+    assert (len(results), errors) == (2, [])
+    assert LegalParameter.objects.filter(code=PFO, applies_from=from_day).count() == 1
+    first, second = AuditEvent.objects.filter(event="legal_parameter.scheduled").order_by("id")
+    assert first.changes["value"]["old"] == 103_20
+    assert second.changes["value"]["old"] == first.changes["value"]["new"]
+    assert parameters.value(PFO, on=from_day) == second.changes["value"]["new"]
