@@ -22,8 +22,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
+# The agents' roles (groups and permissions, cpf/accounts/roles.py) follow every migration.
 migrate: install
 	$(MANAGE) migrate --no-input
+	$(MANAGE) sync_agent_roles
 
 referentials: migrate
 	$(MANAGE) import_referentials

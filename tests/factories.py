@@ -10,8 +10,8 @@ from schwifty import IBAN
 
 from cpf.catalogue.enums import Modality, PublicationStatus, SessionStatus
 from cpf.catalogue.models import Action, Session, Training
-from cpf.providers.enums import ProviderStatus
-from cpf.providers.models import Provider
+from cpf.providers.enums import BankDetailsStatus, ProviderStatus
+from cpf.providers.models import BankDetails, Provider
 from cpf.referentials.models import Certification, Commune
 
 
@@ -33,9 +33,37 @@ def real_commune(insee_code: str = "69383") -> Commune:
     return Commune.objects.filter(insee_code=insee_code).first()
 
 
+BANK_DETAILS_SINCE = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+
+
+class BankDetailsFactory(factory.django.DjangoModelFactory):
+    """Bank details verified and in force since 2024 (a payments agent's verification, the
+    waiting period over); ``submitted=True`` for details awaiting verification."""
+
+    class Meta:
+        model = BankDetails
+
+    provider = factory.SubFactory("tests.factories.ProviderFactory", iban="")
+    iban = factory.Sequence(
+        lambda n: IBAN.generate("FR", bank_code="30004", account_code=f"{n:011d}").compact
+    )
+    bic = "BNPAFRPP"
+    account_holder_name = factory.LazyAttribute(lambda details: details.provider.legal_name[:200])
+    status = BankDetailsStatus.VERIFIED
+    submitted_at = BANK_DETAILS_SINCE
+    verified_at = BANK_DETAILS_SINCE
+    effective_from = BANK_DETAILS_SINCE
+
+    class Params:
+        submitted = factory.Trait(status=BankDetailsStatus.SUBMITTED, verified_at=None, effective_from=None)
+
+
 class ProviderFactory(factory.django.DjangoModelFactory):
+    """A referenced provider with verified bank details (``iban=""``: without any)."""
+
     class Meta:
         model = Provider
+        skip_postgeneration_save = True
 
     legal_name = factory.Sequence(lambda n: f"Organisme de formation n° {n}")
     siret = factory.Sequence(lambda n: luhn_complete(luhn_complete(f"{12345678 + n:08d}") + "0001"))
@@ -46,13 +74,20 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     address = "12 rue de la République"
     commune = factory.LazyFunction(real_commune)
     email = factory.Sequence(lambda n: f"contact{n}@organisme.example")
-    iban = factory.Sequence(
-        lambda n: IBAN.generate("FR", bank_code="30004", account_code=f"{n:011d}").compact
-    )
     status = ProviderStatus.REFERENCED
+    bank_details = factory.Maybe(
+        "iban",
+        yes_declaration=factory.RelatedFactory(
+            BankDetailsFactory, factory_related_name="provider", iban=factory.SelfAttribute("..iban")
+        ),
+        no_declaration=None,
+    )
 
     class Params:
         applying = factory.Trait(status=ProviderStatus.APPLYING)
+        iban = factory.Sequence(
+            lambda n: IBAN.generate("FR", bank_code="30004", account_code=f"{n:011d}").compact
+        )
 
 
 class TrainingFactory(factory.django.DjangoModelFactory):

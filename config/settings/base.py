@@ -181,6 +181,10 @@ LOGOUT_REDIRECT_URL = "www:holder:login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 # Bearer tokens of the mobile app (POST /api/v1/auth/token).
 API_TOKEN_LIFETIME = datetime.timedelta(days=int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30")))
+# A provider's verified bank details are used for payouts only this many calendar days after
+# their verification (cpf/providers/bank_details.py): time for the provider, warned of the
+# change, and for fraud control to stop a hijacked one.
+BANK_DETAILS_WAITING_DAYS = int(os.environ.get("BANK_DETAILS_WAITING_DAYS", "5"))
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(4 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import (
+    audit_filters,
     job_admin,  # noqa: F401  (procrastinate's job admin without inline styles)
     parameters,
 )
@@ -29,12 +30,26 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
         return False
 
 
+# The support reads what happened to holders' accounts, not the rest of the log.
+HOLDER_EVENTS_PERMISSION = "core.view_holder_events"
+HOLDER_TARGETS = ("holders.holder",)
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     """The audit log, read-only: nobody changes it, not even here (the database refuses it)."""
 
     list_display = ["at", "event", "actor", "actor_role", "system_job", "target", "organisation"]
-    list_filter = ["event", "actor_role"]
+    # By object, actor, event, role and dates, on indexed columns (cpf/core/audit_filters.py).
+    list_filter = [
+        audit_filters.TargetTypeFilter,
+        audit_filters.TargetIdFilter,
+        audit_filters.ActorFilter,
+        audit_filters.EventFilter,
+        audit_filters.ActorRoleFilter,
+        audit_filters.FromDateFilter,
+        audit_filters.UntilDateFilter,
+    ]
     date_hierarchy = "at"
     search_fields = ["=target_id", "=request_id"]
     search_help_text = "Identifiant exact de l'objet concerné ou de la requête."
@@ -54,6 +69,20 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "ip_address",
     ]
     readonly_fields = fields
+
+    def has_view_permission(self, request, obj=None):
+        """The whole log for the roles that read it (fraud, administrator); the support reads
+        the events of holders' accounts only."""
+        if super().has_view_permission(request, obj):
+            return True
+        allowed = request.user.has_perm(HOLDER_EVENTS_PERMISSION)
+        return allowed and (obj is None or obj.target_type in HOLDER_TARGETS)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if super().has_view_permission(request):
+            return queryset
+        return queryset.filter(target_type__in=HOLDER_TARGETS)
 
     @admin.display(description="objet")
     def target(self, event):

@@ -9,3 +9,11 @@ class ProviderStatus(models.TextChoices):
     REFUSED = "refused", "candidature refusée"
     SUSPENDED = "suspended", "paiements suspendus"
     DELISTED = "delisted", "déréférencé"
+
+
+class BankDetailsStatus(models.TextChoices):
+    """Where a provider's bank details stand: entered, then checked by a payments agent."""
+
+    SUBMITTED = "submitted", "en attente de vérification"
+    VERIFIED = "verified", "vérifiées"
+    REJECTED = "rejected", "rejetées"

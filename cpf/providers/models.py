@@ -1,13 +1,18 @@
-"""Training organisations (organismes de formation) and their referencing status."""
+"""Training organisations (organismes de formation), their referencing status and their bank
+details."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
-from .enums import ProviderStatus
+from cpf.core.audit import mask_iban
+
+from .enums import BankDetailsStatus, ProviderStatus
 
 siret_format = RegexValidator(r"^\d{14}$", "Le SIRET compte 14 chiffres.")
 nda_format = RegexValidator(r"^\d{11}$", "Le numéro de déclaration d'activité compte 11 chiffres.")
@@ -20,8 +25,9 @@ class ProviderQuerySet(models.QuerySet["Provider"]):
 
 class Provider(models.Model):
     """A training organisation. Referencing needs a valid SIRET, an activity declaration number
-    (NDA, 11 digits), a valid Qualiopi certificate and bank details (rule 24). Sanctions are
-    suspension of payments and de-listing, temporary (up to 6 months) or definitive (rule 26)."""
+    (NDA, 11 digits), a valid Qualiopi certificate and bank details (rule 24, ``BankDetails``).
+    Sanctions are suspension of payments and de-listing, temporary (up to 6 months) or
+    definitive (rule 26)."""
 
     legal_name = models.CharField("raison sociale", max_length=200)
     siret = models.CharField("SIRET", max_length=14, unique=True, validators=[siret_format])
@@ -39,8 +45,6 @@ class Provider(models.Model):
     email = models.EmailField("courriel", blank=True)
     phone = models.CharField("téléphone", max_length=20, blank=True)
     website = models.URLField("site web", blank=True)
-    iban = models.CharField("IBAN", max_length=34, blank=True)
-    bic = models.CharField("BIC", max_length=11, blank=True)
     status = models.CharField(
         "statut", max_length=20, choices=ProviderStatus.choices, default=ProviderStatus.APPLYING
     )
@@ -90,3 +94,151 @@ class ProviderTransition(models.Model):
     class Meta:
         verbose_name = "changement de statut d'organisme"
         ordering = ["provider", "at", "id"]
+
+
+class BankDetailsQuerySet(models.QuerySet["BankDetails"]):
+    def in_force(self, on: datetime.datetime) -> BankDetailsQuerySet:
+        """Verified details whose waiting period is over at ``on``, the latest first."""
+        return self.filter(status=BankDetailsStatus.VERIFIED, effective_from__lte=on).order_by(
+            "-effective_from", "-id"
+        )
+
+    def usable_for_referencing(self) -> BankDetailsQuerySet:
+        """Details entered and not rejected: enough to reference a provider (rule 24); paying
+        it needs them verified and in force."""
+        return self.filter(status__in=[BankDetailsStatus.SUBMITTED, BankDetailsStatus.VERIFIED])
+
+
+class BankDetails(models.Model):
+    """One version of a provider's bank details (rule 24), append-only: a change is a new row,
+    and a row is only ever updated once, by the payments agent who verifies or rejects it
+    (PostgreSQL triggers refuse anything else, and every deletion). Verified details take
+    effect after a waiting period (``effective_from``), so that a hijacked change can be caught
+    before any payout goes to it; payouts read ``bank_details_in_force``
+    (``cpf/providers/bank_details.py``). The agent who verifies is never the person who
+    entered them."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="bank_details", verbose_name="organisme"
+    )
+    iban = models.CharField("IBAN", max_length=34)
+    bic = models.CharField("BIC", max_length=11, blank=True)
+    account_holder_name = models.CharField("titulaire du compte", max_length=200)
+    status = models.CharField(
+        "état", max_length=20, choices=BankDetailsStatus.choices, default=BankDetailsStatus.SUBMITTED
+    )
+    submitted_at = models.DateTimeField("saisies le")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="saisies par",
+    )
+    verified_at = models.DateTimeField("vérifiées le", null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="vérifiées par",
+    )
+    effective_from = models.DateTimeField("utilisables pour les paiements à partir du", null=True, blank=True)
+    rejected_at = models.DateTimeField("rejetées le", null=True, blank=True)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="rejetées par",
+    )
+    rejection_reason = models.TextField("motif du rejet", blank=True)
+
+    objects = BankDetailsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "coordonnées bancaires"
+        verbose_name_plural = "coordonnées bancaires"
+        ordering = ["provider", "-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=BankDetailsStatus.values), name="bank_details_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(iban__regex=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"),
+                name="bank_details_iban_compact",
+            ),
+            models.CheckConstraint(
+                condition=Q(bic="") | Q(bic__regex=r"^[A-Z0-9]{8}([A-Z0-9]{3})?$"),
+                name="bank_details_bic_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status=BankDetailsStatus.SUBMITTED,
+                    verified_at__isnull=True,
+                    verified_by__isnull=True,
+                    effective_from__isnull=True,
+                    rejected_at__isnull=True,
+                    rejected_by__isnull=True,
+                    rejection_reason="",
+                )
+                | Q(
+                    status=BankDetailsStatus.VERIFIED,
+                    verified_at__isnull=False,
+                    effective_from__isnull=False,
+                    rejected_at__isnull=True,
+                    rejected_by__isnull=True,
+                    rejection_reason="",
+                )
+                | (
+                    Q(
+                        status=BankDetailsStatus.REJECTED,
+                        verified_at__isnull=True,
+                        verified_by__isnull=True,
+                        effective_from__isnull=True,
+                        rejected_at__isnull=False,
+                    )
+                    & ~Q(rejection_reason="")
+                ),
+                name="bank_details_status_dated",
+            ),
+            models.CheckConstraint(
+                condition=Q(verified_at__isnull=True)
+                | Q(verified_at__gte=F("submitted_at"), effective_from__gte=F("verified_at")),
+                name="bank_details_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(rejected_at__isnull=True) | Q(rejected_at__gte=F("submitted_at")),
+                name="bank_details_rejected_after_submission",
+            ),
+            models.CheckConstraint(
+                condition=Q(verified_by__isnull=True)
+                | Q(submitted_by__isnull=True)
+                | ~Q(verified_by=F("submitted_by")),
+                name="bank_details_verified_by_another_person",
+            ),
+            # One version at a time awaits verification: a new entry replaces the pending one.
+            models.UniqueConstraint(
+                fields=["provider"],
+                condition=Q(status=BankDetailsStatus.SUBMITTED),
+                name="bank_details_one_pending_per_provider",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["provider", "-effective_from"],
+                condition=Q(status=BankDetailsStatus.VERIFIED),
+                name="bank_details_verified_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.masked_iban} ({self.get_status_display()})"
+
+    @property
+    def masked_iban(self) -> str:
+        """As lists and the audit log show it: ``FR76 •••• •••• 0189``."""
+        return mask_iban(self.iban)

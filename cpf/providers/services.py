@@ -17,6 +17,7 @@ from django.db import transaction
 from cpf.core.errors import BusinessError, required_reason
 from cpf.search.services import record_provider_change
 
+from .bank_details import submit_bank_details
 from .enums import ProviderStatus
 from .models import Provider, ProviderTransition
 from .validators import validate_iban, validate_nda, validate_siret
@@ -84,7 +85,7 @@ def apply_for_referencing(
         raise ValidationError(errors)
     fields = {k: v for k, v in vars(application).items() if k not in {"siret", "nda", "iban"}}
     with transaction.atomic():
-        provider = Provider.objects.create(**fields, siret=siret, nda=nda, iban=iban)
+        provider = Provider.objects.create(**fields, siret=siret, nda=nda)
         ProviderTransition.objects.create(
             provider=provider,
             from_status=S.APPLYING,
@@ -93,6 +94,10 @@ def apply_for_referencing(
             reason="Dépôt de la candidature",
             at=now,
         )
+        if iban:
+            submit_bank_details(
+                provider=provider, iban=iban, account_holder_name=provider.legal_name, actor=actor, now=now
+            )
     return provider
 
 
@@ -102,7 +107,6 @@ def referencing_problems(provider: Provider, *, today: datetime.date) -> list[st
     for check, value, label in (
         (validate_siret, provider.siret, "SIRET"),
         (validate_nda, provider.nda, "numéro de déclaration d'activité"),
-        (validate_iban, provider.iban, "IBAN"),
     ):
         if not value:
             problems.append(f"Le {label} est manquant.")
@@ -111,6 +115,8 @@ def referencing_problems(provider: Provider, *, today: datetime.date) -> list[st
             check(value)
         except ValidationError as exc:
             problems.extend(exc.messages)
+    if not provider.bank_details.usable_for_referencing().exists():
+        problems.append("Les coordonnées bancaires (IBAN) sont manquantes ou ont été rejetées.")
     if not provider.qualiopi_number:
         problems.append("Le certificat Qualiopi est manquant.")
     elif not _qualiopi_valid_on(provider, today):

@@ -33,6 +33,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cpf.core import audit
 from cpf.ledger.enums import AccountKind, TransactionKind
 from cpf.ledger.services import system_account
 
@@ -97,7 +98,9 @@ def credit_year(
             report.holders_examined += examined
             if progress is not None:
                 progress(examined)
-        _save(run, report)
+        with transaction.atomic():
+            _save(run, report)
+            _audit(run)
     report.run_id = run.pk
     return report
 
@@ -175,6 +178,29 @@ def _save(run: CreditingRun, report: CreditingReport) -> None:
     run.accounts_capped, run.capped_cents = report.accounts_capped, report.capped_cents
     run.by_rate = {str(rate): count for rate, count in sorted(report.by_rate.items())}
     run.save()
+
+
+RUN_AUDITED_FIELDS = [
+    "year",
+    "accounts_opened",
+    "accounts_credited",
+    "credited_cents",
+    "accounts_debited",
+    "debited_cents",
+    "accounts_capped",
+    "capped_cents",
+]
+
+
+def _audit(run: CreditingRun) -> None:
+    """One audit event per run, by the system (the ledger holds each holder's credit)."""
+    audit.record_event(
+        event="rights.crediting_run_finished",
+        target=run,
+        at=run.finished_at,
+        changes=audit.diff({}, audit.snapshot(run, RUN_AUDITED_FIELDS)),
+        system_job=audit.current_context().system_job or "credit_rights",
+    )
 
 
 CHUNK_DECLARATIONS = """

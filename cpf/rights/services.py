@@ -18,6 +18,7 @@ from django.utils import timezone
 from stdnum.fr import siret as stdnum_siret
 
 from cpf.accounts.models import User
+from cpf.core import audit
 from cpf.core.money import InvalidAmount, format_euros, parse_euros
 from cpf.holders.nir import InvalidNir, Nir, parse_nir
 from cpf.holders.services import get_or_create_holder
@@ -216,9 +217,27 @@ def _record_grant(
                 actor=actor,
             )
             grant.certifications.set(certifications)
+            _audit_grant(grant, actor=actor)
     except _AlreadyRecorded as replay:
         return GrantResult(grant=Grant.objects.get(transaction_id=replay.transaction_id), created=False)
     return GrantResult(grant=grant, created=True)
+
+
+GRANT_AUDITED_FIELDS = ["kind", "amount_cents", "holder", "certifications", "funder_reference", "transaction"]
+
+
+def _audit_grant(grant: Grant, *, actor: User | None) -> None:
+    """One audit event per grant recorded, dated like the grant itself (its transaction's
+    time, given by PostgreSQL)."""
+    grant.refresh_from_db(fields=["granted_at"])
+    audit.record_event(
+        event="rights.grant_added",
+        target=grant,
+        at=grant.granted_at,
+        actor=actor,
+        changes=audit.diff({}, audit.snapshot(grant, GRANT_AUDITED_FIELDS)),
+        organisation=grant.funder,
+    )
 
 
 def find_certifications(text: str) -> list[Certification]:

@@ -17,8 +17,9 @@ from cpf.catalogue.generator.catalogue import generate_catalogue
 from cpf.catalogue.generator.identity import of
 from cpf.catalogue.generator.offer import Calendar
 from cpf.catalogue.models import Action, Session, Training
+from cpf.providers.bank_details import bank_details_in_force
 from cpf.providers.enums import ProviderStatus
-from cpf.providers.models import Provider
+from cpf.providers.models import BankDetails, Provider
 from cpf.referentials.models import CertificationKind
 
 TODAY = date(2026, 3, 2)
@@ -37,6 +38,7 @@ def catalogue_digest() -> str:
     ranks: dict[str, dict[int, int]] = {}
     for model, parent in (
         (Provider, None),
+        (BankDetails, "provider_id"),
         (Training, "provider_id"),
         (Action, "training_id"),
         (Session, "action_id"),
@@ -57,6 +59,10 @@ def delete_catalogue() -> None:
     Session.objects.all().delete()
     Action.objects.all().delete()
     Training.objects.all().delete()
+    with connection.cursor() as cursor:  # append-only: no DELETE, but the test may empty it
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the foreign keys checked first
+        cursor.execute("TRUNCATE providers_bankdetails")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     Provider.objects.all().delete()
 
 
@@ -122,7 +128,9 @@ def test_every_siret_iban_nda_and_qualiopi_is_valid():
     # then
     providers = list(Provider.objects.all())
     assert all(siret.is_valid(p.siret) for p in providers)
-    assert all(IBAN(p.iban).country_code == "FR" and IBAN(p.iban).bic == p.bic for p in providers)
+    in_force = [bank_details_in_force(provider=p, on=NOW) for p in providers]
+    assert all(IBAN(d.iban).country_code == "FR" and IBAN(d.iban).bic == d.bic for d in in_force)
+    assert all(d.account_holder_name == p.legal_name for d, p in zip(in_force, providers, strict=True))
     assert all(len(p.nda) == 11 and p.nda.isdigit() for p in providers)
     assert all(p.qualiopi_number and p.qualiopi_valid_from < p.qualiopi_valid_until for p in providers)
     assert all(p.email.endswith(".example") and p.website.endswith(".example") for p in providers)

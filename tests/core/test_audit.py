@@ -18,6 +18,7 @@ from cpf.core import audit
 from cpf.core.middleware import RequestContextMiddleware
 from cpf.core.models import AuditEvent
 from cpf.providers.enums import ProviderStatus
+from cpf.providers.models import BankDetails
 from tests.core.support import make_agent
 from tests.factories import ProviderFactory, real_commune
 
@@ -29,15 +30,16 @@ NEW_IBAN = "FR7630006000011234567890189"
 def change_iban(provider, iban, *, actor, reason="Nouveau compte bancaire"):
     """What a service changing bank details does: snapshot, change, one event, one transaction."""
     with transaction.atomic():
-        before = audit.snapshot(provider, ["iban"])
-        provider.iban = iban
-        provider.save(update_fields=["iban"])
+        before = audit.snapshot(provider.bank_details.get(), ["iban"])
+        details = BankDetails.objects.create(
+            provider=provider, iban=iban, account_holder_name=provider.legal_name, submitted_at=NOW
+        )
         return audit.record_event(
             event="provider.bank_details_changed",
             target=provider,
             at=NOW,
             actor=actor,
-            changes=audit.diff(before, audit.snapshot(provider, ["iban"])),
+            changes=audit.diff(before, audit.snapshot(details, ["iban"])),
             organisation=provider,
             reason=reason,
         )

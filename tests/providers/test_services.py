@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cpf.providers import services
-from cpf.providers.enums import ProviderStatus
+from cpf.providers.enums import BankDetailsStatus, ProviderStatus
 from cpf.providers.models import Provider, ProviderTransition
 from cpf.providers.services import ProviderApplication
 from tests.factories import ProviderFactory, luhn_complete
@@ -37,11 +37,10 @@ def test_an_application_is_recorded_with_compact_identifiers_and_logged():
     provider = services.apply_for_referencing(application=application(), now=NOW)
 
     assert provider.status == ProviderStatus.APPLYING
-    assert (provider.siret, provider.nda, provider.iban) == (
-        VALID_SIRET,
-        "84691234567",
-        "FR7630006000011234567890189",
-    )
+    assert (provider.siret, provider.nda) == (VALID_SIRET, "84691234567")
+    assert list(provider.bank_details.values_list("iban", "account_holder_name", "status")) == [
+        ("FR7630006000011234567890189", "Institut Formation Lyon", BankDetailsStatus.SUBMITTED)
+    ]
     assert list(provider.transitions.values_list("from_status", "to_status", "reason")) == [
         ("applying", "applying", "Dépôt de la candidature")
     ]
@@ -109,7 +108,7 @@ def test_referencing_lists_every_missing_requirement_and_changes_nothing():
 
     assert refused.value.messages == [
         "Le numéro de déclaration d'activité est manquant.",
-        "Le IBAN est manquant.",
+        "Les coordonnées bancaires (IBAN) sont manquantes ou ont été rejetées.",
         "Le certificat Qualiopi n'est pas valide à cette date.",
     ]
     provider.refresh_from_db()

@@ -137,6 +137,8 @@ def test_renaming_a_provider_in_the_admin_reaches_the_search_outbox(admin_client
             "commune": provider.commune_id,
             "transitions-TOTAL_FORMS": 0,
             "transitions-INITIAL_FORMS": 0,
+            "bank_details-TOTAL_FORMS": 0,
+            "bank_details-INITIAL_FORMS": 0,
         }
     )
 
@@ -155,16 +157,10 @@ def test_editing_a_session_or_deleting_an_action_in_the_admin_reaches_the_search
     training_id = session.action.training_id
     SearchOutbox.objects.all().delete()
 
-    # when an agent changes the session's seats, then deletes the action
+    # when an agent changes the session's end date, then deletes the action
     changed = admin_client.post(
         reverse("admin:catalogue_session_change", args=[session.pk]),
-        {
-            "action": session.action_id,
-            "start_date": "2027-03-01",
-            "end_date": "2027-06-30",
-            "seats": 20,
-            "status": "open",
-        },
+        {"action": session.action_id, "start_date": "2027-03-01", "end_date": "2027-07-15"},
     )
     deleted = admin_client.post(
         reverse("admin:catalogue_action_delete", args=[session.action_id]), {"post": "yes"}

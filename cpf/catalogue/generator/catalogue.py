@@ -21,7 +21,7 @@ from cpf.providers.models import Provider
 
 from . import identity, texts
 from .offer import Calendar, PriceDurationModel, hours_per_week, session_count
-from .providers import PROVIDER_COLUMNS, ProviderProfile, build_providers
+from .providers import BANK_DETAILS_COLUMNS, PROVIDER_COLUMNS, ProviderProfile, build_providers
 from .snapshot import CertificationRow, CommuneRow, ReferentialSnapshot, WeightedPicker, load_snapshot
 from .writer import CopyWriter
 
@@ -122,7 +122,7 @@ def generate_catalogue(
         writer.lock()
         taken = set(Provider.objects.values_list("siret", flat=True))
         count = provider_count(sessions)
-        profiles, rows = build_providers(
+        profiles, rows, bank_rows = build_providers(
             rng=random.Random(f"{seed}:providers"),
             snapshot=snapshot,
             count=count,
@@ -132,6 +132,7 @@ def generate_catalogue(
             now=now,
         )
         writer.copy("providers_provider", PROVIDER_COLUMNS, rows)
+        writer.copy("providers_bankdetails", BANK_DETAILS_COLUMNS, bank_rows)
         factory = OfferFactory(
             seed=seed, snapshot=snapshot, providers=profiles, prices=prices, today=today, now=now
         )

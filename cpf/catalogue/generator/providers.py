@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from cpf.providers.enums import ProviderStatus
+from cpf.providers.enums import BankDetailsStatus, ProviderStatus
 
 from . import identity
 from .snapshot import CommuneRow, ReferentialSnapshot
@@ -26,12 +26,23 @@ PROVIDER_COLUMNS = (
     "email",
     "phone",
     "website",
-    "iban",
-    "bic",
     "status",
     "delisted_until",
     "created_at",
     "updated_at",
+)
+
+# Every generated provider has bank details verified and in force since its creation.
+BANK_DETAILS_COLUMNS = (
+    "provider_id",
+    "iban",
+    "bic",
+    "account_holder_name",
+    "status",
+    "submitted_at",
+    "verified_at",
+    "effective_from",
+    "rejection_reason",
 )
 
 # Referencing status shares: most are referenced, a few still apply or have payments suspended.
@@ -85,15 +96,16 @@ def build_providers(
     taken_sirets: set[str],
     today: date,
     now: datetime,
-) -> tuple[list[ProviderProfile], list[tuple]]:
-    """``count`` providers with ids from ``first_id``: their profiles and their table rows.
+) -> tuple[list[ProviderProfile], list[tuple], list[tuple]]:
+    """``count`` providers with ids from ``first_id``: their profiles, their table rows and
+    their bank details' rows.
     Organisations are larger in larger towns: their size rank follows the square root of their
     commune's population, times a log-normal factor."""
     networks = max(1, round(count * NETWORK_SHARE))
     communes = [snapshot.national.pick(rng) for _ in range(count)]
     sizes = [math.sqrt(commune.population) * rng.lognormvariate(0, 1) for commune in communes]
     ranks = {index: rank for rank, index in enumerate(sorted(range(count), key=lambda i: -sizes[i]))}
-    profiles, rows = [], []
+    profiles, rows, bank_rows = [], [], []
     for index, commune in enumerate(communes):
         rank = ranks[index]
         place = identity.Place(
@@ -132,15 +144,27 @@ def build_providers(
                 f"contact@{domain}",
                 identity.phone(rng, commune.region_code),
                 f"https://www.{domain}",
-                iban,
-                bic,
                 status,
                 None,
                 created.isoformat(),
                 updated.isoformat(),
             )
         )
+        since = created.isoformat()
+        bank_rows.append(
+            (
+                first_id + index,
+                iban,
+                bic,
+                name[:200],
+                BankDetailsStatus.VERIFIED.value,
+                since,
+                since,
+                since,
+                "",
+            )
+        )
         profiles.append(
             ProviderProfile(first_id + index, commune, status, rank, rank < networks, rng.randrange(3))
         )
-    return profiles, rows
+    return profiles, rows, bank_rows

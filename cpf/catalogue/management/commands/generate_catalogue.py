@@ -67,7 +67,8 @@ class Command(BaseCommand):
         # pick nested loops over hundreds of thousands of rows.
         with connection.cursor() as cursor:
             cursor.execute(
-                "ANALYZE providers_provider, catalogue_training, catalogue_action, catalogue_session"
+                "ANALYZE providers_provider, providers_bankdetails, catalogue_training, catalogue_action, "
+                "catalogue_session"
             )
         if verbosity >= 1:
             seconds = time.monotonic() - started
