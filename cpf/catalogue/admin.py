@@ -1,44 +1,12 @@
-from operator import attrgetter
+"""Admin of the offers. Edits and deletions made here reach the search index like any other
+write: PostgreSQL records them in the change feed (docs/adr/0006)."""
 
 from django.contrib import admin
 
 from cpf.core.admin_actions import ReadOnlyAdmin, service_action
-from cpf.search.services import record_training_change
 
 from . import services
 from .models import Action, Session, Training, TrainingTransition
-
-
-class SearchIndexedAdmin(admin.ModelAdmin):
-    """Admin edits and deletions of offers reach the search index: an outbox row per training
-    touched, in the admin's own transaction (the worker re-reads the whole training, inlines
-    included, once it is committed)."""
-
-    # From an edited object to the id of the training it belongs to.
-    training_id_attribute = "pk"
-
-    def training_ids(self, objects) -> set[int]:
-        get_training_id = attrgetter(self.training_id_attribute)
-        return {get_training_id(obj) for obj in objects}
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        self._record(self.training_ids([obj]))
-
-    def delete_model(self, request, obj):
-        training_ids = self.training_ids([obj])
-        super().delete_model(request, obj)
-        self._record(training_ids)
-
-    def delete_queryset(self, request, queryset):
-        training_ids = self.training_ids(queryset)
-        super().delete_queryset(request, queryset)
-        self._record(training_ids)
-
-    @staticmethod
-    def _record(training_ids: set[int]) -> None:
-        for training_id in sorted(training_ids):
-            record_training_change(training_id=training_id)
 
 
 class ActionInline(admin.StackedInline):
@@ -66,7 +34,7 @@ class TrainingTransitionInline(admin.TabularInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(SearchIndexedAdmin):
+class TrainingAdmin(admin.ModelAdmin):
     list_display = ["title", "provider", "certification", "status", "published_at"]
     list_filter = ["status"]
     search_fields = ["title", "reference", "certification__code", "provider__siret"]
@@ -100,7 +68,7 @@ class TrainingAdmin(SearchIndexedAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(SearchIndexedAdmin):
+class ActionAdmin(admin.ModelAdmin):
     list_display = ["training", "modality", "commune", "price_cents", "duration_hours"]
     list_filter = ["modality"]
     search_fields = ["training__title"]
@@ -109,18 +77,14 @@ class ActionAdmin(SearchIndexedAdmin):
     show_full_result_count = False
     inlines = [SessionInline]
 
-    training_id_attribute = "training_id"
-
 
 @admin.register(Session)
-class SessionAdmin(SearchIndexedAdmin):
+class SessionAdmin(admin.ModelAdmin):
     list_display = ["action", "start_date", "end_date", "seats", "status"]
     list_filter = ["status"]
     raw_id_fields = ["action"]
     list_select_related = ["action__training"]
     show_full_result_count = False
-
-    training_id_attribute = "action.training_id"
 
 
 @admin.register(TrainingTransition)

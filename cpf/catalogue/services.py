@@ -14,7 +14,6 @@ from django.db import transaction
 
 from cpf.core.errors import BusinessError, required_reason
 from cpf.providers.enums import ProviderStatus
-from cpf.search.services import record_training_change
 
 from .enums import Modality, PublicationStatus, SessionStatus
 from .models import Action, Training, TrainingTransition
@@ -127,5 +126,4 @@ def _transition(training: Training, *, to: str, actor, reason: str, now: datetim
         if to == P.PUBLISHED:
             locked.published_at = now
         locked.save(update_fields=["status", "published_at", "updated_at"])
-        record_training_change(training_id=locked.pk)  # the search index follows, same transaction
     return locked

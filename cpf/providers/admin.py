@@ -3,7 +3,6 @@ from django.contrib import admin
 from django.db import models
 
 from cpf.core.admin_actions import ReadOnlyAdmin, ReasonForm, service_action
-from cpf.search.services import record_provider_change
 
 from . import services
 from .models import Provider, ProviderTransition
@@ -39,12 +38,6 @@ class ProviderAdmin(admin.ModelAdmin):
     inlines = [ProviderTransitionInline]
     # A website typed without a scheme is taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    def save_model(self, request, obj, form, change):
-        """A renamed or moved provider reaches the search index (its name is on every card):
-        the outbox row is written in the admin's own transaction."""
-        super().save_model(request, obj, form, change)
-        record_provider_change(provider_id=obj.pk)
 
     actions = [
         service_action(

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from cpf.core.errors import BusinessError, required_reason
-from cpf.search.services import record_provider_change
 
 from .enums import ProviderStatus
 from .models import Provider, ProviderTransition
@@ -186,7 +185,6 @@ def _transition(
         locked.status = to
         locked.delisted_until = delisted_until
         locked.save(update_fields=["status", "delisted_until", "updated_at"])
-        record_provider_change(provider_id=locked.pk)  # its offers appear or disappear from search
     return locked
 
 
