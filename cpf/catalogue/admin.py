@@ -1,4 +1,5 @@
-from operator import attrgetter
+"""Admin of the offers. Edits and deletions made here reach the search index like any other
+write: PostgreSQL records them in the change feed (docs/adr/0006)."""
 
 from django import forms
 from django.contrib import admin
@@ -11,7 +12,6 @@ from cpf.core.admin_actions import (
     service_action,
 )
 from cpf.core.money import InvalidAmount, format_euros, parse_euros
-from cpf.search.services import record_training_change
 
 from . import pricing, services
 from .enums import SessionStatus
@@ -41,38 +41,6 @@ class PriceForm(ReasonForm):
 class SessionStatusForm(ReasonForm):
     status = forms.ChoiceField(label="Statut", choices=SessionStatus.choices)
     seats = forms.IntegerField(label="Places", min_value=1)
-
-
-class SearchIndexedAdmin(ServiceActionsAdmin):
-    """Admin edits and deletions of offers reach the search index: an outbox row per training
-    touched, in the admin's own transaction (the worker re-reads the whole training, inlines
-    included, once it is committed)."""
-
-    # From an edited object to the id of the training it belongs to.
-    training_id_attribute = "pk"
-
-    def training_ids(self, objects) -> set[int]:
-        get_training_id = attrgetter(self.training_id_attribute)
-        return {get_training_id(obj) for obj in objects}
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        self._record(self.training_ids([obj]))
-
-    def delete_model(self, request, obj):
-        training_ids = self.training_ids([obj])
-        super().delete_model(request, obj)
-        self._record(training_ids)
-
-    def delete_queryset(self, request, queryset):
-        training_ids = self.training_ids(queryset)
-        super().delete_queryset(request, queryset)
-        self._record(training_ids)
-
-    @staticmethod
-    def _record(training_ids: set[int]) -> None:
-        for training_id in sorted(training_ids):
-            record_training_change(training_id=training_id)
 
 
 class ActionInline(admin.StackedInline):
@@ -115,7 +83,7 @@ class TrainingTransitionInline(admin.TabularInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(SearchIndexedAdmin):
+class TrainingAdmin(ServiceActionsAdmin):
     list_display = ["title", "provider", "certification", "status", "published_at"]
     list_filter = ["status"]
     search_fields = ["title", "reference", "certification__code", "provider__siret"]
@@ -152,7 +120,7 @@ class TrainingAdmin(SearchIndexedAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(AuditTrailMixin, SearchIndexedAdmin):
+class ActionAdmin(AuditTrailMixin, ServiceActionsAdmin):
     list_display = ["training", "modality", "commune", "price_cents", "duration_hours"]
     list_filter = ["modality"]
     search_fields = ["training__title"]
@@ -176,15 +144,13 @@ class ActionAdmin(AuditTrailMixin, SearchIndexedAdmin):
         )
     ]
 
-    training_id_attribute = "training_id"
-
     def get_readonly_fields(self, request, obj=None):
         # The price is set when the action is added; later changes go through the action above.
         return [*PRICE_FIELDS, "audit_trail"] if obj is not None else []
 
 
 @admin.register(Session)
-class SessionAdmin(AuditTrailMixin, SearchIndexedAdmin):
+class SessionAdmin(AuditTrailMixin, ServiceActionsAdmin):
     list_display = ["action", "start_date", "end_date", "seats", "status"]
     list_filter = ["status"]
     raw_id_fields = ["action"]
@@ -202,8 +168,6 @@ class SessionAdmin(AuditTrailMixin, SearchIndexedAdmin):
             permission="catalogue.change_session_status",
         )
     ]
-
-    training_id_attribute = "action.training_id"
 
     def get_readonly_fields(self, request, obj=None):
         # Set when the session is added; later changes go through the action above.

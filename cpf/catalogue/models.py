@@ -8,10 +8,10 @@ positive prices and durations, dates in order, a place for anything not fully re
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from cpf.core.state_machine import TransitionLog
 from cpf.providers.enums import ProviderStatus
 
 from .enums import Modality, PublicationStatus, SessionStatus
@@ -58,6 +58,9 @@ class Training(models.Model):
         ordering = ["title", "id"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(status__in=PublicationStatus.values), name="training_status_known"
+            ),
+            models.CheckConstraint(
                 condition=~Q(status=PublicationStatus.PUBLISHED) | Q(published_at__isnull=False),
                 name="training_published_has_date",
             ),
@@ -100,6 +103,7 @@ class Action(models.Model):
         verbose_name_plural = "actions de formation"
         ordering = ["training", "id"]
         constraints = [
+            models.CheckConstraint(condition=Q(modality__in=Modality.values), name="action_modality_known"),
             models.CheckConstraint(condition=Q(price_cents__gt=0), name="action_price_positive"),
             models.CheckConstraint(condition=Q(duration_hours__gt=0), name="action_duration_positive"),
             models.CheckConstraint(condition=Q(exam_cost_cents__gte=0), name="action_exam_cost_not_negative"),
@@ -134,6 +138,7 @@ class Session(models.Model):
         verbose_name = "session"
         ordering = ["action", "start_date", "id"]
         constraints = [
+            models.CheckConstraint(condition=Q(status__in=SessionStatus.values), name="session_status_known"),
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")), name="session_end_after_start"
             ),
@@ -145,18 +150,24 @@ class Session(models.Model):
         return f"{self.start_date:%d/%m/%Y} – {self.end_date:%d/%m/%Y}"
 
 
-class TrainingTransition(models.Model):
-    """Log of every publication state change of a training."""
+class TrainingTransition(TransitionLog):
+    """Log of every publication state change of a training. Append-only; a training with a
+    history is never deleted (it is unpublished)."""
 
-    training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="transitions")
+    training = models.ForeignKey(Training, on_delete=models.PROTECT, related_name="transitions")
     from_status = models.CharField("de", max_length=20, choices=PublicationStatus.choices)
     to_status = models.CharField("vers", max_length=20, choices=PublicationStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    reason = models.TextField("motif", blank=True)
-    at = models.DateTimeField("le")
 
     class Meta:
         verbose_name = "changement de statut de formation"
         ordering = ["training", "at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_status__in=PublicationStatus.values),
+                name="training_transition_from_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(to_status__in=PublicationStatus.values),
+                name="training_transition_to_status_known",
+            ),
+        ]

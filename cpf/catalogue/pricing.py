@@ -11,7 +11,6 @@ from django.db import transaction
 
 from cpf.core import audit
 from cpf.core.errors import required_reason
-from cpf.search.services import record_training_change
 
 from .enums import SessionStatus
 from .models import Action, Session
@@ -64,7 +63,6 @@ def change_action_price(
             organisation=locked.training.provider,
             reason=reason,
         )
-        record_training_change(training_id=locked.training_id)
     return locked
 
 
@@ -112,5 +110,4 @@ def change_session_status(
             organisation=locked.action.training.provider,
             reason=reason,
         )
-        record_training_change(training_id=locked.action.training_id)
     return locked

@@ -41,6 +41,7 @@ from django.conf import settings
 from django.db import transaction
 from stdnum.fr import siret as siret_checks
 
+from cpf.catalogue.bulk import bulk_load
 from cpf.catalogue.enums import Modality, PublicationStatus, SessionStatus
 from cpf.catalogue.generator.offer import Calendar, hours_per_week
 from cpf.catalogue.models import Action, Session, Training
@@ -156,7 +157,8 @@ def import_sample(*, path: Path | None = None, today: date) -> SampleImportResul
             result.skipped.append((row.line, f"SIRET {row.siret!r} is not 14 digits"))
         else:
             groups[(row.siret, row.key)].append(row)
-    with transaction.atomic():
+    # Followed as a whole by the search index (one rebuild), not row by row.
+    with transaction.atomic(), bulk_load():
         providers = _providers(rows, result)
         certifications = _certifications(groups, result)
         existing = set(

@@ -2,36 +2,25 @@
 
 A training is published as a whole, with its actions and sessions, once every mandatory field
 of the three levels is filled (rule 25). Unpublishing (by the provider or as a sanction) and
-suspension (moderation by an agent) hide it. Every change goes through ``_transition``: allowed
-transitions table, row lock, stamp and ``TrainingTransition`` log, in one transaction.
+suspension (moderation by an agent) hide it. Every change goes through ``MACHINE.transition``
+(``cpf.core.state_machine``): allowed transitions table checked under a row lock, stamp and
+``TrainingTransition`` log, in one transaction. The search index follows through the change feed
+that PostgreSQL writes (docs/adr/0006-search-change-feed-written-by-the-database.md).
 """
 
 from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
-
+from cpf.core import state_machine
 from cpf.core.errors import BusinessError, required_reason
+from cpf.core.state_machine import StateMachine, Transition
 from cpf.providers.enums import ProviderStatus
-from cpf.search.services import record_training_change
 
 from .enums import Modality, PublicationStatus, SessionStatus
 from .models import Action, Training, TrainingTransition
 
 P = PublicationStatus
-
-ALLOWED_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
-    {
-        (P.DRAFT, P.PUBLISHED),
-        (P.PUBLISHED, P.UNPUBLISHED),
-        (P.PUBLISHED, P.SUSPENDED),
-        (P.UNPUBLISHED, P.PUBLISHED),
-        (P.UNPUBLISHED, P.DRAFT),
-        (P.SUSPENDED, P.PUBLISHED),
-        (P.SUSPENDED, P.UNPUBLISHED),
-    }
-)
 
 TRAINING_MANDATORY_FIELDS = {
     "title": "l'intitulé",
@@ -50,8 +39,27 @@ class NotPublishable(CatalogueError):
     pass
 
 
-class TransitionNotAllowed(CatalogueError):
+class TransitionNotAllowed(CatalogueError, state_machine.TransitionNotAllowed):
     pass
+
+
+MACHINE = StateMachine(
+    model=Training,
+    statuses=PublicationStatus,
+    log=TrainingTransition,
+    subject="training",
+    refusal=TransitionNotAllowed,
+    transitions=[
+        Transition(P.DRAFT, P.PUBLISHED, "Publication"),
+        Transition(P.PUBLISHED, P.UNPUBLISHED, "Dépublication"),
+        Transition(P.PUBLISHED, P.SUSPENDED, "Suspension (contrôle qualité)"),
+        Transition(P.UNPUBLISHED, P.PUBLISHED, "Nouvelle publication"),
+        Transition(P.UNPUBLISHED, P.DRAFT, "Retour en brouillon"),
+        Transition(P.SUSPENDED, P.PUBLISHED, "Fin de la suspension"),
+        Transition(P.SUSPENDED, P.UNPUBLISHED, "Dépublication"),
+    ],
+    stamps={P.PUBLISHED: "published_at"},
+)
 
 
 def publication_problems(training: Training, *, today: datetime.date) -> list[str]:
@@ -95,37 +103,19 @@ def publish_training(*, training: Training, actor, now: datetime.datetime, reaso
     problems = publication_problems(training, today=now.date())
     if problems:
         raise NotPublishable(problems)
-    return _transition(training, to=P.PUBLISHED, actor=actor, reason=reason or "Publication", now=now)
+    return MACHINE.transition(training, to=P.PUBLISHED, actor=actor, reason=reason, now=now)
 
 
 def unpublish_training(*, training: Training, actor, reason: str, now: datetime.datetime) -> Training:
     """Withdraw a training from the catalogue: by its provider, or by the operator as a
     sanction (rule 26). The reason is kept."""
-    return _transition(
+    return MACHINE.transition(
         training, to=P.UNPUBLISHED, actor=actor, reason=required_reason(reason, CatalogueError), now=now
     )
 
 
 def suspend_training(*, training: Training, actor, reason: str, now: datetime.datetime) -> Training:
     """Suspend a published training pending a quality control (moderation by an agent)."""
-    return _transition(
+    return MACHINE.transition(
         training, to=P.SUSPENDED, actor=actor, reason=required_reason(reason, CatalogueError), now=now
     )
-
-
-def _transition(training: Training, *, to: str, actor, reason: str, now: datetime.datetime) -> Training:
-    with transaction.atomic():
-        locked = Training.objects.select_for_update(of=("self",)).get(pk=training.pk)
-        if (locked.status, to) not in ALLOWED_TRANSITIONS:
-            raise TransitionNotAllowed(
-                [f"Impossible de passer du statut « {P(locked.status).label} » à « {P(to).label} »."]
-            )
-        TrainingTransition.objects.create(
-            training=locked, from_status=locked.status, to_status=to, actor=actor, reason=reason, at=now
-        )
-        locked.status = to
-        if to == P.PUBLISHED:
-            locked.published_at = now
-        locked.save(update_fields=["status", "published_at", "updated_at"])
-        record_training_change(training_id=locked.pk)  # the search index follows, same transaction
-    return locked

@@ -65,6 +65,9 @@ class Account(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(kind__in=AccountKind.values), name="ledger_account_kind_known"
+            ),
+            models.CheckConstraint(
                 condition=(
                     Q(kind__in=HOLDER_ACCOUNT_KINDS, holder__isnull=False, balance_cents__isnull=False)
                     | (~Q(kind__in=HOLDER_ACCOUNT_KINDS) & Q(holder__isnull=True, balance_cents__isnull=True))
@@ -129,6 +132,9 @@ class Transaction(models.Model):
         verbose_name = "transaction"
         ordering = ["id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=TransactionKind.values), name="ledger_transaction_kind_known"
+            ),
             # A constraint rather than ``unique=True``: no extra LIKE index on a table of millions.
             models.UniqueConstraint(
                 fields=["idempotency_key"], name="ledger_transaction_unique_idempotency_key"

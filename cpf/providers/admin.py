@@ -11,7 +11,6 @@ from cpf.core.admin_actions import (
     service_action,
 )
 from cpf.core.errors import BusinessError
-from cpf.search.services import record_provider_change
 
 from . import bank_details, services
 from .models import BankDetails, Provider, ProviderTransition
@@ -98,12 +97,6 @@ class ProviderAdmin(AuditTrailMixin, ServiceActionsAdmin):
     inlines = [BankDetailsInline, ProviderTransitionInline]
     # A website typed without a scheme is taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    def save_model(self, request, obj, form, change):
-        """A renamed or moved provider reaches the search index (its name is on every card):
-        the outbox row is written in the admin's own transaction."""
-        super().save_model(request, obj, form, change)
-        record_provider_change(provider_id=obj.pk)
 
     actions = [
         service_action(

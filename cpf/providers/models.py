@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from cpf.core.audit import mask_iban
+from cpf.core.state_machine import TransitionLog
 
 from .enums import BankDetailsStatus, ProviderStatus
 
@@ -59,6 +60,9 @@ class Provider(models.Model):
         verbose_name_plural = "organismes de formation"
         ordering = ["legal_name"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ProviderStatus.values), name="provider_status_known"
+            ),
             models.CheckConstraint(condition=Q(siret__regex=r"^\d{14}$"), name="provider_siret_14_digits"),
             models.CheckConstraint(
                 condition=Q(nda="") | Q(nda__regex=r"^\d{11}$"), name="provider_nda_11_digits"
@@ -79,21 +83,26 @@ class Provider(models.Model):
         return f"{self.legal_name} ({self.siret})"
 
 
-class ProviderTransition(models.Model):
-    """Log of every referencing status change: who, when and why (DESIGN.md section 3)."""
+class ProviderTransition(TransitionLog):
+    """Log of every referencing status change: who, when and why (DESIGN.md section 3).
+    Append-only; a provider with a history is never deleted."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="transitions")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="transitions")
     from_status = models.CharField("de", max_length=20, choices=ProviderStatus.choices)
     to_status = models.CharField("vers", max_length=20, choices=ProviderStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    reason = models.TextField("motif", blank=True)
-    at = models.DateTimeField("le")
 
     class Meta:
         verbose_name = "changement de statut d'organisme"
         ordering = ["provider", "at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_status__in=ProviderStatus.values),
+                name="provider_transition_from_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(to_status__in=ProviderStatus.values), name="provider_transition_to_status_known"
+            ),
+        ]
 
 
 class BankDetailsQuerySet(models.QuerySet["BankDetails"]):

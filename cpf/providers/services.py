@@ -1,8 +1,10 @@
 """Referencing a training organisation and the sanctions against it (rules 24 and 26).
 
-Every status change goes through ``_transition``: it checks the table of allowed transitions,
-sets and stamps the status under a row lock and writes a ``ProviderTransition`` row (who, when,
-why), all in one transaction.
+Every status change goes through ``MACHINE.transition`` (``cpf.core.state_machine``): it checks
+the table of allowed transitions under a row lock, sets the status and writes a
+``ProviderTransition`` row (who, when, why), all in one transaction. The search index follows
+the status (a suspended or de-listed provider's offers are hidden) through the change feed that
+PostgreSQL writes (docs/adr/0006-search-change-feed-written-by-the-database.md).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from cpf.core import state_machine
 from cpf.core.errors import BusinessError, required_reason
-from cpf.search.services import record_provider_change
+from cpf.core.state_machine import StateMachine, Transition
 
 from .bank_details import submit_bank_details
 from .enums import ProviderStatus
@@ -24,19 +27,6 @@ from .validators import validate_iban, validate_nda, validate_siret
 
 S = ProviderStatus
 
-ALLOWED_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
-    {
-        (S.APPLYING, S.REFERENCED),
-        (S.APPLYING, S.REFUSED),
-        (S.REFUSED, S.APPLYING),
-        (S.REFERENCED, S.SUSPENDED),
-        (S.SUSPENDED, S.REFERENCED),
-        (S.REFERENCED, S.DELISTED),
-        (S.SUSPENDED, S.DELISTED),
-        (S.DELISTED, S.REFERENCED),
-    }
-)
-
 MAX_TEMPORARY_DELISTING = relativedelta(months=6)
 
 
@@ -44,12 +34,31 @@ class ProviderError(BusinessError):
     """A provider operation refused for a business reason."""
 
 
-class TransitionNotAllowed(ProviderError):
+class TransitionNotAllowed(ProviderError, state_machine.TransitionNotAllowed):
     pass
 
 
 class NotReferenceable(ProviderError):
     pass
+
+
+MACHINE = StateMachine(
+    model=Provider,
+    statuses=ProviderStatus,
+    log=ProviderTransition,
+    subject="provider",
+    refusal=TransitionNotAllowed,
+    transitions=[
+        Transition(S.APPLYING, S.REFERENCED, "Référencement"),
+        Transition(S.APPLYING, S.REFUSED, "Refus de la candidature"),
+        Transition(S.REFUSED, S.APPLYING, "Nouvelle candidature"),
+        Transition(S.REFERENCED, S.SUSPENDED, "Suspension des paiements"),
+        Transition(S.SUSPENDED, S.REFERENCED, "Fin de la suspension des paiements"),
+        Transition(S.REFERENCED, S.DELISTED, "Déréférencement"),
+        Transition(S.SUSPENDED, S.DELISTED, "Déréférencement"),
+        Transition(S.DELISTED, S.REFERENCED, "Nouveau référencement"),
+    ],
+)
 
 
 @dataclass(frozen=True)
@@ -86,14 +95,7 @@ def apply_for_referencing(
     fields = {k: v for k, v in vars(application).items() if k not in {"siret", "nda", "iban"}}
     with transaction.atomic():
         provider = Provider.objects.create(**fields, siret=siret, nda=nda)
-        ProviderTransition.objects.create(
-            provider=provider,
-            from_status=S.APPLYING,
-            to_status=S.APPLYING,
-            actor=actor,
-            reason="Dépôt de la candidature",
-            at=now,
-        )
+        MACHINE.log_creation(provider, actor=actor, reason="Dépôt de la candidature", now=now)
         if iban:
             submit_bank_details(
                 provider=provider, iban=iban, account_holder_name=provider.legal_name, actor=actor, now=now
@@ -130,7 +132,7 @@ def reference_provider(*, provider: Provider, actor, now: datetime.datetime, rea
     problems = referencing_problems(provider, today=now.date())
     if problems:
         raise NotReferenceable(problems)
-    return _transition(provider, to=S.REFERENCED, actor=actor, reason=reason or "Référencement", now=now)
+    return _transition(provider, to=S.REFERENCED, actor=actor, reason=reason, now=now)
 
 
 def refuse_provider(*, provider: Provider, actor, reason: str, now: datetime.datetime) -> Provider:
@@ -178,22 +180,19 @@ def end_lapsed_delistings(*, today: datetime.date, now: datetime.datetime) -> in
 
 
 def _transition(
-    provider: Provider, *, to: str, actor, reason: str, now: datetime.datetime, delisted_until=None
+    provider: Provider,
+    *,
+    to: str,
+    actor,
+    reason: str,
+    now: datetime.datetime,
+    delisted_until: datetime.date | None = None,
 ) -> Provider:
-    with transaction.atomic():
-        locked = Provider.objects.select_for_update(of=("self",)).get(pk=provider.pk)
-        if (locked.status, to) not in ALLOWED_TRANSITIONS:
-            raise TransitionNotAllowed(
-                [f"Impossible de passer du statut « {S(locked.status).label} » à « {S(to).label} »."]
-            )
-        ProviderTransition.objects.create(
-            provider=locked, from_status=locked.status, to_status=to, actor=actor, reason=reason, at=now
-        )
-        locked.status = to
-        locked.delisted_until = delisted_until
-        locked.save(update_fields=["status", "delisted_until", "updated_at"])
-        record_provider_change(provider_id=locked.pk)  # its offers appear or disappear from search
-    return locked
+    """The end date of a temporary de-listing is set by de-listing and cleared by any other
+    transition."""
+    return MACHINE.transition(
+        provider, to=to, actor=actor, reason=reason, now=now, fields={"delisted_until": delisted_until}
+    )
 
 
 def _qualiopi_valid_on(provider: Provider, day: datetime.date) -> bool:

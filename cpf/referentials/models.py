@@ -82,6 +82,7 @@ class Commune(models.Model):
         verbose_name = "commune"
         ordering = ["insee_code", "postal_code"]
         constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CommuneKind.values), name="commune_kind_known"),
             models.UniqueConstraint(
                 fields=["insee_code", "postal_code", "kind"], name="commune_unique_code_postal_kind"
             ),
@@ -253,6 +254,9 @@ class Certification(models.Model):
         verbose_name = "certification"
         ordering = ["code"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=CertificationKind.values), name="certification_kind_known"
+            ),
             models.CheckConstraint(
                 condition=Q(level__isnull=True) | Q(level__gte=1, level__lte=8),
                 name="certification_level_range",

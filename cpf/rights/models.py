@@ -170,6 +170,7 @@ class Funder(models.Model):
         verbose_name = "financeur"
         ordering = ["name"]
         constraints = [
+            models.CheckConstraint(condition=Q(kind__in=FunderKind.values), name="rights_funder_kind_known"),
             models.UniqueConstraint(
                 fields=["siret"], condition=~Q(siret=""), name="rights_funder_unique_siret"
             ),
@@ -232,6 +233,7 @@ class Grant(models.Model):
         verbose_name = "dotation"
         ordering = ["-granted_at", "-id"]
         constraints = [
+            models.CheckConstraint(condition=Q(kind__in=GrantKind.values), name="rights_grant_kind_known"),
             models.CheckConstraint(condition=Q(amount_cents__gt=0), name="rights_grant_amount_positive"),
             models.UniqueConstraint(
                 fields=["funder", "funder_reference"],

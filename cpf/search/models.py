@@ -2,9 +2,10 @@
 index built (DESIGN.md section 4).
 
 PostgreSQL is the source of truth; the tantivy index is derived from it. Every catalogue change
-writes a ``SearchOutbox`` row in the same transaction; the indexer applies the rows to the index
-in order. Which rows an index has seen is told by a PostgreSQL snapshot: the snapshot an index
-was built from, then the one of each batch applied (``SearchIndexState.snapshot``). A row is
+writes a ``SearchOutbox`` row in the same transaction (PostgreSQL triggers write them: migration
+0002, docs/adr/0006); the indexer applies the rows to the index in order. Which rows an index
+has seen is told by a PostgreSQL snapshot: the snapshot an index was built from, then the one of
+each batch applied (``SearchIndexState.snapshot``). A row is
 still to apply when its transaction was not visible in that snapshot, so a transaction that
 commits late (with a smaller id than rows already applied) is never missed.
 """
@@ -41,6 +42,9 @@ class SearchOutbox(models.Model):
         verbose_name_plural = "changements à indexer"
         ordering = ["id"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=OutboxKind.values), name="search_outbox_kind_known"
+            ),
             models.CheckConstraint(
                 condition=models.Q(kind=OutboxKind.REBUILD) | models.Q(object_id__isnull=False),
                 name="search_outbox_object_unless_rebuild",

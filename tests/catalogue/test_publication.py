@@ -120,7 +120,11 @@ def test_unpublish_and_suspend_need_a_reason_and_follow_the_table():
     assert refused.value.messages == ["Impossible de passer du statut « suspendue » à « suspendue »."]
 
 
-@pytest.mark.django_db(transaction=True, available_apps=["cpf.catalogue", "cpf.providers"])
+# (the search outbox and its job, written by PostgreSQL at each commit, are emptied too)
+@pytest.mark.django_db(
+    transaction=True,
+    available_apps=["cpf.catalogue", "cpf.providers", "cpf.search", "procrastinate.contrib.django"],
+)
 def test_two_agents_suspending_at_once_produce_one_transition():
     # given a published training
     training = complete_training()

@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cpf.catalogue.bulk import bulk_load
 from cpf.catalogue.enums import Modality
-from cpf.catalogue.models import Action
+from cpf.catalogue.models import Action, Training
 from cpf.catalogue.services import publish_training, suspend_training, unpublish_training
 from cpf.providers.services import suspend_provider
 from cpf.search.documents import REMOTE_ZONE, iter_documents
@@ -26,7 +27,6 @@ from cpf.search.indexer import (
 )
 from cpf.search.models import SearchIndexState, SearchOutbox
 from cpf.search.reader import IndexUnavailable, current_index
-from cpf.search.services import record_training_change, request_full_rebuild
 from tests.factories import ActionFactory, SessionFactory
 from tests.search.fixtures import *  # noqa: F403
 from tests.search.fixtures import commune, in_days, offer
@@ -61,23 +61,25 @@ def test_a_rebuild_indexes_the_visible_actions_with_upcoming_sessions_only(searc
     assert current_version() == report.version
 
 
-def test_publication_changes_write_an_outbox_row_in_their_transaction(search_index):
+def test_publication_changes_write_one_outbox_row_per_object_in_their_transaction(search_index):
     action = offer()
     training = action.training
     now = timezone.now()
     SearchOutbox.objects.all().delete()
 
+    # (a test runs in one transaction: a training changed three times is re-read once)
     unpublish_training(training=training, actor=None, reason="Fin de l'offre", now=now)
     publish_training(training=training, actor=None, now=now)
     suspend_training(training=training, actor=None, reason="Contrôle", now=now)
     suspend_provider(provider=training.provider, actor=None, reason="Contrôle", now=now)
 
-    rows = list(SearchOutbox.objects.values_list("kind", "object_id"))
+    rows = list(SearchOutbox.objects.values_list("kind", "object_id", "transaction_id"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+        current = cursor.fetchone()[0]
     assert rows == [
-        (OutboxKind.TRAINING, training.pk),
-        (OutboxKind.TRAINING, training.pk),
-        (OutboxKind.TRAINING, training.pk),
-        (OutboxKind.PROVIDER, training.provider_id),
+        (OutboxKind.TRAINING, training.pk, current),
+        (OutboxKind.PROVIDER, training.provider_id, current),
     ]
 
 
@@ -85,7 +87,8 @@ def test_a_change_rolled_back_leaves_no_outbox_row(search_index):
     action = offer()
     SearchOutbox.objects.all().delete()
     with pytest.raises(RuntimeError), transaction.atomic():
-        record_training_change(training_id=action.training_id)
+        Training.objects.filter(pk=action.training_id).update(title="Renommée")
+        assert SearchOutbox.objects.count() == 1
         raise RuntimeError("the change fails")
     assert not SearchOutbox.objects.exists()
 
@@ -98,7 +101,6 @@ def test_the_outbox_is_applied_to_the_current_index(search_index):
 
     # when an offer is added and the first is withdrawn
     second = offer(title="Boulanger")
-    record_training_change(training_id=second.training_id)
     unpublish_training(training=first.training, actor=None, reason="Fin", now=now)
     report = apply_outbox()
 
@@ -144,8 +146,8 @@ def test_rows_of_a_transaction_that_commits_late_are_not_missed(search_index):
 def test_a_rebuild_requested_by_the_outbox_makes_a_new_version(search_index):
     offer(title="Boulanger")
     first = search_index().version
-    offer(title="Boulanger")
-    request_full_rebuild()
+    with transaction.atomic(), bulk_load():  # a bulk load of the catalogue asks for a rebuild
+        offer(title="Boulanger")
 
     report = apply_outbox()
 
@@ -172,8 +174,7 @@ def test_readers_pick_up_new_commits_and_new_versions_without_restart(search_ind
     assert before.searcher().num_docs == 1
 
     # a commit to the same version (the worker applying the outbox)
-    added = offer(title="Boulanger")
-    record_training_change(training_id=added.training_id)
+    offer(title="Boulanger")
     apply_outbox()
     assert current_index().searcher().num_docs == 2
     assert current_index().version == before.version

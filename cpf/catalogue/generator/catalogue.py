@@ -1,7 +1,9 @@
 """The demo catalogue: providers, trainings, actions and sessions built on the real referentials.
 
 Same seed and same day, same rows. Everything is streamed in chunks of sessions and written with
-``COPY`` in one transaction: either the whole catalogue is there, or nothing is.
+``COPY`` in one transaction: either the whole catalogue is there, or nothing is. The load is
+marked as one (``bulk.bulk_load``): the search index rebuilds once it is committed instead of
+following hundreds of thousands of rows one by one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
 
+from cpf.catalogue.bulk import bulk_load
 from cpf.catalogue.enums import Modality, PublicationStatus, SessionStatus
 from cpf.catalogue.sample_import import read_sample, sample_path
 from cpf.providers.enums import ProviderStatus
@@ -117,7 +120,8 @@ def generate_catalogue(
     real catalogue sample."""
     snapshot = snapshot or load_snapshot()
     prices = PriceDurationModel.from_sample(read_sample(sample_path()))
-    with transaction.atomic():
+    # Followed as a whole by the search index (one rebuild), not row by row.
+    with transaction.atomic(), bulk_load():
         writer = CopyWriter()
         writer.lock()
         taken = set(Provider.objects.values_list("siret", flat=True))

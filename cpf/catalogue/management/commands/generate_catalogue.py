@@ -13,7 +13,6 @@ from tqdm import tqdm
 from cpf.catalogue.generator.catalogue import generate_catalogue
 from cpf.catalogue.models import Session
 from cpf.catalogue.sample_import import import_sample, sample_path
-from cpf.search.services import request_full_rebuild
 
 from .import_catalogue_sample import format_sample_report
 
@@ -62,7 +61,6 @@ class Command(BaseCommand):
                     )
                 except LookupError as error:
                     raise CommandError(str(error)) from error
-            request_full_rebuild()  # the search index is rebuilt by the worker once committed
         # Fresh planner statistics after a bulk load: stale ones made some catalogue queries
         # pick nested loops over hundreds of thousands of rows.
         with connection.cursor() as cursor:

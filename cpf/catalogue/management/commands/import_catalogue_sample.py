@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
 from cpf.catalogue.sample_import import SampleImportResult, import_sample, sample_path
-from cpf.search.services import request_full_rebuild
 
 
 class Command(BaseCommand):
@@ -20,9 +18,8 @@ class Command(BaseCommand):
         path = sample_path()
         if not path.exists():
             raise CommandError(f"Missing data file: {path}")
-        with transaction.atomic():
-            result = import_sample(path=path, today=timezone.localdate())
-            request_full_rebuild()  # the search index is rebuilt by the worker once committed
+        # One transaction, followed by the search index as a whole (a rebuild once committed).
+        result = import_sample(path=path, today=timezone.localdate())
         if verbosity >= 1:
             self.stdout.write(format_sample_report(result))
 

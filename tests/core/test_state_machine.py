@@ -1,0 +1,206 @@
+"""The state-machine helper (cpf/core/state_machine.py), on the machines of the providers and of
+the offers: the table is checked under the row lock, the log is append-only and protected."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
+
+from cpf.catalogue import services as catalogue_services
+from cpf.catalogue.models import TrainingTransition
+from cpf.core.state_machine import StateMachine, Transition, TransitionNotAllowed
+from cpf.providers import services
+from cpf.providers.enums import ProviderStatus
+from cpf.providers.models import Provider, ProviderTransition
+from tests.factories import ProviderFactory, SessionFactory
+
+NOW = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
+LATER = NOW + datetime.timedelta(hours=1)
+S = ProviderStatus
+# The catalogue and providers write the search outbox and defer its job: a transactional test
+# empties those tables too.
+PARALLEL_APPS = ["cpf.providers", "cpf.catalogue", "cpf.search", "procrastinate.contrib.django"]
+
+
+@pytest.mark.django_db
+def test_a_transition_sets_the_status_and_the_fields_and_logs_who_when_why(admin_user):
+    provider = ProviderFactory()
+
+    services.MACHINE.transition(
+        provider,
+        to=S.DELISTED,
+        actor=admin_user,
+        reason="Fraude",
+        now=NOW,
+        fields={"delisted_until": datetime.date(2027, 1, 31)},
+    )
+
+    provider.refresh_from_db()
+    assert (provider.status, provider.delisted_until) == (S.DELISTED, datetime.date(2027, 1, 31))
+    assert list(provider.transitions.values_list("from_status", "to_status", "actor", "reason", "at")) == [
+        ("referenced", "delisted", admin_user.pk, "Fraude", NOW)
+    ]
+
+
+@pytest.mark.django_db
+def test_without_a_reason_the_log_says_what_the_transition_is_called():
+    provider = ProviderFactory()
+    services.suspend_provider(provider=provider, actor=None, reason="Contrôle", now=NOW)
+
+    services.reference_provider(provider=provider, actor=None, now=LATER)
+
+    assert provider.transitions.last().reason == "Fin de la suspension des paiements"
+
+
+@pytest.mark.django_db
+def test_entering_a_status_stamps_its_time_field():
+    training = SessionFactory().action.training
+
+    catalogue_services.MACHINE.transition(training, to="published", actor=None, reason="", now=NOW)
+
+    training.refresh_from_db()
+    assert (training.status, training.published_at) == ("published", NOW)
+    assert training.transitions.get().reason == "Publication"
+
+
+@pytest.mark.django_db
+def test_a_forbidden_transition_is_refused_with_a_french_message_and_changes_nothing():
+    provider = ProviderFactory(applying=True)
+    updated_at = provider.updated_at
+
+    with pytest.raises(TransitionNotAllowed) as refused:
+        services.MACHINE.transition(provider, to=S.SUSPENDED, actor=None, reason="Contrôle", now=NOW)
+
+    # (the domain's own error, a business error of the providers and of every machine alike)
+    assert isinstance(refused.value, services.ProviderError)
+    assert refused.value.messages == [
+        "Impossible de passer du statut « candidature en cours » à « paiements suspendus »."
+    ]
+    provider.refresh_from_db()
+    assert (provider.status, provider.updated_at) == (S.APPLYING, updated_at)
+    assert not ProviderTransition.objects.exists()
+
+
+def test_the_table_tells_what_can_be_done_from_a_status():
+    assert [(t.target, t.label) for t in services.MACHINE.transitions_from(S.REFERENCED)] == [
+        ("suspended", "Suspension des paiements"),
+        ("delisted", "Déréférencement"),
+    ]
+    assert services.MACHINE.allows(S.SUSPENDED, S.REFERENCED)
+    assert not services.MACHINE.allows(S.REFUSED, S.REFERENCED)
+
+
+def test_a_table_naming_an_unknown_status_is_refused_when_declared():
+    with pytest.raises(ValueError, match="paused"):
+        StateMachine(
+            model=Provider,
+            statuses=ProviderStatus,
+            log=ProviderTransition,
+            subject="provider",
+            transitions=[Transition(S.REFERENCED, "paused", "Pause")],
+        )
+
+
+@pytest.mark.django_db(transaction=True, available_apps=PARALLEL_APPS)
+def test_two_transitions_at_once_from_the_same_status_one_wins_and_one_row_is_logged():
+    # given a referenced provider whose row is locked, and two agents suspending its payments
+    # at once, each on its own connection
+    provider = ProviderFactory()
+    outcomes: dict[str, str] = {}
+
+    def suspend(agent: str) -> None:
+        try:
+            services.suspend_provider(provider=provider, actor=None, reason=agent, now=NOW)
+            outcomes[agent] = "done"
+        except services.TransitionNotAllowed:
+            outcomes[agent] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=suspend, args=(agent,)) for agent in ("agent A", "agent B")]
+    with transaction.atomic():
+        Provider.objects.select_for_update().get(pk=provider.pk)
+        for thread in threads:
+            thread.start()
+        wait_for_lock_waiters(2)
+    # when the lock is released (each reads the status once it holds the lock)
+    for thread in threads:
+        thread.join()
+
+    # then exactly one went from "referenced"; the other found it suspended and was refused
+    assert sorted(outcomes.values()) == ["done", "refused"]
+    winner = next(agent for agent, outcome in outcomes.items() if outcome == "done")
+    provider.refresh_from_db()
+    assert provider.status == S.SUSPENDED
+    assert list(ProviderTransition.objects.values_list("from_status", "to_status", "reason")) == [
+        ("referenced", "suspended", winner)
+    ]
+
+
+def wait_for_lock_waiters(count: int, timeout: float = 10.0) -> None:
+    """Until ``count`` other connections of this database wait for a lock."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # (read afresh inside a transaction)
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0] >= count:
+                return
+            time.sleep(0.02)
+    raise AssertionError(f"{count} connections never waited for the lock")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("table", "statement"),
+    [
+        ("providers_providertransition", "UPDATE providers_providertransition SET reason = 'réécrit'"),
+        ("providers_providertransition", "UPDATE providers_providertransition SET actor_id = NULL"),
+        ("providers_providertransition", "DELETE FROM providers_providertransition"),
+        ("catalogue_trainingtransition", "UPDATE catalogue_trainingtransition SET to_status = 'draft'"),
+        ("catalogue_trainingtransition", "DELETE FROM catalogue_trainingtransition"),
+    ],
+)
+def test_log_rows_can_never_be_updated_or_deleted_by_sql(table, statement):
+    # given one transition of each log
+    provider = ProviderFactory()
+    services.suspend_provider(provider=provider, actor=None, reason="Contrôle", now=NOW)
+    training = SessionFactory().action.training
+    catalogue_services.publish_training(training=training, actor=None, now=NOW)
+
+    # when someone rewrites a log in SQL, then PostgreSQL refuses
+    with (
+        pytest.raises(IntegrityError, match=f"{table} is append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
+
+    # and nothing changed
+    assert list(ProviderTransition.objects.values_list("to_status", "reason")) == [("suspended", "Contrôle")]
+    assert list(TrainingTransition.objects.values_list("to_status", "reason")) == [
+        ("published", "Publication")
+    ]
+
+
+@pytest.mark.django_db
+def test_a_subject_with_a_history_cannot_be_deleted():
+    provider = ProviderFactory()
+    services.suspend_provider(provider=provider, actor=None, reason="Contrôle", now=NOW)
+    training = SessionFactory().action.training
+    catalogue_services.publish_training(training=training, actor=None, now=NOW)
+
+    with pytest.raises(ProtectedError):
+        provider.delete()
+    with pytest.raises(ProtectedError):
+        training.delete()
+
+    assert ProviderTransition.objects.count() == TrainingTransition.objects.count() == 1
