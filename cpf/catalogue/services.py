@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from cpf.core.errors import BusinessError, required_reason
 from cpf.providers.enums import ProviderStatus
@@ -92,7 +93,7 @@ def action_problems(action: Action, *, today: datetime.date) -> list[str]:
 def publish_training(*, training: Training, actor, now: datetime.datetime, reason: str = "") -> Training:
     """Publish a training once complete (rule 25); also how a suspended or unpublished
     training comes back."""
-    problems = publication_problems(training, today=now.date())
+    problems = publication_problems(training, today=timezone.localdate(now))
     if problems:
         raise NotPublishable(problems)
     return _transition(training, to=P.PUBLISHED, actor=actor, reason=reason or "Publication", now=now)
