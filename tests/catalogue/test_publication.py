@@ -13,9 +13,8 @@ from cpf.catalogue.enums import PublicationStatus
 from cpf.catalogue.models import Training, TrainingTransition
 from cpf.providers.enums import ProviderStatus
 from cpf.referentials.models import Certification
+from tests.clock import NOW
 from tests.factories import ActionFactory, SessionFactory, TrainingFactory
-
-NOW = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
 
 
 def complete_training() -> Training:

@@ -11,9 +11,9 @@ from cpf.providers import services
 from cpf.providers.enums import ProviderStatus
 from cpf.providers.models import Provider, ProviderTransition
 from cpf.providers.services import ProviderApplication
+from tests.clock import NOW
 from tests.factories import ProviderFactory, luhn_complete
 
-NOW = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
 VALID_SIRET = "73282932000074"  # a real, valid SIRET
 VALID_IBAN = "FR76 3000 6000 0112 3456 7890 189"
 

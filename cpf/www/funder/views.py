@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from cpf.core.money import format_euros
@@ -96,6 +97,7 @@ def _add_grant(request: HttpRequest, funder: Funder, form: GrantForm) -> bool:
                 funder_reference=data["reference"],
                 idempotency_key=data["token"],
                 actor=request.user,
+                on=timezone.localdate(),
             )
         else:
             result = services.add_grant(
@@ -129,7 +131,9 @@ def _import_file(
     except DeclarationFileError as exc:
         form.add_error("file", str(exc))
         return None
-    report = services.import_grants(funder=funder, lines=lines, actor=request.user)
+    report = services.import_grants(
+        funder=funder, lines=lines, actor=request.user, today=timezone.localdate()
+    )
     if not report.rejections:
         already = report.grants_already_recorded
         total = format_euros(report.total_cents)
