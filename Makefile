@@ -10,8 +10,9 @@ SEED ?= 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_WORKERS ?= 2
+CLOCK_SHIFT_DAYS ?= 365
 
-.PHONY: install run serve migrate referentials demo-data demo-logins test quality fix bench worker clean reset-db
+.PHONY: install run serve migrate referentials demo-data demo-logins test test-future quality fix bench worker clean reset-db
 
 # The virtual environment is rebuilt only when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -49,6 +50,11 @@ worker: migrate
 
 test: install
 	$(BIN)/pytest -n $(TEST_WORKERS) -q
+
+# The whole suite again with the clock CLOCK_SHIFT_DAYS ahead (a year by default; tests/conftest.py):
+# no test may depend on the day it runs.
+test-future: install
+	CPF_TEST_CLOCK_SHIFT_DAYS=$(CLOCK_SHIFT_DAYS) $(BIN)/pytest -n $(TEST_WORKERS) -q
 
 quality: install
 	$(BIN)/ruff format --check .

@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> None:
     django.setup()
     from importlib import import_module
 
+    from django.utils import timezone
+
     from .database import bench_database
 
     benchmarks = {module.NAME: module for module in (import_module(f"bench.{m}") for m in BENCHMARK_MODULES)}
@@ -47,7 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     out.write(f"Machine speed reference: {machine_reference_ms():.1f} ms (lower is faster)\n")
     with bench_database(keep=options.keep, out=out):
         for name in options.names or benchmarks:
-            benchmarks[name].run(options, out)
+            # Each benchmark's data are dated from the moment it starts (sessions to come, etc.).
+            benchmarks[name].run(options, out, now=timezone.now())
             out.flush()
 
 

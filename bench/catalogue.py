@@ -4,6 +4,7 @@ providers, trainings and actions), per 100,000 sessions and in total."""
 from __future__ import annotations
 
 import argparse
+import datetime
 import time
 from typing import TextIO
 
@@ -51,7 +52,7 @@ class Laps:
         self.last, self.last_done = now, self.done
 
 
-def run(options: argparse.Namespace, out: TextIO) -> None:
+def run(options: argparse.Namespace, out: TextIO, *, now: datetime.datetime) -> None:
     sessions, step = options.sessions, options.step
     out.write(f"\nCatalogue generation: {sessions:,} sessions, seed {options.seed}, in steps of {step:,}\n")
     started = time.monotonic()
@@ -62,8 +63,8 @@ def run(options: argparse.Namespace, out: TextIO) -> None:
     result = generate_catalogue(
         sessions=sessions,
         seed=options.seed,
-        today=timezone.localdate(),
-        now=timezone.now(),
+        today=timezone.localdate(now),
+        now=now,
         progress=laps,
         snapshot=snapshot,
     )

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime
 import os
 import random
 import sys
@@ -74,7 +75,7 @@ class Figures:
         )
 
 
-def run(options: argparse.Namespace, out: TextIO) -> None:
+def run(options: argparse.Namespace, out: TextIO, *, now: datetime.datetime) -> None:
     lines = options.lines
     out.write(f"\nYearly crediting: {lines:,} declaration lines for {YEAR}, seed {options.crediting_seed}\n")
     with tempfile.TemporaryDirectory() as folder:
@@ -83,7 +84,7 @@ def run(options: argparse.Namespace, out: TextIO) -> None:
         write_declarations(path, lines=lines, seed=options.crediting_seed)
         out.write(f"Declarations file generated: {time.monotonic() - started:.1f} s\n")
         started = time.monotonic()
-        report = services.import_declarations_file(path=str(path), actor=None)
+        report = services.import_declarations_file(path=str(path), actor=None, now=now)
         seconds = time.monotonic() - started
     out.write(
         f"Import: {report.lines_loaded:,} lines loaded ({len(report.rejections)} rejected), "

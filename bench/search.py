@@ -9,6 +9,7 @@ first); run alone, this benchmark generates ``--sessions`` sessions itself when 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import random
 import shutil
@@ -153,7 +154,7 @@ def percentiles(samples: list[float]) -> str:
 # --- Steps --------------------------------------------------------------------------------------
 
 
-def ensure_catalogue(options: argparse.Namespace, out: TextIO) -> None:
+def ensure_catalogue(options: argparse.Namespace, out: TextIO, *, now: datetime.datetime) -> None:
     sessions = Session.objects.count()
     wanted = getattr(options, "sessions", 1_000_000)
     if sessions >= wanted * 0.9:
@@ -163,29 +164,29 @@ def ensure_catalogue(options: argparse.Namespace, out: TextIO) -> None:
 
         started = time.monotonic()
         result = generate_catalogue(
-            sessions=wanted, seed=getattr(options, "seed", 1), today=timezone.localdate(), now=timezone.now()
+            sessions=wanted, seed=getattr(options, "seed", 1), today=timezone.localdate(now), now=now
         )
         out.write(
             f"Catalogue: {result.sessions:,} sessions generated in {time.monotonic() - started:.1f} s\n"
         )
 
 
-def measure_rebuild(out: TextIO) -> None:
-    report = rebuild_index()
+def measure_rebuild(out: TextIO, *, now: datetime.datetime) -> None:
+    report = rebuild_index(now=now)
     out.write(
         f"Full rebuild: {report.documents:,} documents (actions with upcoming sessions) in "
         f"{report.seconds:.1f} s; index size {report.size_bytes / 1e6:.0f} MB\n"
     )
 
 
-def measure_service(queries: list[Query], out: TextIO) -> None:
+def measure_service(queries: list[Query], out: TextIO, *, today: datetime.date) -> None:
     for query in queries[:50]:  # warm-up: places, job titles and vocabulary loaded
-        search(query.request)
+        search(query.request, today=today)
     by_kind: dict[str, list[float]] = defaultdict(list)
     totals = []
     for query in queries:
         started = time.perf_counter()
-        response = search(query.request)
+        response = search(query.request, today=today)
         elapsed = time.perf_counter() - started
         by_kind[query.kind].append(elapsed)
         totals.append(response.total)
@@ -199,7 +200,7 @@ def measure_service(queries: list[Query], out: TextIO) -> None:
     out.write(f"  results per query: median {statistics.median(totals):,.0f}, max {max(totals):,}\n")
 
 
-def measure_apply(out: TextIO, count: int = 20) -> None:
+def measure_apply(out: TextIO, *, now: datetime.datetime, count: int = 20) -> None:
     """Outbox → index, as the worker does it, for one training at a time."""
     from cpf.catalogue.models import Training
 
@@ -209,7 +210,7 @@ def measure_apply(out: TextIO, count: int = 20) -> None:
         # a change to the training: PostgreSQL writes its outbox row
         Training.objects.filter(pk=training_id).update(updated_at=timezone.now())
         started = time.perf_counter()
-        apply_outbox()
+        apply_outbox(now=now)
         samples.append(time.perf_counter() - started)
     out.write(
         f"\nApplying one catalogue change to the index (worker side), {count} changes: "
@@ -217,7 +218,7 @@ def measure_apply(out: TextIO, count: int = 20) -> None:
     )
 
 
-def measure_relevance(out: TextIO) -> None:
+def measure_relevance(out: TextIO, *, today: datetime.date) -> None:
     opened = current_index()
     searcher, schema = opened.searcher(), opened.index.schema
     scores, failing = [], []
@@ -226,7 +227,7 @@ def measure_relevance(out: TextIO) -> None:
         relevant = searcher.search(
             tantivy.Query.term_set_query(schema, "job_codes", list(judged.jobs)), 1, count=True
         ).count
-        response = search(SearchRequest(q=judged.text, page_size=10))
+        response = search(SearchRequest(q=judged.text, page_size=10), today=today)
         score = precision_at_10((r.job_codes for r in response.results), judged.jobs, relevant)
         intruder = LAUNCH_FAILURES.get(judged.text)
         if intruder and any(intruder in r.title.lower() for r in response.results):
@@ -390,23 +391,24 @@ def _run_wrk(wrk: str, port: int, urls: list[str], options: argparse.Namespace) 
 # --- Entry point --------------------------------------------------------------------------------
 
 
-def run(options: argparse.Namespace, out: TextIO) -> None:
+def run(options: argparse.Namespace, out: TextIO, *, now: datetime.datetime) -> None:
     out.write("\nCatalogue search\n")
     index_dir = Path(tempfile.mkdtemp(prefix="cpf-bench-search-"))
     previous = settings.SEARCH_INDEX_DIR
     settings.SEARCH_INDEX_DIR = index_dir
     try:
-        ensure_catalogue(options, out)
-        measure_rebuild(out)
+        today = timezone.localdate(now)
+        ensure_catalogue(options, out, now=now)
+        measure_rebuild(out, now=now)
         queries = query_mix(options.search_queries, options.search_seed)
         kinds = Counter(query.kind for query in queries)
         out.write(f"Query mix: {len(queries):,} queries, {dict(kinds)} (seed {options.search_seed})\n")
         out.flush()
-        measure_service(queries, out)
+        measure_service(queries, out, today=today)
         out.flush()
-        measure_relevance(out)
+        measure_relevance(out, today=today)
         out.flush()
-        measure_apply(out)
+        measure_apply(out, now=now)
         out.flush()
         if options.search_clients > 0 and options.search_requests > 0:
             http_queries = query_mix(options.search_requests, options.search_seed + 2)

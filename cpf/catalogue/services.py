@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
+
 from cpf.core import state_machine
 from cpf.core.errors import BusinessError, required_reason
 from cpf.core.state_machine import StateMachine, Transition
@@ -100,7 +102,7 @@ def action_problems(action: Action, *, today: datetime.date) -> list[str]:
 def publish_training(*, training: Training, actor, now: datetime.datetime, reason: str = "") -> Training:
     """Publish a training once complete (rule 25); also how a suspended or unpublished
     training comes back."""
-    problems = publication_problems(training, today=now.date())
+    problems = publication_problems(training, today=timezone.localdate(now))
     if problems:
         raise NotPublishable(problems)
     return MACHINE.transition(training, to=P.PUBLISHED, actor=actor, reason=reason, now=now)

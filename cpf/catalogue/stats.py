@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Count, Q
-from django.utils import timezone
 
 from cpf.catalogue.enums import PublicationStatus, SessionStatus
 from cpf.catalogue.models import Session, Training
@@ -27,13 +27,14 @@ class CatalogueFigures:
     communes: int
 
 
-def compute_catalogue_figures() -> CatalogueFigures:
-    """Count what a person can find today: published trainings, their open sessions, the
-    referenced providers, the active certifications and the communes one can search around."""
+def compute_catalogue_figures(*, today: datetime.date) -> CatalogueFigures:
+    """Count what a person can find ``today``: published trainings, their open sessions not
+    over, the referenced providers, the active certifications and the communes one can search
+    around."""
     trainings = Training.objects.visible().count()
     sessions = Session.objects.filter(
         status=SessionStatus.OPEN,
-        end_date__gte=timezone.localdate(),
+        end_date__gte=today,
         action__training__status=PublicationStatus.PUBLISHED,
         action__training__provider__status=ProviderStatus.REFERENCED,
     ).count()
@@ -45,10 +46,10 @@ def compute_catalogue_figures() -> CatalogueFigures:
     return CatalogueFigures(trainings, sessions, providers, certifications, communes)
 
 
-def catalogue_figures() -> CatalogueFigures:
+def catalogue_figures(*, today: datetime.date) -> CatalogueFigures:
     """The figures, cached for a minute: the home page is the most visited page."""
     figures = cache.get(CACHE_KEY)
     if figures is None:
-        figures = compute_catalogue_figures()
+        figures = compute_catalogue_figures(today=today)
         cache.set(CACHE_KEY, figures, CACHE_SECONDS)
     return figures

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from cpf.accounts.enums import UserKind
@@ -82,7 +83,7 @@ def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url:
     Two sign-ups with one NIR cannot both succeed: the holder row is locked, and the second
     sees the login the first created. Refusals raise ``ValidationError`` keyed by field, with
     nothing written."""
-    _check_application(application, today=now.date())
+    _check_application(application, today=timezone.localdate(now))
     with transaction.atomic():
         found, _ = get_or_create_holder(nir=application.nir)
         holder = Holder.objects.select_for_update(of=("self",)).get(pk=found.pk)
@@ -202,7 +203,7 @@ def has_accepted_current_terms(*, holder: Holder, today: datetime.date) -> bool:
 def accept_terms(*, holder: Holder, terms: TermsVersion, now: datetime.datetime) -> TermsAcceptance:
     """Rule 27: the holder accepts the version of the terms in force (accepting it twice
     records it once)."""
-    problem = _terms_problem(terms, today=now.date())
+    problem = _terms_problem(terms, today=timezone.localdate(now))
     if problem:
         raise ValidationError({"accept_terms": [problem]})
     acceptance, _ = TermsAcceptance.objects.get_or_create(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from cpf.core import state_machine
 from cpf.core.errors import BusinessError, required_reason
@@ -129,7 +130,7 @@ def referencing_problems(provider: Provider, *, today: datetime.date) -> list[st
 def reference_provider(*, provider: Provider, actor, now: datetime.datetime, reason: str = "") -> Provider:
     """Accept an application (or end a suspension or de-listing) once every requirement of
     rule 24 is met."""
-    problems = referencing_problems(provider, today=now.date())
+    problems = referencing_problems(provider, today=timezone.localdate(now))
     if problems:
         raise NotReferenceable(problems)
     return _transition(provider, to=S.REFERENCED, actor=actor, reason=reason, now=now)
@@ -154,7 +155,8 @@ def delist_provider(
 ) -> Provider:
     """De-list a provider, temporarily (``until``, at most 6 months ahead) or definitively
     (``until=None``), rule 26."""
-    if until is not None and not (now.date() < until <= now.date() + MAX_TEMPORARY_DELISTING):
+    today = timezone.localdate(now)
+    if until is not None and not (today < until <= today + MAX_TEMPORARY_DELISTING):
         raise ProviderError(["Un déréférencement temporaire dure au plus 6 mois à partir d'aujourd'hui."])
     return _transition(
         provider,

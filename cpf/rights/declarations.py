@@ -15,6 +15,7 @@ transaction-level advisory lock.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -116,10 +117,12 @@ def import_declarations(
     lines: Iterable[str],
     file_name: str,
     actor: User | None,
+    now: datetime.datetime,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Load a declarations file (rules 1 to 5): bad lines are reported, good lines loaded,
-    missing holder accounts opened; all or nothing at the database level."""
+    missing holder accounts opened; all or nothing at the database level. Only years over by
+    ``now`` are accepted."""
     rows = csv.reader(lines, delimiter=";")
     header = _read_header(rows)
     rejections: list[Rejection] = []
@@ -129,11 +132,12 @@ def import_declarations(
             cursor.execute("SET LOCAL work_mem = '256MB'")  # sorts and hashes of a million lines in memory
             cursor.execute(STAGING_TABLE)
             counter = _Counter(progress)
-            _copy_lines(cursor, _checked(rows, header, rejections, counter))
+            this_year = timezone.localdate(now).year
+            _copy_lines(cursor, _checked(rows, header, rejections, counter, this_year=this_year))
             read = counter.read
             rejections.extend(_cross_line_rejections(cursor))
             source = DeclarationImport.objects.create(file_name=file_name[:255], actor=actor)
-            holders_created = _open_missing_holders(cursor)
+            holders_created = _open_missing_holders(cursor, now=now)
             cursor.execute(INSERT_DECLARATIONS.format(holders=Holder._meta.db_table), {"source": source.pk})
             loaded = cursor.rowcount
             cursor.execute("DROP TABLE declaration_staging")
@@ -152,12 +156,12 @@ def import_declarations(
 
 
 def import_declarations_file(
-    path: str, *, actor: User | None, progress: Callable[[int], None] | None = None
+    path: str, *, actor: User | None, now: datetime.datetime, progress: Callable[[int], None] | None = None
 ) -> ImportReport:
     """``import_declarations`` on a UTF-8 file (a byte-order mark is accepted)."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            return import_declarations(lines=handle, file_name=path, actor=actor, progress=progress)
+            return import_declarations(lines=handle, file_name=path, actor=actor, now=now, progress=progress)
     except UnicodeDecodeError as exc:
         raise DeclarationFileError("Le fichier doit être encodé en UTF-8.") from exc
 
@@ -194,10 +198,14 @@ class _Counter:
 
 
 def _checked(
-    rows: Iterator[list[str]], header: dict[str, int], rejections: list[Rejection], counter: _Counter
+    rows: Iterator[list[str]],
+    header: dict[str, int],
+    rejections: list[Rejection],
+    counter: _Counter,
+    *,
+    this_year: int,
 ) -> Iterator[_Line]:
     width = max(header.values()) + 1
-    this_year = timezone.localdate().year
     for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -418,10 +426,10 @@ def _cross_line_rejections(cursor: Any) -> list[Rejection]:
     return rejections
 
 
-def _open_missing_holders(cursor: Any) -> int:
+def _open_missing_holders(cursor: Any, *, now: datetime.datetime) -> int:
     """Open the accounts of the NIRs no declaration or sign-up has named yet (accounts exist
     before sign-up), set-based; the other columns take the model's defaults."""
-    columns, defaults = _holder_defaults()
+    columns, defaults = _holder_defaults(now)
     table = Holder._meta.db_table
     cursor.execute(
         f"""
@@ -437,9 +445,8 @@ def _open_missing_holders(cursor: Any) -> int:
     return int(cursor.rowcount)
 
 
-def _holder_defaults() -> tuple[list[str], list[Any]]:
+def _holder_defaults(now: datetime.datetime) -> tuple[list[str], list[Any]]:
     columns, values = [], []
-    now = timezone.now()
     for field in Holder._meta.concrete_fields:
         if field.primary_key or field.name in {"nir_encrypted", "nir_hash"} or field.has_db_default():
             continue

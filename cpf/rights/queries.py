@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.utils import timezone
-
 from cpf.holders.models import Holder
 from cpf.ledger.enums import CREDIT_KINDS
 from cpf.ledger.models import Account, Transaction
@@ -37,18 +35,18 @@ class RightsSummary:
     grants: list[GrantLine]
 
 
-def rights_summary(holder: Holder) -> RightsSummary:
-    """Balance, ceiling and grants of one holder (three queries)."""
+def rights_summary(holder: Holder, *, today: datetime.date) -> RightsSummary:
+    """Balance, ceiling and grants of one holder (three queries), as of ``today``."""
     account = Account.objects.rights().for_holder(holder.pk).only("balance_cents").first()
     balance = (account.balance_cents or 0) if account is not None else 0
     return RightsSummary(
         balance_cents=balance,
-        ceiling_cents=applicable_ceiling_cents(account),
+        ceiling_cents=applicable_ceiling_cents(account, today=today),
         grants=_grant_lines(holder),
     )
 
 
-def applicable_ceiling_cents(account: Account | None) -> int:
+def applicable_ceiling_cents(account: Account | None, *, today: datetime.date) -> int:
     """The ceiling of the holder's latest yearly credit (enhanced or standard, rule 3); the
     standard ceiling of the current year for a holder never credited."""
     latest = None
@@ -61,7 +59,7 @@ def applicable_ceiling_cents(account: Account | None) -> int:
         )
     if latest and "ceiling_cents" in latest:
         return int(latest["ceiling_cents"])
-    return rates_for_year(timezone.localdate().year).standard_ceiling_cents
+    return rates_for_year(today.year).standard_ceiling_cents
 
 
 def _grant_lines(holder: Holder) -> list[GrantLine]:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 from stdnum.fr import siret as stdnum_siret
 
 from cpf.accounts.models import User
@@ -52,19 +51,22 @@ def import_declarations(
     lines: Iterable[str],
     file_name: str,
     actor: User | None,
+    now: datetime.datetime,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Load employers' declarations (rules 1 to 5; format in docs/declarations-format.md): bad
     lines reported with their number, field and reason, good ones loaded, holder accounts opened
-    for NIRs never seen. See ``cpf.rights.declarations``."""
-    return declarations.import_declarations(lines=lines, file_name=file_name, actor=actor, progress=progress)
+    for NIRs never seen; only years over by ``now``. See ``cpf.rights.declarations``."""
+    return declarations.import_declarations(
+        lines=lines, file_name=file_name, actor=actor, now=now, progress=progress
+    )
 
 
 def import_declarations_file(
-    *, path: str, actor: User | None, progress: Callable[[int], None] | None = None
+    *, path: str, actor: User | None, now: datetime.datetime, progress: Callable[[int], None] | None = None
 ) -> ImportReport:
     """``import_declarations`` on a UTF-8 file (``manage.py import_declarations``)."""
-    return declarations.import_declarations_file(path, actor=actor, progress=progress)
+    return declarations.import_declarations_file(path, actor=actor, now=now, progress=progress)
 
 
 def credit_rights(
@@ -144,18 +146,18 @@ def add_corrective_grant(
     funder_reference: str = "",
     idempotency_key: str = "",
     actor: User | None,
-    on: datetime.date | None = None,
+    on: datetime.date,
 ) -> GrantResult:
     """The corrective co-funding (rule 9) an employer of 50 employees or more owes a holder who
     missed the six-year interview and training obligations: a grant of the amount in force
-    (``cpf.rights.rates``, €3,000), of free use."""
+    ``on`` that day (``cpf.rights.rates``, €3,000), of free use."""
     if funder.kind != FunderKind.EMPLOYER:
         raise GrantRefused("Seul un employeur verse l'abondement correctif.", field="nature")
     return _record_grant(
         funder=funder,
         nir=nir,
         kind=GrantKind.CORRECTIVE,
-        amount_cents=corrective_grant_cents(on or timezone.localdate()),
+        amount_cents=corrective_grant_cents(on),
         certifications=(),
         funder_reference=funder_reference,
         idempotency_key=idempotency_key,
@@ -277,11 +279,14 @@ class _GrantLine:
     reference: str
 
 
-def import_grants(*, funder: Funder, lines: Iterable[str], actor: User | None) -> GrantImportReport:
+def import_grants(
+    *, funder: Funder, lines: Iterable[str], actor: User | None, today: datetime.date
+) -> GrantImportReport:
     """A funder's file of grants (rule 8, rule 9; format in docs/declarations-format.md): every
     line is checked first; if any is wrong, nothing is recorded and each bad line is reported;
     otherwise all are recorded in one transaction. A line whose reference was already recorded
-    changes nothing, so a file can be sent again safely."""
+    changes nothing, so a file can be sent again safely. Corrective co-fundings are of the
+    amount in force ``today``."""
     rows = csv.reader(lines, delimiter=";")
     try:
         header = [name.strip().lower() for name in next(rows)]
@@ -292,22 +297,26 @@ def import_grants(*, funder: Funder, lines: Iterable[str], actor: User | None) -
         reason = "Colonnes manquantes : " + ", ".join(missing) + " (séparateur attendu : point-virgule)."
         return GrantImportReport(0, 0, 0, 0, [Rejection(1, "fichier", reason)])
     checked, rejections = _check_grant_lines(
-        rows, {name: header.index(name) for name in GRANT_COLUMNS}, funder
+        rows, {name: header.index(name) for name in GRANT_COLUMNS}, funder, today=today
     )
     if rejections:
         return GrantImportReport(len(checked) + len({r.line for r in rejections}), 0, 0, 0, rejections)
     created = replayed = total = 0
     with transaction.atomic():
         for line in checked:
-            result = _record_line(funder, line, actor)
+            result = _record_line(funder, line, actor, today=today)
             created, replayed = created + result.created, replayed + (not result.created)
             total += result.grant.amount_cents if result.created else 0
     return GrantImportReport(len(checked), created, replayed, total, [])
 
 
-def _record_line(funder: Funder, line: _GrantLine, actor: User | None) -> GrantResult:
+def _record_line(
+    funder: Funder, line: _GrantLine, actor: User | None, *, today: datetime.date
+) -> GrantResult:
     if line.kind == GrantKind.CORRECTIVE:
-        return add_corrective_grant(funder=funder, nir=line.nir, funder_reference=line.reference, actor=actor)
+        return add_corrective_grant(
+            funder=funder, nir=line.nir, funder_reference=line.reference, actor=actor, on=today
+        )
     return add_grant(
         funder=funder,
         nir=line.nir,
@@ -319,7 +328,7 @@ def _record_line(funder: Funder, line: _GrantLine, actor: User | None) -> GrantR
 
 
 def _check_grant_lines(
-    rows: Iterable[list[str]], columns: dict[str, int], funder: Funder
+    rows: Iterable[list[str]], columns: dict[str, int], funder: Funder, *, today: datetime.date
 ) -> tuple[list[_GrantLine], list[Rejection]]:
     checked: list[_GrantLine] = []
     rejections: list[Rejection] = []
@@ -333,7 +342,7 @@ def _check_grant_lines(
             continue
         cells = {name: row[index].strip() for name, index in columns.items()}
         try:
-            line = _grant_line(number, cells, funder)
+            line = _grant_line(number, cells, funder, today=today)
         except GrantRefused as refused:
             rejections.append(Rejection(number, refused.field, str(refused)))
             continue
@@ -346,7 +355,7 @@ def _check_grant_lines(
     return checked, rejections
 
 
-def _grant_line(number: int, cells: dict[str, str], funder: Funder) -> _GrantLine:
+def _grant_line(number: int, cells: dict[str, str], funder: Funder, *, today: datetime.date) -> _GrantLine:
     try:
         nir = parse_nir(cells["nir"])
     except InvalidNir as exc:
@@ -357,7 +366,7 @@ def _grant_line(number: int, cells: dict[str, str], funder: Funder) -> _GrantLin
         raise GrantRefused("La référence compte 100 caractères au plus.", field="reference")
     nature = cells["nature"].lower()
     if nature in CORRECTIVE_WORDS:
-        return _corrective_line(number, nir, cells, funder)
+        return _corrective_line(number, nir, cells, funder, today=today)
     if nature not in GRANT_WORDS:
         raise GrantRefused("Nature attendue : « dotation » ou « abondement correctif ».", field="nature")
     try:
@@ -376,10 +385,12 @@ def _grant_line(number: int, cells: dict[str, str], funder: Funder) -> _GrantLin
     )
 
 
-def _corrective_line(number: int, nir: Nir, cells: dict[str, str], funder: Funder) -> _GrantLine:
+def _corrective_line(
+    number: int, nir: Nir, cells: dict[str, str], funder: Funder, *, today: datetime.date
+) -> _GrantLine:
     if funder.kind != FunderKind.EMPLOYER:
         raise GrantRefused("Seul un employeur verse l'abondement correctif.", field="nature")
-    amount = corrective_grant_cents(timezone.localdate())
+    amount = corrective_grant_cents(today)
     if cells["montant"]:
         try:
             given = parse_euros(cells["montant"])

@@ -14,7 +14,6 @@ from itertools import pairwise
 
 import orjson
 import tantivy
-from django.utils import timezone
 
 from cpf.core.errors import BusinessError
 
@@ -373,9 +372,9 @@ def _conjunction(queries: Sequence[Query]) -> Query:
 # The search
 
 
-def search(request: SearchRequest, *, today: datetime.date | None = None) -> SearchResponse:
-    """Run a search on the current index (``IndexUnavailable`` when none is built yet)."""
-    today = today or timezone.localdate()
+def search(request: SearchRequest, *, today: datetime.date) -> SearchResponse:
+    """Run a search on the current index (``IndexUnavailable`` when none is built yet), for a
+    person on ``today``: only sessions starting that day or later count."""
     opened = current_index()
     searcher = opened.searcher()
     schema = opened.index.schema

@@ -108,13 +108,13 @@ def _snapshot_transaction():
 
 
 def rebuild_index(
-    *, today: datetime.date | None = None, now: datetime.datetime | None = None, seed: int | None = None
+    *, now: datetime.datetime, today: datetime.date | None = None, seed: int | None = None
 ) -> BuildReport:
-    """Build a complete index of the visible catalogue from PostgreSQL and make it current.
+    """Build a complete index of the visible catalogue from PostgreSQL and make it current
+    (sessions to come from ``today``, by default ``now``'s day in France).
 
     The tie-breaking seed defaults to the day's date: the order of equally relevant offers
     changes every day (the nightly rebuild), never in favour of the same provider."""
-    now = now or timezone.now()
     today = today or timezone.localdate(now)
     seed = today.toordinal() if seed is None else seed
     started = time.monotonic()
@@ -191,10 +191,10 @@ ORDER BY id
 """
 
 
-def apply_outbox(*, today: datetime.date | None = None) -> ApplyReport:
+def apply_outbox(*, now: datetime.datetime) -> ApplyReport:
     """Apply to the current index, in order, every outbox row it has not seen; rebuild instead
     when there is no index yet, when its schema is outdated or when a rebuild was asked for."""
-    today = today or timezone.localdate()
+    today = timezone.localdate(now)
     root = index_root()
     rows: list[tuple[int, str, int | None]] = []
     with writer_lock():
@@ -210,10 +210,10 @@ def apply_outbox(*, today: datetime.date | None = None) -> ApplyReport:
                     state.snapshot = snapshot
                     if rows:
                         state.last_applied_id = max(state.last_applied_id, rows[-1][0])
-                        state.applied_at = timezone.now()
+                        state.applied_at = now
                     state.save(update_fields=["snapshot", "last_applied_id", "applied_at"])
                     return report
-    return ApplyReport(len(rows), 0, 0, 0, rebuilt=rebuild_index(today=today))
+    return ApplyReport(len(rows), 0, 0, 0, rebuilt=rebuild_index(now=now))
 
 
 def schema_version(path: Path) -> int:
@@ -257,10 +257,10 @@ def _apply_rows(path: Path, seed: int, rows, *, today: datetime.date) -> ApplyRe
 OUTBOX_RETENTION = datetime.timedelta(days=7)
 
 
-def forget_applied_outbox_rows(*, now: datetime.datetime | None = None) -> int:
+def forget_applied_outbox_rows(*, now: datetime.datetime) -> int:
     """Delete the outbox rows older than a week that every index has applied (the index
     states' snapshots all see them); returns how many."""
-    cutoff = (now or timezone.now()) - OUTBOX_RETENTION
+    cutoff = now - OUTBOX_RETENTION
     snapshots = list(SearchIndexState.objects.values_list("snapshot", flat=True))
     if not snapshots:
         return 0

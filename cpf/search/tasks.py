@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from procrastinate.contrib.django import app
 
 from .indexer import apply_outbox, forget_applied_outbox_rows, rebuild_index
@@ -10,7 +11,7 @@ from .indexer import apply_outbox, forget_applied_outbox_rows, rebuild_index
 @app.task(queue="search", name="search.apply_outbox", lock="search-index", queueing_lock="search-outbox")
 def apply_search_outbox() -> int:
     """Apply the pending catalogue changes to the index; returns the rows applied."""
-    return apply_outbox().rows
+    return apply_outbox(now=timezone.now()).rows
 
 
 @app.periodic(cron="* * * * *", periodic_id="search-outbox")
@@ -18,7 +19,7 @@ def apply_search_outbox() -> int:
 def periodic_apply_search_outbox(timestamp: int) -> int:
     """Safety net: every minute, apply what a lost request left pending (and build the index
     when a node has none)."""
-    return apply_outbox().rows
+    return apply_outbox(now=timezone.now()).rows
 
 
 @app.periodic(cron="5 0 * * *", periodic_id="search-rebuild")
@@ -26,6 +27,7 @@ def periodic_apply_search_outbox(timestamp: int) -> int:
 def nightly_rebuild_search_index(timestamp: int) -> int:
     """Every night: sessions that started yesterday leave the index, next-session dates move
     on, the tie-breaking order of equal offers is drawn again, and old outbox rows go."""
-    documents = rebuild_index().documents
-    forget_applied_outbox_rows()
+    now = timezone.now()
+    documents = rebuild_index(now=now).documents
+    forget_applied_outbox_rows(now=now)
     return documents

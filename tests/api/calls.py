@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from cpf.holders import services
 from cpf.holders.models import Holder
+from tests.clock import NOW
 
 
 def bearer(holder: Holder) -> dict[str, str]:
     """Headers of a request made with a fresh token of this holder."""
-    _, raw = services.issue_api_token(holder=holder, now=timezone.now())
+    _, raw = services.issue_api_token(holder=holder, now=NOW)
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 

@@ -9,10 +9,10 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core import mail
-from django.utils import timezone
 
 from cpf.holders.models import ApiToken, hash_api_token
 from tests.api.calls import post_json
+from tests.clock import NOW
 from tests.holders.factories import NIR, OTHER_NIR, PASSWORD, holder_with_login, spaced
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +145,7 @@ def test_logout_revokes_the_token(client, holder):
 
 def test_an_expired_token_no_longer_works(client, holder):
     raw = log_in(client).json()["access_token"]
-    past = timezone.now() - datetime.timedelta(days=31)
+    past = NOW - datetime.timedelta(days=31)
     ApiToken.objects.update(created_at=past, expires_at=past + datetime.timedelta(days=30))
 
     response = client.get(ME, HTTP_AUTHORIZATION=f"Bearer {raw}")

@@ -10,6 +10,7 @@ import pytest
 
 from bench import catalogue
 from bench.database import connection_params
+from tests.clock import NOW
 
 
 @pytest.mark.django_db
@@ -19,9 +20,10 @@ def test_catalogue_benchmark_reports_every_step_and_the_total():
     out = io.StringIO()
 
     # when
-    catalogue.run(options, out)
+    catalogue.run(options, out, now=NOW)
 
-    # then a line per step of 20,000 sessions (the generator reports after each chunk), and totals
+    # then a line per step of 20,000 sessions (the generator reports after each chunk, whose
+    # boundaries follow the calendar from NOW's day), and totals
     lines = out.getvalue().splitlines()
     steps = [line.split()[0] for line in lines if line.strip()[:1].isdigit()]
     assert steps == ["20,003", "40,003", "50,000"]

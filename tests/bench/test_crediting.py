@@ -10,13 +10,14 @@ import pytest
 
 from bench import crediting
 from cpf.holders.nir import parse_nir
+from tests.clock import NOW
 
 
 @pytest.mark.django_db
 def test_the_crediting_benchmark_compares_the_project_with_the_baseline():
     out = io.StringIO()
 
-    crediting.run(argparse.Namespace(lines=3_000, chunk_size=1_000, crediting_seed=2), out)
+    crediting.run(argparse.Namespace(lines=3_000, chunk_size=1_000, crediting_seed=2), out, now=NOW)
 
     lines = out.getvalue().splitlines()
     assert any(

@@ -9,6 +9,7 @@ import io
 import pytest
 
 from bench import search as search_bench
+from tests.clock import NOW
 from tests.search.fixtures import *  # noqa: F403
 
 
@@ -28,7 +29,7 @@ def test_search_benchmark_reports_rebuild_latency_relevance_and_apply_time(searc
     out = io.StringIO()
 
     # when
-    search_bench.run(options, out)
+    search_bench.run(options, out, now=NOW)
 
     # then every figure is printed
     report = out.getvalue()

@@ -239,7 +239,7 @@ def test_every_check_constraint_holds():
     assert Session.objects.count() == 300
 
 
-def test_command_with_if_empty_does_nothing_the_second_time(capsys):
+def test_command_with_if_empty_does_nothing_the_second_time(capsys, frozen_clock):
     # given a first run of the command
     call_command("generate_catalogue", sessions=300, seed=7, if_empty=True, no_sample=True, verbosity=0)
 
@@ -251,7 +251,7 @@ def test_command_with_if_empty_does_nothing_the_second_time(capsys):
     assert (Provider.objects.count(), Session.objects.count()) == (5, 300)
 
 
-def test_command_imports_the_real_sample_first():
+def test_command_imports_the_real_sample_first(frozen_clock):
     # when
     call_command("generate_catalogue", sessions=300, seed=7, verbosity=0)
 
@@ -260,7 +260,7 @@ def test_command_imports_the_real_sample_first():
     assert Session.objects.count() == 300 + 672
 
 
-def test_generated_sirets_avoid_those_already_there():
+def test_generated_sirets_avoid_those_already_there(frozen_clock):
     # given the sample's providers
     call_command("import_catalogue_sample", verbosity=0)
 

@@ -13,9 +13,8 @@ from cpf.catalogue.enums import PublicationStatus
 from cpf.catalogue.models import Training, TrainingTransition
 from cpf.providers.enums import ProviderStatus
 from cpf.referentials.models import Certification
+from tests.clock import NOW
 from tests.factories import ActionFactory, SessionFactory, TrainingFactory
-
-NOW = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
 
 
 def complete_training() -> Training:
@@ -82,6 +81,20 @@ def test_a_remote_action_needs_no_place_but_a_past_session_does_not_count():
 
     with pytest.raises(services.NotPublishable) as refused:
         services.publish_training(training=training, actor=None, now=NOW)
+
+    assert refused.value.messages == ["Action n° 1 : ajoutez au moins une session ouverte à venir."]
+
+
+@pytest.mark.django_db
+def test_a_session_that_ended_yesterday_in_france_does_not_count_after_midnight_there():
+    # given a session ending on 30 November: 30 November 23:30 UTC is already 1 December in Paris
+    session = SessionFactory(start_date=datetime.date(2026, 11, 2), end_date=datetime.date(2026, 11, 30))
+    just_after_midnight_in_paris = datetime.datetime(2026, 11, 30, 23, 30, tzinfo=datetime.UTC)
+
+    with pytest.raises(services.NotPublishable) as refused:
+        services.publish_training(
+            training=session.action.training, actor=None, now=just_after_midnight_in_paris
+        )
 
     assert refused.value.messages == ["Action n° 1 : ajoutez au moins une session ouverte à venir."]
 

@@ -182,7 +182,7 @@ def test_sessions_are_scheduled_over_the_next_twelve_months():
 
 
 @pytest.mark.django_db
-def test_command_reports_what_it_did(capsys):
+def test_command_reports_what_it_did(capsys, frozen_clock):
     # when
     call_command("import_catalogue_sample")
 

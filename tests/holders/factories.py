@@ -7,14 +7,13 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from cpf.accounts.enums import UserKind
 from cpf.holders.models import Holder, TermsAcceptance, TermsVersion
 from cpf.holders.nir import Nir, parse_nir
+from tests.clock import NOW, TODAY
 
 PASSWORD = "Formation2026"
-NOW = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
 
 
 def make_nir(*, sex: str = "1", birth: datetime.date = datetime.date(1985, 5, 14), serial: int = 84) -> str:
@@ -37,7 +36,7 @@ class TermsVersionFactory(factory.django.DjangoModelFactory):
         model = TermsVersion
 
     version = factory.Sequence(lambda n: f"T{n}")
-    in_force_from = factory.LazyFunction(timezone.localdate)
+    in_force_from = TODAY  # in force at the tests' NOW (and newer than the migration's version 1.0)
     text = "Texte des conditions de test."
 
 

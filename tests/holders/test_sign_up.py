@@ -215,6 +215,19 @@ def test_terms_replaced_while_the_person_was_typing_must_be_read_again(terms):
 
 
 @pytest.mark.django_db
+def test_terms_in_force_from_today_in_france_are_the_ones_to_accept_after_midnight_there(terms):
+    # given a version in force from 1 December: 30 November 23:30 UTC is already 1 December in Paris
+    december = TermsVersionFactory(in_force_from=datetime.date(2026, 12, 1))
+    just_after_midnight_in_paris = datetime.datetime(2026, 11, 30, 23, 30, tzinfo=datetime.UTC)
+
+    # when the person signs up accepting it, then it is the version in force
+    holder = services.sign_up(
+        application=application(december), now=just_after_midnight_in_paris, site_url=SITE
+    )
+    assert list(holder.terms_acceptances.values_list("terms", flat=True)) == [december.pk]
+
+
+@pytest.mark.django_db
 def test_a_second_sign_up_with_the_same_nir_is_refused(terms):
     first = holder_with_login(accepted=terms)
     before = state()

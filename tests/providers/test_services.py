@@ -11,9 +11,9 @@ from cpf.providers import services
 from cpf.providers.enums import BankDetailsStatus, ProviderStatus
 from cpf.providers.models import Provider, ProviderTransition
 from cpf.providers.services import ProviderApplication
+from tests.clock import NOW
 from tests.factories import ProviderFactory, luhn_complete
 
-NOW = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
 VALID_SIRET = "73282932000074"  # a real, valid SIRET
 VALID_IBAN = "FR76 3000 6000 0112 3456 7890 189"
 
@@ -114,6 +114,17 @@ def test_referencing_lists_every_missing_requirement_and_changes_nothing():
     provider.refresh_from_db()
     assert provider.status == ProviderStatus.APPLYING
     assert provider.transitions.count() == 0
+
+
+def test_a_qualiopi_certificate_valid_from_today_in_france_counts_after_midnight_there():
+    # given a certificate valid from 1 December: 30 November 23:30 UTC is already 1 December in Paris
+    provider = ProviderFactory(applying=True, qualiopi_valid_from=datetime.date(2026, 12, 1))
+    just_after_midnight_in_paris = datetime.datetime(2026, 11, 30, 23, 30, tzinfo=datetime.UTC)
+
+    services.reference_provider(provider=provider, actor=None, now=just_after_midnight_in_paris)
+
+    provider.refresh_from_db()
+    assert provider.status == ProviderStatus.REFERENCED
 
 
 def test_suspension_needs_a_reason():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import connection
 
 from cpf.ledger.reconcile import reconcile
 from cpf.rights import services
 from cpf.rights.declarations import ImportReport
+from tests.clock import NOW
 
 HEADER = (
     "nir;siret_employeur;annee;heures_travaillees;heures_reference;heures_absence_assimilees;"
@@ -35,8 +38,10 @@ def line(
     )
 
 
-def load(*lines: str) -> ImportReport:
-    return services.import_declarations(lines=[HEADER, *lines], file_name="declarations.csv", actor=None)
+def load(*lines: str, now: datetime.datetime = NOW) -> ImportReport:
+    return services.import_declarations(
+        lines=[HEADER, *lines], file_name="declarations.csv", actor=None, now=now
+    )
 
 
 def assert_ledger_consistent() -> None:

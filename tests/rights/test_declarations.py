@@ -3,6 +3,7 @@ holder accounts opened for new NIRs, the NIR never stored nor logged in clear.""
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 import pytest
@@ -13,6 +14,7 @@ from cpf.holders.models import Holder
 from cpf.rights import declarations, services
 from cpf.rights.declarations import DeclarationFileError, Rejection
 from cpf.rights.models import Declaration, DeclarationImport
+from tests.clock import NOW
 from tests.ledger.support import new_holder, valid_nir
 from tests.rights.support import BAKERY, HEADER, HOSPITAL, line, load
 
@@ -128,9 +130,20 @@ def test_a_correction_without_effect_is_refused(correction, reason):
     assert Declaration.objects.count() == 1
 
 
+def test_a_year_is_declared_once_over_in_france():
+    # given NOW in 2026, and 31 December 2026 23:30 UTC, which is already 2027 in Paris
+    new_year_in_paris = datetime.datetime(2026, 12, 31, 23, 30, tzinfo=datetime.UTC)
+
+    # when 2026 is declared during the year, then it is refused; once 2027 has begun, it loads
+    assert load(line(NIR, year=2026), now=NOW).rejections == [
+        Rejection(2, "annee", "L'année doit être écoulée et postérieure ou égale à 2019.")
+    ]
+    assert load(line(NIR, year=2026), now=new_year_in_paris).lines_loaded == 1
+
+
 def test_a_file_without_the_expected_columns_is_refused_whole():
     with pytest.raises(DeclarationFileError) as refused:
-        services.import_declarations(lines=["nir,siret,annee", NIR], file_name="x.csv", actor=None)
+        services.import_declarations(lines=["nir,siret,annee", NIR], file_name="x.csv", actor=None, now=NOW)
 
     assert str(refused.value).startswith("Colonnes manquantes : nir, siret_employeur, annee")
     assert (DeclarationImport.objects.count(), Holder.objects.count()) == (0, 0)
@@ -178,7 +191,7 @@ def _rows_containing(text: str) -> list[str]:
     return found
 
 
-def test_the_command_lists_the_rejections_and_sums_up(tmp_path, capsys):
+def test_the_command_lists_the_rejections_and_sums_up(tmp_path, capsys, frozen_clock):
     path = tmp_path / "declarations.csv"
     path.write_text("\n".join([HEADER, line(NIR), line(OTHER, hours="-3")]) + "\n", encoding="utf-8")
 

@@ -19,6 +19,7 @@ from cpf.rights.models import Grant
 from cpf.rights.queries import rights_summary
 from cpf.rights.rates import corrective_grant_cents
 from cpf.rights.services import GrantRefused
+from tests.clock import TODAY
 from tests.ledger.support import new_holder, valid_nir
 from tests.rights.support import assert_ledger_consistent
 
@@ -64,7 +65,7 @@ def test_a_grant_is_not_capped_by_the_holders_ceiling(opco):
         funder=opco, nir=parse_nir(NIR), amount_cents=9_000_00, funder_reference="A-1", actor=None
     )
 
-    assert rights_summary(new_holder(21)).grants[0].remaining_cents == 9_000_00
+    assert rights_summary(new_holder(21), today=TODAY).grants[0].remaining_cents == 9_000_00
 
 
 def test_an_earmarked_grant_lists_its_certifications_in_the_summary(opco):
@@ -79,7 +80,7 @@ def test_an_earmarked_grant_lists_its_certifications_in_the_summary(opco):
         actor=None,
     )
 
-    line = rights_summary(new_holder(21)).grants[0]
+    line = rights_summary(new_holder(21), today=TODAY).grants[0]
     assert (line.funder_name, line.amount_cents, line.remaining_cents) == ("OPCO Atlas", 2_000_00, 2_000_00)
     assert line.earmarked_for == [
         "RNCP31114 — Développeur web et web mobile",
@@ -110,7 +111,7 @@ def test_the_same_grant_submitted_twice_is_recorded_once(opco):
 
 def test_the_corrective_cofunding_is_three_thousand_euros_from_an_employer(employer):
     result = services.add_corrective_grant(
-        funder=employer, nir=parse_nir(NIR), funder_reference="ENTRETIEN-2025", actor=None
+        funder=employer, nir=parse_nir(NIR), funder_reference="ENTRETIEN-2025", actor=None, on=TODAY
     )
 
     assert (result.grant.kind, result.grant.amount_cents) == (GrantKind.CORRECTIVE, 3_000_00)
@@ -125,7 +126,9 @@ def test_the_corrective_cofunding_is_three_thousand_euros_from_an_employer(emplo
 
 def test_only_an_employer_owes_the_corrective_cofunding(opco):
     with pytest.raises(GrantRefused, match=r"Seul un employeur verse l.abondement correctif\."):
-        services.add_corrective_grant(funder=opco, nir=parse_nir(NIR), funder_reference="X", actor=None)
+        services.add_corrective_grant(
+            funder=opco, nir=parse_nir(NIR), funder_reference="X", actor=None, on=TODAY
+        )
 
     assert Transaction.objects.count() == 0
 
@@ -167,7 +170,7 @@ def test_a_file_of_grants_is_recorded_whole(employer):
         f"{valid_nir(23)};;;B-3;abondement correctif",
     ]
 
-    report = services.import_grants(funder=employer, lines=lines, actor=None)
+    report = services.import_grants(funder=employer, lines=lines, actor=None, today=TODAY)
 
     assert (report.lines_read, report.grants_created, report.total_cents, report.rejections) == (
         3,
@@ -180,9 +183,9 @@ def test_a_file_of_grants_is_recorded_whole(employer):
 
 def test_a_file_sent_again_records_nothing_twice(employer):
     lines = [GRANT_HEADER, f"{NIR};1500;;B-1;dotation"]
-    services.import_grants(funder=employer, lines=lines, actor=None)
+    services.import_grants(funder=employer, lines=lines, actor=None, today=TODAY)
 
-    again = services.import_grants(funder=employer, lines=lines, actor=None)
+    again = services.import_grants(funder=employer, lines=lines, actor=None, today=TODAY)
 
     assert (again.grants_created, again.grants_already_recorded, again.total_cents) == (0, 1, 0)
     assert Grant.objects.count() == 1
@@ -200,7 +203,7 @@ def test_a_file_with_one_bad_line_records_nothing_and_reports_each_bad_line(opco
         f"{valid_nir(26)};100;;;",
     ]
 
-    report = services.import_grants(funder=opco, lines=lines, actor=None)
+    report = services.import_grants(funder=opco, lines=lines, actor=None, today=TODAY)
 
     assert report.rejections == [
         Rejection(3, "nir", "La clé de contrôle ne correspond pas au numéro : vérifiez les 15 caractères."),
@@ -223,7 +226,7 @@ def test_a_file_with_one_bad_line_records_nothing_and_reports_each_bad_line(opco
 
 
 def test_a_file_without_the_expected_columns_is_refused(opco):
-    report = services.import_grants(funder=opco, lines=["nir,montant", f"{NIR},10"], actor=None)
+    report = services.import_grants(funder=opco, lines=["nir,montant", f"{NIR},10"], actor=None, today=TODAY)
 
     assert report.rejections == [
         Rejection(

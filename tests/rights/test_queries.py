@@ -14,6 +14,7 @@ from cpf.rights import services
 from cpf.rights.enums import FunderKind
 from cpf.rights.queries import rights_summary
 from cpf.rights.rates import CreditRates, NoRateForYear, rates_for_year
+from tests.clock import TODAY
 from tests.core.support import make_agent
 from tests.ledger.support import new_holder, valid_nir
 from tests.rights.support import line, load
@@ -24,7 +25,7 @@ NIR = valid_nir(31)
 
 
 def test_a_holder_never_declared_has_nothing_and_the_standard_ceiling():
-    summary = rights_summary(new_holder(31))
+    summary = rights_summary(new_holder(31), today=TODAY)
 
     assert (summary.balance_cents, summary.ceiling_cents, summary.grants) == (0, 5_000_00, [])
     assert holder_history(new_holder(31)) == []
@@ -41,7 +42,7 @@ def test_the_summary_shows_the_balance_the_ceiling_of_the_latest_credit_and_the_
         funder=funder, nir=parse_nir(NIR), amount_cents=700_00, funder_reference="R1", actor=None
     )
 
-    summary = rights_summary(new_holder(31))
+    summary = rights_summary(new_holder(31), today=TODAY)
 
     assert (summary.balance_cents, summary.ceiling_cents) == (800_00 + 800_00 + 499_69, 5_000_00)
     assert [(g.funder_name, g.amount_cents, g.remaining_cents, g.earmarked_for) for g in summary.grants] == [

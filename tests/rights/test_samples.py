@@ -14,6 +14,7 @@ from cpf.holders.nir import parse_nir
 from cpf.ledger.models import Account, Transaction
 from cpf.rights import services
 from cpf.rights.models import DeclarationImport
+from tests.clock import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,9 @@ def balances() -> dict[str, int]:
 
 
 def test_the_sample_declarations_give_the_documented_rights():
-    report = services.import_declarations_file(path=str(SAMPLES / "declarations_2025.csv"), actor=None)
+    report = services.import_declarations_file(
+        path=str(SAMPLES / "declarations_2025.csv"), actor=None, now=NOW
+    )
     assert (report.lines_read, report.lines_loaded, report.holders_created, report.rejections) == (
         25,
         25,
@@ -60,7 +63,7 @@ def test_the_sample_declarations_give_the_documented_rights():
     assert balances() == {nir: first for nir, (first, _) in DOCUMENTED.items()}
 
     corrections = services.import_declarations_file(
-        path=str(SAMPLES / "declarations_2025_corrections.csv"), actor=None
+        path=str(SAMPLES / "declarations_2025_corrections.csv"), actor=None, now=NOW
     )
     assert corrections.rejections == []
     services.credit_rights(year=2025)
@@ -68,7 +71,7 @@ def test_the_sample_declarations_give_the_documented_rights():
     assert balances() == {nir: second for nir, (_, second) in DOCUMENTED.items()}
 
 
-def test_load_sample_rights_prepares_the_demo_accounts_once():
+def test_load_sample_rights_prepares_the_demo_accounts_once(frozen_clock):
     # given an empty database, when `make run` loads the sample rights
     call_command("load_sample_rights", verbosity=0)
 

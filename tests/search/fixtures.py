@@ -8,12 +8,12 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from cpf.catalogue.enums import Modality
 from cpf.referentials.models import Certification, Commune
 from cpf.search.indexer import rebuild_index
 from cpf.search.models import SearchIndexState
+from tests.clock import NOW, TODAY
 from tests.factories import ActionFactory, ProviderFactory, SessionFactory, TrainingFactory
 
 __all__ = ["offer", "search_index"]
@@ -22,7 +22,8 @@ SEED = 7
 
 
 def in_days(days: int) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=days)
+    """A day counted from the tests' ``TODAY``, the day the searches are made (``today=TODAY``)."""
+    return TODAY + datetime.timedelta(days=days)
 
 
 def commune(insee_code: str) -> Commune:
@@ -78,12 +79,13 @@ def offer(
 @pytest.fixture
 def search_index(settings, tmp_path, monkeypatch):
     """An empty index folder for this test; call the fixture's value to (re)build the index from
-    the test database: ``search_index()``. Searches see every commit at once."""
+    the test database, as at the tests' ``NOW``: ``search_index()``. Searches see every commit
+    at once."""
     settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
     monkeypatch.setattr("cpf.search.reader.CHECK_INTERVAL_SECONDS", 0)
 
     def build(**kwargs):
-        report = rebuild_index(seed=kwargs.pop("seed", SEED), **kwargs)
+        report = rebuild_index(now=kwargs.pop("now", NOW), seed=kwargs.pop("seed", SEED), **kwargs)
         _later_writes_of_this_transaction_are_pending(report.version)
         return report
 

@@ -20,6 +20,7 @@ from cpf.search.engine import (
 )
 from cpf.search.geo import gazetteer
 from cpf.search.reader import current_index
+from tests.clock import TODAY
 from tests.search.fixtures import *  # noqa: F403
 from tests.search.fixtures import in_days, offer
 
@@ -32,7 +33,7 @@ GRENOBLE = "38185"  # about 95 km
 
 
 def titles(**kwargs) -> list[str]:
-    return [r.title for r in search(SearchRequest(page_size=50, **kwargs)).results]
+    return [r.title for r in search(SearchRequest(page_size=50, **kwargs), today=TODAY).results]
 
 
 @pytest.mark.parametrize(
@@ -63,7 +64,7 @@ def test_the_keyword_is_associated_with_jobs_which_widen_the_search(search_index
     offer(title="Cuisinier", certification="RNCP34857")
     search_index()
 
-    response = search(SearchRequest(q="développeur web"))
+    response = search(SearchRequest(q="développeur web"), today=TODAY)
 
     assert [(job.code, job.label) for job in response.jobs] == [("M1805", "Développeur / Développeuse web")]
     assert response.jobs_automatic
@@ -76,7 +77,7 @@ def test_jobs_chosen_replace_the_automatic_ones(search_index):
     search_index()
 
     assert titles(q="développeur web", jobs=()) == []  # no job: only the words count
-    chosen = search(SearchRequest(q="", jobs=("F1612",)))
+    chosen = search(SearchRequest(q="", jobs=("F1612",)), today=TODAY)
     assert [r.title for r in chosen.results] == ["Tailleur de pierre"]
     assert not chosen.jobs_automatic
 
@@ -115,7 +116,7 @@ def test_the_count_and_facets_find_the_offers_the_ranked_search_finds(search_ind
     offer(title="Cuisinier", certification="RNCP34857")
     search_index()
     for keyword in KEYWORDS:
-        response = search(SearchRequest(q=keyword, page_size=50))
+        response = search(SearchRequest(q=keyword, page_size=50), today=TODAY)
         modalities = {value.value: value.count for value in response.facets["modality"]}
         shown = [r.modality for r in response.results]
         assert response.total == len(response.results) > 0, keyword
@@ -126,9 +127,9 @@ def test_an_index_of_the_previous_schema_is_served_until_rebuilt(search_index):
     offer(title="Logistique d'entrepôt", content="Conduite de chariot, le métier de cariste au quotidien.")
     offer(title="Cariste d'entrepôt", certification="RNCP34857")
     search_index()
-    expected = {keyword: search(SearchRequest(q=keyword)).total for keyword in KEYWORDS}
+    expected = {keyword: search(SearchRequest(q=keyword), today=TODAY).total for keyword in KEYWORDS}
     current_index().schema_version = 2  # built before the field of all keyword stems
-    assert {keyword: search(SearchRequest(q=keyword)).total for keyword in KEYWORDS} == expected
+    assert {keyword: search(SearchRequest(q=keyword), today=TODAY).total for keyword in KEYWORDS} == expected
 
 
 def test_launch_failures_do_not_come_back(search_index):
@@ -147,7 +148,7 @@ def test_around_a_place_within_the_radius_and_remote_trainings_kept_and_marked(s
     offer(title="Cariste à distance", modality=Modality.REMOTE)
     search_index()
 
-    response = search(SearchRequest(q="cariste", place=LYON_3, radius_km=10, sort="distance"))
+    response = search(SearchRequest(q="cariste", place=LYON_3, radius_km=10, sort="distance"), today=TODAY)
 
     assert [r.title for r in response.results] == [
         "Cariste Lyon",
@@ -165,7 +166,7 @@ def test_a_position_instead_of_a_place(search_index):
     offer(title="Cariste Villeurbanne", insee=VILLEURBANNE)
     offer(title="Cariste Grenoble", insee=GRENOBLE)
     search_index()
-    response = search(SearchRequest(q="cariste", lat=45.7665, lon=4.8795, radius_km=5))
+    response = search(SearchRequest(q="cariste", lat=45.7665, lon=4.8795, radius_km=5), today=TODAY)
     assert [r.title for r in response.results] == ["Cariste Villeurbanne"]
     assert response.point.place is not None
 
@@ -174,7 +175,7 @@ def test_closer_offers_rank_first_when_equally_relevant(search_index):
     offer(title="Cariste", insee=VILLEFRANCHE)
     offer(title="Cariste", insee=LYON_3)
     search_index()
-    response = search(SearchRequest(q="cariste", place=LYON_3, radius_km=50))
+    response = search(SearchRequest(q="cariste", place=LYON_3, radius_km=50), today=TODAY)
     assert [r.place["insee_code"] for r in response.results] == [LYON_3, VILLEFRANCHE]
 
 
@@ -241,7 +242,9 @@ def test_a_modality_choice_keeps_the_order_and_the_scores_of_the_offers_it_keeps
     search_index()
 
     def ranked(**kwargs):
-        found = search(SearchRequest(q="cariste", place=LYON_3, radius_km=50, page_size=50, **kwargs))
+        found = search(
+            SearchRequest(q="cariste", place=LYON_3, radius_km=50, page_size=50, **kwargs), today=TODAY
+        )
         return [(r.action_id, r.score) for r in found.results if r.modality != "remote"]
 
     everything = ranked()
@@ -294,7 +297,7 @@ def test_facets_count_what_each_choice_would_leave(search_index):
     offer(title="Cariste", modality=Modality.REMOTE, price_cents=600_000)
     search_index()
 
-    response = search(SearchRequest(q="cariste", modalities=("remote",)))
+    response = search(SearchRequest(q="cariste", modalities=("remote",)), today=TODAY)
 
     modality = {v.value: v.count for v in response.facets["modality"]}
     assert modality == {"in_person": 1, "remote": 2, "mixed": 0}  # its own filter left out
@@ -311,7 +314,7 @@ def test_a_place_alone_counts_the_offers_around_and_every_remote_one_after_each_
     search_index()
 
     def counts():
-        response = search(SearchRequest(place=LYON_3, radius_km=10))
+        response = search(SearchRequest(place=LYON_3, radius_km=10), today=TODAY)
         modality = {v.value: v.count for v in response.facets["modality"]}
         price = {v.value: v.count for v in response.facets["price"]}
         return response.total, len(response.results), modality, (price["100000"], price["1000000"])
@@ -328,11 +331,13 @@ def test_a_place_alone_pages_through_the_offers_nearest_and_most_complete_first(
         modality = Modality.REMOTE if insee is None else Modality.IN_PERSON
         places[offer(title="Cariste", insee=insee, modality=modality).id] = insee
     search_index()
-    whole = search(SearchRequest(place=LYON_3, radius_km=50, page_size=50))
+    whole = search(SearchRequest(place=LYON_3, radius_km=50, page_size=50), today=TODAY)
     paged = [
         r.action_id
         for page in (1, 2, 3, 4, 5)
-        for r in search(SearchRequest(place=LYON_3, radius_km=50, page_size=2, page=page)).results
+        for r in search(
+            SearchRequest(place=LYON_3, radius_km=50, page_size=2, page=page), today=TODAY
+        ).results
     ]
     order = [r.action_id for r in whole.results]
     assert (whole.total, paged) == (9, order)
@@ -346,13 +351,13 @@ def test_pages(search_index):
     for number in range(5):
         offer(title=f"Cariste {number}")
     search_index()
-    first = search(SearchRequest(q="cariste", page_size=2))
-    third = search(SearchRequest(q="cariste", page_size=2, page=3))
+    first = search(SearchRequest(q="cariste", page_size=2), today=TODAY)
+    third = search(SearchRequest(q="cariste", page_size=2, page=3), today=TODAY)
     assert (first.total, first.page_count, len(first.results), len(third.results)) == (5, 3, 2, 1)
     seen = {
         r.action_id
         for p in (1, 2, 3)
-        for r in search(SearchRequest(q="cariste", page_size=2, page=p)).results
+        for r in search(SearchRequest(q="cariste", page_size=2, page=p), today=TODAY).results
     }
     assert len(seen) == 5
 
@@ -360,7 +365,7 @@ def test_pages(search_index):
 def test_a_result_card_holds_what_the_card_shows(search_index):
     action = offer(title="Cariste", price_cents=123_400, duration_hours=70, starts=(20, 5, 50))
     search_index()
-    [result] = search(SearchRequest(q="cariste")).results
+    [result] = search(SearchRequest(q="cariste"), today=TODAY).results
     assert result.training_id == action.training_id
     assert result.provider == {"id": action.training.provider_id, "name": action.training.provider.legal_name}
     assert result.certification["code"] == "RNCP31114"
@@ -373,19 +378,21 @@ def test_equal_offers_are_not_ordered_by_provider_nor_by_creation(search_index):
     for _ in range(12):
         offer(title="Cariste")
     search_index(seed=1)
-    first = [r.action_id for r in search(SearchRequest(q="cariste", page_size=12)).results]
+    first = [r.action_id for r in search(SearchRequest(q="cariste", page_size=12), today=TODAY).results]
     search_index(seed=2)
-    second = [r.action_id for r in search(SearchRequest(q="cariste", page_size=12)).results]
+    second = [r.action_id for r in search(SearchRequest(q="cariste", page_size=12), today=TODAY).results]
     assert sorted(first) == sorted(second)
     assert first != sorted(first)  # not in creation order
     assert first != second  # another day, another order
-    assert second == [r.action_id for r in search(SearchRequest(q="cariste", page_size=12)).results]  # stable
+    assert second == [
+        r.action_id for r in search(SearchRequest(q="cariste", page_size=12), today=TODAY).results
+    ]  # stable
 
 
 def test_unknown_words_find_nothing_but_keep_the_jobs_empty(search_index):
     offer(title="Cariste")
     search_index()
-    response = search(SearchRequest(q="zzzyyyxxx"))
+    response = search(SearchRequest(q="zzzyyyxxx"), today=TODAY)
     assert (response.total, response.results, response.jobs) == (0, [], [])
 
 
@@ -393,7 +400,7 @@ def test_an_unknown_place_is_an_error(search_index):
     offer()
     search_index()
     with pytest.raises(SearchError) as error:
-        search(SearchRequest(place="99999"))
+        search(SearchRequest(place="99999"), today=TODAY)
     assert error.value.field == "place"
 
 

@@ -1,11 +1,11 @@
 """Freshness: a catalogue change is searchable within 2 seconds, applied by a real worker
-process (the procrastinate worker, as ``make run`` starts it) from the outbox."""
+process (the procrastinate worker, as ``make run`` starts it) from the outbox. The worker runs
+at the tests' ``NOW`` (``tests.clock``), the moment the offers' sessions are dated from."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from cpf.catalogue.services import publish_training, unpublish_training
 from cpf.providers.services import suspend_provider
 from cpf.search.engine import SearchRequest, search
 from cpf.search.indexer import apply_outbox, current_version
 from cpf.search.models import SearchIndexState
+from tests.clock import NOW, TODAY, on_this_clock
 from tests.search.fixtures import *  # noqa: F403
 from tests.search.fixtures import offer
 
@@ -29,15 +29,17 @@ APPS = ["cpf.catalogue", "cpf.providers", "cpf.search", "procrastinate.contrib.d
 
 
 def start_worker(index_dir: Path, *, listen_notify: bool = True) -> subprocess.Popen:
+    worker = ["manage.py", "procrastinate", "worker", "--queues", "search"]
+    if not listen_notify:
+        worker.append("--no-listen-notify")
+    command, clock = on_this_clock(worker, at=NOW)
     env = {
         **os.environ,
+        **clock,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_NAME": connection.settings_dict["NAME"],
         "SEARCH_INDEX_DIR": str(index_dir),
     }
-    command = [sys.executable, "manage.py", "procrastinate", "worker", "--queues", "search"]
-    if not listen_notify:
-        command.append("--no-listen-notify")
     return subprocess.Popen(
         command,
         cwd=ROOT,
@@ -62,9 +64,8 @@ def second_offer_applied(worker: subprocess.Popen, first, title: str, word: str)
     """A second offer of ``title`` whose publication reaches the index through ``worker``: the
     worker is up once it has applied a first change."""
     second = offer(title=title)
-    now = timezone.now()
-    unpublish_training(training=second.training, actor=None, reason="Mise à jour", now=now)
-    publish_training(training=second.training, actor=None, now=now)
+    unpublish_training(training=second.training, actor=None, reason="Mise à jour", now=NOW)
+    publish_training(training=second.training, actor=None, now=NOW)
     warm = wait_until(lambda: action_ids(word) == {first.pk, second.pk}, timeout=60)
     assert warm is not None, worker.stderr.read1().decode() if worker.poll() is not None else "no worker"
     return second
@@ -81,7 +82,7 @@ def wait_until(condition, timeout: float) -> float | None:
 
 
 def action_ids(q: str) -> set[int]:
-    return {r.action_id for r in search(SearchRequest(q=q, page_size=50)).results}
+    return {r.action_id for r in search(SearchRequest(q=q, page_size=50), today=TODAY).results}
 
 
 @pytest.mark.slow
@@ -94,15 +95,15 @@ def test_changes_are_searchable_within_two_seconds_through_a_real_worker(search_
         second = second_offer_applied(worker, first, "Chaudronnier soudeur", "chaudronnier")
 
         # when a training is withdrawn, then it leaves the results within 2 s
-        unpublish_training(training=first.training, actor=None, reason="Fin", now=timezone.now())
+        unpublish_training(training=first.training, actor=None, reason="Fin", now=NOW)
         withdrawn = wait_until(lambda: action_ids("chaudronnier") == {second.pk}, timeout=10)
 
         # when a provider is suspended, then its offers leave the results within 2 s
-        suspend_provider(provider=second.training.provider, actor=None, reason="Contrôle", now=timezone.now())
+        suspend_provider(provider=second.training.provider, actor=None, reason="Contrôle", now=NOW)
         suspended = wait_until(lambda: action_ids("chaudronnier") == set(), timeout=10)
 
         # when a training is published again (its provider is referenced), it comes back
-        publish_training(training=first.training, actor=None, now=timezone.now())
+        publish_training(training=first.training, actor=None, now=NOW)
         published = wait_until(lambda: action_ids("chaudronnier") == {first.pk}, timeout=10)
 
     print(f"\nsearchable after: withdrawn {withdrawn} s, suspended {suspended} s, published {published} s")
@@ -112,7 +113,7 @@ def test_changes_are_searchable_within_two_seconds_through_a_real_worker(search_
     # the worker recorded how far it went; nothing is left to apply
     state = SearchIndexState.objects.get(version=current_version())
     assert state.applied_at is not None and state.last_applied_id > 0
-    assert apply_outbox().rows == 0
+    assert apply_outbox(now=NOW).rows == 0
 
 
 @pytest.mark.slow
@@ -130,7 +131,7 @@ def test_a_change_whose_notification_the_worker_missed_is_searchable_within_two_
 
         # (the worker, done with that change, waits: only its next look finds the next one)
         time.sleep(1.0)
-        unpublish_training(training=first.training, actor=None, reason="Fin", now=timezone.now())
+        unpublish_training(training=first.training, actor=None, reason="Fin", now=NOW)
         withdrawn = wait_until(lambda: action_ids("tailleur") == {second.pk}, timeout=10)
 
     print(f"\nsearchable after {withdrawn} s without notification")

@@ -3,12 +3,12 @@ picked up by readers without a restart."""
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.utils import timezone
 
 from cpf.catalogue.bulk import bulk_load
 from cpf.catalogue.enums import Modality
@@ -27,6 +27,7 @@ from cpf.search.indexer import (
 )
 from cpf.search.models import SearchIndexState, SearchOutbox
 from cpf.search.reader import IndexUnavailable, current_index
+from tests.clock import NOW, TODAY
 from tests.factories import ActionFactory, SessionFactory
 from tests.search.fixtures import *  # noqa: F403
 from tests.search.fixtures import commune, in_days, offer
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.django_db
 
 
 def found(q: str = "", **kwargs) -> list[int]:
-    return [r.action_id for r in search(SearchRequest(q=q, page_size=50, **kwargs)).results]
+    return [r.action_id for r in search(SearchRequest(q=q, page_size=50, **kwargs), today=TODAY).results]
 
 
 def test_a_rebuild_indexes_the_visible_actions_with_upcoming_sessions_only(search_index):
@@ -64,14 +65,13 @@ def test_a_rebuild_indexes_the_visible_actions_with_upcoming_sessions_only(searc
 def test_publication_changes_write_one_outbox_row_per_object_in_their_transaction(search_index):
     action = offer()
     training = action.training
-    now = timezone.now()
     SearchOutbox.objects.all().delete()
 
     # (a test runs in one transaction: a training changed three times is re-read once)
-    unpublish_training(training=training, actor=None, reason="Fin de l'offre", now=now)
-    publish_training(training=training, actor=None, now=now)
-    suspend_training(training=training, actor=None, reason="Contrôle", now=now)
-    suspend_provider(provider=training.provider, actor=None, reason="Contrôle", now=now)
+    unpublish_training(training=training, actor=None, reason="Fin de l'offre", now=NOW)
+    publish_training(training=training, actor=None, now=NOW)
+    suspend_training(training=training, actor=None, reason="Contrôle", now=NOW)
+    suspend_provider(provider=training.provider, actor=None, reason="Contrôle", now=NOW)
 
     rows = list(SearchOutbox.objects.values_list("kind", "object_id", "transaction_id"))
     with connection.cursor() as cursor:
@@ -97,12 +97,11 @@ def test_the_outbox_is_applied_to_the_current_index(search_index):
     # given an index with one offer
     first = offer(title="Boulanger")
     search_index()
-    now = timezone.now()
 
     # when an offer is added and the first is withdrawn
     second = offer(title="Boulanger")
-    unpublish_training(training=first.training, actor=None, reason="Fin", now=now)
-    report = apply_outbox()
+    unpublish_training(training=first.training, actor=None, reason="Fin", now=NOW)
+    report = apply_outbox(now=NOW)
 
     # then the index follows, and the state records the last row applied
     assert (report.rows, report.trainings, report.documents) == (2, 2, 1)
@@ -111,7 +110,7 @@ def test_the_outbox_is_applied_to_the_current_index(search_index):
     assert state.last_applied_id == SearchOutbox.objects.order_by("id").last().pk
     # applying again changes nothing (inside this test's single transaction its rows stay
     # pending: a worker applies rows of transactions committed before its own)
-    apply_outbox()
+    apply_outbox(now=NOW)
     assert found("boulanger") == [second.pk]
 
 
@@ -121,8 +120,8 @@ def test_a_provider_suspension_removes_all_its_offers(search_index):
     other = offer(title="Cariste")
     search_index()
 
-    suspend_provider(provider=action.training.provider, actor=None, reason="Contrôle", now=timezone.now())
-    apply_outbox()
+    suspend_provider(provider=action.training.provider, actor=None, reason="Contrôle", now=NOW)
+    apply_outbox(now=NOW)
 
     assert found("cariste") == [other.pk]
 
@@ -149,7 +148,7 @@ def test_a_rebuild_requested_by_the_outbox_makes_a_new_version(search_index):
     with transaction.atomic(), bulk_load():  # a bulk load of the catalogue asks for a rebuild
         offer(title="Boulanger")
 
-    report = apply_outbox()
+    report = apply_outbox(now=NOW)
 
     assert report.rebuilt is not None
     assert current_version() != first
@@ -159,9 +158,9 @@ def test_a_rebuild_requested_by_the_outbox_makes_a_new_version(search_index):
 def test_no_index_yet_means_the_outbox_builds_one(search_index):
     offer(title="Boulanger")
     with pytest.raises(IndexUnavailable):
-        search(SearchRequest(q="boulanger"))
+        search(SearchRequest(q="boulanger"), today=TODAY)
 
-    report = apply_outbox()
+    report = apply_outbox(now=NOW)
 
     assert report.rebuilt.documents == 1
     assert len(found("boulanger")) == 1
@@ -175,7 +174,7 @@ def test_readers_pick_up_new_commits_and_new_versions_without_restart(search_ind
 
     # a commit to the same version (the worker applying the outbox)
     offer(title="Boulanger")
-    apply_outbox()
+    apply_outbox(now=NOW)
     assert current_index().searcher().num_docs == 2
     assert current_index().version == before.version
 
@@ -196,7 +195,7 @@ def test_old_versions_are_removed_keeping_the_previous_one(search_index):
     assert set(states.values_list("version", flat=True)) == set(versions[1:])
 
 
-def test_the_rebuild_command(search_index):
+def test_the_rebuild_command(search_index, frozen_clock):
     offer()
     out = io.StringIO()
     call_command("rebuild_search_index", stdout=out)
@@ -215,14 +214,14 @@ def test_old_outbox_rows_every_index_has_seen_are_forgotten(search_index):
     SearchIndexState.objects.filter(version=version).update(snapshot="102:105:102")
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM search_searchoutbox")
-        for object_id, xid, age in ((1, 101, "10 days"), (2, 102, "10 days"), (3, 101, "1 day")):
+        for object_id, xid, days in ((1, 101, 10), (2, 102, 10), (3, 101, 1)):
             cursor.execute(
                 "INSERT INTO search_searchoutbox (kind, object_id, transaction_id, created_at) "
-                "VALUES ('training', %s, %s, now() - %s::interval)",
-                [object_id, xid, age],
+                "VALUES ('training', %s, %s, %s)",
+                [object_id, xid, NOW - datetime.timedelta(days=days)],
             )
 
-    assert forget_applied_outbox_rows() == 1
+    assert forget_applied_outbox_rows(now=NOW) == 1
 
     # the row of a transaction the index has not seen, and the recent one, are kept
     assert sorted(SearchOutbox.objects.values_list("object_id", flat=True)) == [2, 3]
@@ -244,7 +243,7 @@ def test_documents_come_zone_by_zone_in_an_order_drawn_from_the_seed(search_inde
 
     def zone_runs(seed: int) -> list[int]:
         """The zones of the documents, in order, one entry per run of equal zones."""
-        documents = list(iter_documents(today=timezone.localdate(), seed=seed))
+        documents = list(iter_documents(today=TODAY, seed=seed))
         actions = [document.to_dict()["action_id"][0] for document in documents]
         assert sorted(actions) == sorted(expected)  # every action once
         located = Action.objects.filter(pk__in=actions).exclude(modality=Modality.REMOTE)

@@ -10,6 +10,7 @@ import pytest
 from cpf.catalogue.enums import Modality
 from cpf.referentials.models import Certification, CertificationJob
 from cpf.search.engine import SearchRequest, search
+from tests.clock import TODAY
 from tests.factories import ProviderFactory
 from tests.search.fixtures import *  # noqa: F403
 from tests.search.fixtures import offer
@@ -96,7 +97,7 @@ def test_precision_of_the_first_ten_results_on_the_judged_queries(search_index):
 
     scores, failing, lines = {}, [], []
     for query in JUDGED_QUERIES:
-        response = search(SearchRequest(q=query.text, page_size=10))
+        response = search(SearchRequest(q=query.text, page_size=10), today=TODAY)
         score = precision_at_10((r.job_codes for r in response.results), query.jobs, totals[query.text])
         scores[query.text] = score
         lines.append(f"{score:5.2f}  {query.text:40} {[j.code for j in response.jobs]}")
@@ -109,5 +110,5 @@ def test_precision_of_the_first_ten_results_on_the_judged_queries(search_index):
     assert len(JUDGED_QUERIES) >= 40
     assert mean >= PRECISION_THRESHOLD, failing
     for query, intruder in LAUNCH_FAILURES.items():
-        titles = [r.title.lower() for r in search(SearchRequest(q=query, page_size=10)).results]
+        titles = [r.title.lower() for r in search(SearchRequest(q=query, page_size=10), today=TODAY).results]
         assert titles and not [title for title in titles if intruder in title], query

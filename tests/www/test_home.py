@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
 from cpf.catalogue import services
+from tests.clock import NOW
 from tests.factories import SessionFactory
-
-NOW = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)

@@ -238,7 +238,7 @@ def my_rights(request: HttpRequest):
     refusal = terms_refusal(request.auth)
     if refusal is not None:
         return refusal
-    return Status(200, rights_summary(request.auth))
+    return Status(200, rights_summary(request.auth, today=timezone.localdate()))
 
 
 @router.get(

@@ -206,7 +206,7 @@ def search_trainings(
     if problems:
         return Status(422, errors(*problems))
     try:
-        response = search(wanted)
+        response = search(wanted, today=timezone.localdate())
     except SearchError as error:
         return Status(422, errors((error.field, error.message)))
     except IndexUnavailable:

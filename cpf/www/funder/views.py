@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cpf.accounts.enums import OrganisationType
@@ -96,6 +97,7 @@ def _add_grant(request: HttpRequest, funder: Funder, form: GrantForm) -> bool:
                 funder_reference=data["reference"],
                 idempotency_key=data["token"],
                 actor=request.user,
+                on=timezone.localdate(),
             )
         else:
             result = services.add_grant(
@@ -129,7 +131,9 @@ def _import_file(
     except DeclarationFileError as exc:
         form.add_error("file", str(exc))
         return None
-    report = services.import_grants(funder=funder, lines=lines, actor=request.user)
+    report = services.import_grants(
+        funder=funder, lines=lines, actor=request.user, today=timezone.localdate()
+    )
     if not report.rejections:
         already = report.grants_already_recorded
         total = format_euros(report.total_cents)

@@ -210,7 +210,7 @@ def rights(request: HttpRequest, holder) -> HttpResponse:
     rate and the part the ceiling cut; each grant; later each debit), newest first, by pages."""
     page = Paginator(_History(holder), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "summary": rights_summary(holder),
+        "summary": rights_summary(holder, today=timezone.localdate()),
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "title": "Mes droits",

@@ -62,7 +62,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 def _run(request: HttpRequest, form: SearchForm, wanted) -> dict:
     try:
-        response = search(wanted)
+        response = search(wanted, today=timezone.localdate())
     except SearchError as error:
         form.add_error(None, error.message)
         return {}

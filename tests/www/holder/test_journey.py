@@ -13,6 +13,7 @@ from django.core import mail
 
 from cpf.rights import services as rights_services
 from tests.api.calls import post_json
+from tests.clock import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ SAMPLE_NIR = "185057505600116"  # line 2 of data/samples/declarations_2025.csv: 
 def test_a_declared_person_signs_up_confirms_logs_in_and_reads_the_rights(client, terms, deliver_emails):
     # given the sample declarations imported and the 2025 crediting run
     report = rights_services.import_declarations_file(
-        path=str(settings.DATA_DIR / "samples" / "declarations_2025.csv"), actor=None
+        path=str(settings.DATA_DIR / "samples" / "declarations_2025.csv"), actor=None, now=NOW
     )
     assert 2 not in [rejection.line for rejection in report.rejections]
     rights_services.credit_rights(year=2025)

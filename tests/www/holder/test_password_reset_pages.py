@@ -8,9 +8,9 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 
 from cpf.holders import services
+from tests.clock import NOW
 from tests.holders.factories import NIR, PASSWORD, holder_with_login
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_the_new_password_must_follow_rule_27(client, holder, deliver_emails):
 
 
 def test_a_new_password_replaces_the_old_one_and_revokes_the_app_tokens(client, holder, deliver_emails):
-    token, _ = services.issue_api_token(holder=holder, now=timezone.now())
+    token, _ = services.issue_api_token(holder=holder, now=NOW)
     client.post(RESET, {"email": "camille.martin@example.fr"})
     deliver_emails()
 

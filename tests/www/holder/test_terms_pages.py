@@ -3,10 +3,13 @@ anything else."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
 from cpf.holders.models import TermsAcceptance
+from tests.clock import TODAY
 from tests.holders.factories import NIR, PASSWORD, TermsVersionFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,11 +105,7 @@ def test_the_api_is_not_held_back_by_the_terms_and_reads_no_session(client, hold
 
 
 def test_a_version_in_force_tomorrow_is_not_asked_for_today(client, holder):
-    import datetime
-
-    from django.utils import timezone
-
-    TermsVersionFactory(in_force_from=timezone.localdate() + datetime.timedelta(days=1))
+    TermsVersionFactory(in_force_from=TODAY + datetime.timedelta(days=1))
     client.force_login(holder.user)
 
     assert client.get(reverse("www:holder:account")).status_code == 200

@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from tqdm import tqdm
 
 from cpf.rights import services
@@ -22,7 +23,9 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         bar = tqdm(desc="Lignes lues", unit=" lignes", file=sys.stderr, disable=verbosity < 1)
         try:
-            report = services.import_declarations_file(path=options["file"], actor=None, progress=bar.update)
+            report = services.import_declarations_file(
+                path=options["file"], actor=None, now=timezone.now(), progress=bar.update
+            )
         except (DeclarationFileError, OSError) as exc:
             raise CommandError(str(exc)) from exc
         finally:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from cpf.rights import services
 from cpf.rights.models import DeclarationImport
@@ -31,7 +32,9 @@ class Command(BaseCommand):
             if verbose:
                 self.stdout.write("Des déclarations sont déjà chargées : rien à faire.")
             return
-        report = services.import_declarations_file(path=str(settings.DATA_DIR / SAMPLE), actor=None)
+        report = services.import_declarations_file(
+            path=str(settings.DATA_DIR / SAMPLE), actor=None, now=timezone.now()
+        )
         if verbose:
             self.stdout.write(
                 f"Déclarations d'exemple : {report.lines_loaded} lignes chargées, "
