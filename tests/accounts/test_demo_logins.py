@@ -15,7 +15,6 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
-from django.utils import timezone
 
 from cpf.accounts import demo
 from cpf.accounts.enums import AgentRole, UserKind
@@ -24,9 +23,10 @@ from cpf.holders.models import Holder, TermsAcceptance, TermsVersion
 from cpf.holders.nir import parse_nir
 from cpf.providers.enums import ProviderStatus
 from cpf.rights.models import Funder
+from tests.clock import TODAY
 from tests.factories import ProviderFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 ALLOWED = {"DEBUG": True, "DEMO_LOGINS_ALLOWED": True}
 
@@ -123,7 +123,7 @@ def test_the_holder_is_a_sample_holder_with_its_identity_and_the_current_terms(r
         "MOREAU",
         3,
     )
-    current = TermsVersion.objects.current(timezone.localdate())
+    current = TermsVersion.objects.current(TODAY)
     assert list(holder.terms_acceptances.values_list("terms", flat=True)) == [current.pk]
 
 
