@@ -39,7 +39,7 @@ def outbox() -> list[tuple[str, int | None]]:
 
 
 def found(q: str) -> list[int]:
-    return [r.action_id for r in search(SearchRequest(q=q, page_size=50)).results]
+    return [r.action_id for r in search(SearchRequest(q=q, page_size=50), today=NOW.date()).results]
 
 
 @pytest.mark.django_db
