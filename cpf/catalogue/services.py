@@ -51,6 +51,7 @@ MACHINE = StateMachine(
     log=TrainingTransition,
     subject="training",
     refusal=TransitionNotAllowed,
+    audit_event="catalogue.training_status_changed",
     transitions=[
         Transition(P.DRAFT, P.PUBLISHED, "Publication"),
         Transition(P.PUBLISHED, P.UNPUBLISHED, "Dépublication"),

@@ -8,6 +8,8 @@ it locks the row, checks the transition under the lock (so two agents acting at 
 both go from the same status), sets the status, the stamps and the caller's fields, saves, and
 writes the log row, in one transaction. The log rows are append-only (``AppendOnly`` in the
 migrations) and their foreign keys protected: a subject with a history cannot be deleted.
+Every transition is also written to the audit log (``audit_event``, cpf/core/audit.py), with the
+old and new values of the fields it changed, so that one trail holds every action.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.db import models, transaction
 
+from . import audit
 from .errors import BusinessError
 
 Subject = TypeVar("Subject", bound=models.Model)
@@ -68,12 +71,13 @@ class StateMachine(Generic[Subject]):
         log: type[TransitionLog],
         subject: str,
         transitions: Iterable[Transition],
+        audit_event: str,
         stamps: Mapping[str, str] | None = None,
         refusal: type[TransitionNotAllowed] = TransitionNotAllowed,
         field: str = "status",
     ) -> None:
         self.model, self.statuses, self.log, self.subject = model, statuses, log, subject
-        self.field, self.refusal = field, refusal
+        self.field, self.refusal, self.audit_event = field, refusal, audit_event
         self.table = {(t.source, t.target): t for t in transitions}
         # status entered -> field set to the time of the transition
         self.stamps = dict(stamps or {})
@@ -103,10 +107,12 @@ class StateMachine(Generic[Subject]):
         reason: str,
         now: datetime.datetime,
         fields: Mapping[str, Any] | None = None,
+        organisation: models.Model | None = None,
     ) -> Subject:
         """Move ``subject`` to ``to`` if the table allows it from its current status, read under
-        a row lock; also set ``fields``. Returns the saved row; raises ``self.refusal`` (and
-        changes nothing) otherwise."""
+        a row lock; also set ``fields``. ``organisation``: the one the actor acts for, if any
+        (a provider unpublishing its own offer). Returns the saved row; raises ``self.refusal``
+        (and changes nothing) otherwise."""
         with transaction.atomic():
             locked = self.model._default_manager.select_for_update(of=("self",)).get(pk=subject.pk)
             source = getattr(locked, self.field)
@@ -116,10 +122,20 @@ class StateMachine(Generic[Subject]):
             changes = {self.field: to, **dict(fields or {})}
             if to in self.stamps:
                 changes[self.stamps[to]] = now
+            before = audit.snapshot(locked, changes)
             for name, value in changes.items():
                 setattr(locked, name, value)
             locked.save(update_fields=[*changes, *self._auto_now_fields()])
             self._log(locked, source=source, target=to, actor=actor, reason=reason or step.label, at=now)
+            audit.record_event(
+                event=self.audit_event,
+                target=locked,
+                at=now,
+                actor=actor,
+                changes=audit.diff(before, audit.snapshot(locked, changes)),
+                organisation=organisation,
+                reason=reason or step.label,
+            )
         return locked
 
     def log_creation(self, subject: Subject, *, actor, reason: str, now: datetime.datetime) -> None:

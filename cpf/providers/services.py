@@ -49,6 +49,7 @@ MACHINE = StateMachine(
     log=ProviderTransition,
     subject="provider",
     refusal=TransitionNotAllowed,
+    audit_event="provider.status_changed",
     transitions=[
         Transition(S.APPLYING, S.REFERENCED, "Référencement"),
         Transition(S.APPLYING, S.REFUSED, "Refus de la candidature"),

@@ -13,10 +13,12 @@ from django.db.models import ProtectedError
 
 from cpf.catalogue import services as catalogue_services
 from cpf.catalogue.models import TrainingTransition
+from cpf.core.models import AuditEvent
 from cpf.core.state_machine import StateMachine, Transition, TransitionNotAllowed
 from cpf.providers import services
 from cpf.providers.enums import ProviderStatus
 from cpf.providers.models import Provider, ProviderTransition
+from tests.core.support import make_agent
 from tests.factories import ProviderFactory, SessionFactory
 
 NOW = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
@@ -103,6 +105,7 @@ def test_a_table_naming_an_unknown_status_is_refused_when_declared():
             log=ProviderTransition,
             subject="provider",
             transitions=[Transition(S.REFERENCED, "paused", "Pause")],
+            audit_event="provider.status_changed",
         )
 
 
@@ -204,3 +207,29 @@ def test_a_subject_with_a_history_cannot_be_deleted():
         training.delete()
 
     assert ProviderTransition.objects.count() == TrainingTransition.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_every_transition_is_on_the_audit_log_with_its_old_and_new_status():
+    provider = ProviderFactory(status=S.REFERENCED)
+    agent = make_agent("agent-qualite", "quality")
+
+    services.suspend_provider(provider=provider, actor=agent, reason="Contrôle", now=NOW)
+
+    [event] = AuditEvent.objects.filter(event="provider.status_changed")
+    assert (event.target_id, event.actor, event.changes, event.reason) == (
+        str(provider.pk),
+        agent,
+        {"status": {"old": "referenced", "new": "suspended"}},
+        "Contrôle",
+    )
+
+
+@pytest.mark.django_db
+def test_a_refused_transition_writes_nothing_on_the_audit_log():
+    provider = ProviderFactory(status=S.APPLYING)
+
+    with pytest.raises(services.TransitionNotAllowed):
+        services.suspend_provider(provider=provider, actor=None, reason="Contrôle", now=NOW)
+
+    assert not AuditEvent.objects.exists()
