@@ -168,6 +168,11 @@ AXES_LOCKOUT_CALLABLE = "cpf.www.holder.views.locked_out"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "nir"]
 AXES_RESET_ON_SUCCESS = False  # done by the login views, under the NIR hash
 AXES_VERBOSE = False
+# Sign-up attempts (cpf/holders/sign_up_limits.py, docs/adr/0008): per client address and per
+# NIR, in each window; beyond, a French 429 page.
+SIGN_UP_LIMIT_PER_ADDRESS = int(os.environ.get("SIGN_UP_LIMIT_PER_ADDRESS", "20"))
+SIGN_UP_LIMIT_PER_NIR = int(os.environ.get("SIGN_UP_LIMIT_PER_NIR", "5"))
+SIGN_UP_LIMIT_WINDOW = datetime.timedelta(hours=1)
 # Number of reverse proxies in front of the web nodes, each appending to X-Forwarded-For.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 

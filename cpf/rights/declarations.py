@@ -1,12 +1,13 @@
 """Import of employers' declarations (format: docs/declarations-format.md).
 
 Each line is checked in Python (NIR and its control key, SIRET and its key, year, hours, yes/no
-flags, and the employee's identity when the file gives it); good lines are streamed with ``COPY`` into a temporary staging table holding the NIR's
-keyed hash and its encrypted form only, never the NIR in clear. Checks across lines (one line
-per employee, employer and year in a file; a correction needs a declaration to correct, an
-original must not exist yet) run set-based in SQL; missing holder accounts are opened
-(accounts exist before sign-up) and the declarations inserted with ``INSERT … SELECT``; the
-accounts nobody has signed up to yet take the identity of their most recent declaration.
+flags, the employee's identity when the file gives it); good lines are streamed with ``COPY``
+into a temporary staging table holding the NIR's keyed hash and its encrypted form only, never
+the NIR in clear. Checks across lines (one line per employee, employer and year in a file; a
+correction needs a declaration to correct, an original must not exist yet) run set-based in SQL;
+missing holder accounts are opened (accounts exist before sign-up) and the declarations inserted
+with ``INSERT … SELECT``; the accounts nobody has signed up to yet take the identity of their
+most recent declaration.
 
 Bad lines are reported one by one (line number, field, French reason) and the good ones are
 loaded, all in one database transaction: a failure loads nothing. Imports are serialised by a
@@ -18,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -305,17 +307,12 @@ def _name(text: str, field: str, *, punctuation: frozenset[str]) -> str:
 def _birth_date(text: str, nir: Nir, today: datetime.date) -> datetime.date:
     """``jj/mm/aaaa`` (or ``aaaa-mm-jj``), in the past, and in the birth year and month the NIR
     carries (months 20 and over mean a month unknown at registration: not checked)."""
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            born = datetime.datetime.strptime(text, pattern).date()
-            break
-        except ValueError:
-            continue
-    else:
+    born = _date(text)
+    if born is None:
         raise _Invalid(
             "date_naissance", "Une date au format jj/mm/aaaa est attendue (par exemple 02/05/1985)."
         )
-    if not EARLIEST_BIRTH_YEAR <= born.year or born > today:
+    if born.year < EARLIEST_BIRTH_YEAR or born > today:
         raise _Invalid(
             "date_naissance", f"La date de naissance doit être passée, en {EARLIEST_BIRTH_YEAR} ou après."
         )
@@ -324,6 +321,22 @@ def _birth_date(text: str, nir: Nir, today: datetime.date) -> datetime.date:
     if nir.birth_month in KNOWN_MONTHS and born.month != nir.birth_month:
         raise _Invalid("date_naissance", "Le mois de naissance ne correspond pas à celui du NIR.")
     return born
+
+
+_FRENCH_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(text: str) -> datetime.date | None:
+    try:
+        if match := _FRENCH_DATE.fullmatch(text):
+            day, month, year = (int(part) for part in match.groups())
+            return datetime.date(year, month, day)
+        if _ISO_DATE.fullmatch(text):
+            return datetime.date.fromisoformat(text)
+    except ValueError:  # 31/04, 29/02 of a common year…
+        return None
+    return None
 
 
 def _nir(text: str) -> Nir:

@@ -189,7 +189,9 @@ def test_the_command_lists_the_rejections_and_sums_up(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "ligne 3, champ heures_travaillees : Un nombre d'heures est attendu" not in captured.err
     assert "ligne 3, champ heures_travaillees : Le nombre d'heures doit être positif ou nul." in captured.err
-    assert "2 lignes lues, 1 chargées, 1 refusées ; 1 comptes ouverts, 0 identités enregistrées" in captured.out
+    assert (
+        "2 lignes lues, 1 chargées, 1 refusées ; 1 comptes ouverts, 0 identités enregistrées" in captured.out
+    )
 
 
 def test_the_command_refuses_a_missing_file():
@@ -202,7 +204,9 @@ def test_the_command_refuses_a_missing_file():
 IDENTITY_HEADER = HEADER + ";nom_naissance;prenoms;date_naissance"
 
 
-def with_identity(text: str, birth_name: str = "DURAND", first_names: str = "Louis Marc", born: str = "02/05/1985") -> str:
+def with_identity(
+    text: str, birth_name: str = "DURAND", first_names: str = "Louis Marc", born: str = "02/05/1985"
+) -> str:
     return f"{text};{birth_name};{first_names};{born}"
 
 
@@ -225,7 +229,9 @@ def test_a_file_without_the_identity_columns_still_loads_and_records_no_identity
 
 
 def test_the_declared_identity_is_kept_with_the_declaration_and_recorded_on_the_account():
-    report = load_with_identity(with_identity(line(NIR), "  LE   GOFF ", "Anne\u00a0Marie,  Jeanne", "1985-05-02"))
+    report = load_with_identity(
+        with_identity(line(NIR), "  LE   GOFF ", "Anne\u00a0Marie,  Jeanne", "1985-05-02")
+    )
 
     assert (report.lines_loaded, report.rejections, report.identities_recorded) == (1, [], 1)
     declaration = Declaration.objects.get()
@@ -357,7 +363,9 @@ def test_when_declarations_disagree_the_most_recent_identity_is_recorded():
     assert identity(holder) == ("DURAND", "Louis Marc", datetime.date(1985, 5, 2))
 
     # and a correction of the latest year that corrects the identity only is loaded and recorded
-    report = load_with_identity(with_identity(line(NIR, siret=HOSPITAL, correction="oui"), "DURAND", "Louis Marc Henri"))
+    report = load_with_identity(
+        with_identity(line(NIR, siret=HOSPITAL, correction="oui"), "DURAND", "Louis Marc Henri")
+    )
     assert (report.lines_loaded, report.rejections, report.identities_recorded) == (1, [], 1)
     assert identity(holder) == ("DURAND", "Louis Marc Henri", datetime.date(1985, 5, 2))
 
@@ -374,7 +382,9 @@ def test_an_account_someone_signed_up_to_keeps_the_identity_of_its_sign_up():
 
 def test_the_command_counts_the_identities_recorded(tmp_path, capsys):
     path = tmp_path / "declarations.csv"
-    path.write_text("\n".join([IDENTITY_HEADER, with_identity(line(NIR)), f"{line(OTHER)};;;"]) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join([IDENTITY_HEADER, with_identity(line(NIR)), f"{line(OTHER)};;;"]) + "\n", encoding="utf-8"
+    )
 
     call_command("import_declarations", str(path), verbosity=1)
 

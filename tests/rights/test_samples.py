@@ -62,7 +62,9 @@ DOCUMENTED_IDENTITIES = {
 
 def identities() -> dict[str, tuple[str, str, datetime.date | None]]:
     return {
-        nir: Holder.objects.for_nir(parse_nir(nir)).values_list("birth_name", "first_names", "birth_date").get()
+        nir: Holder.objects.for_nir(parse_nir(nir))
+        .values_list("birth_name", "first_names", "birth_date")
+        .get()
         for nir in DOCUMENTED_IDENTITIES
     }
 
