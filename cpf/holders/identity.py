@@ -56,10 +56,11 @@ def _compact(name: str) -> str:
 
 
 def _first_name_among(typed: str, known: str) -> bool:
-    """A known first name, its separators aside, is the first word or words typed:
-    ``Jean Pierre Louis``, ``Jean-Pierre`` and ``Jeanpierre`` all begin with the known
-    ``Jean-Pierre``; ``Jeanne`` does not begin with the known ``Jean``, nor ``Jean`` with the
-    known ``Jean-Pierre``."""
-    typed_words = fold(typed).split()
-    beginnings = {"".join(typed_words[:count]) for count in range(1, len(typed_words) + 1)}
+    """The first name typed first, or the first ones typed run together, is a known first
+    name, separators aside: ``Jean Pierre Louis``, ``Jean-Pierre`` and ``Jeanpierre`` all begin
+    with the known ``Jean-Pierre``; ``Jean``, ``Jeanne`` and ``Jean-Paul`` do not; nor does
+    ``Marie-Jeanne`` with the known ``Marie``."""
+    typed_names = [_compact(name) for name in _FIRST_NAME_SEPARATORS.split(typed) if name]
+    beginnings = {"".join(typed_names[:count]) for count in range(1, len(typed_names) + 1)}
+    beginnings.discard("")
     return any(_compact(name) in beginnings for name in _FIRST_NAME_SEPARATORS.split(known) if name)

@@ -127,13 +127,15 @@ def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url:
 
 
 def _locked_holder(nir: Nir) -> Holder | None:
-    return Holder.objects.for_nir(nir).select_for_update(of=("self",)).select_related("user").first()
+    """The NIR's account, locked. Its login is read after the lock (no join here): a login
+    another sign-up created while this one waited is in none of this statement's snapshot."""
+    return Holder.objects.for_nir(nir).select_for_update(of=("self",)).first()
 
 
 def _refusal(
     holder: Holder | None, application: SignUpApplication, *, now: datetime.datetime
 ) -> SignUpOutcome | None:
-    if holder is not None and holder.user is not None:
+    if holder is not None and holder.user_id is not None:
         if not is_awaiting_email_confirmation(holder):
             return SignUpOutcome.ALREADY_SIGNED_UP
         if not _activation_link_lapsed(holder, now=now):
