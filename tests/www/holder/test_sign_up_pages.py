@@ -249,6 +249,29 @@ def test_the_page_after_sign_up_says_where_the_e_mail_went_and_what_it_holds(cli
     assert "Si votre accès n'a pas pu être créé, cet e-mail vous dit pourquoi" in page
 
 
+def test_the_owner_warned_of_an_attempt_chooses_a_new_password_through_the_e_mailed_link(
+    client, terms, django_capture_on_commit_callbacks
+):
+    # given a holder who forgot having an access, and signs up again
+    holder = holder_with_login(accepted=terms)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("www:holder:sign_up"), form_data(terms, password1="Autre2026x", password2="Autre2026x")
+        )
+
+    # when they follow the link of the e-mail sent to their access's address
+    path = re.search(r"http://testserver(/compte/mot-de-passe/nouveau/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(path, follow=True)
+    done = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": "Nouveau2026", "new_password2": "Nouveau2026"}
+    )
+
+    # then the new password is theirs
+    assert done.status_code == 302
+    holder.user.refresh_from_db()
+    assert holder.user.check_password("Nouveau2026")
+
+
 # Attempts limited per client address and per NIR
 
 
