@@ -16,13 +16,15 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from cpf.accounts.models import User
+
 from .models import Holder
 from .tokens import activation_token, encode_uid
 
 
 def send_activation_email(*, holder: Holder, site_url: str) -> None:
     """The link that confirms the address given at sign-up (rule 27)."""
-    user = holder.user
+    user = _login_of(holder)
     context = {"holder": holder, "activation_url": _activation_url(user, site_url), **_common(site_url)}
     _send("activation", context, to=user.email)
 
@@ -31,7 +33,7 @@ def send_sign_up_attempt_notice(*, holder: Holder, attempted_at: datetime.dateti
     """To the address of the login a NIR already has: someone tried to create an access with
     that number. If it was them: log in, reset the password, or (a login never confirmed)
     follow a new activation link."""
-    user = holder.user
+    user = _login_of(holder)
     context = {
         "holder": holder,
         "attempted_at": attempted_at,
@@ -46,7 +48,7 @@ def send_sign_up_attempt_notice(*, holder: Holder, attempted_at: datetime.dateti
     _send("sign_up_attempt", context, to=user.email)
 
 
-def send_address_already_used(*, user, attempted_at: datetime.datetime, site_url: str) -> None:
+def send_address_already_used(*, user: User, attempted_at: datetime.datetime, site_url: str) -> None:
     """To an address that is already a login's, typed in a sign-up: an access already exists
     for it; a holder gets the way back in (a password reset link), anyone else is asked to
     choose another address for a personal access."""
@@ -64,6 +66,12 @@ def send_sign_up_not_completed(*, email: str, attempted_at: datetime.datetime, s
     _send("sign_up_not_completed", {"attempted_at": attempted_at, **_common(site_url)}, to=email)
 
 
+def _login_of(holder: Holder) -> User:
+    if holder.user is None:
+        raise ValueError(f"Le titulaire n° {holder.pk} n'a pas de compte de connexion.")
+    return holder.user
+
+
 def _common(site_url: str) -> dict[str, object]:
     site = site_url.rstrip("/")
     return {
@@ -75,14 +83,14 @@ def _common(site_url: str) -> dict[str, object]:
     }
 
 
-def _activation_url(user, site_url: str) -> str:
+def _activation_url(user: User, site_url: str) -> str:
     path = reverse(
         "www:holder:activate", kwargs={"uidb64": encode_uid(user), "token": activation_token.make_token(user)}
     )
     return site_url.rstrip("/") + path
 
 
-def _password_reset_url(user, site_url: str) -> str:
+def _password_reset_url(user: User, site_url: str) -> str:
     """The same link as the "Mot de passe oublié" page sends (it also confirms an address
     never confirmed, ``services.complete_password_reset``)."""
     token = default_token_generator.make_token(user)
@@ -90,7 +98,7 @@ def _password_reset_url(user, site_url: str) -> str:
     return site_url.rstrip("/") + path
 
 
-def _send(name: str, context: dict, *, to: str) -> None:
+def _send(name: str, context: dict[str, object], *, to: str) -> None:
     subject = render_to_string(f"holders/emails/{name}_subject.txt", context).strip()
     body = render_to_string(f"holders/emails/{name}_body.txt", context)
     send_mail(subject, body, None, [to])

@@ -13,8 +13,12 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cpf.core.text import fold
+
+if TYPE_CHECKING:
+    from .models import Holder
 
 # Civil-status first names are separated by spaces or commas; a hyphen joins a compound one.
 _FIRST_NAME_SEPARATORS = re.compile(r"[\s,]+")
@@ -33,7 +37,7 @@ def tidy(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def known_identity(holder) -> Identity | None:
+def known_identity(holder: Holder) -> Identity | None:
     """The identity recorded on the holder's account, when it is whole: the declared one
     before sign-up (``cpf.rights.declarations``), then the one sign-up recorded."""
     if holder.birth_name and holder.first_names and holder.birth_date:

@@ -21,6 +21,7 @@ from django.db.models.functions import Lower
 from django.views.decorators.debug import sensitive_variables
 
 from cpf.accounts.enums import UserKind
+from cpf.accounts.models import User
 
 from . import emails
 from .identity import Identity, known_identity, matches
@@ -114,12 +115,12 @@ def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url:
     # Hashed whatever the outcome, so that the time the answer takes tells nothing either.
     password_hash = make_password(application.password)
     with transaction.atomic():
-        holder = _locked_holder(application.nir)
-        if holder is None and _address_owner(application.email, besides=None) is None:
-            get_or_create_holder(nir=application.nir)  # the account a sign-up opens
-            holder = _locked_holder(application.nir)
-        outcome = _refusal(holder, application, now=now)
-        if outcome is None:
+        holder = _locked_holder(application.nir) or _opened_holder(application)
+        if holder is None:
+            outcome = SignUpOutcome.EMAIL_TAKEN
+        elif (refused := _refusal(holder, application, now=now)) is not None:
+            outcome = refused
+        else:
             _create_login(holder, application, password_hash=password_hash, now=now)
             outcome = SignUpOutcome.SIGNED_UP
         _tell_by_email(outcome, holder=holder, application=application, now=now, site_url=site_url)
@@ -132,34 +133,43 @@ def _locked_holder(nir: Nir) -> Holder | None:
     return Holder.objects.for_nir(nir).select_for_update(of=("self",)).first()
 
 
+def _opened_holder(application: SignUpApplication) -> Holder | None:
+    """The account a sign-up opens, locked, for a NIR nothing has named yet; none when the
+    address is another login's (the sign-up will create nothing)."""
+    if _address_owner(application.email, besides=None) is not None:
+        return None
+    get_or_create_holder(nir=application.nir)
+    return _locked_holder(application.nir)
+
+
 def _refusal(
-    holder: Holder | None, application: SignUpApplication, *, now: datetime.datetime
+    holder: Holder, application: SignUpApplication, *, now: datetime.datetime
 ) -> SignUpOutcome | None:
-    if holder is not None and holder.user_id is not None:
+    login = holder.user
+    if login is not None:
         if not is_awaiting_email_confirmation(holder):
             return SignUpOutcome.ALREADY_SIGNED_UP
-        if not _activation_link_lapsed(holder, now=now):
+        if not _activation_link_lapsed(login, now=now):
             return SignUpOutcome.AWAITING_CONFIRMATION
-    if holder is not None:
-        known = known_identity(holder)
-        if known is not None and not matches(known, application.identity):
-            return SignUpOutcome.IDENTITY_MISMATCH
+    known = known_identity(holder)
+    if known is not None and not matches(known, application.identity):
+        return SignUpOutcome.IDENTITY_MISMATCH
     if _address_owner(application.email, besides=holder) is not None:
         return SignUpOutcome.EMAIL_TAKEN
     return None
 
 
-def _activation_link_lapsed(holder: Holder, *, now: datetime.datetime) -> bool:
+def _activation_link_lapsed(login: User, *, now: datetime.datetime) -> bool:
     """A sign-up whose address was never confirmed within the link's validity (a mistyped
     e-mail, a lost link) may be started again rather than leaving the person stuck."""
     link_validity = datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
-    return holder.user.date_joined + link_validity <= now
+    return login.date_joined + link_validity <= now
 
 
-def _address_owner(email: str, *, besides: Holder | None):
+def _address_owner(email: str, *, besides: Holder | None) -> User | None:
     """The login, of any kind, whose address this is whatever its case (the unique index on
     ``lower(email)`` answers), other than the NIR's own login."""
-    logins = get_user_model()._default_manager.alias(email_lower=Lower("email"))
+    logins = User._default_manager.alias(email_lower=Lower("email"))
     logins = logins.filter(email_lower=Lower(Value(email)))
     if besides is not None and besides.user_id is not None:
         logins = logins.exclude(pk=besides.user_id)
@@ -205,8 +215,12 @@ def _tell_by_email(
     if outcome == SignUpOutcome.SIGNED_UP:
         _send_after_commit(emails.send_activation_email, holder=holder, site_url=site_url)
         return
-    if outcome in (SignUpOutcome.ALREADY_SIGNED_UP, SignUpOutcome.AWAITING_CONFIRMATION):
-        same_address = holder.user.email.lower() == application.email.lower()
+    login = holder.user if holder is not None else None
+    if login is not None and outcome in (
+        SignUpOutcome.ALREADY_SIGNED_UP,
+        SignUpOutcome.AWAITING_CONFIRMATION,
+    ):
+        same_address = login.email.lower() == application.email.lower()
         if same_address and outcome == SignUpOutcome.AWAITING_CONFIRMATION:
             # the person signs up again rather than find the first link: send it again
             _send_after_commit(emails.send_activation_email, holder=holder, site_url=site_url)
