@@ -216,6 +216,12 @@ def whole_number(name: str, value: str) -> int:
 # Required in production (config/settings/production.py says why).
 TRUSTED_PROXY_COUNT = whole_number("TRUSTED_PROXY_COUNT", os.environ.get("TRUSTED_PROXY_COUNT") or "0")
 
+# Sign-up attempts (cpf/holders/sign_up_limits.py, docs/adr/0008): per client address and per
+# NIR, in each window; beyond, a French 429 page.
+SIGN_UP_LIMIT_PER_ADDRESS = int(os.environ.get("SIGN_UP_LIMIT_PER_ADDRESS", "20"))
+SIGN_UP_LIMIT_PER_NIR = int(os.environ.get("SIGN_UP_LIMIT_PER_NIR", "5"))
+SIGN_UP_LIMIT_WINDOW = datetime.timedelta(hours=1)
+
 # French for everyone: no negotiation on the browser's Accept-Language, which would mix English
 # dates into French pages until English translations exist.
 LANGUAGE_CODE = "fr"

@@ -11,7 +11,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 
 from cpf.core.admin_actions import AuditTrailMixin, ReasonForm, ServiceActionsAdmin, service_action
 
-from . import access, identity
+from . import access, corrections
 from .models import ApiToken, Holder, TermsAcceptance, TermsVersion
 from .nir import InvalidNir, parse_nir
 
@@ -68,7 +68,7 @@ class HolderAdmin(AuditTrailMixin, ServiceActionsAdmin):
     actions = [
         service_action(
             description="Corriger l'identité",
-            service=identity.correct_holder_identity,
+            service=corrections.correct_holder_identity,
             object_arg="holder",
             form_class=IdentityForm,
             one_at_a_time=True,

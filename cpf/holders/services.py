@@ -4,36 +4,32 @@ app's tokens (rules 27 and 28; section 6 of domain-rules.md)."""
 from __future__ import annotations
 
 import datetime
+import enum
 import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from cpf.accounts.enums import UserKind
+from cpf.accounts.models import User
 
 from . import emails
+from .identity import Identity, known_identity, matches
 from .models import ApiToken, Holder, TermsAcceptance, TermsVersion, hash_api_token
 from .nir import Nir, consistency_problems
 
 # Rule 6: the account opens at 16, at 15 for apprentices.
 MINIMUM_AGE = 15
 
-ALREADY_SIGNED_UP = (
-    "Un accès existe déjà pour ce numéro de sécurité sociale. Connectez-vous, ou choisissez "
-    "« Mot de passe oublié » si vous ne vous en souvenez plus."
-)
-SIGN_UP_PENDING = (
-    "Une inscription avec ce numéro de sécurité sociale attend la confirmation de son adresse "
-    "e-mail : ouvrez le lien reçu par e-mail. Sans ce lien, vous pourrez recommencer "
-    "l'inscription trois jours après la première demande."
-)
-EMAIL_TAKEN = "Cette adresse e-mail est déjà utilisée par un autre compte."
 TERMS_NOT_ACCEPTED = "Vous devez accepter les conditions d'utilisation pour créer votre accès."
 TERMS_CHANGED = (
     "Les conditions d'utilisation ont changé pendant votre saisie : relisez-les puis acceptez-les."
@@ -70,53 +66,172 @@ class SignUpApplication:
     accepted_terms: TermsVersion | None
     sex: str | None = None
 
+    @property
+    def identity(self) -> Identity:
+        return Identity(self.birth_name, self.first_names, self.birth_date)
 
-@sensitive_variables("application")
-def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url: str) -> Holder:
+
+class SignUpOutcome(enum.StrEnum):
+    """What became of a sign-up whose typed data hold together. The person reads the same
+    "check your e-mail" page whichever it is; only the e-mails sent differ (docs/adr/0008)."""
+
+    SIGNED_UP = "signed_up"
+    # the NIR's account has a login already, whose address is confirmed (or an agent disabled it)
+    ALREADY_SIGNED_UP = "already_signed_up"
+    # the NIR's account has a login whose activation link is still valid
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    # the identity typed is not the one the operator knows for this NIR
+    IDENTITY_MISMATCH = "identity_mismatch"
+    # the address typed is another login's
+    EMAIL_TAKEN = "email_taken"
+
+
+@dataclass(frozen=True)
+class SignUpResult:
+    outcome: SignUpOutcome
+    holder: Holder | None  # the NIR's account, None when none exists (nothing was created)
+
+
+@sensitive_variables("application", "password_hash")
+def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url: str) -> SignUpResult:
     """Rule 27: create the login of the holder that owns this NIR, the account itself being
-    found (created by employers' declarations) or created empty. The NIR's control key was
-    checked by ``parse_nir``; here its birth year, month and sex digit must match what the
-    person typed, the password must pass rule 27 and Django's validators, the current terms
-    must be accepted. The login stays inactive until the address is confirmed through the
-    e-mailed link (rule 27: e-mail confirmed before any booking; we ask it before any use).
+    found (opened by employers' declarations) or created empty.
 
-    Two sign-ups with one NIR cannot both succeed: the holder row is locked, and the second
-    sees the login the first created. Refusals raise ``ValidationError`` keyed by field, with
-    nothing written."""
+    First what the person typed must hold together, or ``ValidationError`` keyed by field says
+    what to correct, with nothing written: the NIR's birth year, month and sex digit against
+    those typed (its control key was checked by ``parse_nir``), the age (rule 6), the password
+    (rule 27 and Django's validators), the current terms accepted. Those refusals depend on
+    what was typed only.
+
+    Then nothing the answer shows depends on what the service holds (docs/adr/0008): the login
+    is created, inactive until the e-mailed link confirms the address, only when the NIR has no
+    login yet (or one never confirmed whose link lapsed), the identity typed is the one the
+    operator knows for it (``identity.matches``; any identity when none is known) and the
+    address is no other login's. Otherwise nothing is written, and e-mails tell the owners of
+    the addresses concerned what happened. Two sign-ups with one NIR cannot both succeed: the
+    holder row is locked, and the second sees the login the first created."""
     _check_application(application, today=timezone.localdate(now))
+    # Hashed whatever the outcome, so that the time the answer takes tells nothing either.
+    password_hash = make_password(application.password)
     with transaction.atomic():
-        found, _ = get_or_create_holder(nir=application.nir)
-        holder = Holder.objects.select_for_update(of=("self",)).get(pk=found.pk)
-        if holder.user_id is not None:
-            _refuse_unless_pending_sign_up_lapsed(holder, now=now)
-        # A sign-up whose address was never confirmed within the link's validity (a mistyped
-        # e-mail, a lost link) is started again rather than leaving the person stuck; the old
-        # link stops working, as the activation token depends on the password hash.
-        user = holder.user or get_user_model()(
-            username=f"titulaire-{holder.pk}", kind=UserKind.HOLDER, is_active=False
-        )
-        user.email = application.email
-        user.date_joined = now
-        user.set_password(application.password)
-        user.save()
-        holder.user = user
+        holder = _locked_holder(application.nir) or _opened_holder(application)
+        if holder is None:
+            outcome = SignUpOutcome.EMAIL_TAKEN
+        elif (refused := _refusal(holder, application, now=now)) is not None:
+            outcome = refused
+        else:
+            _create_login(holder, application, password_hash=password_hash, now=now)
+            outcome = SignUpOutcome.SIGNED_UP
+        _tell_by_email(outcome, holder=holder, application=application, now=now, site_url=site_url)
+    return SignUpResult(outcome, holder)
+
+
+def _locked_holder(nir: Nir) -> Holder | None:
+    """The NIR's account, locked. Its login is read after the lock (no join here): a login
+    another sign-up created while this one waited is in none of this statement's snapshot."""
+    return Holder.objects.for_nir(nir).select_for_update(of=("self",)).first()
+
+
+def _opened_holder(application: SignUpApplication) -> Holder | None:
+    """The account a sign-up opens, locked, for a NIR nothing has named yet; none when the
+    address is another login's (the sign-up will create nothing)."""
+    if _address_owner(application.email, besides=None) is not None:
+        return None
+    get_or_create_holder(nir=application.nir)
+    return _locked_holder(application.nir)
+
+
+def _refusal(
+    holder: Holder, application: SignUpApplication, *, now: datetime.datetime
+) -> SignUpOutcome | None:
+    login = holder.user
+    if login is not None:
+        if not is_awaiting_email_confirmation(holder):
+            return SignUpOutcome.ALREADY_SIGNED_UP
+        if not _activation_link_lapsed(login, now=now):
+            return SignUpOutcome.AWAITING_CONFIRMATION
+    known = known_identity(holder)
+    if known is not None and not matches(known, application.identity):
+        return SignUpOutcome.IDENTITY_MISMATCH
+    if _address_owner(application.email, besides=holder) is not None:
+        return SignUpOutcome.EMAIL_TAKEN
+    return None
+
+
+def _activation_link_lapsed(login: User, *, now: datetime.datetime) -> bool:
+    """A sign-up whose address was never confirmed within the link's validity (a mistyped
+    e-mail, a lost link) may be started again rather than leaving the person stuck."""
+    link_validity = datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    return login.date_joined + link_validity <= now
+
+
+def _address_owner(email: str, *, besides: Holder | None) -> User | None:
+    """The login, of any kind, whose address this is whatever its case (the unique index on
+    ``lower(email)`` answers), other than the NIR's own login."""
+    logins = User._default_manager.alias(email_lower=Lower("email"))
+    logins = logins.filter(email_lower=Lower(Value(email)))
+    if besides is not None and besides.user_id is not None:
+        logins = logins.exclude(pk=besides.user_id)
+    return logins.select_related("holder").first()
+
+
+@sensitive_variables("password_hash")
+def _create_login(
+    holder: Holder, application: SignUpApplication, *, password_hash: str, now: datetime.datetime
+) -> None:
+    """The inactive login of the account, or the lapsed one started again (the old link stops
+    working, as the activation token depends on the password hash). The identity the
+    operator knows stays; with none known, the one typed is recorded."""
+    user = holder.user or get_user_model()(
+        username=f"titulaire-{holder.pk}", kind=UserKind.HOLDER, is_active=False
+    )
+    user.email = application.email
+    user.date_joined = now
+    user.password = password_hash
+    user.save()
+    holder.user = user
+    if known_identity(holder) is None:
         holder.birth_name = application.birth_name
         holder.first_names = application.first_names
         holder.birth_date = application.birth_date
-        holder.save(update_fields=["user", "birth_name", "first_names", "birth_date"])
-        TermsAcceptance.objects.get_or_create(
-            holder=holder, terms=application.accepted_terms, defaults={"accepted_at": now}
-        )
+    holder.save(update_fields=["user", "birth_name", "first_names", "birth_date"])
+    TermsAcceptance.objects.get_or_create(
+        holder=holder, terms=application.accepted_terms, defaults={"accepted_at": now}
+    )
+
+
+def _tell_by_email(
+    outcome: SignUpOutcome,
+    *,
+    holder: Holder | None,
+    application: SignUpApplication,
+    now: datetime.datetime,
+    site_url: str,
+) -> None:
+    """One e-mail per address concerned: the activation link to the address typed; or the
+    owner of the NIR's login told of the attempt, and the address typed told that it already
+    has an access, or that the access could not be created (without saying why)."""
+    if outcome == SignUpOutcome.SIGNED_UP:
         emails.send_activation_email(holder=holder, site_url=site_url)
-    return holder
-
-
-def _refuse_unless_pending_sign_up_lapsed(holder: Holder, *, now: datetime.datetime) -> None:
-    if not is_awaiting_email_confirmation(holder):
-        raise ValidationError({"nir": [ALREADY_SIGNED_UP]})
-    link_validity = datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
-    if holder.user.date_joined + link_validity > now:
-        raise ValidationError({"nir": [SIGN_UP_PENDING]})
+        return
+    login = holder.user if holder is not None else None
+    if login is not None and outcome in (
+        SignUpOutcome.ALREADY_SIGNED_UP,
+        SignUpOutcome.AWAITING_CONFIRMATION,
+    ):
+        same_address = login.email.lower() == application.email.lower()
+        if same_address and outcome == SignUpOutcome.AWAITING_CONFIRMATION:
+            # the person signs up again rather than find the first link: send it again
+            emails.send_activation_email(holder=holder, site_url=site_url)
+            return
+        emails.send_sign_up_attempt_notice(holder=holder, attempted_at=now, site_url=site_url)
+        if same_address:
+            return
+    owner = _address_owner(application.email, besides=holder)
+    if owner is not None:
+        emails.send_address_already_used(user=owner, attempted_at=now, site_url=site_url)
+    else:
+        emails.send_sign_up_not_completed(email=application.email, attempted_at=now, site_url=site_url)
 
 
 @sensitive_variables("application")
@@ -136,9 +251,6 @@ def _check_application(application: SignUpApplication, *, today: datetime.date) 
         validate_password(application.password, user=_transient_user(application))
     except ValidationError as refused:
         errors["password"] = list(refused.messages)
-    others = get_user_model()._default_manager.exclude(holder__nir_hash=application.nir.lookup_hash)
-    if others.filter(email__iexact=application.email).exists():
-        errors["email"] = [EMAIL_TAKEN]
     terms_problem = _terms_problem(application.accepted_terms, today=today)
     if terms_problem:
         errors["accept_terms"] = [terms_problem]

@@ -1,11 +1,13 @@
 """Import of employers' declarations (format: docs/declarations-format.md).
 
 Each line is checked in Python (NIR and its control key, SIRET and its key, year, hours, yes/no
-flags); good lines are streamed with ``COPY`` into a temporary staging table holding the NIR's
-keyed hash and its encrypted form only, never the NIR in clear. Checks across lines (one line
-per employee, employer and year in a file; a correction needs a declaration to correct, an
-original must not exist yet) run set-based in SQL; missing holder accounts are opened
-(accounts exist before sign-up) and the declarations inserted with ``INSERT … SELECT``.
+flags, the employee's identity when the file gives it); good lines are streamed with ``COPY``
+into a temporary staging table holding the NIR's keyed hash and its encrypted form only, never
+the NIR in clear. Checks across lines (one line per employee, employer and year in a file; a
+correction needs a declaration to correct, an original must not exist yet) run set-based in SQL;
+missing holder accounts are opened (accounts exist before sign-up) and the declarations inserted
+with ``INSERT … SELECT``; the accounts nobody has signed up to yet take the identity of their
+most recent declaration.
 
 Bad lines are reported one by one (line number, field, French reason) and the good ones are
 loaded, all in one database transaction: a failure loads nothing. Imports are serialised by a
@@ -17,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -28,8 +31,9 @@ from django.utils import timezone
 
 from cpf.accounts.models import User
 from cpf.core import crypto
+from cpf.holders.identity import tidy
 from cpf.holders.models import Holder
-from cpf.holders.nir import InvalidNir, Nir, parse_nir
+from cpf.holders.nir import KNOWN_MONTHS, InvalidNir, Nir, parse_nir
 
 from .models import DeclarationImport
 from .rates import FIRST_YEAR
@@ -46,6 +50,11 @@ COLUMNS = (
     "esat",
     "correction",
 )
+# Optional, all three or none (files written before them still load): the employee's civil
+# identity, which sign-up checks the identity typed against (docs/adr/0008).
+IDENTITY_COLUMNS = ("nom_naissance", "prenoms", "date_naissance")
+NAME_MAX_LENGTH = 150
+EARLIEST_BIRTH_YEAR = 1900
 YES = frozenset({"oui", "o", "1"})
 NO = frozenset({"non", "n", "0"})
 HOURS_IN_A_YEAR = Decimal(8784)  # 366 × 24: no declaration can count more
@@ -70,6 +79,7 @@ class ImportReport:
     lines_loaded: int
     holders_created: int
     rejections: list[Rejection]
+    identities_recorded: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,9 @@ class _Line:
     boeth: bool
     esat: bool
     correction: bool
+    birth_name: str | None
+    first_names: str | None
+    birth_date: datetime.date | None
 
     def row(self) -> tuple[Any, ...]:
         return (
@@ -103,6 +116,9 @@ class _Line:
             self.boeth,
             self.esat,
             self.correction,
+            self.birth_name,
+            self.first_names,
+            self.birth_date,
         )
 
 
@@ -121,8 +137,9 @@ def import_declarations(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Load a declarations file (rules 1 to 5): bad lines are reported, good lines loaded,
-    missing holder accounts opened; all or nothing at the database level. Only years over by
-    ``now`` are accepted."""
+    missing holder accounts opened, the declared identity recorded on the accounts nobody has
+    signed up to yet; all or nothing at the database level. Only years over by ``now`` are
+    accepted."""
     rows = csv.reader(lines, delimiter=";")
     header = _read_header(rows)
     rejections: list[Rejection] = []
@@ -132,14 +149,14 @@ def import_declarations(
             cursor.execute("SET LOCAL work_mem = '256MB'")  # sorts and hashes of a million lines in memory
             cursor.execute(STAGING_TABLE)
             counter = _Counter(progress)
-            this_year = timezone.localdate(now).year
-            _copy_lines(cursor, _checked(rows, header, rejections, counter, this_year=this_year))
+            _copy_lines(cursor, _checked(rows, header, rejections, counter, today=timezone.localdate(now)))
             read = counter.read
             rejections.extend(_cross_line_rejections(cursor))
             source = DeclarationImport.objects.create(file_name=file_name[:255], actor=actor)
             holders_created = _open_missing_holders(cursor, now=now)
             cursor.execute(INSERT_DECLARATIONS.format(holders=Holder._meta.db_table), {"source": source.pk})
             loaded = cursor.rowcount
+            identities = _record_declared_identities(cursor, source=source.pk)
             cursor.execute("DROP TABLE declaration_staging")
         rejections.sort(key=lambda rejection: (rejection.line, rejection.field))
         source.lines_read, source.lines_loaded, source.lines_rejected = read, loaded, len(rejections)
@@ -152,6 +169,7 @@ def import_declarations(
         lines_loaded=loaded,
         holders_created=holders_created,
         rejections=rejections,
+        identities_recorded=identities,
     )
 
 
@@ -176,7 +194,14 @@ def _read_header(rows: Iterator[list[str]]) -> dict[str, int]:
         raise DeclarationFileError(
             "Colonnes manquantes : " + ", ".join(missing) + " (séparateur attendu : point-virgule)."
         )
-    return {name: header.index(name) for name in COLUMNS}
+    identity = [name for name in IDENTITY_COLUMNS if name in header]
+    if identity and len(identity) < len(IDENTITY_COLUMNS):
+        absent = [name for name in IDENTITY_COLUMNS if name not in identity]
+        raise DeclarationFileError(
+            "Les colonnes de l'identité vont ensemble (nom_naissance, prenoms, date_naissance) : "
+            "il manque " + ", ".join(absent) + "."
+        )
+    return {name: header.index(name) for name in (*COLUMNS, *identity)}
 
 
 class _Counter:
@@ -203,7 +228,7 @@ def _checked(
     rejections: list[Rejection],
     counter: _Counter,
     *,
-    this_year: int,
+    today: datetime.date,
 ) -> Iterator[_Line]:
     width = max(header.values()) + 1
     for number, row in enumerate(rows, start=2):
@@ -214,13 +239,13 @@ def _checked(
             rejections.append(Rejection(number, "ligne", f"{width} colonnes attendues, {len(row)} trouvées."))
             continue
         try:
-            yield _parse(number, {name: row[index].strip() for name, index in header.items()}, this_year)
+            yield _parse(number, {name: row[index].strip() for name, index in header.items()}, today)
         except _Invalid as invalid:
             rejections.append(Rejection(number, invalid.field, invalid.reason))
     counter.flush()
 
 
-def _parse(number: int, cells: dict[str, str], this_year: int) -> _Line:
+def _parse(number: int, cells: dict[str, str], today: datetime.date) -> _Line:
     nir = _nir(cells["nir"])
     hours_worked = _hours(cells, "heures_travaillees")
     absence = _hours(cells, "heures_absence_assimilees", default=Decimal(0))
@@ -232,7 +257,7 @@ def _parse(number: int, cells: dict[str, str], this_year: int) -> _Line:
         nir_hash=nir.lookup_hash,
         nir_encrypted=crypto.encrypt(nir.value),
         siret=_siret(cells["siret_employeur"]),
-        year=_year(cells["annee"], this_year),
+        year=_year(cells["annee"], today.year),
         hours_worked=hours_worked,
         reference_hours=reference,
         absence_hours=absence,
@@ -240,7 +265,84 @@ def _parse(number: int, cells: dict[str, str], this_year: int) -> _Line:
         boeth=_yes_no(cells, "boeth"),
         esat=_yes_no(cells, "esat"),
         correction=_yes_no(cells, "correction"),
+        **_identity(cells, nir, today),
     )
+
+
+def _identity(cells: dict[str, str], nir: Nir, today: datetime.date) -> dict[str, Any]:
+    """The employee's identity, when the file has its columns and the line fills them: all
+    three or none."""
+    given = {name: cells.get(name, "") for name in IDENTITY_COLUMNS}
+    if not any(given.values()):
+        return {"birth_name": None, "first_names": None, "birth_date": None}
+    for name, value in given.items():
+        if not value:
+            raise _Invalid(
+                name,
+                "L'identité du salarié est incomplète : nom de naissance, prénoms et date de "
+                "naissance se déclarent ensemble.",
+            )
+    return {
+        "birth_name": _name(given["nom_naissance"], "nom_naissance", punctuation=_NAME_PUNCTUATION),
+        # first names are separated by spaces or commas
+        "first_names": _name(given["prenoms"], "prenoms", punctuation=_NAME_PUNCTUATION | {","}),
+        "birth_date": _birth_date(given["date_naissance"], nir, today),
+    }
+
+
+_NAME_PUNCTUATION = frozenset(" -'’")
+
+
+def _name(text: str, field: str, *, punctuation: frozenset[str]) -> str:
+    """Trimmed, spaces collapsed; letters (any alphabet, accented or not) and the punctuation
+    of civil-status names only."""
+    name = tidy(text)
+    if len(name) > NAME_MAX_LENGTH:
+        raise _Invalid(field, f"Le nom ou les prénoms comptent {NAME_MAX_LENGTH} caractères au plus.")
+    if not any(char.isalpha() for char in name) or any(
+        not char.isalpha() and char not in punctuation for char in name
+    ):
+        raise _Invalid(
+            field,
+            "Seuls les lettres, les espaces, les traits d'union et les apostrophes sont admis"
+            + (" (et la virgule entre deux prénoms)." if "," in punctuation else "."),
+        )
+    return name
+
+
+def _birth_date(text: str, nir: Nir, today: datetime.date) -> datetime.date:
+    """``jj/mm/aaaa`` (or ``aaaa-mm-jj``), in the past, and in the birth year and month the NIR
+    carries (months 20 and over mean a month unknown at registration: not checked)."""
+    born = _date(text)
+    if born is None:
+        raise _Invalid(
+            "date_naissance", "Une date au format jj/mm/aaaa est attendue (par exemple 02/05/1985)."
+        )
+    if born.year < EARLIEST_BIRTH_YEAR or born > today:
+        raise _Invalid(
+            "date_naissance", f"La date de naissance doit être passée, en {EARLIEST_BIRTH_YEAR} ou après."
+        )
+    if born.year % 100 != nir.birth_year_2:
+        raise _Invalid("date_naissance", "L'année de naissance ne correspond pas à celle du NIR.")
+    if nir.birth_month in KNOWN_MONTHS and born.month != nir.birth_month:
+        raise _Invalid("date_naissance", "Le mois de naissance ne correspond pas à celui du NIR.")
+    return born
+
+
+_FRENCH_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(text: str) -> datetime.date | None:
+    try:
+        if match := _FRENCH_DATE.fullmatch(text):
+            day, month, year = (int(part) for part in match.groups())
+            return datetime.date(year, month, day)
+        if _ISO_DATE.fullmatch(text):
+            return datetime.date.fromisoformat(text)
+    except ValueError:  # 31/04, 29/02 of a common year…
+        return None
+    return None
 
 
 def _nir(text: str) -> Nir:
@@ -340,6 +442,9 @@ CREATE TEMPORARY TABLE declaration_staging (
     boeth boolean NOT NULL,
     esat boolean NOT NULL,
     correction boolean NOT NULL,
+    birth_name text,
+    first_names text,
+    birth_date date,
     holder_id bigint,
     supersedes_id bigint
 ) ON COMMIT DROP
@@ -347,7 +452,7 @@ CREATE TEMPORARY TABLE declaration_staging (
 
 COPY_STAGING = """
 COPY declaration_staging (line, nir_hash, nir_encrypted, siret, year, hours_worked, reference_hours,
-    absence_hours, below_level_3, boeth, esat, correction) FROM STDIN
+    absence_hours, below_level_3, boeth, esat, correction, birth_name, first_names, birth_date) FROM STDIN
 """
 
 
@@ -407,6 +512,9 @@ CROSS_LINE_CHECKS = (
             AND NOT EXISTS (SELECT 1 FROM rights_declaration c WHERE c.supersedes_id = d.id)
             AND (d.hours_worked, d.reference_hours, d.absence_hours, d.below_level_3, d.boeth, d.esat)
                 = (s.hours_worked, s.reference_hours, s.absence_hours, s.below_level_3, s.boeth, s.esat)
+            -- a correction that only corrects the employee's identity changes something
+            AND (s.birth_date IS NULL OR (d.birth_name, d.first_names, d.birth_date)
+                = (s.birth_name, s.first_names, s.birth_date))
         """,
     ),
 )
@@ -460,9 +568,10 @@ def _holder_defaults(now: datetime.datetime) -> tuple[list[str], list[Any]]:
 
 INSERT_DECLARATIONS = """
 INSERT INTO rights_declaration (source_id, line_number, holder_id, employer_siret, year, hours_worked,
-    reference_hours, absence_hours, below_level_3, boeth, esat, supersedes_id)
+    reference_hours, absence_hours, below_level_3, boeth, esat, birth_name, first_names, birth_date,
+    supersedes_id)
 SELECT %(source)s, s.line, h.id, s.siret, s.year, s.hours_worked, s.reference_hours, s.absence_hours,
-    s.below_level_3, s.boeth, s.esat,
+    s.below_level_3, s.boeth, s.esat, coalesce(s.birth_name, ''), coalesce(s.first_names, ''), s.birth_date,
     CASE WHEN s.correction THEN (
         SELECT d.id FROM rights_declaration d
         WHERE d.holder_id = h.id AND d.employer_siret = s.siret AND d.year = s.year
@@ -472,6 +581,34 @@ FROM declaration_staging s
 JOIN {holders} h ON h.nir_hash = s.nir_hash
 ORDER BY s.line
 """
+
+
+# The identity of each account this import declared, taken from its most recent declaration
+# that gives one (the latest year, then the last received: import, then line), is recorded on
+# the account while nobody has signed up to it. Once someone has, the account keeps the identity
+# recorded at sign-up (checked against the declared one when there was one): a later file never
+# rewrites what the person signed up with.
+RECORD_DECLARED_IDENTITIES = """
+UPDATE {holders} h
+SET birth_name = latest.birth_name, first_names = latest.first_names, birth_date = latest.birth_date
+FROM (
+    SELECT DISTINCT ON (d.holder_id) d.holder_id, d.birth_name, d.first_names, d.birth_date
+    FROM rights_declaration d
+    WHERE d.birth_date IS NOT NULL AND d.holder_id IN (
+        SELECT n.holder_id FROM rights_declaration n
+        WHERE n.source_id = %(source)s AND n.birth_date IS NOT NULL
+    )
+    ORDER BY d.holder_id, d.year DESC, d.source_id DESC, d.line_number DESC
+) latest
+WHERE h.id = latest.holder_id AND h.user_id IS NULL
+    AND (h.birth_name, h.first_names, h.birth_date)
+        IS DISTINCT FROM (latest.birth_name, latest.first_names, latest.birth_date)
+"""
+
+
+def _record_declared_identities(cursor: Any, *, source: int) -> int:
+    cursor.execute(RECORD_DECLARED_IDENTITIES.format(holders=Holder._meta.db_table), {"source": source})
+    return int(cursor.rowcount)
 
 
 def read_text(content: bytes) -> io.StringIO:

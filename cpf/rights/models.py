@@ -82,6 +82,11 @@ class Declaration(models.Model):
     below_level_3 = models.BooleanField("sans qualification de niveau 3", default=False)
     boeth = models.BooleanField("bénéficiaire de l'obligation d'emploi (BOETH)", default=False)
     esat = models.BooleanField("travailleur en ESAT", default=False)
+    # The employee's civil identity as the employer declares it (optional columns of the file):
+    # what sign-up checks the identity typed against (docs/adr/0008). All three or none.
+    birth_name = models.CharField("nom de naissance déclaré", max_length=150, blank=True, default="")
+    first_names = models.CharField("prénoms déclarés", max_length=150, blank=True, default="")
+    birth_date = models.DateField("date de naissance déclarée", null=True, blank=True)
     supersedes = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -117,6 +122,11 @@ class Declaration(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(employer_siret__regex=r"^\d{14}$"), name="rights_declaration_siret"
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_date__isnull=True, birth_name="", first_names="")
+                | (Q(birth_date__isnull=False) & ~Q(birth_name="") & ~Q(first_names="")),
+                name="rights_declaration_identity_whole_or_absent",
             ),
         ]
         indexes = [models.Index(fields=["year", "holder"], name="rights_decl_year_holder_idx")]

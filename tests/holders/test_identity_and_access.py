@@ -12,7 +12,7 @@ from django.urls import reverse
 from cpf.accounts.enums import AgentRole
 from cpf.core.models import AuditEvent
 from cpf.holders.access import AccessChangeRefused, deactivate_holder_login, reactivate_holder_login
-from cpf.holders.identity import IdentityCorrectionRefused, correct_holder_identity
+from cpf.holders.corrections import IdentityCorrectionRefused, correct_holder_identity
 from cpf.holders.models import ApiToken
 from cpf.holders.services import issue_api_token
 from tests.accounts.support import agent_with_roles, login_agent

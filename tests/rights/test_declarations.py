@@ -15,6 +15,7 @@ from cpf.rights import declarations, services
 from cpf.rights.declarations import DeclarationFileError, Rejection
 from cpf.rights.models import Declaration, DeclarationImport
 from tests.clock import NOW
+from tests.holders.factories import holder_with_login
 from tests.ledger.support import new_holder, valid_nir
 from tests.rights.support import BAKERY, HEADER, HOSPITAL, line, load
 
@@ -200,9 +201,205 @@ def test_the_command_lists_the_rejections_and_sums_up(tmp_path, capsys, frozen_c
     captured = capsys.readouterr()
     assert "ligne 3, champ heures_travaillees : Un nombre d'heures est attendu" not in captured.err
     assert "ligne 3, champ heures_travaillees : Le nombre d'heures doit être positif ou nul." in captured.err
-    assert "2 lignes lues, 1 chargées, 1 refusées ; 1 comptes ouverts" in captured.out
+    assert (
+        "2 lignes lues, 1 chargées, 1 refusées ; 1 comptes ouverts, 0 identités enregistrées" in captured.out
+    )
 
 
 def test_the_command_refuses_a_missing_file():
     with pytest.raises(CommandError):
         call_command("import_declarations", "/nonexistent/declarations.csv", verbosity=0)
+
+
+# The employee's identity: optional columns, checked when present, recorded on the account.
+
+IDENTITY_HEADER = HEADER + ";nom_naissance;prenoms;date_naissance"
+
+
+def with_identity(
+    text: str, birth_name: str = "DURAND", first_names: str = "Louis Marc", born: str = "02/05/1985"
+) -> str:
+    return f"{text};{birth_name};{first_names};{born}"
+
+
+def load_with_identity(*lines: str, file_name: str = "declarations.csv") -> declarations.ImportReport:
+    return services.import_declarations(lines=[IDENTITY_HEADER, *lines], file_name=file_name, actor=None)
+
+
+def identity(holder: Holder) -> tuple[str, str, datetime.date | None]:
+    holder.refresh_from_db()
+    return holder.birth_name, holder.first_names, holder.birth_date
+
+
+def test_a_file_without_the_identity_columns_still_loads_and_records_no_identity():
+    report = load(line(NIR))
+
+    assert (report.lines_loaded, report.rejections, report.identities_recorded) == (1, [], 0)
+    declaration = Declaration.objects.get()
+    assert (declaration.birth_name, declaration.first_names, declaration.birth_date) == ("", "", None)
+    assert identity(declaration.holder) == ("", "", None)
+
+
+def test_the_declared_identity_is_kept_with_the_declaration_and_recorded_on_the_account():
+    report = load_with_identity(
+        with_identity(line(NIR), "  LE   GOFF ", "Anne\u00a0Marie,  Jeanne", "1985-05-02")
+    )
+
+    assert (report.lines_loaded, report.rejections, report.identities_recorded) == (1, [], 1)
+    declaration = Declaration.objects.get()
+    assert (declaration.birth_name, declaration.first_names, declaration.birth_date) == (
+        "LE GOFF",
+        "Anne Marie, Jeanne",
+        datetime.date(1985, 5, 2),
+    )
+    assert identity(declaration.holder) == ("LE GOFF", "Anne Marie, Jeanne", datetime.date(1985, 5, 2))
+
+
+@pytest.mark.parametrize(
+    ("cells", "field", "reason"),
+    [
+        (
+            ("DURAND", "", "02/05/1985"),
+            "prenoms",
+            "L'identité du salarié est incomplète : nom de naissance, prénoms et date de naissance "
+            "se déclarent ensemble.",
+        ),
+        (
+            ("", "Louis", "02/05/1985"),
+            "nom_naissance",
+            "L'identité du salarié est incomplète : nom de naissance, prénoms et date de naissance "
+            "se déclarent ensemble.",
+        ),
+        (
+            ("DURAND", "Louis", "2/5/85"),
+            "date_naissance",
+            "Une date au format jj/mm/aaaa est attendue (par exemple 02/05/1985).",
+        ),
+        (
+            ("DURAND", "Louis", "31/04/1985"),
+            "date_naissance",
+            "Une date au format jj/mm/aaaa est attendue (par exemple 02/05/1985).",
+        ),
+        (
+            ("DURAND", "Louis", "02/05/1986"),
+            "date_naissance",
+            "L'année de naissance ne correspond pas à celle du NIR.",
+        ),
+        (
+            ("DURAND", "Louis", "02/06/1985"),
+            "date_naissance",
+            "Le mois de naissance ne correspond pas à celui du NIR.",
+        ),
+        (
+            ("DURAND", "Louis", "02/05/2085"),
+            "date_naissance",
+            "La date de naissance doit être passée, en 1900 ou après.",
+        ),
+        (
+            ("DURAND2", "Louis", "02/05/1985"),
+            "nom_naissance",
+            "Seuls les lettres, les espaces, les traits d'union et les apostrophes sont admis.",
+        ),
+        (
+            ("---", "Louis", "02/05/1985"),
+            "nom_naissance",
+            "Seuls les lettres, les espaces, les traits d'union et les apostrophes sont admis.",
+        ),
+        (
+            ("DURAND", "Louis (Marc)", "02/05/1985"),
+            "prenoms",
+            "Seuls les lettres, les espaces, les traits d'union et les apostrophes sont admis "
+            "(et la virgule entre deux prénoms).",
+        ),
+        (
+            ("D" * 151, "Louis", "02/05/1985"),
+            "nom_naissance",
+            "Le nom ou les prénoms comptent 150 caractères au plus.",
+        ),
+    ],
+)
+def test_a_wrong_identity_rejects_its_line_with_the_reason(cells, field, reason):
+    # NIR: a man born in May 1985
+    report = load_with_identity(with_identity(line(NIR), *cells), with_identity(line(OTHER)))
+
+    assert report.rejections == [Rejection(2, field, reason)]
+    assert report.lines_loaded == 1
+    assert Holder.objects.count() == 1
+
+
+def test_a_birth_month_unknown_at_registration_is_not_checked():
+    born_in_an_unknown_month = valid_nir(13, month=30)
+
+    report = load_with_identity(with_identity(line(born_in_an_unknown_month), born="25/12/1985"))
+
+    assert report.rejections == []
+    assert identity(Declaration.objects.get().holder)[2] == datetime.date(1985, 12, 25)
+
+
+def test_identity_columns_come_together():
+    with pytest.raises(DeclarationFileError) as refused:
+        services.import_declarations(
+            lines=[HEADER + ";nom_naissance;date_naissance", line(NIR) + ";DURAND;02/05/1985"],
+            file_name="x.csv",
+            actor=None,
+        )
+
+    assert str(refused.value) == (
+        "Les colonnes de l'identité vont ensemble (nom_naissance, prenoms, date_naissance) : "
+        "il manque prenoms."
+    )
+    assert (DeclarationImport.objects.count(), Holder.objects.count()) == (0, 0)
+
+
+def test_a_line_without_identity_in_a_file_with_the_columns_loads_and_clears_nothing():
+    load_with_identity(with_identity(line(NIR)))
+
+    report = load_with_identity(f"{line(NIR, siret=HOSPITAL)};;;")
+
+    assert (report.lines_loaded, report.rejections, report.identities_recorded) == (1, [], 0)
+    assert identity(Holder.objects.get()) == ("DURAND", "Louis Marc", datetime.date(1985, 5, 2))
+
+
+def test_when_declarations_disagree_the_most_recent_identity_is_recorded():
+    # given a file where two employers write the name differently: the last line wins
+    load_with_identity(
+        with_identity(line(NIR, siret=BAKERY), "DURANT", "Louis"),
+        with_identity(line(NIR, siret=HOSPITAL), "DURAND", "Louis Marc"),
+    )
+    holder = Holder.objects.get()
+    assert identity(holder) == ("DURAND", "Louis Marc", datetime.date(1985, 5, 2))
+
+    # when a declaration of an earlier year arrives later, it does not replace a later year's
+    report = load_with_identity(with_identity(line(NIR, year=2024), "DURANT", "Louis"))
+    assert (report.lines_loaded, report.identities_recorded) == (1, 0)
+    assert identity(holder) == ("DURAND", "Louis Marc", datetime.date(1985, 5, 2))
+
+    # and a correction of the latest year that corrects the identity only is loaded and recorded
+    report = load_with_identity(
+        with_identity(line(NIR, siret=HOSPITAL, correction="oui"), "DURAND", "Louis Marc Henri")
+    )
+    assert (report.lines_loaded, report.rejections, report.identities_recorded) == (1, [], 1)
+    assert identity(holder) == ("DURAND", "Louis Marc Henri", datetime.date(1985, 5, 2))
+
+
+def test_an_account_someone_signed_up_to_keeps_the_identity_of_its_sign_up():
+    holder = holder_with_login(nir=NIR, birth_date=datetime.date(1985, 5, 2))
+
+    report = load_with_identity(with_identity(line(NIR), "DURAND", "Louis"))
+
+    assert (report.lines_loaded, report.identities_recorded) == (1, 0)
+    assert identity(holder) == ("MARTIN", "Camille", datetime.date(1985, 5, 2))
+    assert Declaration.objects.get().birth_name == "DURAND"
+
+
+def test_the_command_counts_the_identities_recorded(tmp_path, capsys):
+    path = tmp_path / "declarations.csv"
+    path.write_text(
+        "\n".join([IDENTITY_HEADER, with_identity(line(NIR)), f"{line(OTHER)};;;"]) + "\n", encoding="utf-8"
+    )
+
+    call_command("import_declarations", str(path), verbosity=1)
+
+    assert "2 lignes lues, 2 chargées, 0 refusées ; 2 comptes ouverts, 1 identités enregistrées" in (
+        capsys.readouterr().out
+    )

@@ -3,6 +3,7 @@ documents."""
 
 from __future__ import annotations
 
+import datetime
 from io import StringIO
 
 import pytest
@@ -39,6 +40,36 @@ DOCUMENTED = {
 }
 
 
+# NIR: the identity data/README.md lists, with which a newcomer signs up (birth name, first
+# names, birth date).
+DOCUMENTED_IDENTITIES = {
+    "185057505600116": ("DURAND", "Louis Marc", datetime.date(1985, 5, 2)),
+    "290116912300205": ("BERNARD", "Chloé", datetime.date(1990, 11, 17)),
+    "192031305500382": ("GARCIA", "Hugo Antoine", datetime.date(1992, 3, 8)),
+    "288073306300493": ("MOREAU", "Léa", datetime.date(1988, 7, 23)),
+    "179125935000581": ("DUBOIS", "Jean-Pierre", datetime.date(1979, 12, 11)),
+    "295023155500694": ("LEFÈVRE", "Emma Louise", datetime.date(1995, 2, 14)),
+    "287094410900746": ("N'DIAYE", "Aïssatou", datetime.date(1987, 9, 30)),
+    "199046748200832": ("MÜLLER", "Lucas", datetime.date(1999, 4, 5)),
+    "283063523800957": ("LE GOFF", "Anne Marie", datetime.date(1983, 6, 19)),
+    "191083818501091": ("ROUSSEAU", "Thomas", datetime.date(1991, 8, 27)),
+    "293100608801162": ("FONTAINE", "Camille", datetime.date(1993, 10, 3)),
+    "180013417201244": ("MARTINEZ", "Nicolas", datetime.date(1980, 1, 21)),
+    "177039205001385": ("PETIT", "François Xavier", datetime.date(1977, 3, 12)),
+    "286127511201482": ("ROBERT", "Julie", datetime.date(1986, 12, 9)),
+    "194066938101577": ("RICHARD", "Maxime", datetime.date(1994, 6, 16)),
+}
+
+
+def identities() -> dict[str, tuple[str, str, datetime.date | None]]:
+    return {
+        nir: Holder.objects.for_nir(parse_nir(nir))
+        .values_list("birth_name", "first_names", "birth_date")
+        .get()
+        for nir in DOCUMENTED_IDENTITIES
+    }
+
+
 def balances() -> dict[str, int]:
     accounts = Account.objects.rights()
     return {
@@ -57,6 +88,7 @@ def test_the_sample_declarations_give_the_documented_rights():
         15,
         [],
     )
+    assert (report.identities_recorded, identities()) == (15, DOCUMENTED_IDENTITIES)
     for year in range(2019, 2026):
         services.credit_rights(year=year)
 
@@ -65,7 +97,7 @@ def test_the_sample_declarations_give_the_documented_rights():
     corrections = services.import_declarations_file(
         path=str(SAMPLES / "declarations_2025_corrections.csv"), actor=None, now=NOW
     )
-    assert corrections.rejections == []
+    assert (corrections.rejections, corrections.identities_recorded) == ([], 0)  # the same identities
     services.credit_rights(year=2025)
 
     assert balances() == {nir: second for nir, (_, second) in DOCUMENTED.items()}
@@ -75,8 +107,9 @@ def test_load_sample_rights_prepares_the_demo_accounts_once(frozen_clock):
     # given an empty database, when `make run` loads the sample rights
     call_command("load_sample_rights", verbosity=0)
 
-    # then the accounts hold the documented balances
+    # then the accounts hold the documented balances and identities
     assert balances() == {nir: first for nir, (first, _) in DOCUMENTED.items()}
+    assert identities() == DOCUMENTED_IDENTITIES
 
     # and a second `make run` changes nothing
     before = (DeclarationImport.objects.count(), Transaction.objects.count())

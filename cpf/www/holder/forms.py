@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 
 from cpf.core.mail import send_later
 from cpf.holders import services
+from cpf.holders.identity import tidy
 from cpf.holders.login import LoginRefused, log_in_holder
 from cpf.holders.models import TermsVersion
 from cpf.holders.nir import InvalidNir, Nir, parse_nir
@@ -68,6 +69,10 @@ class NirField(forms.CharField):
 
 
 class SignUpForm(AccessibleFormMixin, forms.Form):
+    """The identity typed is checked against the one employers declared for the NIR
+    (``services.sign_up``); whatever happens once the form is valid, the person reads the same
+    page (docs/adr/0008)."""
+
     nir = NirField(error_messages={"required": "Saisissez votre numéro de sécurité sociale."})
     sex = forms.ChoiceField(
         label="Sexe (tel qu'inscrit à l'état civil)",
@@ -80,13 +85,14 @@ class SignUpForm(AccessibleFormMixin, forms.Form):
     birth_name = forms.CharField(
         label="Nom de naissance",
         max_length=150,
+        help_text="Tel qu'il est inscrit à l'état civil, et non le nom d'usage.",
         error_messages={"required": "Saisissez votre nom de naissance."},
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     first_names = forms.CharField(
         label="Prénoms",
         max_length=150,
-        help_text="Dans l'ordre de l'état civil.",
+        help_text="Dans l'ordre de l'état civil, le premier au moins.",
         error_messages={"required": "Saisissez vos prénoms."},
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
@@ -143,8 +149,8 @@ class SignUpForm(AccessibleFormMixin, forms.Form):
         return services.SignUpApplication(
             nir=data["nir"],
             sex=data["sex"],
-            birth_name=data["birth_name"].strip(),
-            first_names=data["first_names"].strip(),
+            birth_name=tidy(data["birth_name"]),
+            first_names=tidy(data["first_names"]),
             birth_date=data["birth_date"],
             email=data["email"].strip(),
             password=data["password1"],

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods
 
 from cpf.holders import services
 from cpf.holders.models import TermsVersion
-from cpf.holders.throttling import clear_login_failures, locked_out_message
+from cpf.holders.sign_up_limits import THROTTLED, sign_up_attempt_allowed
+from cpf.holders.throttling import clear_login_failures, client_ip, locked_out_message
 from cpf.holders.tokens import activation_token, user_from_uid
 from cpf.ledger.queries import holder_history, holder_history_count
 from cpf.rights.queries import rights_summary
@@ -41,14 +42,21 @@ def site_url(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def sign_up(request: HttpRequest) -> HttpResponse:
     """Rule 27: create one's access with the NIR; the account found (or created empty) gets a
-    login, inactive until the e-mailed link is followed."""
+    login, inactive until the e-mailed link is followed. Once the form holds together, every
+    person reads the same "check your e-mail" page, whether the access was created or not: the
+    e-mails tell each address's owner what happened (docs/adr/0008). Attempts are limited per
+    client address and per NIR."""
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
     terms = TermsVersion.objects.current(timezone.localdate())
     form = forms.SignUpForm(request.POST or None, initial={"terms_version": terms.pk if terms else None})
     if request.method == "POST" and form.is_valid():
+        now = timezone.now()
+        nir = form.cleaned_data["nir"]
+        if not sign_up_attempt_allowed(ip_address=client_ip(request), nir=nir, now=now):
+            return _sign_up_throttled(request)
         try:
-            services.sign_up(application=form.application(), now=timezone.now(), site_url=site_url(request))
+            services.sign_up(application=form.application(), now=now, site_url=site_url(request))
         except ValidationError as refused:
             form.add_service_errors(refused)
         else:
@@ -59,8 +67,16 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _sign_up_throttled(request: HttpRequest) -> HttpResponse:
+    context = {"message": THROTTLED, "title": "Trop de demandes de création d'accès"}
+    response = render(request, "www/holder/sign_up_throttled.html", context, status=429)
+    response["Retry-After"] = str(int(settings.SIGN_UP_LIMIT_WINDOW.total_seconds()))
+    return response
+
+
 def sign_up_done(request: HttpRequest) -> HttpResponse:
-    context = {"email": request.session.get(SIGNED_UP_EMAIL), "title": "Confirmez votre adresse e-mail"}
+    """The same page after every sign-up whose form held together (docs/adr/0008)."""
+    context = {"email": request.session.get(SIGNED_UP_EMAIL), "title": "Consultez votre messagerie"}
     return render(request, "www/holder/sign_up_done.html", context)
 
 

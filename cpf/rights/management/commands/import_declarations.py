@@ -35,6 +35,6 @@ class Command(BaseCommand):
         if verbosity >= 1:
             self.stdout.write(
                 f"{report.lines_read} lignes lues, {report.lines_loaded} chargées, "
-                f"{len(report.rejections)} refusées ; {report.holders_created} comptes ouverts "
-                f"(import n° {report.import_id})."
+                f"{len(report.rejections)} refusées ; {report.holders_created} comptes ouverts, "
+                f"{report.identities_recorded} identités enregistrées (import n° {report.import_id})."
             )
