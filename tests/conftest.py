@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+
+from tests.accounts.factories import log_in_to_back_office
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +31,20 @@ def remove_the_test_search_index():
     folder = Path(settings.SEARCH_INDEX_DIR)
     if folder.name.startswith("cpf-test-search-index-"):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def admin_user(db):
+    """An agent with every permission (replaces pytest-django's: only agents are staff)."""
+    from cpf.accounts.models import User
+
+    return User.objects.create_superuser("admin", "admin@example.com", "Agent2026x")
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """A client logged in to the back-office as ``admin_user``, second factor verified
+    (replaces pytest-django's: the back-office requires the second factor)."""
+    client = Client()
+    log_in_to_back_office(client, admin_user)
+    return client

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
+from cpf.accounts.tokens import email_confirmation_token, encode_uid
+
 from .models import Holder
-from .tokens import activation_token, encode_uid
 
 
 def send_activation_email(*, holder: Holder, site_url: str) -> None:
@@ -18,7 +19,7 @@ def send_activation_email(*, holder: Holder, site_url: str) -> None:
         "holder": holder,
         "site_url": site_url.rstrip("/"),
         "uidb64": encode_uid(user),
-        "token": activation_token.make_token(user),
+        "token": email_confirmation_token.make_token(user),
         "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
     }
     subject = render_to_string("holders/emails/activation_subject.txt", context).strip()

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
 from cpf.accounts.enums import UserKind
+from cpf.accounts.models import EMAIL_UNIQUE_CONSTRAINT
 
 from . import emails
 from .models import ApiToken, Holder, TermsAcceptance, TermsVersion, hash_api_token
@@ -97,7 +98,7 @@ def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url:
         user.email = application.email
         user.date_joined = now
         user.set_password(application.password)
-        user.save()
+        _save_login(user)
         holder.user = user
         holder.birth_name = application.birth_name
         holder.first_names = application.first_names
@@ -108,6 +109,22 @@ def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url:
         )
         transaction.on_commit(lambda: emails.send_activation_email(holder=holder, site_url=site_url))
     return holder
+
+
+def _save_login(user) -> None:
+    """Two sign-ups racing with one address (different NIRs) both pass the check before: the
+    unique index on the address lets one through, the other gets the same message as the check
+    (and the caller's transaction rolls back everything it wrote)."""
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        if (
+            getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+            == EMAIL_UNIQUE_CONSTRAINT
+        ):
+            raise ValidationError({"email": [EMAIL_TAKEN]}) from None
+        raise
 
 
 def _refuse_unless_pending_sign_up_lapsed(holder: Holder, *, now: datetime.datetime) -> None:

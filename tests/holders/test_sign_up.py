@@ -13,10 +13,10 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from cpf.accounts.tokens import email_confirmation_token as activation_token
 from cpf.holders import services
 from cpf.holders.models import Holder, TermsAcceptance
 from cpf.holders.nir import parse_nir
-from cpf.holders.tokens import activation_token
 from tests.holders.factories import NIR, NOW, PASSWORD, HolderFactory, TermsVersionFactory, holder_with_login
 
 SITE = "http://testserver/"

@@ -46,7 +46,9 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
 
 @pytest.mark.django_db
 def test_a_logged_in_non_staff_user_cannot_enter(client, django_user_model):
-    user = django_user_model.objects.create_user("titulaire", kind="holder", email="t@example.fr", password="x")
+    user = django_user_model.objects.create_user(
+        "titulaire", kind="holder", email="t@example.fr", password="x"
+    )
     client.force_login(user)
 
     response = client.get(reverse("admin:catalogue_training_changelist"))
