@@ -123,7 +123,7 @@ else:
 # The one login model of every audience (docs/adr/0007-one-user-model-for-every-audience.md).
 AUTH_USER_MODEL = "accounts.User"
 
-# Accounts and login (docs/adr/0004 and 0008). Holders log in with their NIR
+# Accounts and login (docs/adr/0004 and 0010). Holders log in with their NIR
 # (cpf.holders.backends.NirBackend), members of providers and funders with their e-mail address
 # (MemberEmailBackend), agents with their username and a second factor (AgentBackend, the
 # back-office only). No backend lets one audience in through another's door.
@@ -157,7 +157,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Login throttling and lock-out (cpf/accounts/throttling.py, docs/adr/0008), the same for every
+# Login throttling and lock-out (cpf/accounts/throttling.py, docs/adr/0010), the same for every
 # way in (site, API token, members, back-office). After LOGIN_FAILURE_LIMIT failures on one
 # account from one address within LOGIN_LOCKOUT, that account is locked from that address for
 # LOGIN_LOCKOUT (a password reset by e-mail lifts it at once); after LOGIN_ADDRESS_FAILURE_LIMIT

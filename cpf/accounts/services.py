@@ -1,5 +1,6 @@
-"""Operations on logins shared by every audience: confirming the address of a member of a
-provider or funder, lifting a lock-out after a password reset (DESIGN.md section 5).
+"""Operations on logins shared by every audience (DESIGN.md section 5, docs/adr/0010): confirming
+the address of a member of a provider or funder, lifting a lock-out after a password reset,
+enrolling an agent's second factor (a TOTP device, django-otp).
 
 Holders have their own (``cpf.holders.services``): their login also becomes active when its
 address is confirmed (rule 27).
