@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 from django_otp import verify_token
 
 from . import services
-from .enums import UserKind
+from .enums import LoginCounterScope, UserKind
 from .models import User
 from .throttling import (
     LockedOut,
@@ -47,10 +47,17 @@ ANNOUNCE_ATTEMPTS_LEFT = 3
 @dataclass
 class LoginRefused(Exception):
     """``code``: ``invalid`` (wrong identifier, password or code), ``locked`` (too many
-    failures), ``email_not_confirmed`` or ``disabled``; ``message``: what the person reads."""
+    failures), ``email_not_confirmed`` or ``disabled``; ``message``: what the person reads;
+    ``lock``: for ``locked``, which lock applies (``account``, which a password reset lifts, or
+    ``address``, which only time lifts)."""
 
     code: str
     message: str
+    lock: str = ""
+
+    @property
+    def reset_lifts_it(self) -> bool:
+        return self.code == "locked" and self.lock == LoginCounterScope.ACCOUNT
 
 
 def start_attempt(
@@ -60,9 +67,12 @@ def start_attempt(
     try:
         return start_login_attempt(account_key=account_key, ip_address=client_ip(request), now=now)
     except LockedOut as locked:
-        raise LoginRefused(
-            "locked", locked_out_message(locked.scope, reset_by_email=reset_by_email)
-        ) from None
+        raise _locked(locked, reset_by_email=reset_by_email) from None
+
+
+def _locked(locked: LockedOut, *, reset_by_email: bool) -> LoginRefused:
+    message = locked_out_message(locked.scope, reset_by_email=reset_by_email)
+    return LoginRefused("locked", message, lock=locked.scope)
 
 
 def refuse_failure(attempt: LoginAttempt, message: str, *, reset_by_email: bool = True) -> LoginRefused:
@@ -71,7 +81,7 @@ def refuse_failure(attempt: LoginAttempt, message: str, *, reset_by_email: bool 
     try:
         left = attempt.failed()
     except LockedOut as locked:
-        return LoginRefused("locked", locked_out_message(locked.scope, reset_by_email=reset_by_email))
+        return _locked(locked, reset_by_email=reset_by_email)
     if left > ANNOUNCE_ATTEMPTS_LEFT:
         return LoginRefused("invalid", message)
     essais = "essai" if left == 1 else "essais"

@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from cpf.accounts.enums import UserKind
+from cpf.accounts.login import LoginRefused
 from cpf.accounts.throttling import clear_login_failures
 from cpf.accounts.tokens import user_of_link
 from cpf.holders import services
@@ -96,7 +97,7 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         if form.refusal is not None and form.refusal.code == "locked":
-            return locked_out(self.request, form.refusal.message)
+            return locked_out(self.request, form.refusal, reset_url="www:holder:password_reset")
         return super().form_invalid(form)
 
 
@@ -107,14 +108,13 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
-def locked_out(
-    request: HttpRequest, message: str, *, reset_url: str = "www:holder:password_reset"
-) -> HttpResponse:
+def locked_out(request: HttpRequest, refusal: LoginRefused, *, reset_url: str) -> HttpResponse:
     """Too many failures on one account from one address, or from one address: a clear French
-    message and the way out (a password reset by e-mail lifts an account's lock at once)."""
+    message and the way out (a password reset by e-mail lifts an account's lock at once; only
+    time lifts an address's)."""
     context = {
-        "message": message,
-        "reset_url": reverse(reset_url),
+        "message": refusal.message,
+        "reset_url": reverse(reset_url) if refusal.reset_lifts_it else None,
         "title": "Connexion temporairement bloquée",
     }
     return render(request, "www/holder/locked_out.html", context, status=429)

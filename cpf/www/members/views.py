@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
@@ -20,6 +20,7 @@ from cpf.accounts import services
 from cpf.accounts.enums import OrganisationType, UserKind
 from cpf.accounts.tokens import user_of_link
 
+from ..holder.views import locked_out
 from ..organisation import memberships_of
 from . import forms
 
@@ -39,12 +40,7 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         if form.refusal is not None and form.refusal.code == "locked":
-            context = {
-                "message": form.refusal.message,
-                "reset_url": reverse("www:members:password_reset"),
-                "title": "Connexion temporairement bloquée",
-            }
-            return render(self.request, "www/holder/locked_out.html", context, status=429)
+            return locked_out(self.request, form.refusal, reset_url="www:members:password_reset")
         return super().form_invalid(form)
 
 

@@ -123,6 +123,18 @@ def test_after_five_failures_the_login_is_locked_with_a_french_message_and_a_way
     assert SESSION_KEY not in client.session
 
 
+def test_failures_across_nirs_lock_the_address_with_no_reset_offered(client, holder, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    fail(client, nir=OTHER_NIR, times=2)
+
+    locked = fail(client)
+
+    assert locked.status_code == 429
+    assert "Trop de tentatives de connexion ont échoué depuis votre adresse internet" in locked.text
+    assert reverse("www:holder:password_reset") not in locked.text
+    assert Client(REMOTE_ADDR="10.1.2.3").post(LOGIN, {"nir": NIR, "password": PASSWORD}).status_code == 302
+
+
 def test_the_lock_is_per_account_and_address(client, holder, terms):
     other = holder_with_login(nir=OTHER_NIR, email="autre@example.fr", accepted=terms)
     fail(client, times=settings.LOGIN_FAILURE_LIMIT)
