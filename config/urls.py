@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-admin.site.site_header = "Compte Formation – administration"
-admin.site.site_title = "Compte Formation"
-admin.site.index_title = "Back-office des agents"
+# admin.site is the back-office (cpf.www.backoffice.site.BackOfficeSite): agents only, with their
+# second factor.
 
 # A body over the size limit: 413 and a French page (JSON under /api/), not a bare 400.
 handler400 = "cpf.www.errors.bad_request"

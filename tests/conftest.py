@@ -15,10 +15,12 @@ import pytest
 import time_machine
 from asgiref.sync import async_to_sync
 from django.core.management import call_command
+from django.test import Client
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.django_connector import DjangoConnector
 from pytest_django.plugin import blocking_manager_key
 
+from tests.accounts.factories import log_in_to_back_office
 from tests.clock import NOW
 
 # The data migration holding today's legal parameters (cpf/core/parameters.py).
@@ -65,6 +67,9 @@ def frozen_clock(time_machine) -> datetime.datetime:
     reading the clock itself: a page, an API endpoint, an admin action, a task, a command."""
     time_machine.move_to(NOW, tick=True)
     return NOW
+
+
+
 
 
 @pytest.fixture(scope="session")
@@ -166,3 +171,20 @@ def deliver_emails():
             )
 
     return run
+
+
+@pytest.fixture
+def admin_user(db):
+    """An agent with every permission (replaces pytest-django's: only agents are staff)."""
+    from cpf.accounts.models import User
+
+    return User.objects.create_superuser("admin", "admin@example.com", "Agent2026x")
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """A client logged in to the back-office as ``admin_user``, second factor verified
+    (replaces pytest-django's: the back-office requires the second factor)."""
+    client = Client()
+    log_in_to_back_office(client, admin_user)
+    return client

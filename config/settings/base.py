@@ -52,7 +52,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The agents' back-office: Django's admin behind a second factor (cpf/www/backoffice/).
+    "cpf.www.backoffice.apps.BackOfficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,7 +68,8 @@ INSTALLED_APPS = [
     # (swagger-ui), not from a third-party CDN.
     "ninja",
     "procrastinate.contrib.django",
-    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "cpf.accounts",
     "cpf.core",
     "cpf.referentials",
@@ -93,11 +95,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks the login verified by a second factor (agents' TOTP), which the back-office requires.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cpf.www.holder.middleware.TermsAcceptanceMiddleware",
-    # Last, as django-axes requires: turns a locked-out login into the lock-out page.
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -152,14 +154,14 @@ AUTH_USER_MODEL = "accounts.User"
 # with DEBUG on and this explicitly set; the production settings force it off.
 DEMO_LOGINS_ALLOWED = env_bool("DEMO_LOGINS_ALLOWED", False)
 
-# Accounts and login (docs/adr/0004: Django's User and the Holder profile, login by NIR; NIR
-# protection). Holders log in with their NIR (cpf.holders.backends.NirBackend), agents with a
-# username (ModelBackend); django-axes checks both for lock-outs first.
+# Accounts and login (docs/adr/0004 and 0010). Holders log in with their NIR
+# (cpf.holders.backends.NirBackend), members of providers and funders with their e-mail address
+# (MemberEmailBackend), agents with their username and a second factor (AgentBackend, the
+# back-office only). No backend lets one audience in through another's door.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
     "cpf.holders.backends.NirBackend",
     "cpf.accounts.backends.MemberEmailBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "cpf.accounts.backends.AgentBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -190,19 +192,20 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Login throttling and lock-out (django-axes, cpf/holders/throttling.py): after
-# AXES_FAILURE_LIMIT failures on one account from one address, that account is locked from
-# that address for AXES_COOLOFF_TIME; a password reset by e-mail lifts the lock at once.
-# Holders are counted under their NIR's keyed hash, never the NIR.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_CALLABLE = "cpf.holders.throttling.axes_username"
-AXES_CLIENT_IP_CALLABLE = "cpf.holders.throttling.client_ip"
-AXES_LOCKOUT_CALLABLE = "cpf.www.holder.views.locked_out"
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "nir"]
-AXES_RESET_ON_SUCCESS = False  # done by the login views, under the NIR hash
-AXES_VERBOSE = False
+# Login throttling and lock-out (cpf/accounts/throttling.py, docs/adr/0010), the same for every
+# way in (site, API token, members, back-office). After LOGIN_FAILURE_LIMIT failures on one
+# account from one address within LOGIN_LOCKOUT, that account is locked from that address for
+# LOGIN_LOCKOUT (a password reset by e-mail lifts it at once); after LOGIN_ADDRESS_FAILURE_LIMIT
+# failures from one address across accounts within LOGIN_ADDRESS_LOCKOUT, every login from that
+# address is refused for LOGIN_ADDRESS_LOCKOUT. Holders are counted under their NIR's keyed hash.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_LOCKOUT = datetime.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+LOGIN_ADDRESS_LOCKOUT = datetime.timedelta(minutes=int(os.environ.get("LOGIN_ADDRESS_LOCKOUT_MINUTES", "15")))
+# The agents' second factor (django-otp, TOTP): the name their authenticator app shows, and the
+# secrets of devices never shown again in the back-office once enrolled.
+OTP_TOTP_ISSUER = "Compte Formation"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 
 def whole_number(name: str, value: str) -> int:
@@ -212,7 +215,7 @@ def whole_number(name: str, value: str) -> int:
 
 
 # Number of reverse proxies in front of the web nodes, each appending to X-Forwarded-For; the
-# client's address is read that many places from the right (cpf/holders/throttling.py).
+# client's address is read that many places from the right (cpf/accounts/throttling.py).
 # Required in production (config/settings/production.py says why).
 TRUSTED_PROXY_COUNT = whole_number("TRUSTED_PROXY_COUNT", os.environ.get("TRUSTED_PROXY_COUNT") or "0")
 

@@ -1,13 +1,17 @@
-"""E-mails sent to members of providers and funders. Always deferred with
-``transaction.on_commit`` by the services: no e-mail goes out for a change rolled back."""
+"""E-mails to the members of providers and funders: rendered here, sent by the worker
+(``cpf.core.mail.send_later``), whose job is committed with the service's transaction: no
+e-mail goes out for a change rolled back."""
 
 from __future__ import annotations
 
-from django.core.mail import send_mail
+from django.conf import settings
 from django.template.loader import render_to_string
 
-from .models import Invitation
+from cpf.core.mail import send_later
+
+from .models import Invitation, User
 from .organisations import display_name
+from .tokens import email_confirmation_token, encode_uid
 
 
 def send_invitation_email(*, invitation: Invitation, token: str, site_url: str) -> None:
@@ -20,6 +24,22 @@ def send_invitation_email(*, invitation: Invitation, token: str, site_url: str) 
         "site_url": site_url.rstrip("/"),
         "token": token,
     }
-    subject = render_to_string("accounts/emails/invitation_subject.txt", context).strip()
-    body = render_to_string("accounts/emails/invitation_body.txt", context)
-    send_mail(subject, body, None, [invitation.email])
+    _send("invitation", context, to=invitation.email)
+
+
+def send_email_confirmation(*, user: User, site_url: str) -> None:
+    """The link that confirms a member's address (the professional space)."""
+    context = {
+        "user": user,
+        "site_url": site_url.rstrip("/"),
+        "uidb64": encode_uid(user),
+        "token": email_confirmation_token.make_token(user),
+        "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    }
+    _send("email_confirmation", context, to=user.email)
+
+
+def _send(name: str, context: dict[str, object], *, to: str) -> None:
+    subject = render_to_string(f"accounts/emails/{name}_subject.txt", context).strip()
+    body = render_to_string(f"accounts/emails/{name}_body.txt", context)
+    send_later(subject=subject, body=body, to=[to])

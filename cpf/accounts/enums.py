@@ -25,3 +25,10 @@ class OrganisationType(models.TextChoices):
 
     PROVIDER = "provider", "organisme de formation"
     FUNDER = "funder", "financeur"
+
+
+class LoginCounterScope(models.TextChoices):
+    """What a login-failure counter watches (``cpf/accounts/throttling.py``)."""
+
+    ACCOUNT = "account", "un compte depuis une adresse"
+    ADDRESS = "address", "une adresse, tous comptes confondus"

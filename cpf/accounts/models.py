@@ -18,7 +18,11 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from .enums import OrganisationType, UserKind
+from .enums import LoginCounterScope, OrganisationType, UserKind
+
+# The unique index on the lowercased address: a sign-up that loses a race for an address fails
+# on it (cpf.holders.services.sign_up turns that into the usual message).
+EMAIL_UNIQUE_CONSTRAINT = "accounts_user_email_unique_ignoring_case"
 
 
 class AccountsUserManager(UserManager):
@@ -286,3 +290,39 @@ class Invitation(models.Model):
     @property
     def organisation(self):
         return self.provider if self.organisation_type == OrganisationType.PROVIDER else self.funder
+
+
+class LoginAttemptCounter(models.Model):
+    """Failed logins counted for the lock-out (DESIGN.md section 5, docs/adr/0010).
+
+    One row per account and client address (``scope`` account, ``account_key`` the NIR's keyed
+    hash for holders, a keyed hash of the address or username for the others), and one per
+    client address across accounts (``scope`` address, empty ``account_key``). An attempt is
+    counted *before* its password is checked, by one ``INSERT … ON CONFLICT … DO UPDATE …
+    RETURNING``, and un-counted when it was not a failure: ``failures`` holds the failures and
+    the attempts still being checked, so that parallel attempts can never exceed the limit.
+    The counter starts again once its window has passed (or its lock has ended)."""
+
+    scope = models.CharField("portée", max_length=10, choices=LoginCounterScope.choices)
+    account_key = models.CharField("compte (empreinte)", max_length=64, blank=True)
+    ip_address = models.CharField("adresse du client", max_length=64)
+    window_start = models.DateTimeField("premier échec compté le")
+    failures = models.PositiveIntegerField("échecs")
+    locked_until = models.DateTimeField("bloqué jusqu'au", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "compteur d'échecs de connexion"
+        verbose_name_plural = "compteurs d'échecs de connexion"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "account_key", "ip_address"], name="accounts_login_counter_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(scope=LoginCounterScope.ACCOUNT, account_key__gt="")
+                | Q(scope=LoginCounterScope.ADDRESS, account_key=""),
+                name="accounts_login_counter_scope_and_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} {self.account_key[:12]} {self.ip_address}: {self.failures}"

@@ -143,9 +143,7 @@ def invite_member(
             changes=changes,
             organisation=organisation,
         )
-        transaction.on_commit(
-            lambda: emails.send_invitation_email(invitation=invitation, token=token, site_url=site_url)
-        )
+        emails.send_invitation_email(invitation=invitation, token=token, site_url=site_url)
     return invitation
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from cpf.holders.throttling import client_ip
+from cpf.accounts.throttling import client_ip
 
 from . import audit
 

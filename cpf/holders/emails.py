@@ -17,10 +17,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from cpf.accounts.models import User
+from cpf.accounts.tokens import email_confirmation_token, encode_uid
 from cpf.core.mail import send_later
 
 from .models import Holder
-from .tokens import activation_token, encode_uid
 
 
 def send_activation_email(*, holder: Holder, site_url: str) -> None:
@@ -86,7 +86,8 @@ def _common(site_url: str) -> dict[str, object]:
 
 def _activation_url(user: User, site_url: str) -> str:
     path = reverse(
-        "www:holder:activate", kwargs={"uidb64": encode_uid(user), "token": activation_token.make_token(user)}
+        "www:holder:activate",
+        kwargs={"uidb64": encode_uid(user), "token": email_confirmation_token.make_token(user)},
     )
     return site_url.rstrip("/") + path
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from cpf.accounts.enums import UserKind
-from cpf.accounts.models import User
+from cpf.accounts.models import EMAIL_UNIQUE_CONSTRAINT, User
 
 from . import emails
 from .identity import Identity, known_identity, matches
@@ -120,8 +120,7 @@ def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url:
         elif (refused := _refusal(holder, application, now=now)) is not None:
             outcome = refused
         else:
-            _create_login(holder, application, password_hash=password_hash, now=now)
-            outcome = SignUpOutcome.SIGNED_UP
+            outcome = _create_login(holder, application, password_hash=password_hash, now=now)
         _tell_by_email(outcome, holder=holder, application=application, now=now, site_url=site_url)
     return SignUpResult(outcome, holder)
 
@@ -178,7 +177,7 @@ def _address_owner(email: str, *, besides: Holder | None) -> User | None:
 @sensitive_variables("password_hash")
 def _create_login(
     holder: Holder, application: SignUpApplication, *, password_hash: str, now: datetime.datetime
-) -> None:
+) -> SignUpOutcome:
     """The inactive login of the account, or the lapsed one started again (the old link stops
     working, as the activation token depends on the password hash). The identity the
     operator knows stays; with none known, the one typed is recorded."""
@@ -188,7 +187,18 @@ def _create_login(
     user.email = application.email
     user.date_joined = now
     user.password = password_hash
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        # Another sign-up took the address between the check and now: the database's unique
+        # index on the lowercased address decides (two racing sign-ups, one account).
+        if (
+            getattr(error.__cause__, "diag", None)
+            and error.__cause__.diag.constraint_name == EMAIL_UNIQUE_CONSTRAINT
+        ):
+            return SignUpOutcome.EMAIL_TAKEN
+        raise
     holder.user = user
     if known_identity(holder) is None:
         holder.birth_name = application.birth_name
@@ -198,6 +208,7 @@ def _create_login(
     TermsAcceptance.objects.get_or_create(
         holder=holder, terms=application.accepted_terms, defaults={"accepted_at": now}
     )
+    return SignUpOutcome.SIGNED_UP
 
 
 def _tell_by_email(

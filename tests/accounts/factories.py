@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime
 
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from cpf.accounts.enums import UserKind
 from cpf.accounts.models import FunderMembership, ProviderMembership, User
 
@@ -66,3 +69,19 @@ def membership_of(organisation, user: User):
     if organisation._meta.label == "providers.Provider":
         return ProviderMembership.objects.get(provider=organisation, user=user)
     return FunderMembership.objects.get(funder=organisation, user=user)
+
+
+def verified_device(user: User) -> TOTPDevice:
+    """An agent's confirmed second factor (TOTP)."""
+    return TOTPDevice.objects.create(user=user, name="Téléphone", confirmed=True)
+
+
+def log_in_to_back_office(client, user: User) -> TOTPDevice:
+    """Log ``client`` in as this agent with the second factor verified, as the back-office's
+    login leaves the session (``django_otp.login``)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or verified_device(user)
+    client.force_login(user, backend="cpf.accounts.backends.AgentBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from axes.models import AccessAttempt
 from django.conf import settings
 from django.core import mail
 
+from cpf.accounts.enums import LoginCounterScope
+from cpf.accounts.models import LoginAttemptCounter
 from cpf.holders.models import ApiToken, hash_api_token
 from tests.api.calls import post_json
 from tests.clock import NOW
@@ -88,7 +89,7 @@ def test_bad_input_gets_a_structured_error_never_a_500(client, holder, payload, 
     else:
         assert response.json()["errors"]
     assert ApiToken.objects.count() == 0
-    assert AccessAttempt.objects.count() == 0
+    assert LoginAttemptCounter.objects.count() == 0
 
 
 @pytest.mark.parametrize("body", ["{not json", "", "[]", "null"])
@@ -101,7 +102,7 @@ def test_a_body_that_is_not_the_expected_json_is_refused_cleanly(client, body):
 
 def test_the_token_login_shares_the_lock_out_of_the_site(client, holder):
     # given four failures on the site
-    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
         client.post("/compte/connexion/", {"nir": NIR, "password": "Mauvais2026"})
 
     # when the app fails once more, then tries the right password
@@ -114,7 +115,7 @@ def test_the_token_login_shares_the_lock_out_of_the_site(client, holder):
     assert message.startswith("Trop de tentatives de connexion ont échoué")
     assert "réinitialisez votre mot de passe" in message
     assert ApiToken.objects.count() == 0
-    assert AccessAttempt.objects.get().username == holder.nir_hash
+    assert LoginAttemptCounter.objects.get(scope=LoginCounterScope.ACCOUNT).account_key == holder.nir_hash
 
 
 def test_a_login_whose_address_is_not_confirmed_gets_403_and_a_new_link(client, terms, deliver_emails):

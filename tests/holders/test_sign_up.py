@@ -15,13 +15,14 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils.http import urlsafe_base64_decode
 
 from cpf.accounts.enums import UserKind
+from cpf.accounts.tokens import email_confirmation_token as activation_token
 from cpf.holders import services
 from cpf.holders.models import Holder, TermsAcceptance
 from cpf.holders.nir import parse_nir
 from cpf.holders.services import SignUpOutcome
-from cpf.holders.tokens import activation_token, user_from_uid
 from tests.holders.factories import (
     NIR,
     NOW,
@@ -37,6 +38,11 @@ SITE = "http://testserver/"
 BORN = datetime.date(1985, 5, 14)  # NIR: a man born in May 1985
 SENT_ON = "Le 27/11/2026 à 11:00"  # NOW, in Paris
 CONCURRENT_APPS = ["cpf.holders", "cpf.accounts"]
+
+
+def user_from_uid(uidb64: str):
+    """The login a link's ``uidb64`` names."""
+    return get_user_model().objects.get(pk=int(urlsafe_base64_decode(uidb64)))
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@ use, rights and their history (rules 27 and 28).
 
 Authentication is a bearer token (``POST /auth/token`` with the NIR and the password), stored
 hashed, expiring, revoked by ``POST /auth/logout`` or a password reset. The token login shares
-the site's lock-out counters (django-axes). Every ``/me`` endpoint answers about the token's
-holder only: no endpoint takes a holder's identifier, so another holder's data is never
-reachable. Amounts are integer cents.
+the site's lock-out counters (``cpf/accounts/throttling.py``). Every ``/me`` endpoint answers
+about the token's holder only: no endpoint takes a holder's identifier, so another holder's data
+is never reachable. Amounts are integer cents.
 """
 
 import datetime
@@ -110,8 +110,9 @@ class MeOut(Schema):
     summary="Se connecter avec le NIR et le mot de passe",
     description=(
         "Renvoie un jeton porteur. 401 : NIR ou mot de passe incorrect ; 403 : adresse e-mail non "
-        "confirmée (un nouveau lien est envoyé) ou accès désactivé ; 429 : trop d'échecs, connexion "
-        "bloquée (une réinitialisation du mot de passe la débloque)."
+        "confirmée (un nouveau lien est envoyé) ou accès désactivé ; 429 : trop d'échecs sur ce "
+        "compte depuis cette adresse (une réinitialisation du mot de passe la débloque), ou depuis "
+        "cette adresse tous comptes confondus (attendre la fin du blocage)."
     ),
 )
 @sensitive_variables("payload")
@@ -122,7 +123,11 @@ def create_token(request: HttpRequest, payload: TokenIn):
         return Status(422, errors(str(invalid), "nir"))
     try:
         holder = log_in_holder(
-            request, nir=nir, password=payload.password, site_url=request.build_absolute_uri("/")
+            request,
+            nir=nir,
+            password=payload.password,
+            site_url=request.build_absolute_uri("/"),
+            now=timezone.now(),
         )
     except LoginRefused as refused:
         return Status(LOGIN_STATUS[refused.code], errors(refused.message))

@@ -10,7 +10,9 @@ from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from cpf.accounts.enums import UserKind
 from cpf.core.mail import send_later
 from cpf.holders import services
 from cpf.holders.identity import tidy
@@ -164,8 +166,8 @@ class SignUpForm(AccessibleFormMixin, forms.Form):
 
 
 class LoginForm(AccessibleFormMixin, forms.Form):
-    """Login by NIR and password (rule 27). Each failure counts towards the lock-out
-    (django-axes, under the NIR's keyed hash)."""
+    """Login by NIR and password (rule 27). Each attempt counts towards the lock-out, under the
+    NIR's keyed hash (``cpf/accounts/throttling.py``); ``refusal`` says why a login was refused."""
 
     nir = NirField(error_messages={"required": "Saisissez votre numéro de sécurité sociale."})
     password = forms.CharField(
@@ -178,6 +180,7 @@ class LoginForm(AccessibleFormMixin, forms.Form):
     def __init__(self, request=None, *args, **kwargs) -> None:
         self.request = request
         self.user_cache = None
+        self.refusal: LoginRefused | None = None
         super().__init__(*args, **kwargs)
         self.fields["nir"].widget.attrs["autocomplete"] = "username"
 
@@ -189,8 +192,11 @@ class LoginForm(AccessibleFormMixin, forms.Form):
             return cleaned
         site_url = self.request.build_absolute_uri("/")
         try:
-            holder = log_in_holder(self.request, nir=nir, password=password, site_url=site_url)
+            holder = log_in_holder(
+                self.request, nir=nir, password=password, site_url=site_url, now=timezone.now()
+            )
         except LoginRefused as refused:
+            self.refusal = refused
             raise ValidationError(refused.message, code=refused.code) from None
         self.user_cache = holder.user
         return cleaned
@@ -209,7 +215,8 @@ class TermsForm(AccessibleFormMixin, forms.Form):
 class HolderPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
     """Django's reset request, also offered to a holder who never confirmed the address:
     following the e-mailed link proves it (``services.complete_password_reset``). Logins an
-    agent deactivated get nothing."""
+    agent deactivated get nothing, nor do the logins of other audiences (members reset theirs
+    in the professional space; agents through an administrator)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -235,6 +242,7 @@ class HolderPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
     def get_users(self, email):
         users = get_user_model()._default_manager.filter(
             Q(is_active=True) | Q(holder__isnull=False, email_confirmed_at__isnull=True),
+            kind=UserKind.HOLDER,
             email__iexact=email,
         )
         return (user for user in users if user.has_usable_password())

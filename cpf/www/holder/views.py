@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -18,11 +18,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from cpf.accounts.enums import UserKind
+from cpf.accounts.login import LoginRefused
+from cpf.accounts.throttling import clear_login_failures, client_ip
+from cpf.accounts.tokens import user_of_link
 from cpf.holders import services
 from cpf.holders.models import TermsVersion
 from cpf.holders.sign_up_limits import THROTTLED, sign_up_attempt_allowed
-from cpf.holders.throttling import clear_login_failures, client_ip, locked_out_message
-from cpf.holders.tokens import activation_token, user_from_uid
 from cpf.ledger.queries import holder_history, holder_history_count
 from cpf.rights.queries import rights_summary
 
@@ -83,13 +85,12 @@ def sign_up_done(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """Rule 27: the e-mailed link confirms the address. Opening it shows a button (mail
-    scanners that open links must not confirm anything); pressing it activates the login."""
-    user = user_from_uid(uidb64)
-    holder = getattr(user, "holder", None) if user is not None else None
-    if holder is None or not activation_token.check_token(user, token):
-        if holder is not None and holder.email_confirmed:
-            messages.info(request, "Votre adresse e-mail est déjà confirmée : connectez-vous.")
-            return redirect("www:holder:login")
+    scanners that open links must not confirm anything); pressing it activates the login.
+    Any link that does not work (unknown login, address already confirmed, expired or forged
+    token) gets the same page: it tells nothing about the login it names."""
+    user = user_of_link(uidb64, token, kinds=[UserKind.HOLDER])
+    holder = getattr(user, "holder", None)
+    if holder is None:
         return render(
             request, "www/holder/activation_invalid.html", {"title": "Lien d'activation invalide"}, status=400
         )
@@ -102,12 +103,18 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 
 @method_decorator(sensitive_post_parameters(*SENSITIVE_FIELDS), name="dispatch")
 class LoginView(auth_views.LoginView):
-    """Login by NIR and password (rule 28: viewing needs a login), throttled by django-axes."""
+    """Login by NIR and password (rule 28: viewing needs a login); a locked login gets the
+    lock-out page (``cpf/accounts/throttling.py``)."""
 
     form_class = forms.LoginForm
     template_name = "www/holder/login.html"
     redirect_authenticated_user = True
     extra_context = {"title": "Se connecter"}
+
+    def form_invalid(self, form):
+        if form.refusal is not None and form.refusal.code == "locked":
+            return locked_out(self.request, form.refusal, reset_url="www:holder:password_reset")
+        return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -117,13 +124,15 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
-def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
-    """``AXES_LOCKOUT_CALLABLE``: too many failures on one account from one address. A clear
-    French message and the way out: a password reset by e-mail lifts the lock at once."""
-    message = locked_out_message()
-    if request.path.startswith("/api/"):
-        return JsonResponse({"errors": [{"field": "", "message": message}]}, status=429)
-    context = {"message": message, "title": "Connexion temporairement bloquée"}
+def locked_out(request: HttpRequest, refusal: LoginRefused, *, reset_url: str) -> HttpResponse:
+    """Too many failures on one account from one address, or from one address: a clear French
+    message and the way out (a password reset by e-mail lifts an account's lock at once; only
+    time lifts an address's)."""
+    context = {
+        "message": refusal.message,
+        "reset_url": reverse(reset_url) if refusal.reset_lifts_it else None,
+        "title": "Connexion temporairement bloquée",
+    }
     return render(request, "www/holder/locked_out.html", context, status=429)
 
 
@@ -153,8 +162,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         holder = getattr(form.user, "holder", None)
         if holder is not None:
             services.complete_password_reset(holder=holder, now=timezone.now())
-            clear_login_failures(nir_hash=holder.nir_hash)
+            clear_login_failures(account_key=holder.nir_hash)
         return response
+
+    def get_user(self, uidb64):
+        """Only a holder's login is reset here (members have their own pages)."""
+        user = super().get_user(uidb64)
+        return user if user is not None and user.kind == UserKind.HOLDER else None
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

@@ -1,22 +1,24 @@
-"""The login form of the members of providers and funders (e-mail address and password)."""
+"""The forms of the members of providers and funders: login by e-mail address and password,
+password reset (French labels, errors tied to their field)."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from cpf.accounts.login import LoginRefused, log_in_member
+from cpf.accounts.logins import MEMBER_KINDS
+from cpf.accounts.models import User
 from cpf.www.holder.forms import AccessibleFormMixin
-
-INVALID_LOGIN = "Adresse e-mail ou mot de passe incorrect."
-INACTIVE = (
-    "Cet accès n'est pas actif : confirmez votre adresse e-mail ou contactez l'administrateur "
-    "de votre organisme."
-)
 
 
 class MemberLoginForm(AccessibleFormMixin, forms.Form):
+    """Each attempt counts towards the lock-out, under the address typed
+    (``cpf/accounts/throttling.py``); ``refusal`` says why a login was refused."""
+
     email = forms.EmailField(
         label="Adresse e-mail professionnelle",
         max_length=254,
@@ -37,19 +39,41 @@ class MemberLoginForm(AccessibleFormMixin, forms.Form):
     def __init__(self, request=None, *args, **kwargs) -> None:
         self.request = request
         self.user_cache = None
+        self.refusal: LoginRefused | None = None
         super().__init__(*args, **kwargs)
 
     @sensitive_variables("password")
     def clean(self):
         email, password = self.cleaned_data.get("email"), self.cleaned_data.get("password")
         if email and password:
-            user = authenticate(self.request, email=email, password=password)
-            if user is None:
-                raise ValidationError(INVALID_LOGIN, code="invalid_login")
-            if not user.is_active:
-                raise ValidationError(INACTIVE, code="inactive")
-            self.user_cache = user
+            site_url = self.request.build_absolute_uri("/")
+            try:
+                self.user_cache = log_in_member(
+                    self.request, email=email, password=password, site_url=site_url, now=timezone.now()
+                )
+            except LoginRefused as refused:
+                self.refusal = refused
+                raise ValidationError(refused.message, code=refused.code) from None
         return self.cleaned_data
 
     def get_user(self):
         return self.user_cache
+
+
+class MemberPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
+    """Django's reset request for members only, also offered to a member who never confirmed
+    the address: following the e-mailed link proves it. Deactivated logins get nothing."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Adresse e-mail professionnelle"
+        self.fields["email"].error_messages["required"] = "Saisissez votre adresse e-mail."
+        self.fields["email"].error_messages["invalid"] = "Saisissez une adresse e-mail valide."
+
+    def get_users(self, email):
+        users = User.objects.filter(kind__in=MEMBER_KINDS, is_active=True, email__iexact=email)
+        return (user for user in users if user.has_usable_password())
+
+
+class MemberSetPasswordForm(AccessibleFormMixin, SetPasswordForm):
+    pass

@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from cpf.accounts.enums import LoginCounterScope
+from cpf.accounts.models import LoginAttemptCounter
 from tests.holders.factories import NIR, OTHER_NIR, PASSWORD, holder_with_login, spaced
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +83,7 @@ def test_a_malformed_nir_is_explained_and_not_counted(client, holder):
     assert response.context["form"].errors["nir"] == [
         "Le numéro de sécurité sociale compte 15 caractères (clé comprise)."
     ]
-    assert AccessAttempt.objects.count() == 0
+    assert LoginAttemptCounter.objects.count() == 0
 
 
 def test_the_remaining_attempts_are_announced_before_the_lock(client, holder):
@@ -99,16 +100,15 @@ def test_the_remaining_attempts_are_announced_before_the_lock(client, holder):
 def test_failures_are_counted_under_the_nir_hash_never_the_nir(client, holder):
     fail(client, times=2)
 
-    attempt = AccessAttempt.objects.get()
-    assert attempt.username == holder.nir_hash
-    assert attempt.failures_since_start == 2
-    assert NIR not in attempt.post_data
-    assert "nir=********************" in attempt.post_data
+    account = LoginAttemptCounter.objects.get(scope=LoginCounterScope.ACCOUNT)
+    address = LoginAttemptCounter.objects.get(scope=LoginCounterScope.ADDRESS)
+    assert (account.account_key, account.ip_address, account.failures) == (holder.nir_hash, "127.0.0.1", 2)
+    assert (address.account_key, address.ip_address, address.failures) == ("", "127.0.0.1", 2)
 
 
 def test_after_five_failures_the_login_is_locked_with_a_french_message_and_a_way_out(client, holder):
     # given four failures
-    fail(client, times=settings.AXES_FAILURE_LIMIT - 1)
+    fail(client, times=settings.LOGIN_FAILURE_LIMIT - 1)
 
     # when the fifth fails
     locked = fail(client)
@@ -123,9 +123,21 @@ def test_after_five_failures_the_login_is_locked_with_a_french_message_and_a_way
     assert SESSION_KEY not in client.session
 
 
+def test_failures_across_nirs_lock_the_address_with_no_reset_offered(client, holder, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    fail(client, nir=OTHER_NIR, times=2)
+
+    locked = fail(client)
+
+    assert locked.status_code == 429
+    assert "Trop de tentatives de connexion ont échoué depuis votre adresse internet" in locked.text
+    assert reverse("www:holder:password_reset") not in locked.text
+    assert Client(REMOTE_ADDR="10.1.2.3").post(LOGIN, {"nir": NIR, "password": PASSWORD}).status_code == 302
+
+
 def test_the_lock_is_per_account_and_address(client, holder, terms):
     other = holder_with_login(nir=OTHER_NIR, email="autre@example.fr", accepted=terms)
-    fail(client, times=settings.AXES_FAILURE_LIMIT)
+    fail(client, times=settings.LOGIN_FAILURE_LIMIT)
 
     from_elsewhere = Client(REMOTE_ADDR="10.1.2.3")
     from_elsewhere.post(LOGIN, {"nir": NIR, "password": PASSWORD})
@@ -137,7 +149,7 @@ def test_the_lock_is_per_account_and_address(client, holder, terms):
 
 
 def test_a_password_reset_by_e_mail_lifts_the_lock(client, holder, deliver_emails):
-    fail(client, times=settings.AXES_FAILURE_LIMIT)
+    fail(client, times=settings.LOGIN_FAILURE_LIMIT)
 
     client.post(reverse("www:holder:password_reset"), {"email": "camille.martin@example.fr"})
     deliver_emails()
@@ -150,15 +162,16 @@ def test_a_password_reset_by_e_mail_lifts_the_lock(client, holder, deliver_email
     response = client.post(LOGIN, {"nir": NIR, "password": "Nouveau2026x"})
 
     assert response.status_code == 302
-    assert AccessAttempt.objects.count() == 0
+    assert not LoginAttemptCounter.objects.filter(scope=LoginCounterScope.ACCOUNT).exists()
 
 
-def test_a_successful_login_clears_the_failures_of_this_address(client, holder):
+def test_a_successful_login_clears_the_accounts_failures_not_the_addresss(client, holder):
     fail(client, times=3)
 
     client.post(LOGIN, {"nir": NIR, "password": PASSWORD})
 
-    assert AccessAttempt.objects.count() == 0
+    assert not LoginAttemptCounter.objects.filter(scope=LoginCounterScope.ACCOUNT).exists()
+    assert LoginAttemptCounter.objects.get(scope=LoginCounterScope.ADDRESS).failures == 3
 
 
 def test_a_login_whose_address_is_not_confirmed_gets_a_new_link_and_no_session(client, terms, deliver_emails):
@@ -175,7 +188,7 @@ def test_a_login_whose_address_is_not_confirmed_gets_a_new_link_and_no_session(c
     assert SESSION_KEY not in client.session
     assert len(mail.outbox) == 1
     assert "/compte/activation/" in mail.outbox[0].body
-    assert AccessAttempt.objects.count() == 0
+    assert list(LoginAttemptCounter.objects.values_list("failures", flat=True)) == [0, 0]
 
 
 def test_a_login_an_agent_deactivated_is_refused(client, holder, deliver_emails):
@@ -212,14 +225,3 @@ def test_the_header_offers_login_or_account_and_logout(client, holder):
     assert "Se déconnecter" not in anonymous
     assert "Mon compte" in logged_in
     assert f'action="{reverse("www:holder:logout")}"' in logged_in
-
-
-def test_an_agent_logs_in_to_the_back_office_by_username_as_before(client, django_user_model):
-    django_user_model.objects.create_user("agent", kind="agent", password="Agent2026x", is_staff=True)
-
-    response = client.post(
-        reverse("admin:login"), {"username": "agent", "password": "Agent2026x", "next": "/admin/"}
-    )
-
-    assert response.status_code == 302
-    assert response.url == "/admin/"
