@@ -192,7 +192,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Login throttling and lock-out (cpf/accounts/throttling.py, docs/adr/0010), the same for every
+# Login throttling and lock-out (cpf/accounts/throttling.py, docs/adr/0011), the same for every
 # way in (site, API token, members, back-office). After LOGIN_FAILURE_LIMIT failures on one
 # account from one address within LOGIN_LOCKOUT, that account is locked from that address for
 # LOGIN_LOCKOUT (a password reset by e-mail lifts it at once); after LOGIN_ADDRESS_FAILURE_LIMIT

@@ -4,7 +4,7 @@ deactivated from the holder's page, members' through their organisation's member
 changed an agent's roles or state is on the audit log. Groups are read-only: their permissions
 are code (``cpf/accounts/roles.py``, ``manage.py sync_agent_roles``).
 
-The lock-out's counters (docs/adr/0010): an administrator finds a lock by what the person types to
+The lock-out's counters (docs/adr/0011): an administrator finds a lock by what the person types to
 log in (a NIR, an e-mail address, an agent's username) or by client address, and lifts it by
 deleting its counter. Counters are never added or edited by hand."""
 

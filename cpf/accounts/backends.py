@@ -3,7 +3,7 @@ the operator's agents (username and password; the back-office then asks their se
 
 Each backend finds only its own audience: a holder's login (username ``titulaire-<id>``) or a
 member's is never authenticated by a username, so the back-office's door opens to no one but
-agents (docs/adr/0010). Holders log in through ``cpf.holders.backends.NirBackend``."""
+agents (docs/adr/0011). Holders log in through ``cpf.holders.backends.NirBackend``."""
 
 from __future__ import annotations
 

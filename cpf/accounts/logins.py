@@ -1,4 +1,4 @@
-"""Operations on logins shared by every audience (DESIGN.md section 5, docs/adr/0010): confirming
+"""Operations on logins shared by every audience (DESIGN.md section 5, docs/adr/0011): confirming
 the address of a member of a provider or funder, lifting a lock-out after a password reset,
 enrolling an agent's second factor (a TOTP device, django-otp).
 

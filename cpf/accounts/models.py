@@ -293,7 +293,7 @@ class Invitation(models.Model):
 
 
 class LoginAttemptCounter(models.Model):
-    """Failed logins counted for the lock-out (DESIGN.md section 5, docs/adr/0010).
+    """Failed logins counted for the lock-out (DESIGN.md section 5, docs/adr/0011).
 
     One row per account and client address (``scope`` account, ``account_key`` the NIR's keyed
     hash for holders, a keyed hash of the address or username for the others), and one per

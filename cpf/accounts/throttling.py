@@ -1,4 +1,4 @@
-"""Login throttling and lock-out, for every way in (DESIGN.md section 5, docs/adr/0010).
+"""Login throttling and lock-out, for every way in (DESIGN.md section 5, docs/adr/0011).
 
 Two counters watch every login attempt (``LoginAttemptCounter``):
 

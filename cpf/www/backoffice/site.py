@@ -1,5 +1,5 @@
 """The agents' back-office: Django's admin, open only to agents who logged in with their
-password **and** their second factor (TOTP, django-otp; docs/adr/0010)."""
+password **and** their second factor (TOTP, django-otp; docs/adr/0011)."""
 
 from __future__ import annotations
 

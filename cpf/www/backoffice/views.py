@@ -1,4 +1,4 @@
-"""The back-office's login, in two steps (docs/adr/0010):
+"""The back-office's login, in two steps (docs/adr/0011):
 
 1. username and password (``password_step``): only staff agents pass, anyone else gets the same
    refusal, counted by the lock-out; nothing is logged in yet, the session only remembers for a
