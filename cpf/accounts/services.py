@@ -74,11 +74,10 @@ MEMBERSHIP_DEACTIVATED = (
 
 class MembershipRefused(BusinessError):
     """A membership action refused for a business reason; ``field`` names the form field the
-    French message is about, when there is one."""
+    French message is about, when there is one (``BusinessError.field``)."""
 
     def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__([message])
-        self.field = field
+        super().__init__(message, field=field)
 
 
 @dataclass(frozen=True)
