@@ -1,10 +1,13 @@
-"""E-mails sent to members of providers and funders. Always deferred with
-``transaction.on_commit`` by the services: no e-mail goes out for a change rolled back."""
+"""E-mails sent to members of providers and funders: rendered here, sent by the worker
+(``cpf.core.mail.send_later``, docs/adr/0010). The services call these functions inside their
+``transaction.atomic()``: the job is committed with the change that causes it, so no e-mail goes
+out for an invitation rolled back, and none is lost for an invitation committed."""
 
 from __future__ import annotations
 
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
+
+from cpf.core.mail import send_later
 
 from .models import Invitation
 from .organisations import display_name
@@ -22,4 +25,4 @@ def send_invitation_email(*, invitation: Invitation, token: str, site_url: str) 
     }
     subject = render_to_string("accounts/emails/invitation_subject.txt", context).strip()
     body = render_to_string("accounts/emails/invitation_body.txt", context)
-    send_mail(subject, body, None, [invitation.email])
+    send_later(subject=subject, body=body, to=[invitation.email])

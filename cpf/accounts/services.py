@@ -142,9 +142,8 @@ def invite_member(
             changes=changes,
             organisation=organisation,
         )
-        transaction.on_commit(
-            lambda: emails.send_invitation_email(invitation=invitation, token=token, site_url=site_url)
-        )
+        # In the transaction (docs/adr/0010): the e-mail's job is committed with the invitation.
+        emails.send_invitation_email(invitation=invitation, token=token, site_url=site_url)
     return invitation
 
 
