@@ -74,11 +74,10 @@ MEMBERSHIP_DEACTIVATED = (
 
 class MembershipRefused(BusinessError):
     """A membership action refused for a business reason; ``field`` names the form field the
-    French message is about, when there is one."""
+    French message is about, when there is one (``BusinessError.field``)."""
 
     def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__([message])
-        self.field = field
+        super().__init__(message, field=field)
 
 
 @dataclass(frozen=True)
@@ -143,6 +142,7 @@ def invite_member(
             changes=changes,
             organisation=organisation,
         )
+        # In the transaction (docs/adr/0010): the e-mail's job is committed with the invitation.
         emails.send_invitation_email(invitation=invitation, token=token, site_url=site_url)
     return invitation
 

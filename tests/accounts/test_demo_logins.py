@@ -75,11 +75,14 @@ def test_production_settings_never_allow_them(monkeypatch):
         "SECRET_KEY": "a-production-like-secret-key",
         "FIELD_ENCRYPTION_KEYS": "a-key",
         "NIR_HASH_KEY": "a-hash-key",
+        "TRUSTED_PROXY_COUNT": "0",
         "DEMO_LOGINS_ALLOWED": "1",
         "DEBUG": "1",
     }.items():
         monkeypatch.setenv(name, value)
+    # Both read afresh: production takes DEBUG from base, which reads the environment.
     monkeypatch.delitem(sys.modules, "config.settings.production", raising=False)
+    monkeypatch.delitem(sys.modules, "config.settings.base", raising=False)
 
     production = importlib.import_module("config.settings.production")
 

@@ -8,8 +8,9 @@ import re
 import pytest
 from django.contrib.auth import authenticate
 from django.core import mail
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.test import RequestFactory
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from cpf.accounts import services
 from cpf.accounts.enums import UserKind
@@ -39,20 +40,26 @@ def invite(organisation, by, *, email: str = INVITED, as_admin: bool = False, no
     )
 
 
-def sent_token(django_capture_on_commit_callbacks, organisation, by, **kwargs) -> str:
-    """Invite, send the e-mail, and return the token of the link it carries."""
-    with django_capture_on_commit_callbacks(execute=True):
-        invite(organisation, by, **kwargs)
+def sent_token(deliver_emails, organisation, by, **kwargs) -> str:
+    """Invite, let the worker send the e-mail, and return the token of the link it carries."""
+    invite(organisation, by, **kwargs)
+    deliver_emails()
     return re.search(r"/espace-pro/invitation/([\w-]+)/", mail.outbox[-1].body).group(1)
 
 
+def email_jobs() -> int:
+    """The e-mails written for the worker to send (sent or not yet)."""
+    return ProcrastinateJob.objects.filter(queue_name="emails").count()
+
+
 def state():
+    """What a refused action must leave untouched, the e-mails included."""
     return (
         list(Invitation.objects.order_by("pk").values()),
         list(User.objects.order_by("pk").values()),
         list(ProviderMembership.objects.order_by("pk").values()),
         list(FunderMembership.objects.order_by("pk").values()),
-        len(mail.outbox),
+        email_jobs(),
         AuditEvent.objects.count(),
     )
 
@@ -63,11 +70,10 @@ def member_kind(organisation) -> UserKind:
     return UserKind.FUNDER_MEMBER
 
 
-def test_an_administrator_invites_a_person_who_receives_a_link(
-    organisation, admin, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        invitation = invite(organisation, admin, as_admin=True)
+def test_an_administrator_invites_a_person_who_receives_a_link(organisation, admin, deliver_emails):
+    invitation = invite(organisation, admin, as_admin=True)
+    assert mail.outbox == []  # the request does not wait for the mail server: the worker sends
+    deliver_emails()
 
     invitation.refresh_from_db()
     assert (invitation.email, invitation.as_admin, invitation.invited_by, invitation.organisation) == (
@@ -89,24 +95,24 @@ def test_an_administrator_invites_a_person_who_receives_a_link(
     assert services.find_open_invitation(token=token, now=NOW) == invitation
 
 
-def test_no_email_leaves_for_an_invitation_rolled_back(
-    organisation, admin, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks() as callbacks:
-        invite(organisation, admin)
+def test_no_email_leaves_for_an_invitation_rolled_back(organisation, admin, deliver_emails):
+    class RolledBack(Exception):
+        pass
 
-    assert len(callbacks) == 1
+    with pytest.raises(RolledBack), transaction.atomic():
+        invite(organisation, admin)
+        assert email_jobs() == 1  # written in the invitation's transaction...
+        raise RolledBack
+
+    deliver_emails()
+    assert (Invitation.objects.count(), email_jobs()) == (0, 0)  # ...and gone with it
     assert mail.outbox == []
 
 
-def test_inviting_the_same_address_again_revokes_the_first_link(
-    organisation, admin, django_capture_on_commit_callbacks
-):
-    first = sent_token(django_capture_on_commit_callbacks, organisation, admin)
+def test_inviting_the_same_address_again_revokes_the_first_link(organisation, admin, deliver_emails):
+    first = sent_token(deliver_emails, organisation, admin)
 
-    second = sent_token(
-        django_capture_on_commit_callbacks, organisation, admin, email=INVITED.lower(), now=LATER
-    )
+    second = sent_token(deliver_emails, organisation, admin, email=INVITED.lower(), now=LATER)
 
     assert services.find_open_invitation(token=first, now=LATER) is None
     assert services.find_open_invitation(token=second, now=LATER) is not None
@@ -114,14 +120,12 @@ def test_inviting_the_same_address_again_revokes_the_first_link(
     assert (old.revoked_at, old.revoked_by, new.revoked_at) == (LATER, admin, None)
 
 
-def test_an_expired_invitation_is_replaced_by_a_new_one(
-    organisation, admin, django_capture_on_commit_callbacks
-):
-    first = sent_token(django_capture_on_commit_callbacks, organisation, admin)
+def test_an_expired_invitation_is_replaced_by_a_new_one(organisation, admin, deliver_emails):
+    first = sent_token(deliver_emails, organisation, admin)
     eight_days_later = NOW + datetime.timedelta(days=8)
     assert services.find_open_invitation(token=first, now=eight_days_later) is None
 
-    second = sent_token(django_capture_on_commit_callbacks, organisation, admin, now=eight_days_later)
+    second = sent_token(deliver_emails, organisation, admin, now=eight_days_later)
 
     assert services.find_open_invitation(token=second, now=eight_days_later).expires_at == (
         eight_days_later + datetime.timedelta(days=7)
@@ -154,16 +158,18 @@ def test_the_same_address_may_be_invited_by_two_organisations(organisation, othe
     ],
 )
 def test_only_an_administrator_of_the_organisation_invites(
-    organisation, other_organisation, admin, make_inviter, django_capture_on_commit_callbacks
+    organisation, other_organisation, admin, make_inviter, deliver_emails
 ):
     inviter = make_inviter(organisation, other_organisation)
     before = state()
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(MembershipRefused) as refused:
+    with pytest.raises(MembershipRefused) as refused:
         invite(organisation, inviter)
+    deliver_emails()
 
     assert refused.value.messages == [services.NOT_AN_ADMINISTRATOR]
     assert state() == before
+    assert mail.outbox == []
 
 
 def test_a_deactivated_administrator_no_longer_invites(organisation, admin):
@@ -173,15 +179,15 @@ def test_a_deactivated_administrator_no_longer_invites(organisation, admin):
     with pytest.raises(MembershipRefused):
         invite(organisation, second_admin)
 
-    assert Invitation.objects.count() == 0
+    assert (Invitation.objects.count(), email_jobs()) == (0, 0)
 
 
-def test_an_agent_invites_the_first_administrator(organisation, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        invitation = invite(organisation, agent(), as_admin=True)
+def test_an_agent_invites_the_first_administrator(organisation, deliver_emails):
+    invitation = invite(organisation, agent(), as_admin=True)
+    deliver_emails()
 
     assert invitation.as_admin
-    assert len(mail.outbox) == 1
+    assert [email.to for email in mail.outbox] == [[INVITED]]
 
 
 @pytest.mark.parametrize("with_admin, as_admin", [(False, False), (True, True), (True, False)])
@@ -219,13 +225,13 @@ def test_an_invalid_address_is_refused(organisation, admin):
         invite(organisation, admin, email="pas une adresse")
 
     assert refused.value.field == "email"
-    assert Invitation.objects.count() == 0
+    assert (Invitation.objects.count(), email_jobs()) == (0, 0)
 
 
 def test_a_new_person_accepts_and_gets_a_confirmed_login_of_the_right_kind(
-    organisation, admin, django_capture_on_commit_callbacks
+    organisation, admin, deliver_emails
 ):
-    token = sent_token(django_capture_on_commit_callbacks, organisation, admin, as_admin=True)
+    token = sent_token(deliver_emails, organisation, admin, as_admin=True)
 
     membership = services.accept_invitation_with_new_login(token=token, new_login=NEW_LOGIN, now=LATER)
 
@@ -251,8 +257,8 @@ def test_a_new_person_accepts_and_gets_a_confirmed_login_of_the_right_kind(
     )
 
 
-def test_a_link_serves_once(organisation, admin, django_capture_on_commit_callbacks):
-    token = sent_token(django_capture_on_commit_callbacks, organisation, admin)
+def test_a_link_serves_once(organisation, admin, deliver_emails):
+    token = sent_token(deliver_emails, organisation, admin)
     services.accept_invitation_with_new_login(token=token, new_login=NEW_LOGIN, now=LATER)
     before = state()
 
@@ -267,10 +273,8 @@ def test_a_link_serves_once(organisation, admin, django_capture_on_commit_callba
     "token_state",
     ["expired", "revoked", "unknown"],
 )
-def test_a_link_that_no_longer_works_is_refused(
-    organisation, admin, token_state, django_capture_on_commit_callbacks
-):
-    token = sent_token(django_capture_on_commit_callbacks, organisation, admin)
+def test_a_link_that_no_longer_works_is_refused(organisation, admin, token_state, deliver_emails):
+    token = sent_token(deliver_emails, organisation, admin)
     when = LATER
     if token_state == "expired":
         when = NOW + datetime.timedelta(days=7)
@@ -287,10 +291,8 @@ def test_a_link_that_no_longer_works_is_refused(
     assert state() == before
 
 
-def test_a_weak_password_is_refused_and_nothing_is_created(
-    organisation, admin, django_capture_on_commit_callbacks
-):
-    token = sent_token(django_capture_on_commit_callbacks, organisation, admin)
+def test_a_weak_password_is_refused_and_nothing_is_created(organisation, admin, deliver_emails):
+    token = sent_token(deliver_emails, organisation, admin)
     before = state()
 
     with pytest.raises(MembershipRefused) as refused:
@@ -306,10 +308,8 @@ def test_a_weak_password_is_refused_and_nothing_is_created(
     assert services.find_open_invitation(token=token, now=LATER) is not None
 
 
-def test_a_person_with_a_login_of_the_same_kind_is_asked_to_log_in(
-    organisation, admin, django_capture_on_commit_callbacks
-):
-    token = sent_token(django_capture_on_commit_callbacks, organisation, admin)
+def test_a_person_with_a_login_of_the_same_kind_is_asked_to_log_in(organisation, admin, deliver_emails):
+    token = sent_token(deliver_emails, organisation, admin)
     member(member_kind(organisation), INVITED.upper())
     before = state()
 
@@ -336,9 +336,9 @@ def test_a_person_with_a_login_of_the_same_kind_is_asked_to_log_in(
     ],
 )
 def test_an_address_used_by_another_kind_of_login_is_refused(
-    organisation, admin, make_login, kind_label, django_capture_on_commit_callbacks
+    organisation, admin, make_login, kind_label, deliver_emails
 ):
-    token = sent_token(django_capture_on_commit_callbacks, organisation, admin)
+    token = sent_token(deliver_emails, organisation, admin)
     login = make_login()
     before = state()
 
@@ -352,10 +352,8 @@ def test_an_address_used_by_another_kind_of_login_is_refused(
     assert state() == before
 
 
-def test_a_member_of_the_other_kind_of_organisation_is_refused(
-    organisation, admin, django_capture_on_commit_callbacks
-):
-    token = sent_token(django_capture_on_commit_callbacks, organisation, admin)
+def test_a_member_of_the_other_kind_of_organisation_is_refused(organisation, admin, deliver_emails):
+    token = sent_token(deliver_emails, organisation, admin)
     other_kind = (
         UserKind.FUNDER_MEMBER
         if member_kind(organisation) == UserKind.PROVIDER_MEMBER
@@ -372,12 +370,12 @@ def test_a_member_of_the_other_kind_of_organisation_is_refused(
 
 
 def test_a_logged_in_member_joins_with_the_login_they_have(
-    organisation, other_organisation, admin, django_capture_on_commit_callbacks
+    organisation, other_organisation, admin, deliver_emails
 ):
     person = member_of(other_organisation, INVITED.lower())
     User.objects.filter(pk=person.pk).update(email_confirmed_at=None)
     person.refresh_from_db()
-    token = sent_token(django_capture_on_commit_callbacks, organisation, admin)
+    token = sent_token(deliver_emails, organisation, admin)
 
     membership = services.accept_invitation(token=token, user=person, now=LATER)
 
@@ -388,10 +386,8 @@ def test_a_logged_in_member_joins_with_the_login_they_have(
     assert membership_of(other_organisation, person).is_active
 
 
-def test_a_member_logged_in_with_another_address_cannot_use_the_link(
-    organisation, admin, django_capture_on_commit_callbacks
-):
-    token = sent_token(django_capture_on_commit_callbacks, organisation, admin)
+def test_a_member_logged_in_with_another_address_cannot_use_the_link(organisation, admin, deliver_emails):
+    token = sent_token(deliver_emails, organisation, admin)
     someone = member(member_kind(organisation), "quelqu.un@organisme.example")
     before = state()
 
@@ -402,8 +398,8 @@ def test_a_member_logged_in_with_another_address_cannot_use_the_link(
     assert state() == before
 
 
-def test_an_administrator_revokes_an_invitation(organisation, admin, django_capture_on_commit_callbacks):
-    token = sent_token(django_capture_on_commit_callbacks, organisation, admin)
+def test_an_administrator_revokes_an_invitation(organisation, admin, deliver_emails):
+    token = sent_token(deliver_emails, organisation, admin)
 
     services.revoke_invitation(invitation=Invitation.objects.get(), by=admin, now=LATER)
 
@@ -424,8 +420,8 @@ def test_a_plain_member_cannot_revoke_an_invitation(organisation, admin):
     assert state() == before
 
 
-def test_an_accepted_invitation_cannot_be_revoked(organisation, admin, django_capture_on_commit_callbacks):
-    token = sent_token(django_capture_on_commit_callbacks, organisation, admin)
+def test_an_accepted_invitation_cannot_be_revoked(organisation, admin, deliver_emails):
+    token = sent_token(deliver_emails, organisation, admin)
     services.accept_invitation_with_new_login(token=token, new_login=NEW_LOGIN, now=LATER)
     before = state()
 

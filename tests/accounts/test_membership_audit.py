@@ -94,9 +94,9 @@ def test_a_revocation_is_recorded(organisation, admin):
     )
 
 
-def test_joining_with_a_new_login_is_recorded(organisation, admin, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        invitation = invite(organisation, admin)
+def test_joining_with_a_new_login_is_recorded(organisation, admin, deliver_emails):
+    invitation = invite(organisation, admin)
+    deliver_emails()
     token = re.search(r"/invitation/([\w-]+)/", mail.outbox[-1].body).group(1)
 
     membership = services.accept_invitation_with_new_login(
@@ -122,12 +122,12 @@ def test_joining_with_a_new_login_is_recorded(organisation, admin, django_captur
 
 
 def test_joining_with_the_login_one_has_confirms_the_address_on_the_record(
-    organisation, other_organisation, admin, django_capture_on_commit_callbacks
+    organisation, other_organisation, admin, deliver_emails
 ):
     person = member_of(other_organisation, "recrue@organisme.example")
     type(person).objects.filter(pk=person.pk).update(email_confirmed_at=None)
-    with django_capture_on_commit_callbacks(execute=True):
-        invite(organisation, admin)
+    invite(organisation, admin)
+    deliver_emails()
     token = re.search(r"/invitation/([\w-]+)/", mail.outbox[-1].body).group(1)
 
     services.accept_invitation(token=token, user=person, now=LATER)

@@ -42,18 +42,18 @@ def organisation(kind):
 
 
 @pytest.fixture
-def link(organisation, django_capture_on_commit_callbacks) -> str:
+def link(organisation, deliver_emails) -> str:
     """The link of an invitation sent now by the organisation's administrator."""
     admin = member_of(organisation, "admin@organisme.example", is_admin=True)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.invite_member(
-            organisation=organisation,
-            email=INVITED,
-            as_admin=False,
-            invited_by=admin,
-            now=timezone.now(),
-            site_url="http://testserver/",
-        )
+    services.invite_member(
+        organisation=organisation,
+        email=INVITED,
+        as_admin=False,
+        invited_by=admin,
+        now=timezone.now(),
+        site_url="http://testserver/",
+    )
+    deliver_emails()
     return re.search(r"http://testserver(/espace-pro/invitation/[\w-]+/)", mail.outbox[-1].body).group(1)
 
 
