@@ -223,7 +223,9 @@ def with_identity(
 
 
 def load_with_identity(*lines: str, file_name: str = "declarations.csv") -> declarations.ImportReport:
-    return services.import_declarations(lines=[IDENTITY_HEADER, *lines], file_name=file_name, actor=None)
+    return services.import_declarations(
+        lines=[IDENTITY_HEADER, *lines], file_name=file_name, actor=None, now=NOW
+    )
 
 
 def identity(holder: Holder) -> tuple[str, str, datetime.date | None]:
@@ -342,6 +344,7 @@ def test_identity_columns_come_together():
             lines=[HEADER + ";nom_naissance;date_naissance", line(NIR) + ";DURAND;02/05/1985"],
             file_name="x.csv",
             actor=None,
+            now=NOW,
         )
 
     assert str(refused.value) == (

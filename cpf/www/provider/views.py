@@ -38,7 +38,8 @@ def provider_page(request: HttpRequest, provider_id: int) -> HttpResponse:
     context = {
         "provider": provider,
         "membership": membership,
-        "iban_end": provider.iban[-4:] if provider.iban else "",
+        # the latest details entered, whatever their verification (shown masked, with their state)
+        "bank_details": provider.bank_details.order_by("-submitted_at", "-id").first(),
         "title": provider.legal_name,
     }
     return render(request, "www/provider/provider.html", context)

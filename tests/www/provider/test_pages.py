@@ -79,8 +79,9 @@ def test_the_page_shows_the_identity_and_the_referencing_status(client, staff, p
     assert "12 rue de la République, 69003 Lyon 3e Arrondissement" in content
     assert "Léa Martin" in content and "0472000000" in content
     assert 'id="provider-status">Référencé</span>' in content
-    assert f"IBAN se terminant par {provider.iban[-4:]}" in content
-    assert provider.iban not in content
+    details = provider.bank_details.get()
+    assert f"{details.masked_iban} (vérifiées)" in content
+    assert details.iban not in content
     assert reverse("www:provider:members", kwargs={"provider_id": provider.pk}) in content
 
 
