@@ -250,6 +250,10 @@ class Invitation(models.Model):
         ordering = ["-sent_at", "-id"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(organisation_type__in=OrganisationType.values),
+                name="accounts_invitation_organisation_type_known",
+            ),
+            models.CheckConstraint(
                 condition=Q(
                     organisation_type=OrganisationType.PROVIDER, provider__isnull=False, funder__isnull=True
                 )
@@ -316,6 +320,9 @@ class LoginAttemptCounter(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["scope", "account_key", "ip_address"], name="accounts_login_counter_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(scope__in=LoginCounterScope.values), name="accounts_login_counter_scope_known"
             ),
             models.CheckConstraint(
                 condition=Q(scope=LoginCounterScope.ACCOUNT, account_key__gt="")

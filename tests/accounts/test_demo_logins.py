@@ -7,6 +7,7 @@ import datetime
 import importlib
 import io
 import sys
+import time
 
 import pytest
 import time_machine
@@ -202,12 +203,12 @@ def test_agents_log_in_with_their_username_at_the_back_office_door(client, refer
     username = f"agent.{role.value}"
 
     user = authenticate(RequestFactory().post("/admin/login/"), username=username, password=demo.PASSWORD)
-    data = {"username": username, "password": demo.PASSWORD, "next": "/admin/"}
-    if demo.totp_installed():
-        data["otp_token"] = demo.current_totp(username, at=__import__("time").time())[0]
-    response = client.post(reverse("admin:login"), data)
+    asked = client.post(reverse("admin:login"), {"username": username, "password": demo.PASSWORD})
+    code = demo.current_totp(username, at=time.time())[0]  # the clock is frozen by the fixture
+    response = client.post(reverse("admin:login_code"), {"code": code})
 
     assert user is not None and user.is_staff
+    assert (asked.status_code, asked["Location"]) == (302, reverse("admin:login_code"))
     assert (response.status_code, response["Location"]) == (302, "/admin/")
 
 
