@@ -96,12 +96,13 @@ def mark_as_test_database() -> None:
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test ends with a flush that truncates tables, and cascades through foreign
     keys to the user: the legal parameters seeded by a migration may be gone. Put them back for
-    the tests that follow, as the migration wrote them (after the last test, the test database
-    itself is gone)."""
+    the tests that follow, as the migration wrote them, and remove the worker's jobs the flush
+    does not reach (after the last test, the test database itself is gone)."""
     result = yield
     if nextitem is not None and _is_transactional(item):
         with item.config.stash[blocking_manager_key].unblock():
             restore_legal_parameters()
+            remove_worker_jobs()
     return result
 
 
@@ -112,6 +113,16 @@ def restore_legal_parameters() -> None:
 
     if not LegalParameter.objects.exists():
         importlib.import_module(LEGAL_PARAMETERS_SEED).seed_legal_parameters(apps, None)
+
+
+def remove_worker_jobs() -> None:
+    """procrastinate's tables are not Django-managed, so the flush leaves them alone: the jobs a
+    transactional test committed (e-mails among them) would be counted, or delivered, by the
+    transactional tests that follow."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
 
 
 def _is_transactional(item: pytest.Item) -> bool:

@@ -114,6 +114,7 @@ def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url:
     # Hashed whatever the outcome, so that the time the answer takes tells nothing either.
     password_hash = make_password(application.password)
     with transaction.atomic():
+        before_opening = transaction.savepoint()
         holder = _locked_holder(application.nir) or _opened_holder(application)
         if holder is None:
             outcome = SignUpOutcome.EMAIL_TAKEN
@@ -121,6 +122,11 @@ def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url:
             outcome = refused
         else:
             outcome = _create_login(holder, application, password_hash=password_hash, now=now)
+        if outcome == SignUpOutcome.EMAIL_TAKEN:
+            # The address is another login's, maybe taken by a sign-up that committed while
+            # this one ran: nothing is written, not even the empty account opened above.
+            transaction.savepoint_rollback(before_opening)
+            holder = _locked_holder(application.nir)
         _tell_by_email(outcome, holder=holder, application=application, now=now, site_url=site_url)
     return SignUpResult(outcome, holder)
 

@@ -16,6 +16,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.http import urlsafe_base64_decode
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from cpf.accounts.enums import UserKind
 from cpf.accounts.tokens import email_confirmation_token as activation_token
@@ -37,7 +38,8 @@ from tests.holders.factories import (
 SITE = "http://testserver/"
 BORN = datetime.date(1985, 5, 14)  # NIR: a man born in May 1985
 SENT_ON = "Le 27/11/2026 à 11:00"  # NOW, in Paris
-CONCURRENT_APPS = ["cpf.holders", "cpf.accounts"]
+# the e-mails are jobs of the worker (procrastinate), flushed after the test with the rest
+CONCURRENT_APPS = ["cpf.holders", "cpf.accounts", "procrastinate.contrib.django"]
 
 
 def user_from_uid(uidb64: str):
@@ -84,6 +86,11 @@ def state() -> tuple[int, int, int, list[tuple[str, str, datetime.date | None]]]
     )
 
 
+def email_jobs() -> int:
+    """The e-mails written for the worker to send (sent or not yet)."""
+    return ProcrastinateJob.objects.filter(queue_name="emails").count()
+
+
 def sent() -> list[tuple[list[str], str]]:
     return [(message.to, message.subject) for message in mail.outbox]
 
@@ -105,15 +112,13 @@ NOT_COMPLETED = "Votre accès n'a pas pu être créé – Compte Formation"
 
 
 @pytest.mark.django_db
-def test_signing_up_gives_a_login_to_the_account_the_declarations_opened(
-    terms, django_capture_on_commit_callbacks
-):
+def test_signing_up_gives_a_login_to_the_account_the_declarations_opened(terms, deliver_emails):
     # given an account opened by an employer's declaration that gave no identity
     opened = HolderFactory(nir=NIR)
 
     # when the person signs up with that NIR
-    with django_capture_on_commit_callbacks(execute=True):
-        result = sign_up(application(terms))
+    result = sign_up(application(terms))
+    deliver_emails()
 
     # then the same account gets an inactive login, the identity typed, and the terms accepted
     holder = result.holder
@@ -223,18 +228,18 @@ def test_the_activation_link_confirms_the_address_once(terms):
     ],
 )
 @pytest.mark.django_db
-def test_a_refused_sign_up_says_why_and_changes_nothing(
-    terms, overrides, field, messages, django_capture_on_commit_callbacks
-):
+def test_a_refused_sign_up_says_why_and_changes_nothing(terms, overrides, field, messages, deliver_emails):
     HolderFactory(nir=NIR)
     before = state()
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         sign_up(application(terms, **overrides))
+    deliver_emails()
 
     assert refused.value.message_dict[field] == messages
     assert state() == before
     assert Holder.objects.get().user is None
+    assert email_jobs() == 0
     assert mail.outbox == []
 
 
@@ -303,15 +308,15 @@ def test_the_declared_identity_signs_up_however_it_is_written(terms, birth_name,
 )
 @pytest.mark.django_db
 def test_an_identity_other_than_the_declared_one_creates_nothing_and_is_told_by_e_mail_only(
-    terms, overrides, django_capture_on_commit_callbacks
+    terms, overrides, deliver_emails
 ):
     # given an account whose declarations give the identity MARTIN Camille Jean, born 14/05/1985
     declared()
     before = state()
 
     # when someone signs up with that NIR and another identity
-    with django_capture_on_commit_callbacks(execute=True):
-        result = sign_up(application(terms, email="quelquun@example.fr", **overrides))
+    result = sign_up(application(terms, email="quelquun@example.fr", **overrides))
+    deliver_emails()
 
     # then nothing is written; the address typed is told the access could not be created,
     # without saying what differed
@@ -325,25 +330,25 @@ def test_an_identity_other_than_the_declared_one_creates_nothing_and_is_told_by_
 
 @pytest.mark.django_db
 def test_the_e_mail_after_a_wrong_identity_is_word_for_word_the_one_after_a_number_already_taken(
-    terms, django_capture_on_commit_callbacks
+    terms, deliver_emails
 ):
     # given one account with a declared identity, and another with a login
     declared()
     holder_with_login(nir=OTHER_NIR, email="deja@example.fr", accepted=terms)
 
     # when one person types a wrong identity, and another the number already signed up
-    with django_capture_on_commit_callbacks(execute=True):
-        sign_up(application(terms, birth_name="DURAND", email="un@example.fr"))
-    with django_capture_on_commit_callbacks(execute=True):
-        sign_up(
-            application(
-                terms,
-                nir=parse_nir(OTHER_NIR),
-                sex="2",
-                birth_date=datetime.date(1990, 12, 3),
-                email="deux@example.fr",
-            )
+    sign_up(application(terms, birth_name="DURAND", email="un@example.fr"))
+    deliver_emails()
+    sign_up(
+        application(
+            terms,
+            nir=parse_nir(OTHER_NIR),
+            sex="2",
+            birth_date=datetime.date(1990, 12, 3),
+            email="deux@example.fr",
         )
+    )
+    deliver_emails()
 
     # then the two addresses typed read the same e-mail
     by_address = {message.to[0]: message for message in mail.outbox}
@@ -353,13 +358,11 @@ def test_the_e_mail_after_a_wrong_identity_is_word_for_word_the_one_after_a_numb
 
 
 @pytest.mark.django_db
-def test_the_e_mail_of_an_access_not_created_says_what_may_have_happened(
-    terms, django_capture_on_commit_callbacks
-):
+def test_the_e_mail_of_an_access_not_created_says_what_may_have_happened(terms, deliver_emails):
     declared()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        sign_up(application(terms, birth_name="DURAND"))
+    sign_up(application(terms, birth_name="DURAND"))
+    deliver_emails()
 
     assert mail.outbox[0].body == (
         "Bonjour,\n\n"
@@ -389,16 +392,14 @@ def test_the_e_mail_of_an_access_not_created_says_what_may_have_happened(
 
 
 @pytest.mark.django_db
-def test_a_second_sign_up_with_the_same_nir_creates_nothing_and_warns_the_owner(
-    terms, django_capture_on_commit_callbacks
-):
+def test_a_second_sign_up_with_the_same_nir_creates_nothing_and_warns_the_owner(terms, deliver_emails):
     # given a holder who signed up and confirmed the address
     first = holder_with_login(accepted=terms)
     before = state()
 
     # when someone signs up with that NIR and another address
-    with django_capture_on_commit_callbacks(execute=True):
-        result = sign_up(application(terms, email="autre@example.fr", password="Autrechose2026"))
+    result = sign_up(application(terms, email="autre@example.fr", password="Autrechose2026"))
+    deliver_emails()
 
     # then nothing changed
     assert (result.outcome, result.holder.pk) == (SignUpOutcome.ALREADY_SIGNED_UP, first.pk)
@@ -423,36 +424,37 @@ def test_a_second_sign_up_with_the_same_nir_creates_nothing_and_warns_the_owner(
 
 
 @pytest.mark.django_db
-def test_the_owner_signing_up_again_with_the_same_address_gets_one_e_mail(
-    terms, django_capture_on_commit_callbacks
-):
+def test_the_owner_signing_up_again_with_the_same_address_gets_one_e_mail(terms, deliver_emails):
     holder_with_login(email="Camille.Martin@example.fr", accepted=terms)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        result = sign_up(application(terms))
+    result = sign_up(application(terms))
+    deliver_emails()
 
     assert result.outcome == SignUpOutcome.ALREADY_SIGNED_UP
     assert sent() == [(["Camille.Martin@example.fr"], ATTEMPT)]
 
 
 @pytest.mark.django_db
-def test_a_sign_up_awaiting_confirmation_blocks_a_new_one_for_the_link_s_validity(
-    terms, django_capture_on_commit_callbacks
-):
-    # given a sign-up whose address was not confirmed yet
+def test_a_sign_up_awaiting_confirmation_blocks_a_new_one_for_the_link_s_validity(terms, deliver_emails):
+    # given a sign-up whose address was not confirmed yet, its activation link sent
     holder = sign_up(application(terms)).holder
+    deliver_emails()
     before = state()
 
     # when someone signs up again the next day with another address
-    with django_capture_on_commit_callbacks(execute=True):
-        result = sign_up(application(terms, email="autre@example.fr"), now=NOW + datetime.timedelta(days=1))
+    result = sign_up(application(terms, email="autre@example.fr"), now=NOW + datetime.timedelta(days=1))
+    deliver_emails()
 
     # then nothing changed; the pending address gets a new activation link, the one typed is told
     # the access could not be created
     assert result.outcome == SignUpOutcome.AWAITING_CONFIRMATION
     assert state() == before
-    assert sent() == [(["camille.martin@example.fr"], ATTEMPT), (["autre@example.fr"], NOT_COMPLETED)]
-    notice = mail.outbox[0].body
+    assert sent() == [
+        (["camille.martin@example.fr"], ACTIVATION),  # the first sign-up's
+        (["camille.martin@example.fr"], ATTEMPT),
+        (["autre@example.fr"], NOT_COMPLETED),
+    ]
+    notice = mail.outbox[1].body
     assert "Votre accès attend encore la confirmation de votre adresse e-mail." in notice
     uidb64, token = link(notice, "/compte/activation/")
     assert activation_token.check_token(user_from_uid(uidb64), token)
@@ -460,31 +462,31 @@ def test_a_sign_up_awaiting_confirmation_blocks_a_new_one_for_the_link_s_validit
 
 
 @pytest.mark.django_db
-def test_signing_up_again_with_the_pending_address_sends_the_activation_link_again(
-    terms, django_capture_on_commit_callbacks
-):
+def test_signing_up_again_with_the_pending_address_sends_the_activation_link_again(terms, deliver_emails):
     sign_up(application(terms))
+    deliver_emails()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        result = sign_up(
-            application(terms, email="CAMILLE.martin@example.fr"), now=NOW + datetime.timedelta(hours=2)
-        )
+    result = sign_up(
+        application(terms, email="CAMILLE.martin@example.fr"), now=NOW + datetime.timedelta(hours=2)
+    )
+    deliver_emails()
 
     assert result.outcome == SignUpOutcome.AWAITING_CONFIRMATION
-    assert sent() == [(["camille.martin@example.fr"], ACTIVATION)]
+    # the first link, then the same address gets it again (and nothing else)
+    assert sent() == [(["camille.martin@example.fr"], ACTIVATION)] * 2
 
 
 @pytest.mark.django_db
 def test_a_sign_up_never_confirmed_can_be_started_again_once_its_link_has_lapsed(
-    terms, mailoutbox, django_capture_on_commit_callbacks
+    terms, mailoutbox, deliver_emails
 ):
     # given a sign-up with a mistyped address, never confirmed
-    with django_capture_on_commit_callbacks(execute=True):
-        first = sign_up(application(terms, email="erreur@exmple.fr")).holder
+    first = sign_up(application(terms, email="erreur@exmple.fr")).holder
+    deliver_emails()
 
     # when the person starts again four days later with the right address
-    with django_capture_on_commit_callbacks(execute=True):
-        again = sign_up(application(terms), now=NOW + datetime.timedelta(days=4))
+    again = sign_up(application(terms), now=NOW + datetime.timedelta(days=4))
+    deliver_emails()
 
     # then the same account and login now carry the new address, and a new link was sent there
     assert again.outcome == SignUpOutcome.SIGNED_UP
@@ -514,7 +516,7 @@ def test_a_sign_up_started_again_is_checked_against_the_identity_recorded(terms)
 
 @pytest.mark.django_db
 def test_an_address_already_used_by_another_holder_creates_nothing_and_tells_that_address(
-    terms, django_capture_on_commit_callbacks
+    terms, deliver_emails
 ):
     # given another holder's login with that address, in another case
     other = holder_with_login(nir=OTHER_NIR, email="Camille.Martin@example.fr", accepted=terms)
@@ -522,8 +524,8 @@ def test_an_address_already_used_by_another_holder_creates_nothing_and_tells_tha
     before = state()
 
     # when someone signs up with their own NIR and that address
-    with django_capture_on_commit_callbacks(execute=True):
-        result = sign_up(application(terms))
+    result = sign_up(application(terms))
+    deliver_emails()
 
     # then nothing is created, and the owner of the address is told how to get back in
     assert result.outcome == SignUpOutcome.EMAIL_TAKEN
@@ -537,11 +539,11 @@ def test_an_address_already_used_by_another_holder_creates_nothing_and_tells_tha
 
 
 @pytest.mark.django_db
-def test_an_address_of_a_new_nir_already_used_opens_no_account(terms, django_capture_on_commit_callbacks):
+def test_an_address_of_a_new_nir_already_used_opens_no_account(terms, deliver_emails):
     holder_with_login(nir=OTHER_NIR, email="camille.martin@example.fr", accepted=terms)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        result = sign_up(application(terms))
+    result = sign_up(application(terms))
+    deliver_emails()
 
     assert (result.outcome, result.holder) == (SignUpOutcome.EMAIL_TAKEN, None)
     assert Holder.objects.count() == 1
@@ -549,9 +551,7 @@ def test_an_address_of_a_new_nir_already_used_opens_no_account(terms, django_cap
 
 
 @pytest.mark.django_db
-def test_a_professional_s_address_is_told_to_choose_another_for_a_personal_access(
-    terms, django_capture_on_commit_callbacks
-):
+def test_a_professional_s_address_is_told_to_choose_another_for_a_personal_access(terms, deliver_emails):
     get_user_model().objects.create_user(
         username="formatrice",
         kind=UserKind.PROVIDER_MEMBER,
@@ -559,8 +559,8 @@ def test_a_professional_s_address_is_told_to_choose_another_for_a_personal_acces
         password=PASSWORD,
     )
 
-    with django_capture_on_commit_callbacks(execute=True):
-        result = sign_up(application(terms))
+    result = sign_up(application(terms))
+    deliver_emails()
 
     assert result.outcome == SignUpOutcome.EMAIL_TAKEN
     assert sent() == [(["camille.martin@example.fr"], ADDRESS_USED)]
@@ -607,6 +607,8 @@ def test_two_sign_ups_with_one_nir_at_the_same_moment_let_exactly_one_through():
     assert holder.user.email in {"un@example.fr", "deux@example.fr"}
     assert get_user_model().objects.count() == 1
     assert TermsAcceptance.objects.count() == 1
+    # the activation link; the pending address told of the attempt, the other told no access
+    assert email_jobs() == 3
 
 
 @pytest.mark.django_db(transaction=True, available_apps=CONCURRENT_APPS)
@@ -618,3 +620,4 @@ def test_two_sign_ups_with_a_nir_no_declaration_named_yet_let_exactly_one_throug
     assert sorted(outcomes) == [SignUpOutcome.AWAITING_CONFIRMATION, SignUpOutcome.SIGNED_UP]
     assert Holder.objects.count() == 1
     assert get_user_model().objects.count() == 1
+    assert email_jobs() == 3

@@ -14,6 +14,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from cpf.holders.models import Holder, TermsAcceptance
 from tests.holders.factories import (
@@ -60,6 +61,11 @@ def form_data(terms, **overrides) -> dict[str, str]:
     return {key: value for key, value in values.items() if value is not None}
 
 
+def email_jobs() -> int:
+    """The e-mails written for the worker to send (sent or not yet)."""
+    return ProcrastinateJob.objects.filter(queue_name="emails").count()
+
+
 def activation_path(body: str) -> str:
     return re.search(r"http://testserver(/compte/activation/\S+/)", body).group(1)
 
@@ -76,15 +82,13 @@ def test_the_sign_up_page_shows_the_form_and_the_terms_in_force(client, terms):
     assert 'aria-describedby="id_nir-messages"' in html
 
 
-def test_a_new_user_signs_up_confirms_the_address_and_logs_in(
-    client, terms, django_capture_on_commit_callbacks
-):
+def test_a_new_user_signs_up_confirms_the_address_and_logs_in(client, terms, deliver_emails):
     # given an account opened by an employer's declaration
     declared = HolderFactory(nir=NIR)
 
     # when the person signs up, typing the NIR with spaces
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("www:holder:sign_up"), form_data(terms))
+    response = client.post(reverse("www:holder:sign_up"), form_data(terms))
+    deliver_emails()
 
     # then the account gets an inactive login and the activation e-mail goes out
     assert response.status_code == 302
@@ -114,11 +118,9 @@ def test_a_new_user_signs_up_confirms_the_address_and_logs_in(
     assert NIR not in account.text
 
 
-def test_an_activation_link_used_twice_answers_like_any_invalid_link(
-    client, terms, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("www:holder:sign_up"), form_data(terms))
+def test_an_activation_link_used_twice_answers_like_any_invalid_link(client, terms, deliver_emails):
+    client.post(reverse("www:holder:sign_up"), form_data(terms))
+    deliver_emails()
     path = activation_path(mail.outbox[0].body)
     client.post(path)
 
@@ -174,11 +176,12 @@ def test_a_forged_activation_link_is_refused_and_activates_nothing(client, terms
     ],
 )
 def test_a_refused_sign_up_shows_the_error_on_its_field_and_changes_nothing(
-    client, terms, overrides, field, message
+    client, terms, overrides, field, message, deliver_emails
 ):
     HolderFactory(nir=NIR)
 
     response = client.post(reverse("www:holder:sign_up"), form_data(terms, **overrides))
+    deliver_emails()
 
     assert response.status_code == 200
     assert response.context["form"].errors[field] == [message]
@@ -189,6 +192,7 @@ def test_a_refused_sign_up_shows_the_error_on_its_field_and_changes_nothing(
     assert Holder.objects.get().user is None
     assert get_user_model().objects.count() == 0
     assert TermsAcceptance.objects.count() == 0
+    assert email_jobs() == 0
     assert mail.outbox == []
 
 
@@ -198,9 +202,7 @@ def _answer(client, data) -> tuple[int, str, str]:
     return response.status_code, response.get("Location", ""), client.get(response.url).text
 
 
-def test_every_sign_up_whose_form_holds_together_gets_the_same_answer(
-    terms, django_capture_on_commit_callbacks
-):
+def test_every_sign_up_whose_form_holds_together_gets_the_same_answer(terms, deliver_emails):
     # given an account with a login, one with a declared identity, and a login with an address
     holder_with_login(accepted=terms)
     HolderFactory(
@@ -220,8 +222,8 @@ def test_every_sign_up_whose_form_holds_together_gets_the_same_answer(
     }
 
     # when each is sent, then each reads the same page (but for the address it typed)
-    with django_capture_on_commit_callbacks(execute=True):
-        answers = {name: _answer(Client(), data) for name, data in cases.items()}
+    answers = {name: _answer(Client(), data) for name, data in cases.items()}
+    deliver_emails()
 
     expected = answers["new"]
     assert expected[:2] == (302, reverse("www:holder:sign_up_done"))
@@ -251,14 +253,14 @@ def test_the_page_after_sign_up_says_where_the_e_mail_went_and_what_it_holds(cli
 
 
 def test_the_owner_warned_of_an_attempt_chooses_a_new_password_through_the_e_mailed_link(
-    client, terms, django_capture_on_commit_callbacks
+    client, terms, deliver_emails
 ):
     # given a holder who forgot having an access, and signs up again
     holder = holder_with_login(accepted=terms)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("www:holder:sign_up"), form_data(terms, password1="Autre2026x", password2="Autre2026x")
-        )
+    client.post(
+        reverse("www:holder:sign_up"), form_data(terms, password1="Autre2026x", password2="Autre2026x")
+    )
+    deliver_emails()
 
     # when they follow the link of the e-mail sent to their access's address
     path = re.search(r"http://testserver(/compte/mot-de-passe/nouveau/\S+/)", mail.outbox[0].body).group(1)
@@ -280,7 +282,7 @@ def test_too_many_attempts_get_a_french_429_and_change_nothing(client, terms, se
     settings.SIGN_UP_LIMIT_PER_NIR = 2
     for _ in range(2):
         client.post(reverse("www:holder:sign_up"), form_data(terms, email="x@example.fr"))
-    before = (Holder.objects.count(), get_user_model().objects.count(), len(mail.outbox))
+    before = (Holder.objects.count(), get_user_model().objects.count(), email_jobs())
 
     response = client.post(reverse("www:holder:sign_up"), form_data(terms, email="y@example.fr"))
 
@@ -290,7 +292,7 @@ def test_too_many_attempts_get_a_french_429_and_change_nothing(client, terms, se
     assert "<h1>Trop de demandes de création d'accès</h1>" in html
     assert "Par sécurité, réessayez dans une heure." in html
     assert spaced(NIR) not in html and NIR not in html
-    assert (Holder.objects.count(), get_user_model().objects.count(), len(mail.outbox)) == before
+    assert (Holder.objects.count(), get_user_model().objects.count(), email_jobs()) == before
 
 
 def test_a_form_that_does_not_hold_together_is_not_counted(client, terms, settings):
@@ -323,11 +325,12 @@ def _post_in_parallel(data_and_addresses: list[tuple[dict[str, str], str]]) -> l
     return statuses
 
 
-# The apps whose tables the parallel tests write (flushed after them, the referentials kept) and
-# those the pages need to render.
+# The apps whose tables the parallel tests write (flushed after them, the referentials kept), the
+# e-mails' jobs among them, and those the pages need to render.
 PARALLEL_APPS = [
     "cpf.holders",
     "cpf.accounts",
+    "procrastinate.contrib.django",
     "cpf.www",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -339,13 +342,14 @@ PARALLEL_APPS = [
 
 
 @pytest.mark.django_db(transaction=True, available_apps=PARALLEL_APPS)
-def test_dozens_of_parallel_attempts_on_one_nir_let_exactly_the_limit_through(settings):
+def test_dozens_of_parallel_attempts_on_one_nir_let_exactly_the_limit_through(settings, deliver_emails):
     # given the terms, and 30 sign-ups for one NIR from 30 addresses at once
     settings.SIGN_UP_LIMIT_PER_NIR = 5
     terms = TermsVersionFactory(in_force_from=NOW.date())
     attempts = [(form_data(terms, email=f"p{n}@example.fr"), f"10.0.0.{n}") for n in range(30)]
 
     statuses = _post_in_parallel(attempts)
+    deliver_emails()
 
     # then exactly 5 were answered, one login was created, the others were refused with a 429
     assert sorted(statuses) == [302] * 5 + [429] * 25
@@ -371,6 +375,7 @@ def test_dozens_of_parallel_attempts_from_one_address_let_exactly_the_limit_thro
     assert sorted(statuses) == [302] * 8 + [429] * 22
     assert get_user_model().objects.count() == 8
     assert Holder.objects.count() == 8
+    assert email_jobs() == 8  # their activation links
 
 
 def test_the_nir_typed_is_echoed_only_in_its_own_field(client, terms):

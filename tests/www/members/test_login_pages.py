@@ -99,15 +99,13 @@ def test_after_five_failures_the_login_is_locked_with_the_reset_as_the_way_out(c
     assert SESSION_KEY not in client.session
 
 
-def test_a_member_whose_address_is_not_confirmed_gets_a_new_link_which_confirms_it(
-    client, django_capture_on_commit_callbacks
-):
+def test_a_member_whose_address_is_not_confirmed_gets_a_new_link_which_confirms_it(client, deliver_emails):
     user = User.objects.create_user(
         username=EMAIL, kind=UserKind.FUNDER_MEMBER, email=EMAIL, password=PASSWORD, is_active=True
     )
 
-    with django_capture_on_commit_callbacks(execute=True):
-        refused = client.post(LOGIN, {"email": EMAIL, "password": PASSWORD})
+    refused = client.post(LOGIN, {"email": EMAIL, "password": PASSWORD})
+    deliver_emails()
     link = link_in(mail.outbox[0].body, "/espace-pro/confirmation/")
     shown = client.get(link)
     user.refresh_from_db()
@@ -131,11 +129,12 @@ def test_a_member_whose_address_is_not_confirmed_gets_a_new_link_which_confirms_
     assert client.get(link).status_code == 400
 
 
-def test_a_deactivated_member_is_told_so_and_gets_no_link(client, provider_member):
+def test_a_deactivated_member_is_told_so_and_gets_no_link(client, provider_member, deliver_emails):
     provider_member.is_active = False
     provider_member.save()
 
     response = client.post(LOGIN, {"email": EMAIL, "password": PASSWORD})
+    deliver_emails()
 
     assert response.context["form"].non_field_errors() == [
         "Cet accès a été désactivé. Contactez l'administrateur de votre organisme ou l'assistance de "
