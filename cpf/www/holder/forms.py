@@ -212,17 +212,8 @@ class TermsForm(AccessibleFormMixin, forms.Form):
     )
 
 
-class HolderPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
-    """Django's reset request, also offered to a holder who never confirmed the address:
-    following the e-mailed link proves it (``services.complete_password_reset``). Logins an
-    agent deactivated get nothing, nor do the logins of other audiences (members reset theirs
-    in the professional space; agents through an administrator)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["email"].label = "Adresse e-mail"
-        self.fields["email"].help_text = "Celle que vous avez donnée en créant votre accès."
-        self.fields["email"].error_messages["required"] = "Saisissez votre adresse e-mail."
+class SentByWorkerMixin:
+    """A password-reset form whose e-mail is sent by the worker, with retries (docs/adr/0010)."""
 
     def send_mail(
         self,
@@ -238,6 +229,19 @@ class HolderPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
         body = render_to_string(email_template_name, context)
         send_later(subject=subject, body=body, to=[to_email], from_email=from_email)
+
+
+class HolderPasswordResetForm(SentByWorkerMixin, AccessibleFormMixin, PasswordResetForm):
+    """Django's reset request, also offered to a holder who never confirmed the address:
+    following the e-mailed link proves it (``services.complete_password_reset``). Logins an
+    agent deactivated get nothing, nor do the logins of other audiences (members reset theirs
+    in the professional space; agents through an administrator)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Adresse e-mail"
+        self.fields["email"].help_text = "Celle que vous avez donnée en créant votre accès."
+        self.fields["email"].error_messages["required"] = "Saisissez votre adresse e-mail."
 
     def get_users(self, email):
         users = get_user_model()._default_manager.filter(

@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_variables
 from cpf.accounts.login import LoginRefused, log_in_member
 from cpf.accounts.logins import MEMBER_KINDS
 from cpf.accounts.models import User
-from cpf.www.holder.forms import AccessibleFormMixin
+from cpf.www.holder.forms import AccessibleFormMixin, SentByWorkerMixin
 
 
 class MemberLoginForm(AccessibleFormMixin, forms.Form):
@@ -60,7 +60,7 @@ class MemberLoginForm(AccessibleFormMixin, forms.Form):
         return self.user_cache
 
 
-class MemberPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
+class MemberPasswordResetForm(SentByWorkerMixin, AccessibleFormMixin, PasswordResetForm):
     """Django's reset request for members only, also offered to a member who never confirmed
     the address: following the e-mailed link proves it. Deactivated logins get nothing."""
 

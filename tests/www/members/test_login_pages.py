@@ -143,13 +143,15 @@ def test_a_deactivated_member_is_told_so_and_gets_no_link(client, provider_membe
     assert mail.outbox == []
 
 
-def test_a_password_reset_sets_the_password_lifts_the_lock_and_confirms_the_address(client):
+def test_a_password_reset_sets_the_password_lifts_the_lock_and_confirms_the_address(client, deliver_emails):
     user = User.objects.create_user(
         username=EMAIL, kind=UserKind.PROVIDER_MEMBER, email=EMAIL, password=PASSWORD
     )
     fail(client, times=settings.LOGIN_FAILURE_LIMIT)
 
     asked = client.post(RESET, {"email": EMAIL.upper()})
+    assert mail.outbox == []  # sent by the worker, not by the page
+    deliver_emails()
     link = link_in(mail.outbox[0].body, "/espace-pro/mot-de-passe/nouveau/")
     form_page = client.get(link, follow=True)
     chosen = client.post(
@@ -166,24 +168,29 @@ def test_a_password_reset_sets_the_password_lifts_the_lock_and_confirms_the_addr
     assert not LoginAttemptCounter.objects.filter(scope=LoginCounterScope.ACCOUNT).exists()
 
 
-def test_each_audience_resets_its_password_on_its_own_pages_only(client, provider_member, terms):
+def test_each_audience_resets_its_password_on_its_own_pages_only(
+    client, provider_member, terms, deliver_emails
+):
     holder = holder_with_login(email="camille.martin@example.fr", accepted=terms)
 
     client.post(RESET, {"email": "camille.martin@example.fr"})
     client.post(reverse("www:holder:password_reset"), {"email": EMAIL})
+    deliver_emails()
     assert mail.outbox == []
 
     client.post(RESET, {"email": EMAIL})
+    deliver_emails()
     member_link = link_in(mail.outbox[0].body, "/espace-pro/mot-de-passe/nouveau/")
     on_holders_page = client.get(member_link.replace("/espace-pro/", "/compte/"), follow=True)
     assert "Ce lien n'est plus valide" in on_holders_page.text
     assert holder.user.check_password(PASSWORD)
 
 
-def test_a_deactivated_member_gets_no_reset_e_mail(client, provider_member):
+def test_a_deactivated_member_gets_no_reset_e_mail(client, provider_member, deliver_emails):
     provider_member.is_active = False
     provider_member.save()
 
     client.post(RESET, {"email": EMAIL})
+    deliver_emails()
 
     assert mail.outbox == []
