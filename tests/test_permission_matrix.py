@@ -1,0 +1,529 @@
+"""The permission matrix: every page and endpoint that is not public × every audience → the
+answer expected (allowed, sent to a login page, refused with 401, 403 or 404); a request that
+would change something changes nothing when it is refused, and changes what it should when it
+is allowed (so that the rows watched are the right ones).
+
+The audiences: an anonymous visitor; the holder whose data the world holds and another holder;
+a member and an administrator of the provider, and an administrator of another provider; the
+same for funders; an agent of each role, logged in to the back-office with the second factor.
+The API knows holders by their bearer token only: the other audiences call it with their
+session, which is no credential there.
+
+The back-office (``/admin/``) is walked as a whole by
+``test_the_back_office_lets_in_only_agents_with_their_second_factor``: no one but an agent with
+the second factor gets past its login, whatever the page (a page added later is walked too).
+What each agents' role sees there is the matrix of ``tests/accounts/test_admin_permissions.py``.
+
+The world (``tests/permission_world.py``) is built once for the module and each test runs in a
+savepoint of it, rolled back after the request: a few hundred requests in a few seconds.
+
+``test_every_url_is_in_the_matrix_or_public`` walks the URLconf (the API's operations through
+django-ninja's schema): a new page or endpoint fails it until it is added to ``CASES`` below, or
+to ``PUBLIC`` with the reason it needs no login.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.http import QueryDict
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+from cpf.accounts.enums import AgentRole, OrganisationType
+from cpf.accounts.sync import sync_agent_roles
+from cpf.api.v1.api import api
+from cpf.holders.models import TermsVersion
+from tests.accounts.factories import NOW, log_in_to_back_office
+from tests.holders.factories import NIR
+from tests.permission_world import (
+    AGENTS,
+    AUDIENCES,
+    HOLDER,
+    MEMBERS,
+    OTHER_HOLDER,
+    SIDES,
+    World,
+    agent_of,
+    build_world,
+    holder_rows,
+    new_terms,
+    organisations_rows,
+    session_user,
+    sign_in,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """The world and the agents' roles, built once for the module's few hundred requests, in a
+    transaction rolled back at its end; each test runs in a savepoint of it (pytest-django's),
+    so that what a request changed is gone before the next one."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        sync_agent_roles()
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+# Answers -----------------------------------------------------------------------------------
+
+Target = Callable[[World, str], str]  # where a redirect goes, from the world and the URL asked
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    to: Target | None = None
+    changes: bool = False  # the watched rows change (allowed) or stay as they were
+
+    def expected(self, world: World, url: str) -> tuple[int, str | None]:
+        return self.status, self.to(world, url) if self.to else None
+
+
+def login_page(name: str) -> Target:
+    def target(world: World, url: str) -> str:
+        query = QueryDict(mutable=True)
+        query["next"] = url
+        return f"{reverse(name)}?{query.urlencode(safe='/')}"
+
+    return target
+
+
+def page(name: str, side: str | None = None, *, other: bool = False) -> Target:
+    """The page ``name``, of the organisation of ``side`` (or of the other one)."""
+
+    def target(world: World, url: str) -> str:
+        args = [world.organisation(side, other=other).pk] if side else []
+        return reverse(name, args=args)
+
+    return target
+
+
+OK = Answer(200)
+NO_CONTENT = Answer(204)
+UNAUTHORIZED = Answer(401)
+FORBIDDEN = Answer(403)
+NOT_FOUND = Answer(404)
+NOT_ALLOWED = Answer(405)
+HOLDER_LOGIN = Answer(302, login_page("www:holder:login"))
+MEMBERS_LOGIN = Answer(302, login_page("www:members:login"))
+
+
+def answers(default: Answer, **by_audience: Answer) -> dict[str, Answer]:
+    unknown = set(by_audience) - set(AUDIENCES)
+    assert not unknown, f"unknown audiences: {unknown}"
+    return {audience: by_audience.get(audience, default) for audience in AUDIENCES}
+
+
+def side_answers(side: str, *, member: Answer, admin: Answer, other: Answer = NOT_FOUND) -> dict[str, Answer]:
+    """A page of one organisation: its members' answers; anonymous visitors to the members'
+    login; holders, agents and members of the other side refused."""
+    return answers(
+        FORBIDDEN,
+        anonymous=MEMBERS_LOGIN,
+        **{f"{side}_member": member, f"{side}_admin": admin, f"other_{side}": other},
+    )
+
+
+# The matrix --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request: ``name`` (the URL's name) reversed with ``kwargs(world)``, sent with
+    ``method`` and ``data(world)`` (as JSON for the API)."""
+
+    label: str
+    name: str
+    method: str
+    answers: dict[str, Answer]
+    kwargs: Callable[[World], dict] = lambda world: {}
+    data: Callable[[World], dict] | None = None
+    watch: Callable[[World, Client], Any] | None = None
+    prepare: Callable[[World], None] | None = None
+    private: bool = False  # shows the holder's data: only to the holder
+
+    @property
+    def api(self) -> bool:
+        return self.name.startswith(f"{api.urls_namespace}:")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.label}"
+
+
+def holder_cases() -> list[Case]:
+    holder_page = answers(FORBIDDEN, anonymous=HOLDER_LOGIN, holder=OK, other_holder=OK)
+    rights_page = page("www:holder:rights")
+    login = page("www:holder:login")
+    logged_out = Answer(302, login, changes=True)
+    return [
+        Case("holder:account", "www:holder:account", "GET", holder_page, private=True),
+        Case("holder:rights", "www:holder:rights", "GET", holder_page, private=True),
+        # The terms page shows the terms to anyone; only a holder accepts them, for themselves.
+        Case(
+            "holder:terms",
+            "www:holder:terms",
+            "POST",
+            answers(OK, holder=Answer(302, rights_page, changes=True), other_holder=Answer(302, rights_page)),
+            data=lambda world: {"accept_terms": "on"},
+            watch=holder_rows,
+            prepare=new_terms,
+        ),
+        Case("holder:logout", "www:holder:logout", "GET", answers(NOT_ALLOWED), watch=session_user),
+        Case(
+            "holder:logout",
+            "www:holder:logout",
+            "POST",
+            answers(logged_out, anonymous=Answer(302, login)),
+            watch=session_user,
+        ),
+    ]
+
+
+def members_cases() -> list[Case]:
+    login = page("www:members:login")
+    logged_out = Answer(302, login, changes=True)
+    to_provider_space = Answer(302, page("www:provider:home"))
+    to_funder_space = Answer(302, page("www:funder:home"))
+    return [
+        Case(
+            "members:home",
+            "www:members:home",
+            "GET",
+            answers(
+                FORBIDDEN,
+                anonymous=MEMBERS_LOGIN,
+                **{audience: to_provider_space for audience in MEMBERS if "provider" in audience},
+                **{audience: to_funder_space for audience in MEMBERS if "funder" in audience},
+            ),
+        ),
+        Case("members:logout", "www:members:logout", "GET", answers(NOT_ALLOWED), watch=session_user),
+        Case(
+            "members:logout",
+            "www:members:logout",
+            "POST",
+            answers(logged_out, anonymous=Answer(302, login)),
+            watch=session_user,
+        ),
+    ]
+
+
+def organisation_cases(side: str) -> list[Case]:
+    """The space of one side (providers or funders): the same pages and actions for both."""
+    key = f"{side}_id"
+    home, own_page, members = f"www:{side}:home", f"www:{side}:{side}", f"www:{side}:members"
+
+    def of(world: World, *, other: bool = False) -> dict:
+        return {key: world.organisation(side, other=other).pk}
+
+    def action(which: str, verb: str, *, through_other: bool = False) -> Callable[[World], dict]:
+        def kwargs(world: World) -> dict:
+            target = world.targets[side, which].pk
+            return {**of(world, other=through_other), "membership_id": target, "action": verb}
+
+        return kwargs
+
+    def invitation(*, through_other: bool = False) -> Callable[[World], dict]:
+        return lambda world: {**of(world, other=through_other), "invitation_id": world.invitations[side].pk}
+
+    to_members = Answer(302, page(members, side), changes=True)
+    administrators_act = side_answers(side, member=FORBIDDEN, admin=to_members)
+    # Another organisation's member, reached through the URL of one's own organisation (or the
+    # reverse): never found.
+    through_other = side_answers(side, member=NOT_FOUND, admin=NOT_FOUND)
+    cases = [
+        Case(
+            f"{side}:home",
+            home,
+            "GET",
+            side_answers(
+                side,
+                member=Answer(302, page(own_page, side)),
+                admin=Answer(302, page(own_page, side)),
+                other=Answer(302, page(own_page, side, other=True)),
+            ),
+        ),
+        Case(f"{side}:{side}", own_page, "GET", side_answers(side, member=OK, admin=OK), kwargs=of),
+        Case(f"{side}:members", members, "GET", side_answers(side, member=OK, admin=OK), kwargs=of),
+        Case(
+            f"{side}:members (invite)",
+            members,
+            "POST",
+            administrators_act,
+            kwargs=of,
+            data=lambda world: {"email": "nouveau@exemple.fr", "role": "admin"},
+            watch=organisations_rows,
+        ),
+        *[
+            Case(
+                f"{side}:member_action ({verb})",
+                f"www:{side}:member_action",
+                "POST",
+                administrators_act,
+                kwargs=action(which, verb),
+                watch=organisations_rows,
+            )
+            for which, verb in (
+                ("plain", "desactiver"),
+                ("deactivated", "reactiver"),
+                ("plain", "administrateur"),
+                ("admin", "membre"),
+            )
+        ],
+        Case(
+            f"{side}:revoke_invitation",
+            f"www:{side}:revoke_invitation",
+            "POST",
+            administrators_act,
+            kwargs=invitation(),
+            watch=organisations_rows,
+        ),
+        Case(
+            f"{side}:member_action (through another {side})",
+            f"www:{side}:member_action",
+            "POST",
+            through_other,
+            kwargs=action("plain", "desactiver", through_other=True),
+            watch=organisations_rows,
+        ),
+        Case(
+            f"{side}:revoke_invitation (through another {side})",
+            f"www:{side}:revoke_invitation",
+            "POST",
+            through_other,
+            kwargs=invitation(through_other=True),
+            watch=organisations_rows,
+        ),
+    ]
+    return cases
+
+
+def grant_cases() -> list[Case]:
+    """A funder's members add grants, one by one or by file (rules 8 and 9)."""
+    side = OrganisationType.FUNDER
+    to_funder = Answer(302, page("www:funder:funder", side), changes=True)
+    members_grant = side_answers(side, member=to_funder, admin=to_funder)
+    csv = f"nir;montant;certifications;reference;nature\n{NIR};250;;F-1;dotation\n"
+    return [
+        Case(
+            "funder:funder (grant)",
+            "www:funder:funder",
+            "POST",
+            members_grant,
+            kwargs=lambda world: {"funder_id": world.organisation(side).pk},
+            data=lambda world: {"nir": NIR, "kind": "grant", "amount": "100", "token": "matrice"},
+            watch=organisations_rows,
+        ),
+        Case(
+            "funder:funder (file of grants)",
+            "www:funder:funder",
+            "POST",
+            members_grant,
+            kwargs=lambda world: {"funder_id": world.organisation(side).pk},
+            data=lambda world: {"send_file": "1", "file": SimpleUploadedFile("dotations.csv", csv.encode())},
+            watch=organisations_rows,
+        ),
+    ]
+
+
+def api_cases() -> list[Case]:
+    """The holder's own endpoints: a bearer token, and only the token's holder's data."""
+    ns = api.urls_namespace
+    holders_only = answers(UNAUTHORIZED, holder=OK, other_holder=OK)
+    holders_act = answers(UNAUTHORIZED, holder=Answer(204, changes=True), other_holder=NO_CONTENT)
+    return [
+        Case("api me", f"{ns}:me", "GET", holders_only, private=True),
+        Case("api me/rights", f"{ns}:my_rights", "GET", holders_only, private=True),
+        Case("api me/ledger", f"{ns}:my_ledger", "GET", holders_only, private=True),
+        Case(
+            "api me/terms",
+            f"{ns}:accept_terms",
+            "POST",
+            holders_act,
+            data=lambda world: {"version": TermsVersion.objects.current(NOW.date()).version},
+            watch=holder_rows,
+            prepare=new_terms,
+        ),
+        Case("api auth/logout", f"{ns}:revoke_token", "POST", holders_act, watch=holder_rows),
+    ]
+
+
+CASES = [
+    *holder_cases(),
+    *members_cases(),
+    *[case for side in SIDES for case in organisation_cases(side)],
+    *grant_cases(),
+    *api_cases(),
+]
+
+
+def send(client: Client, case: Case, url: str, world: World, headers: dict[str, str]):
+    data = case.data(world) if case.data else {}
+    if case.method == "GET":
+        return client.get(url, **headers)
+    if case.api:
+        return client.post(url, data, content_type="application/json", **headers)
+    return client.post(url, data, **headers)
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_each_audience_gets_its_answer_and_a_refusal_changes_nothing(client, world, case, audience):
+    # given the world, and the audience logged in
+    if case.prepare:
+        case.prepare(world)
+    headers = sign_in(client, world, audience, api=case.api)
+    url = reverse(case.name, kwargs=case.kwargs(world))
+    before = case.watch(world, client) if case.watch else None
+
+    # when the audience sends the request
+    response = send(client, case, url, world, headers)
+
+    # then the answer is the one of the matrix, and only an allowed request changed anything
+    expected = case.answers[audience]
+    assert (response.status_code, response.get("Location")) == expected.expected(world, url)
+    if case.watch:
+        assert (case.watch(world, client) != before) == expected.changes
+    if case.private and response.status_code == 200:
+        shown = response.content.decode()
+        own = world.other_holder if audience == OTHER_HOLDER else world.holder
+        assert any(mark in shown for mark in world.holder_marks(own))
+        if audience != HOLDER:
+            assert not any(mark in shown for mark in world.holder_marks(world.holder))
+
+
+# The back-office ---------------------------------------------------------------------------
+
+WITHOUT_SECOND_FACTOR = "administrator_without_second_factor"
+BACK_OFFICE_WAYS_IN = {"admin:login", "admin:login_code", "admin:login_enrolment"}
+
+
+def back_office_urls() -> dict[str, str]:
+    """Every named page of the back-office but its login, with sample arguments."""
+    urls = {}
+    for _, name, pattern in url_patterns():
+        if name and name.startswith("admin:") and name not in BACK_OFFICE_WAYS_IN:
+            arguments = {
+                key: "holders" if key == "app_label" else "1" for key in pattern.pattern.regex.groupindex
+            }
+            urls[name] = reverse(name, kwargs=arguments)
+    return urls
+
+
+@pytest.mark.parametrize("audience", [a for a in AUDIENCES if a not in AGENTS] + [WITHOUT_SECOND_FACTOR])
+def test_the_back_office_lets_in_only_agents_with_their_second_factor(client, world, audience):
+    # given anyone but an agent who gave the second factor
+    if audience == WITHOUT_SECOND_FACTOR:
+        client.force_login(agent_of(AgentRole.ADMINISTRATOR), backend="cpf.accounts.backends.AgentBackend")
+    else:
+        sign_in(client, world, audience, api=False)
+    urls = back_office_urls()
+
+    # when they open each page of the back-office
+    answered = {}
+    for name, url in urls.items():
+        response = client.get(url)
+        answered[name] = (response.status_code, response.get("Location"))
+
+    # then each sends them to its login (the logout, to the back-office's entrance)
+    login = login_page("admin:login")
+    assert answered == {
+        name: (302, reverse("admin:index") if name == "admin:logout" else login(world, url))
+        for name, url in urls.items()
+    }
+
+
+@pytest.mark.parametrize("role", AGENTS)
+def test_each_agent_role_enters_the_back_office_with_the_second_factor(client, world, role):
+    log_in_to_back_office(client, agent_of(role))
+
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+# Completeness ------------------------------------------------------------------------------
+
+# The pages and endpoints open to everyone, and why.
+PUBLIC = {
+    "www:home": "the home page: what the service is, public figures",
+    "www:health": "the load balancers' liveness probe, no data",
+    "www:search": "the catalogue's search: public data",
+    "www:search-places": "places for the search form: public referential",
+    "www:search-jobs": "jobs for the search form: public referential",
+    "www:training": "a training's page: public catalogue",
+    "www:holder:sign_up": "the way in: creating one's access",
+    "www:holder:sign_up_done": "the same page after every sign-up, showing only the session's own address",
+    "www:holder:activate": "the e-mailed link is the proof",
+    "www:holder:login": "the way in",
+    "www:holder:password_reset": "the way back in, answering alike for every address",
+    "www:holder:password_reset_done": "a static message",
+    "www:holder:password_reset_confirm": "the e-mailed link is the proof",
+    "www:holder:password_reset_complete": "a static message",
+    "www:members:login": "the way in",
+    "www:members:invitation": "the e-mailed link is the proof (tests/www/members/test_invitation_page.py)",
+    "www:members:confirm_email": "the e-mailed link is the proof",
+    "www:members:password_reset": "the way back in, answering alike for every address",
+    "www:members:password_reset_done": "a static message",
+    "www:members:password_reset_confirm": "the e-mailed link is the proof",
+    "www:members:password_reset_complete": "a static message",
+    "admin:login": "the back-office's way in (tests/www/test_backoffice_login.py)",
+    "admin:login_code": "the second step of that way in, for the session that gave the password",
+    "admin:login_enrolment": "the second step of that way in, for the session that gave the password",
+    "api-v1:api-root": "the API's entrance, no data",
+    "api-v1:openapi-json": "the API's description",
+    "api-v1:openapi-view": "the API's documentation",
+    "api-v1:search_trainings": "the catalogue's search: public data",
+    "api-v1:training_detail": "a training: public catalogue",
+    "api-v1:places": "places: public referential",
+    "api-v1:jobs": "jobs: public referential",
+    "api-v1:discover": "jobs that recruit and trainings most booked: public figures",
+    "api-v1:current_terms": "the terms of use in force",
+    "api-v1:create_token": "the way in for the mobile app (tests/api/test_auth.py)",
+}
+
+
+def url_patterns(patterns=None, prefix: str = "", namespace: str = ""):
+    """Every URL pattern of the URLconf as (route, full name, pattern), included ones too."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        else:
+            assert isinstance(pattern, URLPattern)
+            yield (
+                prefix + str(pattern.pattern),
+                f"{namespace}{pattern.name}" if pattern.name else None,
+                pattern,
+            )
+
+
+def api_operations() -> set[tuple[str, str]]:
+    """Every operation of the API as (URL name, method), from django-ninja's own schema."""
+    operations = set()
+    for path, methods in api.get_openapi_schema()["paths"].items():
+        name = resolve(re.sub(r"\{[^}]+\}", "1", path)).view_name
+        operations |= {(name, method.upper()) for method in methods}
+    return operations
+
+
+def test_every_url_is_in_the_matrix_or_public():
+    patterns = list(url_patterns())
+    names = {name for _, name, _ in patterns if name}
+    in_matrix = {case.name for case in CASES}
+    back_office = {name for name in names if name.startswith("admin:")} - BACK_OFFICE_WAYS_IN
+
+    assert sorted(names - in_matrix - set(PUBLIC) - back_office) == []
+    assert sorted((in_matrix | set(PUBLIC)) - names) == []  # nothing listed that is gone
+    assert sorted(in_matrix & set(PUBLIC)) == []
+    # Unnamed patterns: only Django's own in the back-office (its redirects and catch-all).
+    assert [route for route, name, _ in patterns if not name and not route.startswith("admin/")] == []
+    # Each method of each API path: a new method on a known path is a new endpoint.
+    api_in_matrix = {(case.name, case.method) for case in CASES if case.api}
+    assert sorted(op for op in api_operations() - api_in_matrix if op[0] not in PUBLIC) == []
