@@ -120,7 +120,11 @@ def _holder(now: datetime.datetime) -> DemoLogin:
 def _provider_member(now: datetime.datetime) -> DemoLogin:
     from cpf.providers.models import Provider
 
-    provider = Provider.objects.referenced().order_by("pk").first()
+    referenced = Provider.objects.referenced().order_by("pk")
+    # a complete file if the catalogue has one (the generated providers are; the imported sample
+    # of the real catalogue names its providers by SIRET only)
+    complete = referenced.exclude(nda="").exclude(qualiopi_number="").filter(bank_details__isnull=False)
+    provider = complete.first() or referenced.first()
     if provider is None:
         return DemoLogin(
             "organisme de formation",
