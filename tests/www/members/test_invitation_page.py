@@ -9,7 +9,6 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 
 from cpf.accounts import services
 from cpf.accounts.enums import UserKind
@@ -18,6 +17,7 @@ from cpf.core.models import AuditEvent
 from cpf.holders.models import TermsVersion
 from tests.accounts.conftest import make_organisation
 from tests.accounts.factories import PASSWORD, member, member_of
+from tests.clock import NOW
 from tests.holders.factories import holder_with_login
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def link(organisation, deliver_emails) -> str:
         email=INVITED,
         as_admin=False,
         invited_by=admin,
-        now=timezone.now(),
+        now=NOW,
         site_url="http://testserver/",
     )
     deliver_emails()
