@@ -28,11 +28,13 @@ def unreachable_smtp(settings) -> None:
 
 
 def bring_forward_the_retries() -> None:
-    """The time of the next attempt has come (rather than waiting for it)."""
+    """The time of the next attempt has come (rather than waiting for it). The worker compares
+    ``scheduled_at`` with PostgreSQL's clock, which a run with Python's clock shifted ahead
+    (``CPF_TEST_CLOCK_SHIFT_DAYS``) does not move: the attempt is due at the database's now."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE procrastinate_jobs SET scheduled_at = scheduled_at - interval '1 day' "
-            "WHERE task_name = 'core.send_email' AND status = 'todo'"
+            "UPDATE procrastinate_jobs SET scheduled_at = now() - interval '1 second' "
+            "WHERE task_name = 'core.send_email' AND status = 'todo' AND scheduled_at IS NOT NULL"
         )
 
 
