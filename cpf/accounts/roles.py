@@ -160,7 +160,6 @@ ADMINISTERED_APPS = (
     "ledger",
     "rights",
     "procrastinate",
-    "axes",
     "dsfr",
 )
 # ... and, for the logins and groups, what managing agents needs: logins are deactivated, never

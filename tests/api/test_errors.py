@@ -5,7 +5,7 @@ server with DEBUG on as well as off. Never an HTML page, never a traceback."""
 from __future__ import annotations
 
 import pytest
-from axes.models import AccessAttempt
+from cpf.accounts.models import LoginAttemptCounter
 from django.conf import settings
 
 from cpf.holders.models import ApiToken
@@ -73,7 +73,7 @@ def test_a_body_over_the_limit_gets_the_json_413_and_changes_nothing(client, hol
     assert response.status_code == 413
     assert response.json() == TOO_BIG
     assert ApiToken.objects.count() == 0
-    assert AccessAttempt.objects.count() == 0
+    assert LoginAttemptCounter.objects.count() == 0
 
 
 def test_a_body_over_the_limit_with_a_token_gets_the_json_413(client, holder):

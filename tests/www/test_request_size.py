@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from axes.models import AccessAttempt
+from cpf.accounts.models import LoginAttemptCounter
 
 from tests.servers import TEST_ENV, post_oversized, request, running
 
@@ -42,4 +42,4 @@ def test_a_body_over_the_limit_gets_413_from_the_api_and_the_site(server, tmp_pa
     status, headers, body = site
     assert (status, headers["content-type"]) == (413, "text/html; charset=utf-8")
     assert "Ce que vous avez envoyé dépasse la taille maximale acceptée (2,5 Mo)" in body.decode()
-    assert AccessAttempt.objects.count() == 0
+    assert LoginAttemptCounter.objects.count() == 0
