@@ -5,9 +5,9 @@ server with DEBUG on as well as off. Never an HTML page, never a traceback."""
 from __future__ import annotations
 
 import pytest
-from cpf.accounts.models import LoginAttemptCounter
 from django.conf import settings
 
+from cpf.accounts.models import LoginAttemptCounter
 from cpf.holders.models import ApiToken
 from tests.api.calls import bearer, post_json
 from tests.holders.factories import NIR, PASSWORD

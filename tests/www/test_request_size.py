@@ -8,8 +8,8 @@ import json
 import re
 
 import pytest
-from cpf.accounts.models import LoginAttemptCounter
 
+from cpf.accounts.models import LoginAttemptCounter
 from tests.servers import TEST_ENV, post_oversized, request, running
 
 SIZE = 10 * 1024 * 1024  # four times the limit
