@@ -69,9 +69,6 @@ def frozen_clock(time_machine) -> datetime.datetime:
     return NOW
 
 
-
-
-
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """After pytest-django has created and migrated the test database, import the real
