@@ -13,7 +13,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.http import urlsafe_base64_decode
 
@@ -229,10 +228,10 @@ def test_a_refused_sign_up_says_why_and_changes_nothing(
     HolderFactory(nir=NIR)
     before = state()
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as refused:
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.SignUpRefused) as refused:
         sign_up(application(terms, **overrides))
 
-    assert refused.value.message_dict[field] == messages
+    assert refused.value.by_field()[field] == messages
     assert state() == before
     assert Holder.objects.get().user is None
     assert mail.outbox == []
@@ -247,10 +246,10 @@ def test_a_person_too_young_for_an_account_is_refused(terms):
         birth_date=datetime.date(2012, 5, 1),
     )
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(services.SignUpRefused) as refused:
         sign_up(young)
 
-    assert refused.value.message_dict == {
+    assert refused.value.by_field() == {
         "birth_date": ["Le compte personnel de formation s'ouvre à 16 ans (15 ans pour les apprentis)."]
     }
     assert Holder.objects.count() == 0
@@ -261,10 +260,10 @@ def test_terms_replaced_while_the_person_was_typing_must_be_read_again(terms):
     newer = TermsVersionFactory(in_force_from=NOW.date())
     before = state()
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(services.SignUpRefused) as refused:
         sign_up(application(terms))
 
-    assert refused.value.message_dict == {"accept_terms": [services.TERMS_CHANGED]}
+    assert refused.value.by_field() == {"accept_terms": [services.TERMS_CHANGED]}
     assert state() == before
     assert sign_up(application(newer)).outcome == SignUpOutcome.SIGNED_UP
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from cpf.providers import services
 from cpf.providers.enums import BankDetailsStatus, ProviderStatus
@@ -64,10 +63,10 @@ def test_an_application_is_recorded_with_compact_identifiers_and_logged():
     ],
 )
 def test_a_bad_identifier_is_refused_with_a_french_message_and_nothing_is_saved(field, value, message):
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(services.ProviderError) as refused:
         services.apply_for_referencing(application=application(**{field: value}), now=NOW)
 
-    assert refused.value.message_dict == {field: [message]}
+    assert refused.value.by_field() == {field: [message]}
     assert Provider.objects.count() == 0
     assert ProviderTransition.objects.count() == 0
 
@@ -75,10 +74,11 @@ def test_a_bad_identifier_is_refused_with_a_french_message_and_nothing_is_saved(
 def test_a_second_application_with_the_same_siret_is_refused():
     services.apply_for_referencing(application=application(), now=NOW)
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(services.ProviderError) as refused:
         services.apply_for_referencing(application=application(legal_name="Autre"), now=NOW)
 
-    assert refused.value.message_dict == {"siret": ["Un organisme est déjà enregistré avec ce SIRET."]}
+    assert refused.value.by_field() == {"siret": ["Un organisme est déjà enregistré avec ce SIRET."]}
+    assert refused.value.problems[0].code == "siret_taken"
     assert Provider.objects.count() == 1
 
 
