@@ -252,6 +252,7 @@ def test_a_person_too_young_for_an_account_is_refused(terms):
     assert refused.value.by_field() == {
         "birth_date": ["Le compte personnel de formation s'ouvre à 16 ans (15 ans pour les apprentis)."]
     }
+    assert refused.value.problems[0].code == "too_young"
     assert Holder.objects.count() == 0
 
 
@@ -264,6 +265,7 @@ def test_terms_replaced_while_the_person_was_typing_must_be_read_again(terms):
         sign_up(application(terms))
 
     assert refused.value.by_field() == {"accept_terms": [services.TERMS_CHANGED]}
+    assert refused.value.problems[0].code == "terms_changed"
     assert state() == before
     assert sign_up(application(newer)).outcome == SignUpOutcome.SIGNED_UP
 

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from cpf.core.errors import Problem
 from cpf.providers import services
 from cpf.providers.enums import BankDetailsStatus, ProviderStatus
 from cpf.providers.models import Provider, ProviderTransition
@@ -46,27 +47,29 @@ def test_an_application_is_recorded_with_compact_identifiers_and_logged():
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "message"),
+    ("field", "value", "code", "message"),
     [
-        ("siret", "7328293200007", "Le SIRET doit compter 14 chiffres."),
+        ("siret", "7328293200007", "siret_format", "Le SIRET doit compter 14 chiffres."),
         (
             "siret",
             "73282932000075",
+            "siret_checksum",
             "Ce SIRET n'est pas valide : vérifiez les 14 chiffres (clé de contrôle incorrecte).",
         ),
-        ("nda", "123", "Le numéro de déclaration d'activité doit compter 11 chiffres."),
+        ("nda", "123", "nda_format", "Le numéro de déclaration d'activité doit compter 11 chiffres."),
         (
             "iban",
             "FR76 3000 6000 0112 3456 7890 188",
+            "iban_invalid",
             "Cet IBAN n'est pas valide : vérifiez-le sur votre relevé d'identité bancaire.",
         ),
     ],
 )
-def test_a_bad_identifier_is_refused_with_a_french_message_and_nothing_is_saved(field, value, message):
+def test_a_bad_identifier_is_refused_with_a_french_message_and_nothing_is_saved(field, value, code, message):
     with pytest.raises(services.ProviderError) as refused:
         services.apply_for_referencing(application=application(**{field: value}), now=NOW)
 
-    assert refused.value.by_field() == {field: [message]}
+    assert refused.value.problems == [Problem(message, field, code)]
     assert Provider.objects.count() == 0
     assert ProviderTransition.objects.count() == 0
 

@@ -21,7 +21,6 @@ from cpf.accounts.enums import UserKind
 from cpf.accounts.login import LoginLocked
 from cpf.accounts.throttling import clear_login_failures, client_ip
 from cpf.accounts.tokens import user_of_link
-from cpf.core.errors import add_to_form
 from cpf.holders import services
 from cpf.holders.models import TermsVersion
 from cpf.holders.sign_up_limits import THROTTLED, sign_up_attempt_allowed
@@ -189,15 +188,10 @@ def terms(request: HttpRequest) -> HttpResponse:
     )
     form = forms.TermsForm(request.POST or None) if must_accept else None
     if must_accept and request.method == "POST" and form.is_valid():
-        try:
-            services.accept_terms(holder=holder, terms=current, now=timezone.now())
-        except services.TermsRefused as refused:  # a new version came into force meanwhile
-            add_to_form(form, refused)
-            form.mark_errors()
-        else:
-            request.session[TERMS_SESSION_KEY] = current.pk
-            messages.success(request, "Merci : vous avez accepté les nouvelles conditions d'utilisation.")
-            return redirect(_safe_next(request))
+        services.accept_terms(holder=holder, terms=current, now=timezone.now())
+        request.session[TERMS_SESSION_KEY] = current.pk
+        messages.success(request, "Merci : vous avez accepté les nouvelles conditions d'utilisation.")
+        return redirect(_safe_next(request))
     context = {
         "terms": current,
         "form": form,
