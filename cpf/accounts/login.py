@@ -9,12 +9,13 @@ after: a failure stays counted, a login clears the account's count from that add
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 from django_otp import verify_token
+
+from cpf.core.errors import BusinessError
 
 from . import logins
 from .enums import LoginCounterScope, UserKind
@@ -44,20 +45,54 @@ MEMBER_DISABLED = (
 ANNOUNCE_ATTEMPTS_LEFT = 3
 
 
-@dataclass
-class LoginRefused(Exception):
-    """``code``: ``invalid`` (wrong identifier, password or code), ``locked`` (too many
-    failures), ``email_not_confirmed`` or ``disabled``; ``message``: what the person reads;
-    ``lock``: for ``locked``, which lock applies (``account``, which a password reset lifts, or
-    ``address``, which only time lifts)."""
+class LoginRefused(BusinessError):
+    """A login refused; the message is what the person reads. The API answers each kind with
+    its ``status``, the pages show the message (or, for ``LoginLocked``, the lock-out page)."""
 
-    code: str
-    message: str
-    lock: str = ""
+    code = "login_refused"
+    status = 401
 
     @property
     def reset_lifts_it(self) -> bool:
-        return self.code == "locked" and self.lock == LoginCounterScope.ACCOUNT
+        """Whether a password reset by e-mail lifts this refusal."""
+        return False
+
+
+class InvalidCredentials(LoginRefused):
+    """Wrong identifier, password or second-factor code (the attempt stays counted)."""
+
+    code = "invalid_credentials"
+    status = 401
+
+
+class LoginLocked(LoginRefused):
+    """Too many failures: ``lock`` says which lock applies (``account``, which a password reset
+    lifts, or ``address``, which only time lifts)."""
+
+    code = "login_locked"
+    status = 429
+
+    def __init__(self, message: str, *, lock: str) -> None:
+        super().__init__(message)
+        self.lock = lock
+
+    @property
+    def reset_lifts_it(self) -> bool:
+        return self.lock == LoginCounterScope.ACCOUNT
+
+
+class EmailNotConfirmed(LoginRefused):
+    """The login's address was never confirmed: a new link was sent."""
+
+    code = "email_not_confirmed"
+    status = 403
+
+
+class LoginDisabled(LoginRefused):
+    """An agent or an administrator deactivated the login."""
+
+    code = "login_disabled"
+    status = 403
 
 
 def start_attempt(
@@ -70,23 +105,26 @@ def start_attempt(
         raise _locked(locked, reset_by_email=reset_by_email) from None
 
 
-def _locked(locked: LockedOut, *, reset_by_email: bool) -> LoginRefused:
+def _locked(locked: LockedOut, *, reset_by_email: bool) -> LoginLocked:
     message = locked_out_message(locked.scope, reset_by_email=reset_by_email)
-    return LoginRefused("locked", message, lock=locked.scope)
+    return LoginLocked(message, lock=locked.scope)
 
 
-def refuse_failure(attempt: LoginAttempt, message: str, *, reset_by_email: bool = True) -> LoginRefused:
+def refuse_failure(
+    attempt: LoginAttempt, message: str, *, reset_by_email: bool = True, field: str = ""
+) -> LoginRefused:
     """The refusal of a failed attempt (kept counted): ``message``, with the attempts left when
-    few remain, or the lock when this failure reached a limit."""
+    few remain, or the lock when this failure reached a limit. ``field``: the one at fault
+    (the second factor's code), empty for an identifier and password."""
     try:
         left = attempt.failed()
     except LockedOut as locked:
         return _locked(locked, reset_by_email=reset_by_email)
     if left > ANNOUNCE_ATTEMPTS_LEFT:
-        return LoginRefused("invalid", message)
+        return InvalidCredentials(message, field=field)
     essais = "essai" if left == 1 else "essais"
-    return LoginRefused(
-        "invalid", f"{message} Il vous reste {left} {essais} avant le blocage temporaire de la connexion."
+    return InvalidCredentials(
+        f"{message} Il vous reste {left} {essais} avant le blocage temporaire de la connexion.", field=field
     )
 
 
@@ -103,11 +141,11 @@ def log_in_member(
         raise refuse_failure(attempt, INVALID_MEMBER_LOGIN)
     if not user.is_active:
         attempt.abandoned()
-        raise LoginRefused("disabled", MEMBER_DISABLED)
+        raise LoginDisabled(MEMBER_DISABLED)
     if not user.email_confirmed:
         attempt.abandoned()
         logins.send_email_confirmation(user=user, site_url=site_url)
-        raise LoginRefused("email_not_confirmed", EMAIL_NOT_CONFIRMED)
+        raise EmailNotConfirmed(EMAIL_NOT_CONFIRMED)
     attempt.succeeded()
     return user
 
@@ -136,5 +174,5 @@ def check_agent_code(request: HttpRequest, *, user: User, device, code: str, now
         request, account_key=agent_login_key(user.get_username()), now=now, reset_by_email=False
     )
     if verify_token(user, device.persistent_id, code.strip().replace(" ", "")) is None:
-        raise refuse_failure(attempt, INVALID_CODE, reset_by_email=False)
+        raise refuse_failure(attempt, INVALID_CODE, reset_by_email=False, field="code")
     attempt.succeeded()

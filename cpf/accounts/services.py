@@ -76,8 +76,7 @@ class MembershipRefused(BusinessError):
     """A membership action refused for a business reason; ``field`` names the form field the
     French message is about, when there is one (``BusinessError.field``)."""
 
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message, field=field)
+    code = "membership_refused"
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,9 @@ def revoke_invitation(*, invitation: Invitation, by: User, now: datetime.datetim
         _check_is_admin(organisation, by)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at is not None or invitation.revoked_at is not None:
-            raise MembershipRefused("Cette invitation a déjà été acceptée ou annulée.")
+            raise MembershipRefused(
+                "Cette invitation a déjà été acceptée ou annulée.", code="invitation_closed"
+            )
         _revoke(invitation, by=by, now=now)
         audit.record_event(
             event="membership.invitation_revoked",
@@ -185,11 +186,17 @@ def login_for_address(email: str) -> User | None:
 def refusal_for_login(*, invitation: Invitation, user: User) -> str:
     """Why this logged-in person cannot accept this invitation ("" when they can): the link
     must be opened with the login of the address invited, of the invitation's kind."""
+    refused = _login_refusal(invitation, user)
+    return refused.message if refused is not None else ""
+
+
+def _login_refusal(invitation: Invitation, user: User) -> MembershipRefused | None:
     if user.email.lower() != invitation.email.lower():
-        return WRONG_LOGIN.format(email=invitation.email)
+        return MembershipRefused(WRONG_LOGIN.format(email=invitation.email), code="wrong_login")
     if user.kind != side_for(invitation.organisation_type).member_kind:
-        return OTHER_KIND_OF_LOGIN.format(kind=user.get_kind_display())
-    return ""
+        kind = user.get_kind_display()
+        return MembershipRefused(OTHER_KIND_OF_LOGIN.format(kind=kind), code="other_kind_of_login")
+    return None
 
 
 def refusal_for_new_login(*, invitation: Invitation) -> str:
@@ -207,9 +214,9 @@ def accept_invitation(*, token: str, user: User, now: datetime.datetime) -> Memb
     invited, joins the organisation. Opening the link proves the address: it is confirmed."""
     with transaction.atomic():
         invitation, side, organisation = _lock_open_invitation(token, now)
-        problem = refusal_for_login(invitation=invitation, user=user)
-        if problem:
-            raise MembershipRefused(problem)
+        refused = _login_refusal(invitation, user)
+        if refused is not None:
+            raise refused
         user = User.objects.select_for_update().get(pk=user.pk)
         changes: dict[str, tuple[object, object]] = {}
         if user.email_confirmed_at is None:
@@ -245,7 +252,7 @@ def accept_invitation_with_new_login(
             with transaction.atomic():  # a sign-up with the same address may have just won
                 user.save()
         except IntegrityError:
-            raise MembershipRefused(LOGIN_EXISTS, field="email") from None
+            raise MembershipRefused(LOGIN_EXISTS, field="email", code="login_exists") from None
         return _join(
             side, organisation, invitation, user, now=now, changes={"login_created": (None, user.pk)}
         )
@@ -260,7 +267,7 @@ def deactivate_member(*, membership: Membership, by: User, now: datetime.datetim
         _check_is_admin(organisation, by)
         membership = _lock_membership(side, membership)
         if not membership.is_active:
-            raise MembershipRefused(ALREADY_DEACTIVATED)
+            raise MembershipRefused(ALREADY_DEACTIVATED, code="already_deactivated")
         if membership.is_admin:
             _refuse_losing_last_admin(side, organisation, membership)
         _change(
@@ -282,7 +289,7 @@ def reactivate_member(*, membership: Membership, by: User, now: datetime.datetim
         _check_is_admin(organisation, by)
         membership = _lock_membership(side, membership)
         if membership.is_active:
-            raise MembershipRefused(ALREADY_ACTIVE)
+            raise MembershipRefused(ALREADY_ACTIVE, code="already_active")
         _change(
             membership,
             event="membership.reactivated",
@@ -329,7 +336,9 @@ def _clean_email(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise MembershipRefused("Saisissez une adresse e-mail valide.", field="email") from None
+        raise MembershipRefused(
+            "Saisissez une adresse e-mail valide.", field="email", code="invalid_email"
+        ) from None
     return email
 
 
@@ -348,7 +357,7 @@ def _lock_membership(side: OrganisationSide, membership: Membership) -> Membersh
 def _check_is_admin(organisation: Any, user: User) -> None:
     """Read under the organisation's lock: an administrator deactivated a moment ago is seen so."""
     if not is_active_admin(organisation=organisation, user=user):
-        raise MembershipRefused(NOT_AN_ADMINISTRATOR)
+        raise MembershipRefused(NOT_AN_ADMINISTRATOR, code="not_an_administrator")
 
 
 def _check_may_invite(side: OrganisationSide, organisation: Any, user: User, *, as_admin: bool) -> None:
@@ -357,20 +366,22 @@ def _check_may_invite(side: OrganisationSide, organisation: Any, user: User, *, 
         return
     has_admin = side.memberships(organisation).active().filter(is_admin=True).exists()
     if not (user.is_active and as_admin and not has_admin):
-        raise MembershipRefused(AGENT_FIRST_ADMINISTRATOR_ONLY)
+        raise MembershipRefused(AGENT_FIRST_ADMINISTRATOR_ONLY, code="agent_first_administrator_only")
 
 
 def _refuse_existing_member(side: OrganisationSide, organisation: Any, email: str) -> None:
     existing = side.memberships(organisation).filter(user__email__iexact=email).first()
     if existing is None:
         return
-    raise MembershipRefused(ALREADY_MEMBER if existing.is_active else DEACTIVATED_MEMBER, field="email")
+    if existing.is_active:
+        raise MembershipRefused(ALREADY_MEMBER, field="email", code="already_member")
+    raise MembershipRefused(DEACTIVATED_MEMBER, field="email", code="deactivated_member")
 
 
 def _refuse_losing_last_admin(side: OrganisationSide, organisation: Any, membership: Membership) -> None:
     others = side.memberships(organisation).active().filter(is_admin=True).exclude(pk=membership.pk)
     if not others.exists():
-        raise MembershipRefused(LAST_ADMINISTRATOR)
+        raise MembershipRefused(LAST_ADMINISTRATOR, code="last_administrator")
 
 
 def _refuse_taken_address(email: str, side: OrganisationSide) -> None:
@@ -378,8 +389,9 @@ def _refuse_taken_address(email: str, side: OrganisationSide) -> None:
     if login is None:
         return
     if login.kind == side.member_kind:
-        raise MembershipRefused(LOGIN_EXISTS, field="email")
-    raise MembershipRefused(OTHER_KIND_OF_LOGIN.format(kind=login.get_kind_display()), field="email")
+        raise MembershipRefused(LOGIN_EXISTS, field="email", code="login_exists")
+    kind = login.get_kind_display()
+    raise MembershipRefused(OTHER_KIND_OF_LOGIN.format(kind=kind), field="email", code="other_kind_of_login")
 
 
 @sensitive_variables("password")
@@ -387,7 +399,7 @@ def _validate_password(password: str, user: User) -> None:
     try:
         validate_password(password, user=user)
     except ValidationError as refused:
-        raise MembershipRefused(" ".join(refused.messages), field="password") from None
+        raise MembershipRefused(" ".join(refused.messages), field="password", code="weak_password") from None
 
 
 def _lock_open_invitation(token: str, now: datetime.datetime) -> tuple[Invitation, OrganisationSide, Any]:
@@ -395,12 +407,12 @@ def _lock_open_invitation(token: str, now: datetime.datetime) -> tuple[Invitatio
     a refusal when the link no longer works."""
     found = find_open_invitation(token=token, now=now)
     if found is None:
-        raise MembershipRefused(INVITATION_NOT_VALID)
+        raise MembershipRefused(INVITATION_NOT_VALID, code="invitation_not_valid")
     side = side_for(found.organisation_type)
     organisation = _lock_organisation(side, found.organisation)
     invitation = Invitation.objects.select_for_update().filter(pk=found.pk).open(now).first()
     if invitation is None:  # accepted or revoked while we waited for the lock
-        raise MembershipRefused(INVITATION_NOT_VALID)
+        raise MembershipRefused(INVITATION_NOT_VALID, code="invitation_not_valid")
     return invitation, side, organisation
 
 
@@ -417,7 +429,7 @@ def _join(
     invitation marked accepted, and the event that says so."""
     membership = side.memberships(organisation).filter(user=user).first()
     if membership is not None and not membership.is_active:
-        raise MembershipRefused(MEMBERSHIP_DEACTIVATED)
+        raise MembershipRefused(MEMBERSHIP_DEACTIVATED, code="membership_deactivated")
     if membership is None:
         membership = side.membership_model.objects.create(
             user=user,

@@ -43,16 +43,22 @@ def change_action_price(
     positive, the exam cost zero or more. The search index follows in the same transaction."""
     reason = required_reason(reason, CatalogueError)
     if price_cents <= 0:
-        raise CatalogueError(["Le prix d'une action de formation est positif."])
+        raise CatalogueError(
+            "Le prix d'une action de formation est positif.", field="price_cents", code="price_not_positive"
+        )
     if exam_cost_cents < 0:
-        raise CatalogueError(["Le coût de l'examen ne peut pas être négatif."])
+        raise CatalogueError(
+            "Le coût de l'examen ne peut pas être négatif.",
+            field="exam_cost_cents",
+            code="exam_cost_negative",
+        )
     with transaction.atomic():
         locked = Action.objects.select_for_update(of=("self",)).select_related("training").get(pk=action.pk)
         before = audit.snapshot(locked, PRICE_FIELDS)
         locked.price_cents, locked.exam_cost_cents = price_cents, exam_cost_cents
         changes = audit.diff(before, audit.snapshot(locked, PRICE_FIELDS))
         if not changes:
-            raise CatalogueError(["Le prix et le coût de l'examen sont déjà ceux-là."])
+            raise CatalogueError("Le prix et le coût de l'examen sont déjà ceux-là.", code="unchanged")
         locked.save(update_fields=[*PRICE_FIELDS, "updated_at"])
         audit.record_event(
             event="catalogue.action_price_changed",
@@ -79,9 +85,9 @@ def change_session_status(
     its number of seats (at least one). The search index follows in the same transaction."""
     reason = required_reason(reason, CatalogueError)
     if status not in SessionStatus.values:
-        raise CatalogueError([f"Statut de session inconnu : {status}."])
+        raise CatalogueError(f"Statut de session inconnu : {status}.", field="status", code="unknown_status")
     if seats <= 0:
-        raise CatalogueError(["Une session compte au moins une place."])
+        raise CatalogueError("Une session compte au moins une place.", field="seats", code="no_seats")
     with transaction.atomic():
         locked = (
             Session.objects.select_for_update(of=("self",))
@@ -90,16 +96,18 @@ def change_session_status(
         )
         if status != locked.status and (locked.status, status) not in SESSION_STATUS_CHANGES:
             raise CatalogueError(
-                [
-                    f"Impossible de passer une session du statut « {SessionStatus(locked.status).label} » "
-                    f"à « {SessionStatus(status).label} »."
-                ]
+                f"Impossible de passer une session du statut « {SessionStatus(locked.status).label} » "
+                f"à « {SessionStatus(status).label} ».",
+                field="status",
+                code="transition_not_allowed",
             )
         before = audit.snapshot(locked, SESSION_FIELDS)
         locked.status, locked.seats = status, seats
         changes = audit.diff(before, audit.snapshot(locked, SESSION_FIELDS))
         if not changes:
-            raise CatalogueError(["Le statut et le nombre de places de la session sont déjà ceux-là."])
+            raise CatalogueError(
+                "Le statut et le nombre de places de la session sont déjà ceux-là.", code="unchanged"
+            )
         locked.save(update_fields=SESSION_FIELDS)
         audit.record_event(
             event="catalogue.session_changed",

@@ -36,13 +36,17 @@ ACTION_MANDATORY_FIELDS = {"prerequisites": "les prérequis", "admission_terms":
 class CatalogueError(BusinessError):
     """A catalogue operation refused for a business reason."""
 
+    code = "catalogue_refused"
+
 
 class NotPublishable(CatalogueError):
-    pass
+    """Rule 25 is not met: each problem says what is missing."""
+
+    code = "not_publishable"
 
 
 class TransitionNotAllowed(CatalogueError, state_machine.TransitionNotAllowed):
-    pass
+    code = state_machine.TransitionNotAllowed.code
 
 
 MACHINE = StateMachine(

@@ -17,6 +17,7 @@ from . import (
 )
 from .admin_actions import ReadOnlyAdmin
 from .enums import ParameterUnit
+from .errors import add_to_form
 from .models import AuditEvent, LegalParameter, WorkerHeartbeat
 from .money import format_euros
 
@@ -115,8 +116,8 @@ class ScheduleParameterForm(forms.Form):
         if "code" in data and "value" in data:
             try:
                 data["parsed_value"] = parameters.parse_value(data["code"], data["value"])
-            except parameters.ParameterRefused as exc:
-                self.add_error("value", exc.messages)
+            except parameters.ParameterRefused as refused:
+                add_to_form(self, refused)
         return data
 
 
@@ -163,8 +164,8 @@ class LegalParameterAdmin(ReadOnlyAdmin):
                     reason=form.cleaned_data["reason"],
                     now=timezone.now(),
                 )
-            except parameters.ParameterRefused as exc:
-                form.add_error(None, exc.messages)
+            except parameters.ParameterRefused as refused:
+                add_to_form(form, refused)
             else:
                 self.message_user(request, f"Nouvelle valeur programmée : {row}.", messages.SUCCESS)
                 return redirect(reverse("admin:core_legalparameter_changelist"))

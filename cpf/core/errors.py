@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class BusinessError(Exception):
         return str(self)
 
     @classmethod
-    def from_fields(cls, errors: Mapping[str, Iterable[str]], *, code: str | None = None) -> BusinessError:
+    def from_fields(cls, errors: Mapping[str, Iterable[str]], *, code: str | None = None) -> Self:
         """Several problems keyed by field, as the checks of a form-like input produce them."""
         return cls(
             problems=[

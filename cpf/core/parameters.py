@@ -141,7 +141,10 @@ class NoValueOnDate(LookupError):
 
 
 class ParameterRefused(BusinessError):
-    """A change of a parameter that ``set_value`` refuses; the messages are French."""
+    """A change of a parameter that ``set_value`` refuses; the messages are French, ``field``
+    names what is at fault (``code``, ``value``, ``applies_from``, ``reason``)."""
+
+    code = "parameter_refused"
 
 
 def spec(code: str) -> ParameterSpec:
@@ -215,13 +218,15 @@ def set_value(
     _check_is_a_date(applies_from)
     if applies_from <= timezone.localdate(now):
         raise ParameterRefused(
-            [
-                "Une nouvelle valeur ne peut s'appliquer qu'à partir d'une date future : l'historique "
-                "des valeurs appliquées ne se réécrit pas."
-            ]
+            "Une nouvelle valeur ne peut s'appliquer qu'à partir d'une date future : l'historique "
+            "des valeurs appliquées ne se réécrit pas.",
+            field="applies_from",
+            code="not_in_the_future",
         )
     if not _is_agent(actor):
-        raise ParameterRefused(["Seul un agent de l'opérateur peut modifier un paramètre réglementaire."])
+        raise ParameterRefused(
+            "Seul un agent de l'opérateur peut modifier un paramètre réglementaire.", code="agents_only"
+        )
     with transaction.atomic():
         list(LegalParameter.objects.select_for_update().filter(code=code).order_by("applies_from"))
         # Read again once the lock is held: the locking query cannot see a row that another
@@ -260,16 +265,19 @@ def parse_value(code: str, text: str) -> ParameterValue:
             return [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
         return int(text.strip())
     except InvalidAmount as exc:
-        raise ParameterRefused([str(exc)]) from None
+        raise ParameterRefused(exc.messages, field="value", code=exc.code) from None
     except ValueError:
-        raise ParameterRefused([f"« {text} » n'est pas une valeur valide pour ce paramètre."]) from None
+        message = f"« {text} » n'est pas une valeur valide pour ce paramètre."
+        raise ParameterRefused(message, field="value", code="invalid_value") from None
 
 
 def _checked_spec(code: str) -> ParameterSpec:
     try:
         return spec(code)
     except UnknownParameter:
-        raise ParameterRefused([f"Le paramètre « {code} » n'existe pas."]) from None
+        raise ParameterRefused(
+            f"Le paramètre « {code} » n'existe pas.", field="code", code="unknown_parameter"
+        ) from None
 
 
 def _checked_value(parameter: ParameterSpec, given: Any) -> ParameterValue:
@@ -277,24 +285,28 @@ def _checked_value(parameter: ParameterSpec, given: Any) -> ParameterValue:
     (amounts in cents), never negative, percentages up to 100, tiers strictly increasing."""
     if parameter.is_list:
         if not isinstance(given, list | tuple) or not given:
-            raise ParameterRefused(["Les paliers sont une liste de pourcentages croissants."])
+            raise _invalid_value("Les paliers sont une liste de pourcentages croissants.")
         tiers = [_checked_number(parameter, item) for item in given]
         if any(later <= earlier for earlier, later in itertools.pairwise(tiers)):
-            raise ParameterRefused(["Les paliers doivent être strictement croissants."])
+            raise _invalid_value("Les paliers doivent être strictement croissants.")
         return tiers
     return _checked_number(parameter, given)
 
 
 def _checked_number(parameter: ParameterSpec, given: Any) -> int:
     if isinstance(given, bool) or not isinstance(given, int):
-        raise ParameterRefused([f"La valeur doit être un nombre entier ({parameter.unit.label})."])
+        raise _invalid_value(f"La valeur doit être un nombre entier ({parameter.unit.label}).")
     if given < 0:
-        raise ParameterRefused(["La valeur ne peut pas être négative."])
+        raise _invalid_value("La valeur ne peut pas être négative.")
     if parameter.unit in (ParameterUnit.PERCENT, ParameterUnit.PERCENT_TIERS) and given > 100:
-        raise ParameterRefused(["Un pourcentage ne peut pas dépasser 100."])
+        raise _invalid_value("Un pourcentage ne peut pas dépasser 100.")
     if parameter.unit == ParameterUnit.COUNT and given == 0:
-        raise ParameterRefused(["Ce nombre doit être au moins 1."])
+        raise _invalid_value("Ce nombre doit être au moins 1.")
     return int(given)
+
+
+def _invalid_value(message: str) -> ParameterRefused:
+    return ParameterRefused(message, field="value", code="invalid_value")
 
 
 def _check_is_a_date(day: object) -> None:

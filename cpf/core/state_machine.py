@@ -31,6 +31,8 @@ Subject = TypeVar("Subject", bound=models.Model)
 class TransitionNotAllowed(BusinessError):
     """The table does not allow going from the current status to the one asked for."""
 
+    code = "transition_not_allowed"
+
 
 @dataclass(frozen=True)
 class Transition:

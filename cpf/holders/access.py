@@ -19,6 +19,8 @@ from .models import ApiToken, Holder
 class AccessChangeRefused(BusinessError):
     """A deactivation or reactivation refused; the messages are French."""
 
+    code = "access_change_refused"
+
 
 def deactivate_holder_login(*, holder: Holder, actor, reason: str, now: datetime.datetime) -> Holder:
     """Deactivate the holder's login and revoke its mobile tokens. A login whose address was
@@ -27,9 +29,12 @@ def deactivate_holder_login(*, holder: Holder, actor, reason: str, now: datetime
     with transaction.atomic():
         user = _locked_login(holder)
         if not user.is_active:
-            raise AccessChangeRefused(["Cet accès n'est pas actif."])
+            raise AccessChangeRefused("Cet accès n'est pas actif.", code="login_not_active")
         if user.email_confirmed_at is None:
-            raise AccessChangeRefused(["Cet accès n'est pas encore activé (adresse e-mail non confirmée)."])
+            raise AccessChangeRefused(
+                "Cet accès n'est pas encore activé (adresse e-mail non confirmée).",
+                code="email_not_confirmed",
+            )
         ApiToken.objects.filter(holder=holder, revoked_at__isnull=True).update(revoked_at=now)
         _set_active(user, False, holder=holder, actor=actor, reason=reason, now=now)
     return holder
@@ -41,10 +46,11 @@ def reactivate_holder_login(*, holder: Holder, actor, reason: str, now: datetime
     with transaction.atomic():
         user = _locked_login(holder)
         if user.is_active:
-            raise AccessChangeRefused(["Cet accès est déjà actif."])
+            raise AccessChangeRefused("Cet accès est déjà actif.", code="login_already_active")
         if user.email_confirmed_at is None:
             raise AccessChangeRefused(
-                ["Cet accès attend la confirmation de l'adresse e-mail : le titulaire l'active lui-même."]
+                "Cet accès attend la confirmation de l'adresse e-mail : le titulaire l'active lui-même.",
+                code="email_not_confirmed",
             )
         _set_active(user, True, holder=holder, actor=actor, reason=reason, now=now)
     return holder
@@ -52,7 +58,7 @@ def reactivate_holder_login(*, holder: Holder, actor, reason: str, now: datetime
 
 def _locked_login(holder: Holder) -> User:
     if holder.user_id is None:
-        raise AccessChangeRefused(["Ce titulaire n'a pas encore créé son accès."])
+        raise AccessChangeRefused("Ce titulaire n'a pas encore créé son accès.", code="no_login")
     return User.objects.select_for_update().get(pk=holder.user_id)
 
 

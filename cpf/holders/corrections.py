@@ -19,6 +19,8 @@ IDENTITY_FIELDS = ["birth_name", "first_names", "birth_date"]
 class IdentityCorrectionRefused(BusinessError):
     """A correction of identity refused; the messages are French."""
 
+    code = "identity_correction_refused"
+
 
 def correct_holder_identity(
     *,
@@ -36,16 +38,24 @@ def correct_holder_identity(
     reason = required_reason(reason, IdentityCorrectionRefused)
     birth_name, first_names = " ".join(birth_name.split()), " ".join(first_names.split())
     if not birth_name:
-        raise IdentityCorrectionRefused(["Le nom de naissance est obligatoire."])
+        raise IdentityCorrectionRefused(
+            "Le nom de naissance est obligatoire.", field="birth_name", code="birth_name_required"
+        )
     if birth_date is not None and birth_date > now.date():
-        raise IdentityCorrectionRefused(["La date de naissance ne peut pas être dans le futur."])
+        raise IdentityCorrectionRefused(
+            "La date de naissance ne peut pas être dans le futur.",
+            field="birth_date",
+            code="birth_date_in_future",
+        )
     with transaction.atomic():
         locked = Holder.objects.select_for_update(of=("self",)).get(pk=holder.pk)
         before = audit.snapshot(locked, IDENTITY_FIELDS)
         locked.birth_name, locked.first_names, locked.birth_date = birth_name, first_names, birth_date
         changes = audit.diff(before, audit.snapshot(locked, IDENTITY_FIELDS))
         if not changes:
-            raise IdentityCorrectionRefused(["L'identité saisie est déjà celle du titulaire."])
+            raise IdentityCorrectionRefused(
+                "L'identité saisie est déjà celle du titulaire.", code="unchanged"
+            )
         locked.save(update_fields=IDENTITY_FIELDS)
         audit.record_event(
             event="holder.identity_corrected",

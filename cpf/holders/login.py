@@ -10,7 +10,13 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
-from cpf.accounts.login import LoginRefused, refuse_failure, start_attempt
+from cpf.accounts.login import (
+    EmailNotConfirmed,
+    LoginDisabled,
+    LoginRefused,
+    refuse_failure,
+    start_attempt,
+)
 
 from . import services
 from .models import Holder
@@ -43,7 +49,7 @@ def log_in_holder(
         attempt.abandoned()
         if services.is_awaiting_email_confirmation(holder):
             services.resend_activation_email(holder=holder, site_url=site_url)
-            raise LoginRefused("email_not_confirmed", EMAIL_NOT_CONFIRMED)
-        raise LoginRefused("disabled", ACCOUNT_DISABLED)
+            raise EmailNotConfirmed(EMAIL_NOT_CONFIRMED)
+        raise LoginDisabled(ACCOUNT_DISABLED)
     attempt.succeeded()
     return holder

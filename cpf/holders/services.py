@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from cpf.accounts.enums import UserKind
 from cpf.accounts.models import EMAIL_UNIQUE_CONSTRAINT, User
+from cpf.core.errors import BusinessError, Problem
 
 from . import emails
 from .identity import Identity, known_identity, matches
@@ -34,6 +35,19 @@ TERMS_NOT_ACCEPTED = "Vous devez accepter les conditions d'utilisation pour cré
 TERMS_CHANGED = (
     "Les conditions d'utilisation ont changé pendant votre saisie : relisez-les puis acceptez-les."
 )
+
+
+class SignUpRefused(BusinessError):
+    """What the person typed to sign up does not hold together (rule 27): each problem names
+    the field to correct. Nothing was written."""
+
+    code = "sign_up_refused"
+
+
+class TermsRefused(BusinessError):
+    """The version of the terms of use accepted is not the one in force (rule 27)."""
+
+    code = "terms_not_accepted"
 
 
 def get_or_create_holder(*, nir: Nir) -> tuple[Holder, bool]:
@@ -97,7 +111,7 @@ def sign_up(*, application: SignUpApplication, now: datetime.datetime, site_url:
     """Rule 27: create the login of the holder that owns this NIR, the account itself being
     found (opened by employers' declarations) or created empty.
 
-    First what the person typed must hold together, or ``ValidationError`` keyed by field says
+    First what the person typed must hold together, or ``SignUpRefused`` says, field by field,
     what to correct, with nothing written: the NIR's birth year, month and sex digit against
     those typed (its control key was checked by ``parse_nir``), the age (rule 6), the password
     (rule 27 and Django's validators), the current terms accepted. Those refusals depend on
@@ -253,26 +267,28 @@ def _tell_by_email(
 
 @sensitive_variables("application")
 def _check_application(application: SignUpApplication, *, today: datetime.date) -> None:
-    errors: dict[str, list[str]] = {}
+    problems: list[Problem] = []
     birth_date = application.birth_date
     if birth_date > today:
-        errors["birth_date"] = ["La date de naissance ne peut pas être dans le futur."]
+        problems.append(
+            Problem(
+                "La date de naissance ne peut pas être dans le futur.", "birth_date", "birth_date_in_future"
+            )
+        )
     elif _age(birth_date, today) < MINIMUM_AGE:
-        errors["birth_date"] = [
-            "Le compte personnel de formation s'ouvre à 16 ans (15 ans pour les apprentis)."
-        ]
+        message = "Le compte personnel de formation s'ouvre à 16 ans (15 ans pour les apprentis)."
+        problems.append(Problem(message, "birth_date", "too_young"))
     nir_problems = consistency_problems(application.nir, birth_date=birth_date, sex=application.sex)
-    if nir_problems:
-        errors["nir"] = nir_problems
+    problems += [Problem(message, "nir", "nir_inconsistent") for message in nir_problems]
     try:
         validate_password(application.password, user=_transient_user(application))
     except ValidationError as refused:
-        errors["password"] = list(refused.messages)
+        problems += [Problem(message, "password", "weak_password") for message in refused.messages]
     terms_problem = _terms_problem(application.accepted_terms, today=today)
     if terms_problem:
-        errors["accept_terms"] = [terms_problem]
-    if errors:
-        raise ValidationError(errors)
+        problems.append(terms_problem)
+    if problems:
+        raise SignUpRefused(problems=problems)
 
 
 def _transient_user(application: SignUpApplication):
@@ -288,12 +304,12 @@ def _age(birth_date: datetime.date, today: datetime.date) -> int:
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
-def _terms_problem(terms: TermsVersion | None, *, today: datetime.date) -> str | None:
+def _terms_problem(terms: TermsVersion | None, *, today: datetime.date) -> Problem | None:
     if terms is None:
-        return TERMS_NOT_ACCEPTED
+        return Problem(TERMS_NOT_ACCEPTED, "accept_terms", "terms_not_accepted")
     current = TermsVersion.objects.current(today)
     if current is None or current.pk != terms.pk:
-        return TERMS_CHANGED
+        return Problem(TERMS_CHANGED, "accept_terms", "terms_changed")
     return None
 
 
@@ -331,10 +347,10 @@ def has_accepted_current_terms(*, holder: Holder, today: datetime.date) -> bool:
 
 def accept_terms(*, holder: Holder, terms: TermsVersion, now: datetime.datetime) -> TermsAcceptance:
     """Rule 27: the holder accepts the version of the terms in force (accepting it twice
-    records it once)."""
+    records it once); ``TermsRefused`` when ``terms`` is not that version."""
     problem = _terms_problem(terms, today=timezone.localdate(now))
     if problem:
-        raise ValidationError({"accept_terms": [problem]})
+        raise TermsRefused(problems=[problem])
     acceptance, _ = TermsAcceptance.objects.get_or_create(
         holder=holder, terms=terms, defaults={"accepted_at": now}
     )

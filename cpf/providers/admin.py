@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from cpf.core.admin_actions import (
@@ -10,7 +9,6 @@ from cpf.core.admin_actions import (
     ServiceActionsAdmin,
     service_action,
 )
-from cpf.core.errors import BusinessError
 
 from . import bank_details, services
 from .models import BankDetails, Provider, ProviderTransition
@@ -30,21 +28,6 @@ class BankDetailsForm(forms.Form):
         label="BIC", max_length=11, required=False, help_text="Vide : celui de la banque de l'IBAN."
     )
     account_holder_name = forms.CharField(label="Titulaire du compte", max_length=200)
-
-
-def submit_bank_details(*, provider, actor, now, iban, bic, account_holder_name):
-    """The admin's entry of bank details received on paper: checked like any other."""
-    try:
-        return bank_details.submit_bank_details(
-            provider=provider,
-            iban=iban,
-            bic=bic,
-            account_holder_name=account_holder_name,
-            actor=actor,
-            now=now,
-        )
-    except ValidationError as exc:
-        raise BusinessError(exc.messages) from exc
 
 
 class BankDetailsInline(admin.TabularInline):
@@ -131,7 +114,7 @@ class ProviderAdmin(AuditTrailMixin, ServiceActionsAdmin):
         ),
         service_action(
             description="Saisir de nouvelles coordonnées bancaires (reçues sur papier)",
-            service=submit_bank_details,
+            service=bank_details.submit_bank_details,
             object_arg="provider",
             form_class=BankDetailsForm,
             success="saisie(s) enregistrée(s), en attente de vérification.",

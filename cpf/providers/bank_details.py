@@ -14,16 +14,15 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from schwifty import IBAN
 
 from cpf.core import audit
-from cpf.core.errors import BusinessError, required_reason
+from cpf.core.errors import BusinessError, Problem, required_reason
 
 from .enums import BankDetailsStatus
 from .models import BankDetails, Provider
-from .validators import validate_iban
+from .validators import InvalidIdentifier, validate_iban
 
 AUDITED_FIELDS = [
     "iban",
@@ -40,6 +39,8 @@ REPLACED = "Remplacées par une nouvelle saisie avant leur vérification."
 
 class BankDetailsError(BusinessError):
     """A change of bank details refused for a business reason."""
+
+    code = "bank_details_refused"
 
 
 def submit_bank_details(
@@ -83,7 +84,8 @@ def verify_bank_details(*, bank_details: BankDetails, actor, now: datetime.datet
         locked = _locked_pending(bank_details)
         if locked.submitted_by_id is not None and locked.submitted_by_id == actor.pk:
             raise BankDetailsError(
-                ["Des coordonnées bancaires sont vérifiées par une autre personne que leur auteur."]
+                "Des coordonnées bancaires sont vérifiées par une autre personne que leur auteur.",
+                code="verifier_is_author",
             )
         return _decide(locked, actor=actor, now=now, status=BankDetailsStatus.VERIFIED)
 
@@ -138,7 +140,9 @@ def _locked_pending(bank_details: BankDetails) -> BankDetails:
         BankDetails.objects.select_for_update(of=("self",)).select_related("provider").get(pk=bank_details.pk)
     )
     if locked.status != BankDetailsStatus.SUBMITTED:
-        raise BankDetailsError([f"Ces coordonnées bancaires sont déjà {locked.get_status_display()}."])
+        raise BankDetailsError(
+            f"Ces coordonnées bancaires sont déjà {locked.get_status_display()}.", code="already_decided"
+        )
     return locked
 
 
@@ -146,24 +150,29 @@ def _check_verifier(actor) -> None:
     """Only an agent of the payments role (or an administrator's break-glass superuser)."""
     allowed = actor is not None and actor.is_active and getattr(actor, "is_agent", False)
     if not (allowed and actor.has_perm("providers.verify_bankdetails")):
-        raise BankDetailsError(["Seul un agent du service des paiements vérifie des coordonnées bancaires."])
+        raise BankDetailsError(
+            "Seul un agent du service des paiements vérifie des coordonnées bancaires.",
+            code="payments_agents_only",
+        )
 
 
 def _checked(iban: str, bic: str, account_holder_name: str) -> tuple[str, str, str]:
-    errors: dict[str, list[str]] = {}
+    problems: list[Problem] = []
     compact = ""
     try:
         compact = validate_iban(iban)
-    except ValidationError as exc:
-        errors["iban"] = exc.messages
+    except InvalidIdentifier as invalid:
+        problems += [Problem(found.message, "iban", found.code) for found in invalid.problems]
     name = " ".join(account_holder_name.split())
     if not name:
-        errors["account_holder_name"] = ["Indiquez le titulaire du compte."]
+        problems.append(
+            Problem("Indiquez le titulaire du compte.", "account_holder_name", "account_holder_required")
+        )
     bic = "".join(bic.split()).upper()
     if bic and len(bic) not in (8, 11):
-        errors["bic"] = ["Le BIC compte 8 ou 11 caractères."]
-    if errors:
-        raise ValidationError(errors)
+        problems.append(Problem("Le BIC compte 8 ou 11 caractères.", "bic", "bic_format"))
+    if problems:
+        raise BankDetailsError(problems=problems)
     return compact, bic or _bic_of(compact), name[:200]
 
 

@@ -13,18 +13,17 @@ import datetime
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from cpf.core import state_machine
-from cpf.core.errors import BusinessError, required_reason
+from cpf.core.errors import BusinessError, Problem, required_reason
 from cpf.core.state_machine import StateMachine, Transition
 
 from .bank_details import submit_bank_details
 from .enums import ProviderStatus
 from .models import Provider, ProviderTransition
-from .validators import validate_iban, validate_nda, validate_siret
+from .validators import InvalidIdentifier, validate_iban, validate_nda, validate_siret
 
 S = ProviderStatus
 
@@ -34,13 +33,17 @@ MAX_TEMPORARY_DELISTING = relativedelta(months=6)
 class ProviderError(BusinessError):
     """A provider operation refused for a business reason."""
 
+    code = "provider_refused"
+
 
 class TransitionNotAllowed(ProviderError, state_machine.TransitionNotAllowed):
-    pass
+    code = state_machine.TransitionNotAllowed.code
 
 
 class NotReferenceable(ProviderError):
-    pass
+    """Rule 24 is not met: each problem says what is missing."""
+
+    code = "not_referenceable"
 
 
 MACHINE = StateMachine(
@@ -85,15 +88,16 @@ def apply_for_referencing(
     *, application: ProviderApplication, actor=None, now: datetime.datetime
 ) -> Provider:
     """Record an organisation's application (status *applying*). The identifiers are checked
-    now (SIRET key, NDA format, IBAN checksum) so that a typo is caught at once."""
-    errors: dict[str, list[str]] = {}
-    siret = _checked(validate_siret, application.siret, "siret", errors)
-    nda = _checked(validate_nda, application.nda, "nda", errors) if application.nda else ""
-    iban = _checked(validate_iban, application.iban, "iban", errors) if application.iban else ""
+    now (SIRET key, NDA format, IBAN checksum) so that a typo is caught at once; a
+    ``ProviderError`` names each field at fault."""
+    problems: list[Problem] = []
+    siret = _checked(validate_siret, application.siret, "siret", problems)
+    nda = _checked(validate_nda, application.nda, "nda", problems) if application.nda else ""
+    iban = _checked(validate_iban, application.iban, "iban", problems) if application.iban else ""
     if siret and Provider.objects.filter(siret=siret).exists():
-        errors.setdefault("siret", []).append("Un organisme est déjà enregistré avec ce SIRET.")
-    if errors:
-        raise ValidationError(errors)
+        problems.append(Problem("Un organisme est déjà enregistré avec ce SIRET.", "siret", "siret_taken"))
+    if problems:
+        raise ProviderError(problems=problems)
     fields = {k: v for k, v in vars(application).items() if k not in {"siret", "nda", "iban"}}
     with transaction.atomic():
         provider = Provider.objects.create(**fields, siret=siret, nda=nda)
@@ -117,8 +121,8 @@ def referencing_problems(provider: Provider, *, today: datetime.date) -> list[st
             continue
         try:
             check(value)
-        except ValidationError as exc:
-            problems.extend(exc.messages)
+        except InvalidIdentifier as invalid:
+            problems.extend(invalid.messages)
     if not provider.bank_details.usable_for_referencing().exists():
         problems.append("Les coordonnées bancaires (IBAN) sont manquantes ou ont été rejetées.")
     if not provider.qualiopi_number:
@@ -158,7 +162,11 @@ def delist_provider(
     (``until=None``), rule 26."""
     today = timezone.localdate(now)
     if until is not None and not (today < until <= today + MAX_TEMPORARY_DELISTING):
-        raise ProviderError(["Un déréférencement temporaire dure au plus 6 mois à partir d'aujourd'hui."])
+        raise ProviderError(
+            "Un déréférencement temporaire dure au plus 6 mois à partir d'aujourd'hui.",
+            field="until",
+            code="delisting_too_long",
+        )
     return _transition(
         provider,
         to=S.DELISTED,
@@ -203,9 +211,9 @@ def _qualiopi_valid_on(provider: Provider, day: datetime.date) -> bool:
     return (start is None or start <= day) and end is not None and day <= end
 
 
-def _checked(check, value: str, field: str, errors: dict[str, list[str]]) -> str:
+def _checked(check, value: str, field: str, problems: list[Problem]) -> str:
     try:
         return check(value)
-    except ValidationError as exc:
-        errors.setdefault(field, []).extend(exc.messages)
+    except InvalidIdentifier as invalid:
+        problems += [Problem(found.message, field, found.code) for found in invalid.problems]
         return ""

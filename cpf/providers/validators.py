@@ -1,13 +1,20 @@
-"""Checks of the identifiers a training organisation gives (rule 24), with French messages."""
+"""Checks of the identifiers a training organisation gives (rule 24), with French messages:
+each returns the compact form or raises ``InvalidIdentifier``."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from stdnum.fr import siret as stdnum_siret
 
+from cpf.core.errors import BusinessError
 from cpf.core.text import fold
+
+
+class InvalidIdentifier(BusinessError):
+    """A SIRET, NDA or IBAN that cannot be right; the caller names the field."""
+
+    code = "invalid_identifier"
 
 
 def normalise_digits(value: str) -> str:
@@ -19,9 +26,9 @@ def validate_siret(value: str) -> str:
     python-stdnum knows). Returns the compact form."""
     compact = normalise_digits(value)
     if not compact.isdigit() or len(compact) != 14:
-        raise ValidationError("Le SIRET doit compter 14 chiffres.", code="siret_format")
+        raise InvalidIdentifier("Le SIRET doit compter 14 chiffres.", code="siret_format")
     if not stdnum_siret.is_valid(compact):
-        raise ValidationError(
+        raise InvalidIdentifier(
             "Ce SIRET n'est pas valide : vérifiez les 14 chiffres (clé de contrôle incorrecte).",
             code="siret_checksum",
         )
@@ -32,7 +39,7 @@ def validate_nda(value: str) -> str:
     """The activity declaration number (NDA) has 11 digits."""
     compact = normalise_digits(value)
     if not compact.isdigit() or len(compact) != 11:
-        raise ValidationError(
+        raise InvalidIdentifier(
             "Le numéro de déclaration d'activité doit compter 11 chiffres.", code="nda_format"
         )
     return compact
@@ -43,7 +50,7 @@ def validate_iban(value: str) -> str:
     try:
         return IBAN(value).compact
     except SchwiftyException as exc:
-        raise ValidationError(
+        raise InvalidIdentifier(
             "Cet IBAN n'est pas valide : vérifiez-le sur votre relevé d'identité bancaire.",
             code="iban_invalid",
         ) from exc

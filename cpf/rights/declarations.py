@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from cpf.accounts.models import User
 from cpf.core import crypto
+from cpf.core.errors import BusinessError
 from cpf.holders.identity import tidy
 from cpf.holders.models import Holder
 from cpf.holders.nir import KNOWN_MONTHS, InvalidNir, Nir, parse_nir
@@ -61,8 +62,14 @@ HOURS_IN_A_YEAR = Decimal(8784)  # 366 × 24: no declaration can count more
 IMPORT_LOCK = 7_368_001  # pg_advisory_xact_lock key serialising declaration imports
 
 
-class DeclarationFileError(ValueError):
-    """The file as a whole cannot be read (encoding, missing columns)."""
+class DeclarationFileError(BusinessError):
+    """The file as a whole cannot be read (encoding, missing columns): the refusal is about
+    the ``file`` field of the form that sent it."""
+
+    code = "unreadable_file"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message, field="file", code=code)
 
 
 @dataclass(frozen=True)
@@ -181,25 +188,27 @@ def import_declarations_file(
         with open(path, encoding="utf-8-sig", newline="") as handle:
             return import_declarations(lines=handle, file_name=path, actor=actor, now=now, progress=progress)
     except UnicodeDecodeError as exc:
-        raise DeclarationFileError("Le fichier doit être encodé en UTF-8.") from exc
+        raise DeclarationFileError("Le fichier doit être encodé en UTF-8.", code="not_utf8") from exc
 
 
 def _read_header(rows: Iterator[list[str]]) -> dict[str, int]:
     try:
         header = [name.strip().lower() for name in next(rows)]
     except StopIteration as exc:
-        raise DeclarationFileError("Le fichier est vide.") from exc
+        raise DeclarationFileError("Le fichier est vide.", code="empty_file") from exc
     missing = [name for name in COLUMNS if name not in header]
     if missing:
         raise DeclarationFileError(
-            "Colonnes manquantes : " + ", ".join(missing) + " (séparateur attendu : point-virgule)."
+            "Colonnes manquantes : " + ", ".join(missing) + " (séparateur attendu : point-virgule).",
+            code="missing_columns",
         )
     identity = [name for name in IDENTITY_COLUMNS if name in header]
     if identity and len(identity) < len(IDENTITY_COLUMNS):
         absent = [name for name in IDENTITY_COLUMNS if name not in identity]
         raise DeclarationFileError(
             "Les colonnes de l'identité vont ensemble (nom_naissance, prenoms, date_naissance) : "
-            "il manque " + ", ".join(absent) + "."
+            "il manque " + ", ".join(absent) + ".",
+            code="incomplete_identity_columns",
         )
     return {name: header.index(name) for name in (*COLUMNS, *identity)}
 
@@ -616,4 +625,4 @@ def read_text(content: bytes) -> io.StringIO:
     try:
         return io.StringIO(content.decode("utf-8-sig"), newline="")
     except UnicodeDecodeError as exc:
-        raise DeclarationFileError("Le fichier doit être encodé en UTF-8.") from exc
+        raise DeclarationFileError("Le fichier doit être encodé en UTF-8.", code="not_utf8") from exc

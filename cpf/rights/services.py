@@ -18,6 +18,7 @@ from stdnum.fr import siret as stdnum_siret
 
 from cpf.accounts.models import User
 from cpf.core import audit
+from cpf.core.errors import BusinessError
 from cpf.core.money import InvalidAmount, format_euros, parse_euros
 from cpf.holders.nir import InvalidNir, Nir, parse_nir
 from cpf.holders.services import get_or_create_holder
@@ -38,12 +39,11 @@ from .models import Funder, Grant
 from .rates import corrective_grant_cents
 
 
-class GrantRefused(ValueError):
-    """A grant that cannot be recorded; the message is French, for the funder's agent."""
+class GrantRefused(BusinessError):
+    """A grant (or a funder) that cannot be recorded; the message is French, for the funder's
+    agent; ``field`` names the column of a grants file (or the funder's field) at fault."""
 
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
+    code = "grant_refused"
 
 
 def import_declarations(
@@ -87,13 +87,15 @@ def create_funder(*, kind: FunderKind, name: str, siret: str = "") -> Funder:
     SIRET."""
     siret = "".join(siret.split())
     if kind == FunderKind.EMPLOYER and not siret:
-        raise GrantRefused("Un employeur est identifié par son SIRET.", field="siret")
+        raise GrantRefused("Un employeur est identifié par son SIRET.", field="siret", code="siret_required")
     if siret and not stdnum_siret.is_valid(siret):
-        raise GrantRefused("Ce SIRET n'est pas valide (clé de contrôle incorrecte).", field="siret")
+        raise GrantRefused(
+            "Ce SIRET n'est pas valide (clé de contrôle incorrecte).", field="siret", code="invalid_siret"
+        )
     key = funder_account_key(kind=kind, name=name, siret=siret)
     with transaction.atomic():
         if Funder.objects.filter(account__key=key).exists():
-            raise GrantRefused("Ce financeur est déjà enregistré.", field="name")
+            raise GrantRefused("Ce financeur est déjà enregistré.", field="name", code="funder_exists")
         funder = Funder(kind=kind, name=name, siret=siret)
         funder.account = open_keyed_account(kind=AccountKind.FUNDER, key=key, name=name)
         funder.save()
@@ -126,7 +128,9 @@ def add_grant(
     given certifications; not capped by the holder's ceiling. Recorded once per funder reference
     (or, for a form, per ``idempotency_key``): a second submission returns the first grant."""
     if amount_cents <= 0:
-        raise GrantRefused("Le montant d'une dotation doit être positif.", field="montant")
+        raise GrantRefused(
+            "Le montant d'une dotation doit être positif.", field="montant", code="amount_not_positive"
+        )
     return _record_grant(
         funder=funder,
         nir=nir,
@@ -152,7 +156,11 @@ def add_corrective_grant(
     missed the six-year interview and training obligations: a grant of the amount in force
     ``on`` that day (``cpf.rights.rates``, €3,000), of free use."""
     if funder.kind != FunderKind.EMPLOYER:
-        raise GrantRefused("Seul un employeur verse l'abondement correctif.", field="nature")
+        raise GrantRefused(
+            "Seul un employeur verse l'abondement correctif.",
+            field="nature",
+            code="corrective_by_employer_only",
+        )
     return _record_grant(
         funder=funder,
         nir=nir,
@@ -249,7 +257,8 @@ def find_certifications(text: str) -> list[Certification]:
     found = {c.code: c for c in Certification.objects.filter(code__in=codes)}
     unknown = [code for code in codes if code not in found]
     if unknown:
-        raise GrantRefused("Certification inconnue : " + ", ".join(unknown) + ".", field="certifications")
+        message = "Certification inconnue : " + ", ".join(unknown) + "."
+        raise GrantRefused(message, field="certifications", code="unknown_certification")
     return [found[code] for code in dict.fromkeys(codes)]
 
 
@@ -344,7 +353,7 @@ def _check_grant_lines(
         try:
             line = _grant_line(number, cells, funder, today=today)
         except GrantRefused as refused:
-            rejections.append(Rejection(number, refused.field, str(refused)))
+            rejections.append(Rejection(number, refused.field, refused.message))
             continue
         if line.reference in seen:
             reason = f"La référence {line.reference} figure déjà ligne {seen[line.reference]}."
@@ -359,22 +368,32 @@ def _grant_line(number: int, cells: dict[str, str], funder: Funder, *, today: da
     try:
         nir = parse_nir(cells["nir"])
     except InvalidNir as exc:
-        raise GrantRefused(str(exc), field="nir") from None
+        raise GrantRefused(exc.messages, field="nir", code=exc.code) from None
     if not cells["reference"]:
-        raise GrantRefused("La référence de la dotation est obligatoire.", field="reference")
+        raise GrantRefused(
+            "La référence de la dotation est obligatoire.", field="reference", code="reference_required"
+        )
     if len(cells["reference"]) > 100:
-        raise GrantRefused("La référence compte 100 caractères au plus.", field="reference")
+        raise GrantRefused(
+            "La référence compte 100 caractères au plus.", field="reference", code="reference_too_long"
+        )
     nature = cells["nature"].lower()
     if nature in CORRECTIVE_WORDS:
         return _corrective_line(number, nir, cells, funder, today=today)
     if nature not in GRANT_WORDS:
-        raise GrantRefused("Nature attendue : « dotation » ou « abondement correctif ».", field="nature")
+        raise GrantRefused(
+            "Nature attendue : « dotation » ou « abondement correctif ».",
+            field="nature",
+            code="unknown_nature",
+        )
     try:
         amount = parse_euros(cells["montant"])
     except InvalidAmount as exc:
-        raise GrantRefused(str(exc), field="montant") from None
+        raise GrantRefused(exc.messages, field="montant", code=exc.code) from None
     if amount <= 0:
-        raise GrantRefused("Le montant d'une dotation doit être positif.", field="montant")
+        raise GrantRefused(
+            "Le montant d'une dotation doit être positif.", field="montant", code="amount_not_positive"
+        )
     return _GrantLine(
         number=number,
         nir=nir,
@@ -389,18 +408,27 @@ def _corrective_line(
     number: int, nir: Nir, cells: dict[str, str], funder: Funder, *, today: datetime.date
 ) -> _GrantLine:
     if funder.kind != FunderKind.EMPLOYER:
-        raise GrantRefused("Seul un employeur verse l'abondement correctif.", field="nature")
+        raise GrantRefused(
+            "Seul un employeur verse l'abondement correctif.",
+            field="nature",
+            code="corrective_by_employer_only",
+        )
     amount = corrective_grant_cents(today)
     if cells["montant"]:
         try:
             given = parse_euros(cells["montant"])
         except InvalidAmount as exc:
-            raise GrantRefused(str(exc), field="montant") from None
+            raise GrantRefused(exc.messages, field="montant", code=exc.code) from None
         if given != amount:
             raise GrantRefused(
                 f"L'abondement correctif est de {format_euros(amount)} : laissez le montant vide.",
                 field="montant",
+                code="corrective_amount_fixed",
             )
     if cells["certifications"]:
-        raise GrantRefused("L'abondement correctif est d'usage libre.", field="certifications")
+        raise GrantRefused(
+            "L'abondement correctif est d'usage libre.",
+            field="certifications",
+            code="corrective_not_earmarked",
+        )
     return _GrantLine(number, nir, GrantKind.CORRECTIVE, amount, [], cells["reference"])

@@ -15,7 +15,7 @@ from itertools import pairwise
 import orjson
 import tantivy
 
-from cpf.core.errors import BusinessError
+from cpf.core.errors import BusinessError, Problem
 
 from . import ranking
 from . import schema as fields
@@ -48,8 +48,11 @@ class SearchError(BusinessError):
 
     code = "invalid_search"
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message, field=field)
+    @classmethod
+    def of(cls, problems: list[tuple[str, str]]) -> SearchError:
+        """The refusal of a request with these (parameter, message) problems
+        (``request_problems``)."""
+        return cls(problems=[Problem(message, field, cls.code) for field, message in problems])
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,7 @@ def resolve_point(request: SearchRequest) -> Point | None:
     if request.place:
         place = gazetteer().resolve(request.place)
         if place is None:
-            raise SearchError("place", "Lieu inconnu : indiquez un code INSEE ou un code postal.")
+            raise SearchError("Lieu inconnu : indiquez un code INSEE ou un code postal.", field="place")
         return Point(place.latitude, place.longitude, place)
     if request.lat is not None and request.lon is not None:
         return Point(request.lat, request.lon, gazetteer().nearest(request.lat, request.lon))
@@ -380,7 +383,7 @@ def search(request: SearchRequest, *, today: datetime.date) -> SearchResponse:
     schema = opened.index.schema
     point = resolve_point(request)
     if request.sort == "distance" and point is None:
-        raise SearchError("sort", "Le tri par distance demande un lieu ou votre position.")
+        raise SearchError("Le tri par distance demande un lieu ou votre position.", field="sort")
 
     code = certification_code(request.q)
     terms, stems, corrections = ([], [], []) if code else understand(opened, request.q)

@@ -21,6 +21,7 @@ from cpf.accounts.enums import OrganisationType
 from cpf.accounts.models import Invitation, Membership
 from cpf.accounts.organisations import display_name, side_for
 from cpf.accounts.services import MembershipRefused
+from cpf.core.errors import add_to_form
 
 from .holder.forms import AccessibleFormMixin
 from .organisation import membership_for
@@ -173,7 +174,7 @@ def _invite(request: HttpRequest, organisation: Any, form: InviteForm) -> bool:
             site_url=request.build_absolute_uri("/"),
         )
     except MembershipRefused as refused:
-        form.add_error("email" if refused.field == "email" else None, refused.messages[0])
+        add_to_form(form, refused)
         return False
     messages.success(request, f"Invitation envoyée à {email}.")
     return True

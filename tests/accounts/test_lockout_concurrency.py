@@ -140,6 +140,7 @@ def test_the_address_lock_answers_the_api_with_429_and_a_french_message(settings
         "errors": [
             {
                 "field": "",
+                "code": "login_locked",
                 "message": "Trop de tentatives de connexion ont échoué depuis votre adresse internet : "
                 "par sécurité, les connexions depuis cette adresse sont bloquées pendant 15 minutes. "
                 "Réessayez plus tard.",

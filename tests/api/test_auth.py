@@ -47,7 +47,13 @@ def test_a_wrong_pair_gets_401_and_no_token(client, holder, nir, password):
 
     assert response.status_code == 401
     assert response.json() == {
-        "errors": [{"field": "", "message": "Numéro de sécurité sociale ou mot de passe incorrect."}]
+        "errors": [
+            {
+                "field": "",
+                "code": "invalid_credentials",
+                "message": "Numéro de sécurité sociale ou mot de passe incorrect.",
+            }
+        ]
     }
     assert ApiToken.objects.count() == 0
 
@@ -61,6 +67,7 @@ def test_a_wrong_pair_gets_401_and_no_token(client, holder, nir, password):
             [
                 {
                     "field": "nir",
+                    "code": "invalid_nir",
                     "message": "Le numéro de sécurité sociale compte 15 caractères (clé comprise).",
                 }
             ],
@@ -71,6 +78,7 @@ def test_a_wrong_pair_gets_401_and_no_token(client, holder, nir, password):
             [
                 {
                     "field": "nir",
+                    "code": "invalid_nir",
                     "message": "La clé de contrôle ne correspond pas au numéro : vérifiez les 15 caractères.",
                 }
             ],

@@ -13,7 +13,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.http import urlsafe_base64_decode
 from procrastinate.contrib.django.models import ProcrastinateJob
@@ -232,11 +231,11 @@ def test_a_refused_sign_up_says_why_and_changes_nothing(terms, overrides, field,
     HolderFactory(nir=NIR)
     before = state()
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(services.SignUpRefused) as refused:
         sign_up(application(terms, **overrides))
     deliver_emails()
 
-    assert refused.value.message_dict[field] == messages
+    assert refused.value.by_field()[field] == messages
     assert state() == before
     assert Holder.objects.get().user is None
     assert email_jobs() == 0
@@ -252,12 +251,13 @@ def test_a_person_too_young_for_an_account_is_refused(terms):
         birth_date=datetime.date(2012, 5, 1),
     )
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(services.SignUpRefused) as refused:
         sign_up(young)
 
-    assert refused.value.message_dict == {
+    assert refused.value.by_field() == {
         "birth_date": ["Le compte personnel de formation s'ouvre à 16 ans (15 ans pour les apprentis)."]
     }
+    assert refused.value.problems[0].code == "too_young"
     assert Holder.objects.count() == 0
 
 
@@ -266,10 +266,11 @@ def test_terms_replaced_while_the_person_was_typing_must_be_read_again(terms):
     newer = TermsVersionFactory(in_force_from=NOW.date())
     before = state()
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(services.SignUpRefused) as refused:
         sign_up(application(terms))
 
-    assert refused.value.message_dict == {"accept_terms": [services.TERMS_CHANGED]}
+    assert refused.value.by_field() == {"accept_terms": [services.TERMS_CHANGED]}
+    assert refused.value.problems[0].code == "terms_changed"
     assert state() == before
     assert sign_up(application(newer)).outcome == SignUpOutcome.SIGNED_UP
 

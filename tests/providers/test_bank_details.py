@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import override_settings
 
@@ -95,12 +94,12 @@ def test_new_details_await_verification_and_are_logged_with_the_iban_masked():
 def test_wrong_details_are_refused_and_nothing_is_recorded(iban, bic, name, errors):
     provider = ProviderFactory(iban="")
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(BankDetailsError) as refused:
         submit_bank_details(
             provider=provider, iban=iban, bic=bic, account_holder_name=name, actor=None, now=NOW
         )
 
-    assert refused.value.message_dict == errors
+    assert refused.value.by_field() == errors
     assert not BankDetails.objects.exists()
     assert not AuditEvent.objects.filter(event__startswith="provider.bank_details").exists()
 

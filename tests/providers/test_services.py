@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
 
+from cpf.core.errors import Problem
 from cpf.providers import services
 from cpf.providers.enums import BankDetailsStatus, ProviderStatus
 from cpf.providers.models import Provider, ProviderTransition
@@ -47,27 +47,29 @@ def test_an_application_is_recorded_with_compact_identifiers_and_logged():
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "message"),
+    ("field", "value", "code", "message"),
     [
-        ("siret", "7328293200007", "Le SIRET doit compter 14 chiffres."),
+        ("siret", "7328293200007", "siret_format", "Le SIRET doit compter 14 chiffres."),
         (
             "siret",
             "73282932000075",
+            "siret_checksum",
             "Ce SIRET n'est pas valide : vérifiez les 14 chiffres (clé de contrôle incorrecte).",
         ),
-        ("nda", "123", "Le numéro de déclaration d'activité doit compter 11 chiffres."),
+        ("nda", "123", "nda_format", "Le numéro de déclaration d'activité doit compter 11 chiffres."),
         (
             "iban",
             "FR76 3000 6000 0112 3456 7890 188",
+            "iban_invalid",
             "Cet IBAN n'est pas valide : vérifiez-le sur votre relevé d'identité bancaire.",
         ),
     ],
 )
-def test_a_bad_identifier_is_refused_with_a_french_message_and_nothing_is_saved(field, value, message):
-    with pytest.raises(ValidationError) as refused:
+def test_a_bad_identifier_is_refused_with_a_french_message_and_nothing_is_saved(field, value, code, message):
+    with pytest.raises(services.ProviderError) as refused:
         services.apply_for_referencing(application=application(**{field: value}), now=NOW)
 
-    assert refused.value.message_dict == {field: [message]}
+    assert refused.value.problems == [Problem(message, field, code)]
     assert Provider.objects.count() == 0
     assert ProviderTransition.objects.count() == 0
 
@@ -75,10 +77,11 @@ def test_a_bad_identifier_is_refused_with_a_french_message_and_nothing_is_saved(
 def test_a_second_application_with_the_same_siret_is_refused():
     services.apply_for_referencing(application=application(), now=NOW)
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(services.ProviderError) as refused:
         services.apply_for_referencing(application=application(legal_name="Autre"), now=NOW)
 
-    assert refused.value.message_dict == {"siret": ["Un organisme est déjà enregistré avec ce SIRET."]}
+    assert refused.value.by_field() == {"siret": ["Un organisme est déjà enregistré avec ce SIRET."]}
+    assert refused.value.problems[0].code == "siret_taken"
     assert Provider.objects.count() == 1
 
 

@@ -1,9 +1,12 @@
 """The API instance, its error format and the routers of each domain.
 
-Errors are always JSON: ``{"errors": [{"field": ..., "message": ...}]}`` with a French message,
-status 400/401/403/404/405/413/422/429; never an HTML page, never a 500 for bad input. The
-endpoints' errors are built here; those that arise before or around them (an unknown path, a
-method the path does not accept) are turned into the same format by
+Errors are always JSON: ``{"errors": [{"field": ..., "code": ..., "message": ...}]}`` with a
+French message, status 400/401/403/404/405/413/422/429; never an HTML page, never a 500 for bad
+input (schema in ``errors.py``). The endpoints' errors are built here: an endpoint lets a
+business refusal (``cpf.core.errors.BusinessError``) propagate, and ``on_business_error``
+answers it with the error's ``status`` (422 unless the error says otherwise) and its problems,
+each with its stable ``code``. Those that arise before or around the endpoints (an unknown
+path, a method the path does not accept) are turned into the same format by
 ``cpf.api.middleware.JsonErrorsMiddleware``.
 
 The documentation (``/docs``) is django-ninja's swagger-ui, served from our own static files
@@ -20,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from cpf.core.errors import BusinessError, api_errors
 from cpf.core.http import upload_limit
 
 logger = logging.getLogger(__name__)
@@ -86,6 +90,12 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         for error in exc.errors
     ]
     return error_response(request, 422, errors)
+
+
+@api.exception_handler(BusinessError)
+def on_business_error(request: HttpRequest, exc: BusinessError) -> HttpResponse:
+    """Every business refusal, in one place: its status, its problems with their codes."""
+    return error_response(request, exc.status, api_errors(exc))
 
 
 @api.exception_handler(AuthenticationError)

@@ -17,12 +17,15 @@ from django.views.decorators.debug import sensitive_variables
 from ninja import Field, Query, Router, Schema, Status
 from ninja.security import HttpBearer
 
+from cpf.core.errors import BusinessError
 from cpf.holders import services
-from cpf.holders.login import LoginRefused, log_in_holder
+from cpf.holders.login import log_in_holder
 from cpf.holders.models import ApiToken, Holder, TermsVersion, hash_api_token
-from cpf.holders.nir import InvalidNir, parse_nir
+from cpf.holders.nir import parse_nir
 from cpf.ledger.queries import holder_history, holder_history_count
 from cpf.rights.queries import rights_summary
+
+from .errors import Errors
 
 router = Router(tags=["titulaire"])
 
@@ -30,7 +33,6 @@ TERMS_TO_ACCEPT = (
     "Les conditions d'utilisation ont changé : acceptez la nouvelle version (POST /api/v1/me/terms) "
     "pour continuer."
 )
-LOGIN_STATUS = {"invalid": 401, "locked": 429, "email_not_confirmed": 403, "disabled": 403}
 
 
 class HolderTokenAuth(HttpBearer):
@@ -54,13 +56,11 @@ class HolderTokenAuth(HttpBearer):
 bearer = HolderTokenAuth()
 
 
-class Error(Schema):
-    field: str = Field(description="Champ en cause, vide quand l'erreur porte sur la requête entière.")
-    message: str = Field(description="Message en français, à montrer tel quel.")
+class TermsNotAccepted(BusinessError):
+    """Rule 27: nothing else until the terms of use in force are accepted."""
 
-
-class Errors(Schema):
-    errors: list[Error]
+    code = "terms_not_accepted"
+    status = 403
 
 
 def errors(message: str, field: str = "") -> dict:
@@ -117,20 +117,14 @@ class MeOut(Schema):
 )
 @sensitive_variables("payload")
 def create_token(request: HttpRequest, payload: TokenIn):
-    try:
-        nir = parse_nir(payload.nir)
-    except InvalidNir as invalid:
-        return Status(422, errors(str(invalid), "nir"))
-    try:
-        holder = log_in_holder(
-            request,
-            nir=nir,
-            password=payload.password,
-            site_url=request.build_absolute_uri("/"),
-            now=timezone.now(),
-        )
-    except LoginRefused as refused:
-        return Status(LOGIN_STATUS[refused.code], errors(refused.message))
+    # An invalid NIR (422) and a refused login (its own status) are answered by api.py.
+    holder = log_in_holder(
+        request,
+        nir=parse_nir(payload.nir),
+        password=payload.password,
+        site_url=request.build_absolute_uri("/"),
+        now=timezone.now(),
+    )
     token, raw = services.issue_api_token(holder=holder, now=timezone.now())
     return Status(200, {"access_token": raw, "expires_at": token.expires_at})
 
@@ -184,16 +178,15 @@ def me(request: HttpRequest):
 def accept_terms(request: HttpRequest, payload: TermsAcceptIn):
     current = TermsVersion.objects.current(timezone.localdate())
     if current is None or payload.version != current.version:
-        return Status(422, errors(services.TERMS_CHANGED, "version"))
+        raise services.TermsRefused(services.TERMS_CHANGED, field="version", code="terms_changed")
     services.accept_terms(holder=request.auth, terms=current, now=timezone.now())
     return Status(204, None)
 
 
-def terms_refusal(holder: Holder) -> Status | None:
+def require_current_terms(holder: Holder) -> None:
     """Rule 27: nothing else until the terms in force are accepted."""
-    if services.has_accepted_current_terms(holder=holder, today=timezone.localdate()):
-        return None
-    return Status(403, errors(TERMS_TO_ACCEPT, "terms"))
+    if not services.has_accepted_current_terms(holder=holder, today=timezone.localdate()):
+        raise TermsNotAccepted(TERMS_TO_ACCEPT, field="terms")
 
 
 class GrantOut(Schema):
@@ -240,9 +233,7 @@ class LedgerQuery(Schema):
     summary="Mes droits : solde, plafond, dotations",
 )
 def my_rights(request: HttpRequest):
-    refusal = terms_refusal(request.auth)
-    if refusal is not None:
-        return refusal
+    require_current_terms(request.auth)
     return Status(200, rights_summary(request.auth, today=timezone.localdate()))
 
 
@@ -253,9 +244,7 @@ def my_rights(request: HttpRequest):
     summary="Historique de mes droits, par pages, du plus récent au plus ancien",
 )
 def my_ledger(request: HttpRequest, query: Query[LedgerQuery]):
-    refusal = terms_refusal(request.auth)
-    if refusal is not None:
-        return refusal
+    require_current_terms(request.auth)
     offset = (query.page - 1) * query.page_size
     return Status(
         200,

@@ -1,8 +1,9 @@
 """Search and catalogue endpoints for the mobile app and partners (no authentication: the
 catalogue is public).
 
-Every bad parameter gives a 422 with ``{"errors": [{"field", "message"}]}`` naming it; a search
-run before any index was built gives a 503 with the same shape; never a 500.
+Every bad parameter gives a 422 with ``{"errors": [{"field", "code", "message"}]}`` naming it
+(a ``SearchError``, answered by ``api.py``); a search run before any index was built gives a 503
+with the same shape; never a 500.
 """
 
 from __future__ import annotations
@@ -30,18 +31,11 @@ from cpf.search.reader import IndexUnavailable
 from cpf.search.trainings import visible_training
 from cpf.search.understanding import job_matcher
 
+from .errors import Errors
+
 router = Router(tags=["catalogue"])
 
 INDEX_UNAVAILABLE = "La recherche est momentanément indisponible : réessayez dans une minute."
-
-
-class Error(Schema):
-    field: str = Field(description="Paramètre en cause, vide quand l'erreur porte sur la requête entière.")
-    message: str = Field(description="Message en français, à montrer tel quel.")
-
-
-class Errors(Schema):
-    errors: list[Error]
 
 
 def errors(*problems: tuple[str, str]) -> dict:
@@ -179,7 +173,7 @@ def search_trainings(
     levels: list[int] = []
     for value in level:
         if not value.strip().isdigit():
-            return Status(422, errors(("level", "Niveau inconnu : 3 à 8, ou 0 pour sans niveau.")))
+            raise SearchError("Niveau inconnu : 3 à 8, ou 0 pour sans niveau.", field="level")
         levels.append(int(value))
     jobs: tuple[str, ...] | None = None
     if job:
@@ -204,11 +198,9 @@ def search_trainings(
     )
     problems = request_problems(wanted)
     if problems:
-        return Status(422, errors(*problems))
+        raise SearchError.of(problems)
     try:
         response = search(wanted, today=timezone.localdate())
-    except SearchError as error:
-        return Status(422, errors((error.field, error.message)))
     except IndexUnavailable:
         return Status(503, errors(("", INDEX_UNAVAILABLE)))
     # Serialised here, as documented by SearchOut: validating twenty results again would cost
@@ -513,11 +505,8 @@ def discover(request: HttpRequest, params: Query[DiscoverParams]):
     from cpf.search.geo import RADIUS_CHOICES_KM
 
     if params.radius_km not in RADIUS_CHOICES_KM:
-        return Status(422, errors(("radius_km", "Le rayon doit valoir 5, 10, 30, 50 ou 100 km.")))
-    try:
-        point = resolve_point(SearchRequest(place=(params.place or "").strip() or None))
-    except SearchError as error:
-        return Status(422, errors((error.field, error.message)))
+        raise SearchError("Le rayon doit valoir 5, 10, 30, 50 ou 100 km.", field="radius_km")
+    point = resolve_point(SearchRequest(place=(params.place or "").strip() or None))
     found = discovery.discover(point, params.radius_km)
     return Status(
         200,

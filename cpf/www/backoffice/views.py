@@ -29,8 +29,9 @@ from django_otp import login as otp_login
 
 from cpf.accounts import logins
 from cpf.accounts.enums import UserKind
-from cpf.accounts.login import LoginRefused, check_agent_code, check_agent_password
+from cpf.accounts.login import LoginLocked, LoginRefused, check_agent_code, check_agent_password
 from cpf.accounts.models import User
+from cpf.core.errors import add_to_form
 
 from .forms import AgentPasswordForm, CodeForm
 
@@ -55,10 +56,10 @@ def password_step(request: HttpRequest, *, site) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 now=now,
             )
+        except LoginLocked as locked:
+            return _locked_out(request, site, locked.message)
         except LoginRefused as refused:
-            if refused.code == "locked":
-                return _locked_out(request, site, refused.message)
-            form.add_error(None, refused.message)
+            add_to_form(form, refused)
         else:
             _remember_pending(request, user, next_url=_next_url(request, site), now=now)
             return redirect(reverse("admin:login_code", current_app=site.name))
@@ -79,10 +80,10 @@ def code_step(request: HttpRequest, *, site) -> HttpResponse:
             check_agent_code(
                 request, user=user, device=device, code=form.cleaned_data["code"], now=timezone.now()
             )
+        except LoginLocked as locked:
+            return _locked_out(request, site, locked.message)
         except LoginRefused as refused:
-            if refused.code == "locked":
-                return _locked_out(request, site, refused.message)
-            form.add_error("code", refused.message)
+            add_to_form(form, refused)
         else:
             return _complete_login(request, user, device)
     return _render(request, site, "www/backoffice/code.html", {"form": form, "title": "Code de vérification"})
@@ -101,10 +102,10 @@ def enrolment_step(request: HttpRequest, *, site) -> HttpResponse:
             check_agent_code(
                 request, user=user, device=device, code=form.cleaned_data["code"], now=timezone.now()
             )
+        except LoginLocked as locked:
+            return _locked_out(request, site, locked.message)
         except LoginRefused as refused:
-            if refused.code == "locked":
-                return _locked_out(request, site, refused.message)
-            form.add_error("code", refused.message)
+            add_to_form(form, refused)
         else:
             logins.confirm_totp_device(device=device)
             return _complete_login(request, user, device)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cpf.accounts.enums import OrganisationType
+from cpf.core.errors import add_to_form
 from cpf.core.money import format_euros
 from cpf.rights import services
 from cpf.rights.declarations import DeclarationFileError, read_text
@@ -110,7 +111,7 @@ def _add_grant(request: HttpRequest, funder: Funder, form: GrantForm) -> bool:
                 actor=request.user,
             )
     except GrantRefused as refused:
-        form.add_error(None, str(refused))
+        add_to_form(form, refused)
         return False
     grant = result.grant
     verb = "enregistrée" if result.created else "déjà enregistrée"
@@ -128,8 +129,8 @@ def _import_file(
     """Record the file's grants, all or none; ``None`` when the file cannot even be read."""
     try:
         lines = read_text(form.cleaned_data["file"].read())
-    except DeclarationFileError as exc:
-        form.add_error("file", str(exc))
+    except DeclarationFileError as refused:
+        add_to_form(form, refused)
         return None
     report = services.import_grants(
         funder=funder, lines=lines, actor=request.user, today=timezone.localdate()

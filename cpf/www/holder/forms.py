@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cpf.accounts.enums import UserKind
+from cpf.core.errors import BusinessError, add_to_form
 from cpf.core.mail import send_later
 from cpf.holders import services
 from cpf.holders.identity import tidy
@@ -159,9 +160,8 @@ class SignUpForm(AccessibleFormMixin, forms.Form):
             accepted_terms=TermsVersion.objects.filter(pk=data.get("terms_version")).first(),
         )
 
-    def add_service_errors(self, refused: ValidationError) -> None:
-        for key, messages in refused.message_dict.items():
-            self.add_error(self.SERVICE_FIELDS.get(key, key), messages)
+    def add_service_errors(self, refused: BusinessError) -> None:
+        add_to_form(self, refused, fields=self.SERVICE_FIELDS)
         self.mark_errors()
 
 
@@ -197,7 +197,8 @@ class LoginForm(AccessibleFormMixin, forms.Form):
             )
         except LoginRefused as refused:
             self.refusal = refused
-            raise ValidationError(refused.message, code=refused.code) from None
+            add_to_form(self, refused)
+            return cleaned
         self.user_cache = holder.user
         return cleaned
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from cpf.accounts.enums import UserKind
-from cpf.accounts.login import LoginRefused
+from cpf.accounts.login import LoginLocked
 from cpf.accounts.throttling import clear_login_failures, client_ip
 from cpf.accounts.tokens import user_of_link
 from cpf.holders import services
@@ -59,7 +58,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             return _sign_up_throttled(request)
         try:
             services.sign_up(application=form.application(), now=now, site_url=site_url(request))
-        except ValidationError as refused:
+        except services.SignUpRefused as refused:
             form.add_service_errors(refused)
         else:
             request.session[SIGNED_UP_EMAIL] = form.cleaned_data["email"]
@@ -112,7 +111,7 @@ class LoginView(auth_views.LoginView):
     extra_context = {"title": "Se connecter"}
 
     def form_invalid(self, form):
-        if form.refusal is not None and form.refusal.code == "locked":
+        if isinstance(form.refusal, LoginLocked):
             return locked_out(self.request, form.refusal, reset_url="www:holder:password_reset")
         return super().form_invalid(form)
 
@@ -124,7 +123,7 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
-def locked_out(request: HttpRequest, refusal: LoginRefused, *, reset_url: str) -> HttpResponse:
+def locked_out(request: HttpRequest, refusal: LoginLocked, *, reset_url: str) -> HttpResponse:
     """Too many failures on one account from one address, or from one address: a clear French
     message and the way out (a password reset by e-mail lifts an account's lock at once; only
     time lifts an address's)."""

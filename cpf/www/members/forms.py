@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from cpf.accounts.login import LoginRefused, log_in_member
 from cpf.accounts.logins import MEMBER_KINDS
 from cpf.accounts.models import User
+from cpf.core.errors import add_to_form
 from cpf.www.holder.forms import AccessibleFormMixin, SentByWorkerMixin
 
 
@@ -53,7 +53,7 @@ class MemberLoginForm(AccessibleFormMixin, forms.Form):
                 )
             except LoginRefused as refused:
                 self.refusal = refused
-                raise ValidationError(refused.message, code=refused.code) from None
+                add_to_form(self, refused)
         return self.cleaned_data
 
     def get_user(self):

@@ -21,6 +21,7 @@ from cpf.accounts.enums import OrganisationType
 from cpf.accounts.models import Invitation, Membership
 from cpf.accounts.organisations import display_name, side_of_membership
 from cpf.accounts.services import MembershipRefused, NewLogin
+from cpf.core.errors import add_to_form
 from cpf.www.holder.forms import AccessibleFormMixin
 
 MEMBER_BACKEND = "cpf.accounts.backends.MemberEmailBackend"
@@ -104,7 +105,7 @@ def _accept_with_new_login(request: HttpRequest, token: str, found: Invitation) 
                     token=token, new_login=form.new_login(), now=timezone.now()
                 )
             except MembershipRefused as refused:
-                form.add_error(refused.field if refused.field in form.fields else None, refused.messages[0])
+                add_to_form(form, refused)
             else:
                 login(request, membership.user, backend=MEMBER_BACKEND)
                 return _welcome(request, membership)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from cpf.accounts import logins
 from cpf.accounts.enums import UserKind
+from cpf.accounts.login import LoginLocked
 from cpf.accounts.tokens import user_of_link
 
 from ..holder.views import locked_out
@@ -38,7 +39,7 @@ class LoginView(auth_views.LoginView):
         return str(self.next_page)
 
     def form_invalid(self, form):
-        if form.refusal is not None and form.refusal.code == "locked":
+        if isinstance(form.refusal, LoginLocked):
             return locked_out(self.request, form.refusal, reset_url="www:members:password_reset")
         return super().form_invalid(form)
 

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cpf.core.errors import add_to_form
 from cpf.search.discover import discover
 from cpf.search.engine import SearchError, search
 from cpf.search.geo import gazetteer
@@ -63,8 +64,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
 def _run(request: HttpRequest, form: SearchForm, wanted) -> dict:
     try:
         response = search(wanted, today=timezone.localdate())
-    except SearchError as error:
-        form.add_error(None, error.message)
+    except SearchError as refused:
+        add_to_form(form, refused)
         return {}
     except IndexUnavailable:
         return {"unavailable": True}
