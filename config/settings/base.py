@@ -215,7 +215,7 @@ def whole_number(name: str, value: str) -> int:
 
 
 # Number of reverse proxies in front of the web nodes, each appending to X-Forwarded-For; the
-# client's address is read that many places from the right (cpf/accounts/throttling.py).
+# client's address is read that many places from the right (cpf/core/http.py).
 # Required in production (config/settings/production.py says why).
 TRUSTED_PROXY_COUNT = whole_number("TRUSTED_PROXY_COUNT", os.environ.get("TRUSTED_PROXY_COUNT") or "0")
 

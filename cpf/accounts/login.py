@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 from django_otp import verify_token
 
 from cpf.core.errors import BusinessError
+from cpf.core.http import client_ip
 
 from . import logins
 from .enums import LoginCounterScope, UserKind
@@ -24,7 +25,6 @@ from .throttling import (
     LockedOut,
     LoginAttempt,
     agent_login_key,
-    client_ip,
     locked_out_message,
     member_login_key,
     start_login_attempt,

@@ -32,7 +32,6 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
-from django.http import HttpRequest
 
 from cpf.core.crypto import keyed_hash
 
@@ -51,18 +50,6 @@ def agent_login_key(username: str) -> str:
     """The key an agent is counted under at the back-office's door (and anyone trying a
     username there: holders and members never log in there, whatever they type)."""
     return keyed_hash(f"agent:{username.strip().lower()}")
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The address of the client. Behind ``TRUSTED_PROXY_COUNT`` reverse proxies, each appending
-    to ``X-Forwarded-For``, the client is the entry that many places from the right; anything
-    further left may be forged by the client."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    forwarded = [part for part in forwarded if part]
-    if proxies and len(forwarded) >= proxies:
-        return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _limit(scope: str) -> int:

@@ -52,3 +52,15 @@ def upload_limit() -> str:
     size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
     megabytes = f"{size / (1024 * 1024):.1f}".replace(".", ",").removesuffix(",0")
     return f"{megabytes} Mo"
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address of the client. Behind ``TRUSTED_PROXY_COUNT`` reverse proxies, each appending
+    to ``X-Forwarded-For``, the client is the entry that many places from the right; anything
+    further left may be forged by the client."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")

@@ -10,9 +10,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from cpf.accounts.throttling import client_ip
-
 from . import audit
+from .http import client_ip
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An id set by the reverse proxy or the mobile app is kept, so that one action can be followed

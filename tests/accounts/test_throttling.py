@@ -14,12 +14,12 @@ from cpf.accounts.throttling import (
     LockedOut,
     agent_login_key,
     clear_login_failures,
-    client_ip,
     forget_stale_counters,
     locked_out_message,
     member_login_key,
     start_login_attempt,
 )
+from cpf.core.http import client_ip
 from cpf.holders.nir import parse_nir
 from tests.accounts.factories import NOW
 from tests.holders.factories import NIR

@@ -19,8 +19,9 @@ from django.views.decorators.http import require_http_methods
 
 from cpf.accounts.enums import UserKind
 from cpf.accounts.login import LoginLocked
-from cpf.accounts.throttling import clear_login_failures, client_ip
+from cpf.accounts.throttling import clear_login_failures
 from cpf.accounts.tokens import user_of_link
+from cpf.core.http import client_ip
 from cpf.holders import services
 from cpf.holders.models import TermsVersion
 from cpf.holders.sign_up_limits import THROTTLED, sign_up_attempt_allowed
