@@ -42,8 +42,13 @@ def _from(status: str) -> list[str]:
 # from two states (a lapse before or after the proposal) may or may not carry the earlier stamp.
 STAMP_RULES: dict[str, tuple[list[str], list[str]]] = {
     "validated_at": (
-        [*_from(S.VALIDATED), S.REFUSED_BY_ATTENDEE, S.CANCELED_BY_ORGANISM]
-        + [S.CANCELED_BY_FINANCER, S.CANCELED_BY_ATTENDEE_NOT_REALIZED],
+        [
+            *_from(S.VALIDATED),
+            S.REFUSED_BY_ATTENDEE,
+            S.CANCELED_BY_ORGANISM,
+            S.CANCELED_BY_FINANCER,
+            S.CANCELED_BY_ATTENDEE_NOT_REALIZED,
+        ],
         [S.REJECTED, S.CANCELED_BY_ATTENDEE],
     ),
     "accepted_at": (
