@@ -58,7 +58,9 @@ def test_a_later_edit_of_the_offer_changes_no_file(holder):
     session = bookable_session()
     registration = requested(holder, session)
 
-    Action.objects.filter(pk=session.action_id).update(price_cents=9_999_00, duration_hours=7, exam_cost_cents=0)
+    Action.objects.filter(pk=session.action_id).update(
+        price_cents=9_999_00, duration_hours=7, exam_cost_cents=0
+    )
     session.start_date, session.end_date = datetime.date(2027, 8, 2), datetime.date(2027, 8, 20)
     session.save()
 
