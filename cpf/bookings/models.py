@@ -19,7 +19,13 @@ from django.db.models import F, Q
 from cpf.catalogue.enums import Modality
 from cpf.core.state_machine import TransitionLog
 
-from .enums import TIMED, ProviderRefusalReason, RegistrationStatus
+from .enums import (
+    HOLDER_LABEL_CHANGED_PROPOSAL,
+    HOLDER_LABELS,
+    TIMED,
+    ProviderRefusalReason,
+    RegistrationStatus,
+)
 
 S = RegistrationStatus
 MAIN_LINE = [
@@ -133,8 +139,9 @@ class Registration(models.Model):
     proposal_changed = models.BooleanField("proposition modifiée par l'organisme", default=False)
 
     deadline_at = models.DateTimeField("échéance", null=True, blank=True)
+    # Set when, and only when, the provider refused the request (rule 15).
     refusal_reason_code = models.CharField(
-        "motif de refus", max_length=40, choices=ProviderRefusalReason.choices, blank=True
+        "motif de refus", max_length=40, choices=ProviderRefusalReason.choices, null=True, blank=True
     )
 
     sent_at = models.DateTimeField("envoyée le")
@@ -166,8 +173,13 @@ class Registration(models.Model):
                 condition=Q(modality__in=Modality.values), name="registration_modality_known"
             ),
             models.CheckConstraint(
-                condition=Q(refusal_reason_code="") | Q(status=S.REFUSED_BY_ORGANISM),
-                name="registration_refusal_reason_only_when_refused",
+                condition=Q(refusal_reason_code__in=ProviderRefusalReason.values),
+                name="registration_refusal_reason_code_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=S.REFUSED_BY_ORGANISM, refusal_reason_code__isnull=False)
+                | (~Q(status=S.REFUSED_BY_ORGANISM) & Q(refusal_reason_code__isnull=True)),
+                name="registration_refusal_reason_iff_refused",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=TIMED, deadline_at__isnull=False)
@@ -189,6 +201,13 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"Dossier n° {self.pk} ({self.get_status_display()})"
+
+    @property
+    def holder_status_label(self) -> str:
+        """The state in the holder's words (``get_status_display`` is the provider's)."""
+        if self.status == S.VALIDATED and self.proposal_changed:
+            return HOLDER_LABEL_CHANGED_PROPOSAL
+        return HOLDER_LABELS[self.status]
 
 
 class RegistrationTransition(TransitionLog):

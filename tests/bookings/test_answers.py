@@ -132,6 +132,10 @@ def test_a_proposal_with_other_dates_and_price_is_marked_as_the_providers_propos
 
     stored = reloaded(validated)
     assert stored.proposal_changed
+    assert (stored.get_status_display(), stored.holder_status_label) == (
+        "Validé",
+        "Proposition de l'organisme",
+    )
     assert (stored.start_date, stored.end_date, stored.price_cents) == (
         datetime.date(2027, 9, 6),
         datetime.date(2027, 11, 26),
@@ -151,6 +155,7 @@ def test_a_proposal_repeating_the_offer_is_not_a_changed_proposal(holder):
     )
 
     assert not validated.proposal_changed
+    assert validated.holder_status_label == "À valider"
 
 
 @pytest.mark.parametrize(

@@ -36,10 +36,10 @@ def path_to(status: str) -> list[str]:
 
 def move(registration: Registration, to: str) -> Registration:
     """One step through the machine, with the deadline a timed state needs."""
-    deadline = LATER + datetime.timedelta(days=3) if to in TIMED else None
-    return MACHINE.transition(
-        registration, to=to, actor=None, reason="", now=LATER, fields={"deadline_at": deadline}
-    )
+    fields: dict[str, object] = {"deadline_at": LATER + datetime.timedelta(days=3) if to in TIMED else None}
+    if to == S.REFUSED_BY_ORGANISM:
+        fields["refusal_reason_code"] = "other"
+    return MACHINE.transition(registration, to=to, actor=None, reason="", now=LATER, fields=fields)
 
 
 def file_in(status: str, holder) -> Registration:
@@ -119,6 +119,19 @@ def test_the_provider_cannot_validate_twice(holder):
         pytest.param({"deadline_at": None}, id="timed-without-deadline"),
         pytest.param({"status": "paid"}, id="unknown-status"),
         pytest.param({"refusal_reason_code": "other"}, id="reason-without-refusal"),
+        pytest.param(
+            {"status": S.REFUSED_BY_ORGANISM, "refused_at": LATER, "deadline_at": None},
+            id="refusal-without-reason",
+        ),
+        pytest.param(
+            {
+                "status": S.REFUSED_BY_ORGANISM,
+                "refused_at": LATER,
+                "deadline_at": None,
+                "refusal_reason_code": "x",
+            },
+            id="unknown-reason",
+        ),
     ],
 )
 def test_the_database_keeps_stamps_and_deadline_coupled_to_the_status(holder, changes):
