@@ -28,7 +28,7 @@ from .enums import (
 )
 
 S = RegistrationStatus
-MAIN_LINE = [
+MAIN_LINE: list[str] = [
     S.NOT_PROCESSED,
     S.VALIDATED,
     S.ACCEPTED,

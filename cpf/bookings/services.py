@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from cpf.accounts.models import User
 from cpf.catalogue.enums import SessionStatus
 from cpf.catalogue.models import Session, Training
 from cpf.core import audit, parameters, state_machine
@@ -166,10 +167,10 @@ def provider_deadline(now: datetime.datetime, *, prerequisites_to_check: bool) -
     must be checked (the terms of use count those in calendar days)."""
     today = _paris_day(now)
     if prerequisites_to_check:
-        days = int(parameters.value("provider_answer_with_prerequisites_days", on=today))
+        days = _number("provider_answer_with_prerequisites_days", on=today)
         following = today + datetime.timedelta(days=days + 1)
         return datetime.datetime.combine(following, datetime.time.min, tzinfo=PARIS)
-    return deadline_after(now, int(parameters.value("provider_answer_business_days", on=today)))
+    return deadline_after(now, _number("provider_answer_business_days", on=today))
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ class ProposalChanges:
 def validate_registration(
     *,
     registration: Registration,
-    actor,
+    actor: User | None,
     now: datetime.datetime,
     changes: ProposalChanges | None = None,
 ) -> Registration:
@@ -198,8 +199,8 @@ def validate_registration(
         locked = _locked(registration, to=S.VALIDATED)
         _check_in_time(locked, now=now)
         fields = _proposal_fields(locked, changes or ProposalChanges())
-        start = fields.get("start_date", locked.start_date)
-        minimum = int(parameters.value("proposal_to_start_min_business_days", on=today))
+        start: datetime.date = fields.get("start_date", locked.start_date)  # type: ignore[assignment]
+        minimum = _number("proposal_to_start_min_business_days", on=today)
         earliest = add_business_days(today, minimum)
         if start < earliest:
             raise StartTooSoon(
@@ -207,13 +208,13 @@ def validate_registration(
                 f"proposition, soit le {earliest:%d/%m/%Y} au plus tôt.",
                 field="start_date",
             )
-        days = int(parameters.value("holder_acceptance_business_days", on=today))
+        days = _number("holder_acceptance_business_days", on=today)
         fields["deadline_at"] = deadline_after(now, days)
         return MACHINE.transition(locked, to=S.VALIDATED, actor=actor, reason="", now=now, fields=fields)
 
 
 def refuse_registration_by_provider(
-    *, registration: Registration, actor, reason_code: str, reason: str, now: datetime.datetime
+    *, registration: Registration, actor: User | None, reason_code: str, reason: str, now: datetime.datetime
 ) -> Registration:
     """The provider refuses a request, with a reason from the table (rule 15); "other" needs
     a description."""
@@ -294,7 +295,7 @@ def _check_session_bookable(session: Session, *, today: datetime.date) -> None:
 
 
 def _check_open_requests(holder: Holder, session: Session, *, today: datetime.date) -> None:
-    most = int(parameters.value("max_open_requests_per_action", on=today))
+    most = _number("max_open_requests_per_action", on=today)
     open_requests = Registration.objects.filter(
         holder=holder, action_id=session.action_id, status__in=OPEN_REQUEST
     ).count()
@@ -340,6 +341,14 @@ def _check_in_time(registration: Registration, *, now: datetime.datetime) -> Non
     """A file whose deadline has passed is lapsed, even before the sweeper records it."""
     if registration.deadline_at is not None and now >= registration.deadline_at:
         raise DeadlinePassed("Le délai de réponse de ce dossier est dépassé.")
+
+
+def _number(code: str, *, on: datetime.date) -> int:
+    """A parameter counting days or requests: a whole number."""
+    value = parameters.value(code, on=on)
+    if not isinstance(value, int):
+        raise TypeError(f"{code} is not a whole number")
+    return value
 
 
 def _paris_day(now: datetime.datetime) -> datetime.date:
