@@ -301,8 +301,8 @@ def _check_open_requests(holder: Holder, session: Session, *, today: datetime.da
     ).count()
     if open_requests >= most:
         raise TooManyOpenRequests(
-            f"Vous avez déjà {open_requests} demandes en cours pour cette formation : "
-            f"c'est le maximum ({most}).",
+            f"Vous avez déjà {most} demandes en cours pour cette formation : c'est le maximum. "
+            "Attendez la réponse de l'organisme à l'une d'elles.",
             field="session",
         )
 
