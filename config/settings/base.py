@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "cpf.holders",
     "cpf.ledger",
     "cpf.rights",
+    "cpf.bookings",
     "cpf.search",
     "cpf.www",
 ]

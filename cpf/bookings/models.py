@@ -1,0 +1,231 @@
+"""The registration file (dossier d'inscription), rules 14 to 18.
+
+A file snapshots, at request, what the holder asked for: the price, exam cost, duration, dates,
+modality and place of the offer. A later edit of the offer changes no file; the provider's
+proposal may change dates, price or duration on the file itself (``proposal_changed``).
+
+Each state has the time it was entered (``validated_at``…), coupled to the status by ``CHECK``
+constraints derived from the transition table (``STAMP_RULES``): a stamp is set in every status
+that can only be reached through it, and empty in every status that cannot follow it. A file
+waiting for an answer (``TIMED``) carries the moment its deadline passes (``deadline_at``), and
+only then.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from cpf.catalogue.enums import Modality
+from cpf.core.state_machine import TransitionLog
+
+from .enums import (
+    HOLDER_LABEL_CHANGED_PROPOSAL,
+    HOLDER_LABELS,
+    TIMED,
+    ProviderRefusalReason,
+    RegistrationStatus,
+)
+
+S = RegistrationStatus
+MAIN_LINE: list[str] = [
+    S.NOT_PROCESSED,
+    S.VALIDATED,
+    S.ACCEPTED,
+    S.IN_TRAINING,
+    S.TERMINATED,
+    S.SERVICE_DONE_DECLARED,
+    S.SERVICE_DONE_VALIDATED,
+]
+
+
+def _from(status: str) -> list[str]:
+    """The main-line statuses from ``status`` on."""
+    return MAIN_LINE[MAIN_LINE.index(status) :]
+
+
+# stamp -> (statuses where it must be set, statuses where it may be set). Side exits reachable
+# from two states (a lapse before or after the proposal) may or may not carry the earlier stamp.
+STAMP_RULES: dict[str, tuple[list[str], list[str]]] = {
+    "validated_at": (
+        [
+            *_from(S.VALIDATED),
+            S.REFUSED_BY_ATTENDEE,
+            S.CANCELED_BY_ORGANISM,
+            S.CANCELED_BY_FINANCER,
+            S.CANCELED_BY_ATTENDEE_NOT_REALIZED,
+        ],
+        [S.REJECTED, S.CANCELED_BY_ATTENDEE],
+    ),
+    "accepted_at": (
+        [*_from(S.ACCEPTED), S.CANCELED_BY_FINANCER, S.CANCELED_BY_ATTENDEE_NOT_REALIZED],
+        [S.CANCELED_BY_ATTENDEE, S.CANCELED_BY_ORGANISM],
+    ),
+    "in_training_at": (_from(S.IN_TRAINING), []),
+    "terminated_at": (_from(S.TERMINATED), []),
+    "service_done_declared_at": (_from(S.SERVICE_DONE_DECLARED), []),
+    "service_done_validated_at": (_from(S.SERVICE_DONE_VALIDATED), []),
+    "refused_at": ([S.REFUSED_BY_ORGANISM, S.REFUSED_BY_ATTENDEE], []),
+    "lapsed_at": ([S.REJECTED], []),
+    "canceled_at": (
+        [
+            S.CANCELED_BY_ATTENDEE,
+            S.CANCELED_BY_ORGANISM,
+            S.CANCELED_BY_FINANCER,
+            S.CANCELED_BY_ATTENDEE_NOT_REALIZED,
+        ],
+        [],
+    ),
+}
+
+# The status entered -> the stamp set to the time of the transition (the state machine's stamps).
+STAMPS: dict[str, str] = {
+    S.VALIDATED: "validated_at",
+    S.ACCEPTED: "accepted_at",
+    S.IN_TRAINING: "in_training_at",
+    S.TERMINATED: "terminated_at",
+    S.SERVICE_DONE_DECLARED: "service_done_declared_at",
+    S.SERVICE_DONE_VALIDATED: "service_done_validated_at",
+    S.REFUSED_BY_ORGANISM: "refused_at",
+    S.REFUSED_BY_ATTENDEE: "refused_at",
+    S.REJECTED: "lapsed_at",
+    S.CANCELED_BY_ATTENDEE: "canceled_at",
+    S.CANCELED_BY_ORGANISM: "canceled_at",
+    S.CANCELED_BY_FINANCER: "canceled_at",
+    S.CANCELED_BY_ATTENDEE_NOT_REALIZED: "canceled_at",
+}
+
+
+def _stamp_constraints() -> list[models.CheckConstraint]:
+    constraints = []
+    for stamp, (required, optional) in STAMP_RULES.items():
+        constraints.append(
+            models.CheckConstraint(
+                condition=~Q(status__in=required) | Q(**{f"{stamp}__isnull": False}),
+                name=f"registration_{stamp}_set_in_its_statuses",
+            )
+        )
+        constraints.append(
+            models.CheckConstraint(
+                condition=Q(status__in=[*required, *optional]) | Q(**{f"{stamp}__isnull": True}),
+                name=f"registration_{stamp}_empty_elsewhere",
+            )
+        )
+    return constraints
+
+
+class Registration(models.Model):
+    """A holder's registration file for one session (rule 14)."""
+
+    holder = models.ForeignKey("holders.Holder", on_delete=models.PROTECT, related_name="registrations")
+    session = models.ForeignKey("catalogue.Session", on_delete=models.PROTECT, related_name="registrations")
+    action = models.ForeignKey("catalogue.Action", on_delete=models.PROTECT, related_name="registrations")
+    status = models.CharField("statut", max_length=40, choices=S.choices, default=S.NOT_PROCESSED)
+
+    # The offer as it was at request (then as the provider's proposal set it).
+    price_cents = models.BigIntegerField("prix TTC (centimes)")
+    exam_cost_cents = models.BigIntegerField("coût de l'examen (centimes)")
+    duration_hours = models.PositiveIntegerField("durée (heures)")
+    start_date = models.DateField("début")
+    end_date = models.DateField("fin")
+    modality = models.CharField("modalité", max_length=20, choices=Modality.choices)
+    commune = models.ForeignKey(
+        "referentials.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    address = models.CharField("adresse", max_length=250, blank=True)
+    # Rule 15: the provider has 30 days instead of 2 business days when it must check the
+    # holder's prerequisites; an action states prerequisites (non-empty) when it must.
+    prerequisites_to_check = models.BooleanField("prérequis à vérifier", default=False)
+    proposal_changed = models.BooleanField("proposition modifiée par l'organisme", default=False)
+
+    deadline_at = models.DateTimeField("échéance", null=True, blank=True)
+    # Set when, and only when, the provider refused the request (rule 15).
+    refusal_reason_code = models.CharField(
+        "motif de refus", max_length=40, choices=ProviderRefusalReason.choices, null=True, blank=True
+    )
+
+    sent_at = models.DateTimeField("envoyée le")
+    validated_at = models.DateTimeField("proposition envoyée le", null=True, blank=True)
+    accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
+    in_training_at = models.DateTimeField("entrée en formation le", null=True, blank=True)
+    terminated_at = models.DateTimeField("sortie de formation le", null=True, blank=True)
+    service_done_declared_at = models.DateTimeField("service fait déclaré le", null=True, blank=True)
+    service_done_validated_at = models.DateTimeField("service fait validé le", null=True, blank=True)
+    refused_at = models.DateTimeField("refusée le", null=True, blank=True)
+    lapsed_at = models.DateTimeField("caduque le", null=True, blank=True)
+    canceled_at = models.DateTimeField("annulée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "dossier d'inscription"
+        verbose_name_plural = "dossiers d'inscription"
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=S.values), name="registration_status_known"),
+            models.CheckConstraint(condition=Q(price_cents__gt=0), name="registration_price_positive"),
+            models.CheckConstraint(
+                condition=Q(exam_cost_cents__gte=0), name="registration_exam_cost_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(duration_hours__gt=0), name="registration_duration_positive"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="registration_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(modality__in=Modality.values), name="registration_modality_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(refusal_reason_code__in=ProviderRefusalReason.values),
+                name="registration_refusal_reason_code_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=S.REFUSED_BY_ORGANISM, refusal_reason_code__isnull=False)
+                | (~Q(status=S.REFUSED_BY_ORGANISM) & Q(refusal_reason_code__isnull=True)),
+                name="registration_refusal_reason_iff_refused",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=TIMED, deadline_at__isnull=False)
+                | (~Q(status__in=TIMED) & Q(deadline_at__isnull=True)),
+                name="registration_deadline_iff_timed",
+            ),
+            *_stamp_constraints(),
+        ]
+        indexes = [
+            # The sweeper's scan: overdue files waiting for an answer.
+            models.Index(
+                fields=["deadline_at"],
+                condition=Q(deadline_at__isnull=False),
+                name="registration_deadline_idx",
+            ),
+            models.Index(fields=["session", "status"], name="registration_session_idx"),
+            models.Index(fields=["holder", "action", "status"], name="registration_holder_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dossier n° {self.pk} ({self.get_status_display()})"
+
+    @property
+    def holder_status_label(self) -> str:
+        """The state in the holder's words (``get_status_display`` is the provider's)."""
+        if self.status == S.VALIDATED and self.proposal_changed:
+            return HOLDER_LABEL_CHANGED_PROPOSAL
+        return HOLDER_LABELS[self.status]
+
+
+class RegistrationTransition(TransitionLog):
+    """Log of every state change of a file: who, when and why. Append-only; a file with a
+    history is never deleted."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="transitions")
+    from_status = models.CharField("de", max_length=40, choices=S.choices)
+    to_status = models.CharField("vers", max_length=40, choices=S.choices)
+
+    class Meta:
+        verbose_name = "changement de statut de dossier"
+        ordering = ["registration", "at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_status__in=S.values), name="registration_transition_from_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(to_status__in=S.values), name="registration_transition_to_status_known"
+            ),
+        ]

@@ -1,0 +1,18 @@
+"""Background tasks of the registration files, run by the procrastinate worker."""
+
+from __future__ import annotations
+
+import datetime
+
+from procrastinate.contrib.django import app
+
+from .services import lapse_overdue_registrations
+
+
+@app.periodic(cron="* * * * *", periodic_id="bookings-lapse")
+@app.task(queue="default", name="bookings.lapse_overdue_registrations")
+def lapse_overdue_registrations_task(timestamp: int) -> int:
+    """Every minute, lapse the files whose deadline has passed (rules 15 and 16). The moment is
+    the period's scheduled one, not the worker's clock: one deferral per minute across all
+    workers, and a late run still judges the deadlines as of its minute."""
+    return lapse_overdue_registrations(now=datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC))
