@@ -1,0 +1,20 @@
+"""The sandbox provider's background work: webhook deliveries, run by the procrastinate worker."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from procrastinate import RetryStrategy
+from procrastinate.contrib.django import app
+
+from .webhooks import DeliveryFailed, attempt_delivery
+
+# An endpoint down or answering an error: tried again after 2 s, 4 s, 8 s…, each wait doubling
+# (the 15th attempt about 18 hours after the first), as a real provider keeps trying for hours.
+# Any other exception (a bug) fails the job at once, visible in the admin's list of jobs.
+WEBHOOK_RETRY = RetryStrategy(max_attempts=15, exponential_wait=2, retry_exceptions=[DeliveryFailed])
+
+
+@app.task(queue="webhooks", name="sandbox_psp.deliver_webhook", retry=WEBHOOK_RETRY)
+def deliver_webhook(delivery_id: int) -> None:
+    """Deliver one event to one endpoint (``cpf.sandbox_psp.webhooks.attempt_delivery``)."""
+    attempt_delivery(delivery_id=delivery_id, now=timezone.now())
