@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.utils import timezone
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
@@ -17,4 +18,9 @@ WEBHOOK_RETRY = RetryStrategy(max_attempts=15, exponential_wait=2, retry_excepti
 @app.task(queue="webhooks", name="sandbox_psp.deliver_webhook", retry=WEBHOOK_RETRY)
 def deliver_webhook(delivery_id: int) -> None:
     """Deliver one event to one endpoint (``cpf.sandbox_psp.webhooks.attempt_delivery``)."""
-    attempt_delivery(delivery_id=delivery_id, now=timezone.now())
+    try:
+        attempt_delivery(delivery_id=delivery_id, now=timezone.now())
+    finally:
+        # A synchronous job runs on a thread of the worker's pool, which no request cycle cleans
+        # up: its database connection is closed here rather than left open on an idle thread.
+        connection.close()
