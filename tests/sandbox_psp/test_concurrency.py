@@ -15,7 +15,7 @@ from tests.ledger.support import run_in_parallel
 
 from .support import SUCCEEDS, card, new_intent, paid_intent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, available_apps=["cpf.sandbox_psp"])
 
 
 def test_two_confirmations_at_once_pay_once_and_record_one_event():

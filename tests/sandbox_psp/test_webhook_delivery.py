@@ -20,7 +20,7 @@ from tests.conftest import _TestWorkerConnector
 
 from .support import paid_intent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, available_apps=["cpf.sandbox_psp"])
 
 SECRET = "whsec_delivery_test"
 
