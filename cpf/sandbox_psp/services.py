@@ -15,11 +15,14 @@ from django.db import transaction
 
 from . import cards
 from .enums import EventType, IntentStatus, RefundStatus
-from .models import PaymentIntent, Refund, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from .models import IdempotencyRecord, PaymentIntent, Refund, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .representations import intent_as_dict, refund_as_dict, unix
 from .tasks import deliver_webhook
 
 CURRENCY = "eur"
+# Idempotency keys are kept a day, as Stripe keeps them: a retry comes within minutes, and a
+# key reused after that is a new request.
+IDEMPOTENCY_KEY_LIFETIME = datetime.timedelta(hours=24)
 FINAL_STATUSES = {IntentStatus.SUCCEEDED, IntentStatus.CANCELED}
 
 
@@ -205,3 +208,10 @@ def emit(event_type: EventType, data: dict[str, Any], *, now: datetime.datetime)
         delivery = WebhookDelivery.objects.create(event=event, endpoint=endpoint)
         deliver_webhook.defer(delivery_id=delivery.pk)
     return event
+
+
+def prune_idempotency_records(*, now: datetime.datetime) -> int:
+    """Forget the answers stored more than a day ago; returns how many were removed."""
+    with transaction.atomic():
+        deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=now - IDEMPOTENCY_KEY_LIFETIME).delete()
+        return deleted

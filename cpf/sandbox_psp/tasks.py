@@ -24,3 +24,13 @@ def deliver_webhook(delivery_id: int) -> None:
         # A synchronous job runs on a thread of the worker's pool, which no request cycle cleans
         # up: its database connection is closed here rather than left open on an idle thread.
         connection.close()
+
+
+@app.periodic(cron="17 * * * *", periodic_id="sandbox_psp_prune_idempotency")
+@app.task(queue="default", name="sandbox_psp.prune_idempotency_records")
+def prune_idempotency_records(timestamp: int) -> int:
+    """Every hour, forget the idempotent answers older than a day."""
+    # Imported here: the services import this module to defer deliveries.
+    from .services import prune_idempotency_records as prune
+
+    return prune(now=timezone.now())

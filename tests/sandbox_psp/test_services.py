@@ -222,3 +222,18 @@ def test_only_a_paid_intent_is_refunded():
     with pytest.raises(services.PspError) as refused:
         services.create_refund(intent_id=intent.public_id, amount_cents=100, now=LATER)
     assert refused.value.code == "charge_not_captured"
+
+
+def test_idempotent_answers_are_forgotten_after_a_day():
+    from cpf.sandbox_psp.models import IdempotencyRecord
+
+    for key, age in (
+        ("old", datetime.timedelta(hours=24, seconds=1)),
+        ("recent", datetime.timedelta(hours=23)),
+    ):
+        IdempotencyRecord.objects.create(
+            key=key, fingerprint="f", status_code=200, body={}, created_at=NOW - age
+        )
+
+    assert services.prune_idempotency_records(now=NOW) == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
