@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,3 +13,8 @@ urlpatterns = [
     path("api/", include("cpf.api.urls")),
     path("", include("cpf.www.urls")),
 ]
+
+# The sandbox payment provider, a separate system that accepts test cards: development and tests
+# only (config/settings/production.py turns it off).
+if settings.SANDBOX_PSP_ENABLED:
+    urlpatterns.insert(-1, path("sandbox-psp/", include("cpf.sandbox_psp.urls")))

@@ -486,6 +486,15 @@ PUBLIC = {
     "api-v1:discover": "jobs that recruit and trainings most booked: public figures",
     "api-v1:current_terms": "the terms of use in force",
     "api-v1:create_token": "the way in for the mobile app (tests/api/test_auth.py)",
+    # The sandbox payment provider, a separate system served in development and tests only: its
+    # API has its own bearer key, its pages the intent's client secret (tests/sandbox_psp/).
+    "sandbox_psp:payment_intents": "the sandbox provider's API, behind its own secret key",
+    "sandbox_psp:payment_intent": "the sandbox provider's API, behind its own secret key",
+    "sandbox_psp:confirm": "the sandbox provider's API, behind its own secret key",
+    "sandbox_psp:cancel": "the sandbox provider's API, behind its own secret key",
+    "sandbox_psp:refunds": "the sandbox provider's API, behind its own secret key",
+    "sandbox_psp:pay": "the payer's page: the intent's client secret is the proof",
+    "sandbox_psp:challenge": "the payer's 3-D Secure page: the intent's client secret is the proof",
 }
 
 

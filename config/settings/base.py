@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "cpf.rights",
     "cpf.bookings",
     "cpf.search",
+    "cpf.sandbox_psp",
     "cpf.www",
 ]
 
@@ -361,3 +362,9 @@ LOGGING = {
 DEFAULT_EXCEPTION_REPORTER_FILTER = "cpf.holders.redaction.NirSafeExceptionReporterFilter"
 
 DSFR_CONFIG_DEFAULTS = {}
+
+# The sandbox payment provider (cpf/sandbox_psp/): its API, hosted payment page and webhooks are
+# served under /sandbox-psp/ only when enabled (development and tests, never in production).
+# SANDBOX_PSP_SECRET_KEY is the bearer key of its API.
+SANDBOX_PSP_ENABLED = env_bool("SANDBOX_PSP_ENABLED", False)
+SANDBOX_PSP_SECRET_KEY = os.environ.get("SANDBOX_PSP_SECRET_KEY", "")

@@ -29,6 +29,9 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailB
 from .base import *  # noqa: E402, F403
 from .base import STORAGES, env_bool  # noqa: E402
 
+SANDBOX_PSP_ENABLED = env_bool("SANDBOX_PSP_ENABLED", True)
+SANDBOX_PSP_SECRET_KEY = os.environ.get("SANDBOX_PSP_SECRET_KEY") or "sk_test_development_only"
+
 DEBUG = env_bool("DEBUG", True)
 if DEBUG:
     # No collectstatic in development: files are served from the apps' folders.

@@ -12,6 +12,7 @@ from .base import LOGGING as BASE_LOGGING
 from .base import env_bool, env_required, whole_number
 
 DEMO_LOGINS_ALLOWED = False  # never demo logins with known passwords in production
+SANDBOX_PSP_ENABLED = False  # the sandbox payment provider accepts fake cards: never public
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
