@@ -12,7 +12,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 CLOCK_SHIFT_DAYS ?= 365
 
-.PHONY: install run serve migrate referentials demo-data demo-logins test test-future quality fix bench worker clean reset-db
+.PHONY: install run serve migrate referentials demo-data demo-logins totp test test-future quality fix bench worker clean reset-db
 
 # The virtual environment is rebuilt only when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -40,6 +40,11 @@ demo-data: referentials
 # Development only: the demo login of each audience, printed at start-up (README, "Demo logins").
 demo-logins: demo-data
 	DEMO_LOGINS_ALLOWED=1 $(MANAGE) create_demo_logins
+
+# The second-factor code a demo agent's authenticator would show now: make totp AGENT=agent.fraud
+AGENT ?= agent.support
+totp: install
+	@DEMO_LOGINS_ALLOWED=1 $(MANAGE) demo_totp $(AGENT)
 
 run: demo-logins
 	@echo "Compte Formation: http://$(HOST):$(PORT)/  (administration: http://$(HOST):$(PORT)/admin/)"

@@ -40,5 +40,5 @@ def table(logins: list[demo.DemoLogin]) -> str:
             "Double authentification des agents (clé TOTP pour une application d'authentification) :",
         ]
         lines += [f"  {login.login} : {login.totp_key}" for login in keys]
-        lines += ["Code du moment : .venv/bin/python manage.py demo_totp agent.support"]
+        lines += ["Code du moment : make totp AGENT=agent.support"]
     return "\n".join(lines)
