@@ -155,7 +155,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = forms.HolderSetPasswordForm
     template_name = "www/holder/password_reset_confirm.html"
     success_url = reverse_lazy("www:holder:password_reset_complete")
-    extra_context = {"title": "Nouveau mot de passe"}
+    extra_context = {"title": "Nouveau mot de passe", "new_link_page": "www:holder:password_reset"}
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -86,9 +86,10 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 @method_decorator(sensitive_post_parameters(*SENSITIVE_FIELDS), name="dispatch")
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = forms.MemberSetPasswordForm
-    template_name = "www/members/password_reset_confirm.html"
+    # the holders' page, with the members' own "new link" page
+    template_name = "www/holder/password_reset_confirm.html"
     success_url = reverse_lazy("www:members:password_reset_complete")
-    extra_context = {"title": "Nouveau mot de passe"}
+    extra_context = {"title": "Nouveau mot de passe", "new_link_page": "www:members:password_reset"}
 
     def get_user(self, uidb64):
         """Only a member's login is reset here (holders have their own pages)."""
