@@ -368,3 +368,11 @@ DSFR_CONFIG_DEFAULTS = {}
 # SANDBOX_PSP_SECRET_KEY is the bearer key of its API.
 SANDBOX_PSP_ENABLED = env_bool("SANDBOX_PSP_ENABLED", False)
 SANDBOX_PSP_SECRET_KEY = os.environ.get("SANDBOX_PSP_SECRET_KEY", "")
+
+# A clock that can be moved, outside production only (cpf/core/clock.py): CLOCK_OFFSET_DAYS shifts
+# "now" for the web processes and the worker alike, so that a person or an acceptance script can
+# walk a registration file through its deadlines in minutes. Production refuses any offset.
+try:
+    CLOCK_OFFSET_DAYS = float(os.environ.get("CLOCK_OFFSET_DAYS", "0") or "0")
+except ValueError:
+    raise ImproperlyConfigured("CLOCK_OFFSET_DAYS must be a number of days, such as 3 or 0.5.") from None

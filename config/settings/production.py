@@ -7,12 +7,18 @@
 import copy
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import LOGGING as BASE_LOGGING
 from .base import env_bool, env_required, whole_number
 
 DEMO_LOGINS_ALLOWED = False  # never demo logins with known passwords in production
 SANDBOX_PSP_ENABLED = False  # the sandbox payment provider accepts fake cards: never public
+
+# The movable clock is for demonstrations and acceptance scripts: a production clock is the real one.
+if CLOCK_OFFSET_DAYS:  # noqa: F405
+    raise ImproperlyConfigured("CLOCK_OFFSET_DAYS must be 0 (or unset) in production.")
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -17,7 +17,14 @@ SECRETS = {
     "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5LTA=",
     "NIR_HASH_KEY": "a-hash-key-for-this-test-only",
 }
-SETTINGS_VARIABLES = [*SECRETS, "DEBUG", "TRUSTED_PROXY_COUNT", "EMAIL_BACKEND", "EMAIL_FILE_PATH"]
+SETTINGS_VARIABLES = [
+    *SECRETS,
+    "DEBUG",
+    "TRUSTED_PROXY_COUNT",
+    "EMAIL_BACKEND",
+    "EMAIL_FILE_PATH",
+    "CLOCK_OFFSET_DAYS",
+]
 
 
 def run(module: str, code: str, **env: str) -> subprocess.CompletedProcess:
@@ -110,3 +117,23 @@ def test_the_file_backend_writes_each_e_mail_in_the_folder_given(tmp_path):
     [written] = list(folder.iterdir())
     assert "Subject: Objet" in written.read_text()
     assert "To: camille@example.fr" in written.read_text()
+
+
+@pytest.mark.parametrize(
+    ("value", "outcome"), [("3", "3.0"), ("0.5", "0.5"), ("trois", "CLOCK_OFFSET_DAYS must be a number")]
+)
+def test_dev_moves_the_clock_by_the_days_given(value, outcome):
+    done = run("config.settings.dev", PRINT.format("settings.CLOCK_OFFSET_DAYS"), CLOCK_OFFSET_DAYS=value)
+
+    assert outcome in (done.stdout if done.returncode == 0 else done.stderr)
+
+
+@pytest.mark.parametrize(("value", "refused"), [("0", False), ("", False), ("2", True)])
+def test_production_refuses_a_moved_clock(value, refused):
+    env = {**SECRETS, "TRUSTED_PROXY_COUNT": "0", "CLOCK_OFFSET_DAYS": value}
+
+    done = run("config.settings.production", PRINT.format("settings.CLOCK_OFFSET_DAYS"), **env)
+
+    assert (done.returncode != 0) is refused
+    if refused:
+        assert "CLOCK_OFFSET_DAYS must be 0 (or unset) in production" in done.stderr
