@@ -10,10 +10,19 @@ from cpf.core.money import format_euros
 from cpf.ledger.reconcile import reconcile
 
 
+_WHAT = {
+    "reserved": "Droits réservés du titulaire",
+    "payable": "Sommes dues à l'organisme",
+    "card_clearing": "Attente des paiements par carte",
+}
+
+
 class Command(BaseCommand):
     help = (
-        "Vérifie que chaque solde de titulaire égale la somme de ses écritures et que chaque "
-        "transaction est équilibrée ; code de sortie 1 à la moindre différence."
+        "Vérifie que chaque solde égale la somme de ses écritures, que chaque transaction est "
+        "équilibrée, et que les droits réservés, les sommes dues aux organismes et l'attente des "
+        "paiements par carte égalent ce que portent les dossiers ; code de sortie 1 à la moindre "
+        "différence."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -31,10 +40,16 @@ class Command(BaseCommand):
                 f"Transaction n° {row.transaction_id} : {row.entries} écritures, "
                 f"somme {format_euros(row.sum_cents)}."
             )
+        for row in result.file_differences:
+            self.stderr.write(
+                f"{_WHAT[row.what]}{f' n° {row.owner_id}' if row.owner_id else ''} : grand livre "
+                f"{format_euros(row.ledger_cents)}, dossiers {format_euros(row.files_cents)}."
+            )
         summary = (
             f"{result.accounts_checked} soldes et {result.transactions_checked} transactions vérifiés : "
             f"{len(result.differences)} soldes faux, {len(result.negative)} négatifs, "
-            f"{len(result.unbalanced)} transactions déséquilibrées."
+            f"{len(result.unbalanced)} transactions déséquilibrées, "
+            f"{len(result.file_differences)} écarts avec les dossiers."
         )
         if not result.ok:
             raise CommandError(summary)
