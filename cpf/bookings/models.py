@@ -263,7 +263,8 @@ class Registration(models.Model):
                 condition=Q(completion_rate__lte=100), name="registration_completion_rate_a_percentage"
             ),
             models.CheckConstraint(
-                condition=Q(hours_done__lte=F("duration_hours")), name="registration_hours_done_within_duration"
+                condition=Q(hours_done__lte=F("duration_hours")),
+                name="registration_hours_done_within_duration",
             ),
             # Money is reserved only while the file waits for its card payment or is accepted.
             models.CheckConstraint(
@@ -323,7 +324,9 @@ class CardRefundDue(models.Model):
             models.UniqueConstraint(fields=["idempotency_key"], name="card_refund_due_unique_key"),
         ]
         indexes = [
-            models.Index(fields=["created_at"], condition=Q(done_at__isnull=True), name="card_refund_due_todo_idx")
+            models.Index(
+                fields=["created_at"], condition=Q(done_at__isnull=True), name="card_refund_due_todo_idx"
+            )
         ]
 
     def __str__(self) -> str:

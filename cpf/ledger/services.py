@@ -22,7 +22,6 @@ from cpf.accounts.models import User
 from cpf.core.errors import BusinessError
 from cpf.core.money import format_euros
 from cpf.holders.models import Holder
-
 from cpf.providers.models import Provider
 
 from .enums import CACHED_ACCOUNT_KINDS, SYSTEM_ACCOUNT_KINDS, AccountKind, TransactionKind
@@ -180,9 +179,7 @@ def lock_accounts(account_ids: Iterable[int]) -> list[Account]:
 def lock_holder_accounts(holder: Holder) -> list[Account]:
     """Lock every account of the holder (rights, grants, reserved, credit note) in ascending id
     order, and return them with their balances: a reservation reads them, then posts."""
-    return list(
-        Account.objects.select_for_update(of=("self",)).filter(holder_id=holder.pk).order_by("pk")
-    )
+    return list(Account.objects.select_for_update(of=("self",)).filter(holder_id=holder.pk).order_by("pk"))
 
 
 def system_account(kind: AccountKind) -> Account:

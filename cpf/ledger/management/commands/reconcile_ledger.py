@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand, CommandError
 from cpf.core.money import format_euros
 from cpf.ledger.reconcile import reconcile
 
-
 _WHAT = {
     "reserved": "Droits réservés du titulaire",
     "payable": "Sommes dues à l'organisme",
@@ -40,10 +39,12 @@ class Command(BaseCommand):
                 f"Transaction n° {row.transaction_id} : {row.entries} écritures, "
                 f"somme {format_euros(row.sum_cents)}."
             )
-        for row in result.file_differences:
+        for difference_with_files in result.file_differences:
             self.stderr.write(
-                f"{_WHAT[row.what]}{f' n° {row.owner_id}' if row.owner_id else ''} : grand livre "
-                f"{format_euros(row.ledger_cents)}, dossiers {format_euros(row.files_cents)}."
+                f"{_WHAT[difference_with_files.what]}"
+                f"{f' n° {difference_with_files.owner_id}' if difference_with_files.owner_id else ''} : "
+                f"grand livre {format_euros(difference_with_files.ledger_cents)}, "
+                f"dossiers {format_euros(difference_with_files.files_cents)}."
             )
         summary = (
             f"{result.accounts_checked} soldes et {result.transactions_checked} transactions vérifiés : "
