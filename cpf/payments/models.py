@@ -50,6 +50,8 @@ class Payment(models.Model):
     refunded_cents = models.BigIntegerField("remboursé (centimes)", default=0)
     created_at = models.DateTimeField("créé le")
     updated_at = models.DateTimeField("modifié le")
+    # When the provider was last asked where the payment stands (the recovery's pace).
+    checked_at = models.DateTimeField("vérifié le")
 
     objects = PaymentQuerySet.as_manager()
 
@@ -84,7 +86,7 @@ class Payment(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["status", "updated_at"],
+                fields=["status", "checked_at"],
                 name="payment_open_idx",
                 condition=Q(status__in=OPEN_PAYMENT_STATUSES),
             ),

@@ -46,6 +46,7 @@ def open_payment(
         status=PaymentStatus.CREATED,
         created_at=now,
         updated_at=now,
+        checked_at=now,
     )
 
 
@@ -66,7 +67,8 @@ def send_payment(
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if locked.psp_id is None:
             locked.psp_id = remote.id
-            locked.hosted_page_url = provider.hosted_page_url(remote, return_url=return_url)
+            if return_url is not None:
+                locked.hosted_page_url = provider.hosted_page_url(remote, return_url=return_url)
             locked.status = PaymentStatus.PENDING
             locked.updated_at = now
             locked.save(update_fields=["psp_id", "hosted_page_url", "status", "updated_at"])
@@ -150,6 +152,10 @@ def set_status(payment: Payment, status: str, *, now: datetime.datetime) -> Paym
 
 def cancel_key(payment: Payment) -> str:
     return f"{payment.idempotency_key}:cancel"
+
+
+def mark_checked(payment: Payment, *, now: datetime.datetime) -> None:
+    Payment.objects.filter(pk=payment.pk).update(checked_at=now)
 
 
 def receive_notification(
