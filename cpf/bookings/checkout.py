@@ -14,7 +14,8 @@ whatever order.
 A failed card is cancelled at the provider *before* the reservation is released: the provider
 is the one place where "paid" and "cancelled" exclude each other, so a reservation is never
 released for a payment that then succeeds. A payment that succeeds for a file that no longer
-waits for it (lapsed meanwhile) is refunded in full.
+waits for it (lapsed meanwhile) is recorded and refunded in full (``money.complete_acceptance``
+decides the refund, ``send_refunds`` sends it).
 
 Lock order, as everywhere on a file: the file, then its payment (then the holder's accounts,
 inside the money services). No lock is held while the provider is called.
@@ -22,6 +23,8 @@ inside the money services). No lock is held while the provider is called.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime
 import logging
 from dataclasses import dataclass
@@ -33,7 +36,6 @@ from cpf.bookings import money
 from cpf.bookings.enums import RegistrationStatus
 from cpf.bookings.models import CardRefundDue, Registration
 from cpf.bookings.money import PriceSplit
-from cpf.bookings.services import BookingError
 from cpf.core.errors import BusinessError
 from cpf.holders.models import Holder
 from cpf.ledger import services as ledger
@@ -48,9 +50,16 @@ logger = logging.getLogger(__name__)
 RECOVERY_BATCH = 100
 REFUND_BATCH = 100
 UNEXPECTED_STATE = "payment_intent_unexpected_state"
-# The file's payment_state (money.reserve_for_acceptance and the services after it).
-PAYMENT_PENDING = "pending"
-PAYMENT_PAID = "paid"
+# Why a payment was refused, in the file's history.
+REFUSAL_REASONS = {
+    "": "Paiement abandonné ou annulé",
+    "card_declined": "Carte refusée par la banque",
+    "insufficient_funds": "Solde de la carte insuffisant",
+    "expired_card": "Carte expirée",
+    "incorrect_cvc": "Cryptogramme visuel incorrect",
+    "incorrect_number": "Numéro de carte incorrect",
+    "payment_intent_authentication_failure": "Authentification 3-D Secure échouée",
+}
 
 
 class PaymentUnavailable(BusinessError):
@@ -100,10 +109,8 @@ def start_checkout(
 
 def abandon_quietly(payment: Payment, *, provider: PaymentProvider, now: datetime.datetime) -> None:
     """Cancel and release at once when the provider answers again; otherwise the recovery will."""
-    try:
+    with contextlib.suppress(ProviderError):
         settle_payment(payment=payment, provider=provider, now=now, cancel_if_open=True)
-    except ProviderError:
-        pass
 
 
 def settle_payment(
@@ -130,7 +137,10 @@ def settle_payment(
     if remote.status in (RemoteStatus.AWAITING_CARD, RemoteStatus.AWAITING_AUTHENTICATION) and (
         remote.failed or cancel_if_open
     ):
+        read = remote
         remote = cancel_at_provider(payment, remote, provider=provider)
+        if read.failure_code and not remote.failure_code:
+            remote = dataclasses.replace(remote, failure_code=read.failure_code)
     with transaction.atomic():
         file = Registration.objects.select_for_update(of=("self",)).get(pk=payment.registration_id)
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -141,7 +151,9 @@ def settle_payment(
     return locked
 
 
-def cancel_at_provider(payment: Payment, remote: RemotePayment, *, provider: PaymentProvider) -> RemotePayment:
+def cancel_at_provider(
+    payment: Payment, remote: RemotePayment, *, provider: PaymentProvider
+) -> RemotePayment:
     """Cancel; a payment that succeeded meanwhile cannot be, and is read again as paid."""
     assert payment.psp_id is not None
     try:
@@ -153,54 +165,20 @@ def cancel_at_provider(payment: Payment, remote: RemotePayment, *, provider: Pay
 
 
 def settle_file(file: Registration, payment: Payment, *, now: datetime.datetime) -> None:
-    """The file after its payment's outcome (both rows locked by the caller). Only the payment of
-    the file's current attempt, while the file waits for it, accepts or releases: a late word
-    about an older attempt changes nothing on the file."""
-    waiting = file.payment_attempt == payment.attempt and file.payment_state == PAYMENT_PENDING
+    """The file after its payment's outcome (both rows locked by the caller, in the transaction
+    that recorded the outcome). A captured payment is always handed to the money services,
+    which accept the file waiting for it or, when it no longer does (lapsed meanwhile), record
+    the capture and decide its refund. A cancelled payment releases the reservation only when
+    it is the file's current attempt: a late word about an older attempt changes nothing."""
     if payment.status == PaymentStatus.SUCCEEDED:
-        paid_already = file.payment_attempt == payment.attempt and file.payment_state == PAYMENT_PAID
-        if paid_already:
-            return
-        if waiting:
-            try:
-                with transaction.atomic():
-                    money.complete_acceptance(
-                        registration=file, captured_cents=payment.captured_cents, psp_reference=payment.psp_id, now=now
-                    )
-                return
-            except BookingError as refusal:
-                logger.warning("payment %s captured for file %s refused: %s", payment.psp_id, file.pk, refusal)
-        refund_orphan(payment, now=now)
-    elif payment.status == PaymentStatus.CANCELED and waiting:
-        money.fail_acceptance(registration=file, now=now, reason=payment.failure_code or "payment_canceled")
-
-
-def refund_orphan(payment: Payment, *, now: datetime.datetime) -> Refund:
-    """Card money captured for a file that no longer waits for it (lapsed, or another attempt
-    paid): the capture is recorded in the ledger as any other, and refunded in full by the
-    worker (``send_refunds``)."""
-    post_card_capture(payment, now=now)
-    return payments.open_refund(
-        payment=payment,
-        amount_cents=payment.refundable_cents,
-        reason="Paiement reçu pour un dossier qui ne l'attendait plus : remboursé en totalité",
-        idempotency_key=f"payment:{payment.pk}:orphan",
-        now=now,
-    )
-
-
-def post_card_capture(payment: Payment, *, now: datetime.datetime) -> None:
-    """The card money received: the bank → card clearing, keyed by the provider's payment."""
-    ledger.post_transaction(
-        kind=TransactionKind.CARD_CAPTURE,
-        idempotency_key=f"psp:{payment.psp_id}",
-        entries=[
-            ledger.Posting(ledger.system_account(AccountKind.CARD_CLEARING), payment.captured_cents),
-            ledger.Posting(ledger.system_account(AccountKind.OPERATOR_BANK), -payment.captured_cents),
-        ],
-        reference=f"registration:{payment.registration_id}",
-        actor=None,
-    )
+        assert payment.psp_id is not None
+        money.complete_acceptance(
+            registration=file, captured_cents=payment.captured_cents, psp_reference=payment.psp_id, now=now
+        )
+    elif payment.status == PaymentStatus.CANCELED and file.payment_attempt == payment.attempt:
+        money.fail_acceptance(
+            registration=file, now=now, reason=REFUSAL_REASONS.get(payment.failure_code, "Paiement refusé")
+        )
 
 
 def post_card_refund(refund: Refund) -> None:
@@ -214,6 +192,7 @@ def post_card_refund(refund: Refund) -> None:
         ],
         reference=f"registration:{refund.payment.registration_id}",
         actor=None,
+        details={"registration_id": refund.payment.registration_id, "refund": refund.idempotency_key},
     )
 
 
@@ -252,15 +231,17 @@ def recover_payments(*, now: datetime.datetime, provider: PaymentProvider | None
 
 def send_refunds(*, now: datetime.datetime, provider: PaymentProvider | None = None) -> int:
     """Send the provider the card refunds decided by cancellations and settlements (``CardRefundDue``,
-    rules 13, 19 and 22) and the orphan payments' refunds; each succeeded one posts its
+    rules 13, 19 and 22, and payments captured for files that no longer waited); each succeeded one posts its
     ``card_refund`` and marks its due row done. Returns how many succeeded."""
     provider = provider or get_provider()
     for due in CardRefundDue.objects.filter(done_at__isnull=True).order_by("pk")[:REFUND_BATCH]:
         open_refund_for_due(due, now=now)
     succeeded = 0
-    for refund in Refund.objects.filter(status=RefundStatus.REQUESTED).select_related("payment").order_by("pk")[
-        :REFUND_BATCH
-    ]:
+    for refund in (
+        Refund.objects.filter(status=RefundStatus.REQUESTED)
+        .select_related("payment")
+        .order_by("pk")[:REFUND_BATCH]
+    ):
         try:
             succeeded += send_refund(refund, provider=provider, now=now)
         except ProviderError as error:

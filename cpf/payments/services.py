@@ -94,6 +94,19 @@ def record_remote_state(
     if payment.status in FINAL_STATUSES:
         return Recorded(payment, None)
     details: dict[str, Any] = {"status": str(remote.status)}
+    if remote.failure_code and payment.failure_code != remote.failure_code:
+        append_event(
+            payment,
+            PaymentEventKind.FAILED,
+            remote.id,
+            0,
+            now,
+            psp_event_id,
+            {**details, "code": remote.failure_code},
+        )
+        payment.failure_code = remote.failure_code
+        payment.updated_at = now
+        payment.save(update_fields=["failure_code", "updated_at"])
     if remote.status == RemoteStatus.SUCCEEDED:
         append_event(
             payment, PaymentEventKind.AUTHORISED, remote.id, remote.received_cents, now, psp_event_id, details
@@ -105,12 +118,6 @@ def record_remote_state(
     if remote.status == RemoteStatus.CANCELED:
         append_event(payment, PaymentEventKind.CANCELED, remote.id, 0, now, psp_event_id, details)
         return Recorded(set_status(payment, PaymentStatus.CANCELED, now=now), PaymentStatus.CANCELED)
-    if remote.failed and payment.failure_code != remote.failure_code:
-        details["code"] = remote.failure_code
-        append_event(payment, PaymentEventKind.FAILED, remote.id, 0, now, psp_event_id, details)
-        payment.failure_code = remote.failure_code
-        payment.updated_at = now
-        payment.save(update_fields=["failure_code", "updated_at"])
     return Recorded(payment, None)
 
 

@@ -6,6 +6,7 @@ import datetime
 
 from procrastinate.contrib.django import app
 
+from cpf.bookings.checkout import recover_payments, send_refunds
 from cpf.core import clock
 
 
@@ -19,8 +20,6 @@ def moment(timestamp: int) -> datetime.datetime:
 @app.task(queue="default", name="payments.recover_payments")
 def recover_payments_task(timestamp: int) -> int:
     """Settle the card payments left waiting (``cpf.bookings.checkout.recover_payments``)."""
-    from cpf.bookings.checkout import recover_payments
-
     return recover_payments(now=moment(timestamp))
 
 
@@ -28,6 +27,4 @@ def recover_payments_task(timestamp: int) -> int:
 @app.task(queue="default", name="payments.send_refunds")
 def send_refunds_task(timestamp: int) -> int:
     """Send the card refunds due to the provider (``cpf.bookings.checkout.send_refunds``)."""
-    from cpf.bookings.checkout import send_refunds
-
     return send_refunds(now=moment(timestamp))

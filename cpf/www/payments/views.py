@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from cpf.bookings.checkout import settle_payment
 from cpf.bookings.models import Registration
 from cpf.core import clock
 from cpf.payments import services as payments
@@ -54,8 +55,6 @@ def webhook(request: HttpRequest, provider_name: str) -> HttpResponse:
     """A notification of the provider: 400 unless signed by it within 300 seconds; 200 once
     processed or when a duplicate (the provider stops sending it); 503 when the provider could
     not be re-read (it sends the event again later)."""
-    from cpf.bookings.checkout import settle_payment
-
     provider = get_provider()
     if provider_name != provider.name:
         raise Http404("Prestataire inconnu.")
@@ -73,7 +72,9 @@ def webhook(request: HttpRequest, provider_name: str) -> HttpResponse:
                 return JsonResponse({"received": notification.event_id, "duplicate": True})
             payment = Payment.objects.filter(provider=provider.name, psp_id=notification.payment_id).first()
             if payment is not None:
-                settle_payment(payment=payment, provider=provider, now=now, psp_event_id=notification.event_id)
+                settle_payment(
+                    payment=payment, provider=provider, now=now, psp_event_id=notification.event_id
+                )
             payments.mark_processed(receipt, now=now)
     except ProviderError as error:
         logger.warning("webhook %s not processed: %s", notification.event_id, error)
@@ -88,7 +89,10 @@ RETURN_MESSAGES = {
         "Paiement refusé — vous pouvez réessayer tant que le délai d'acceptation n'est pas dépassé.",
     ),
 }
-PENDING_MESSAGE = (messages.INFO, "Paiement en cours de vérification : votre dossier sera mis à jour sous peu.")
+PENDING_MESSAGE = (
+    messages.INFO,
+    "Paiement en cours de vérification : votre dossier sera mis à jour sous peu.",
+)
 
 
 @require_GET
@@ -96,11 +100,11 @@ PENDING_MESSAGE = (messages.INFO, "Paiement en cours de vérification : votre do
 def payment_return(request: HttpRequest, holder, registration_id: int) -> HttpResponse:
     """The holder back from the hosted page: their payment re-read, the file settled, and the
     file's page with what happened."""
-    from cpf.bookings.checkout import settle_payment
-
     registration = get_object_or_404(Registration, pk=registration_id, holder=holder)
     payment = (
-        Payment.objects.for_registration(registration.pk).filter(psp_id=request.GET.get("payment_intent", "")).first()
+        Payment.objects.for_registration(registration.pk)
+        .filter(psp_id=request.GET.get("payment_intent", ""))
+        .first()
         or Payment.objects.for_registration(registration.pk).order_by("-attempt").first()
     )
     if payment is None:
