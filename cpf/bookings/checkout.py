@@ -78,12 +78,17 @@ class CheckoutResult:
 
 
 def start_checkout(
-    *, registration: Registration, holder: Holder, now: datetime.datetime, return_url: str
+    *,
+    registration: Registration,
+    holder: Holder,
+    now: datetime.datetime,
+    return_url: str,
+    provider: PaymentProvider | None = None,
 ) -> CheckoutResult:
     """The holder accepts the proposal (rule 10: rights, then grants, then the card for the rest
     and the flat participation of rule 11). The one-time code of rule 28 is checked by the
     caller before. Raises the money services' refusals, or PaymentUnavailable."""
-    provider = get_provider()
+    provider = provider or get_provider()
     with transaction.atomic():
         split = money.reserve_for_acceptance(registration=registration, holder=holder, now=now)
         reserved = Registration.objects.get(pk=registration.pk)
