@@ -130,10 +130,10 @@ class SandboxProvider:
             raise ProviderError("invalid_answer", f"HTTP {status}", status=status, retryable=True) from None
         if 200 <= status < 300 and isinstance(answer, dict):
             return answer
-        error = answer.get("error", {}) if isinstance(answer, dict) else {}
+        refusal = answer.get("error", {}) if isinstance(answer, dict) else {}
         raise ProviderError(
-            error.get("code", "error"),
-            error.get("message", f"HTTP {status}"),
+            refusal.get("code", "error"),
+            refusal.get("message", f"HTTP {status}"),
             status=status,
             retryable=status >= 500 or status == 429,
         )

@@ -51,10 +51,11 @@ def open_payment(
 
 
 def send_payment(
-    *, payment: Payment, provider: PaymentProvider, return_url: str, now: datetime.datetime
+    *, payment: Payment, provider: PaymentProvider, return_url: str | None, now: datetime.datetime
 ) -> Payment:
     """Create the payment at the provider (idempotently: the same key gives back the same
-    payment, also after a lost answer or a crash) and record its reference and hosted page."""
+    payment, also after a lost answer or a crash) and record its reference and hosted page
+    (none without ``return_url``: the recovery asks only to learn the reference)."""
     remote = provider.create_payment(
         amount_cents=payment.amount_cents,
         idempotency_key=payment.idempotency_key,
