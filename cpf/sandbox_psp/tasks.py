@@ -7,6 +7,8 @@ from django.utils import timezone
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
+from cpf.core import clock
+
 from .webhooks import DeliveryFailed, attempt_delivery
 
 # An endpoint down or answering an error: tried again after 2 s, 4 s, 8 s…, each wait doubling
@@ -19,6 +21,8 @@ WEBHOOK_RETRY = RetryStrategy(max_attempts=15, exponential_wait=2, retry_excepti
 def deliver_webhook(delivery_id: int) -> None:
     """Deliver one event to one endpoint (``cpf.sandbox_psp.webhooks.attempt_delivery``)."""
     try:
+        # Signed with the wall clock, as a real provider's would be: it knows nothing of the
+        # service's moved clock, and the receiver judges a signature's age on the wall clock too.
         attempt_delivery(delivery_id=delivery_id, now=timezone.now())
     finally:
         # A synchronous job runs on a thread of the worker's pool, which no request cycle cleans
@@ -33,4 +37,4 @@ def prune_idempotency_records(timestamp: int) -> int:
     # Imported here: the services import this module to defer deliveries.
     from .services import prune_idempotency_records as prune
 
-    return prune(now=timezone.now())
+    return prune(now=clock.now())
