@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from cpf.bookings import money
+from cpf.bookings import emails, money
 from cpf.bookings.enums import RegistrationStatus
 from cpf.bookings.models import CardRefundDue, Registration
 from cpf.bookings.money import PriceSplit
@@ -302,4 +302,5 @@ def send_refund(refund: Refund, *, provider: PaymentProvider, now: datetime.date
         CardRefundDue.objects.filter(idempotency_key=locked.idempotency_key, done_at__isnull=True).update(
             done_at=now
         )
+        emails.notify_refund(payment.registration, locked.amount_cents)
     return True

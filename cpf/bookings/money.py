@@ -40,6 +40,7 @@ from cpf.ledger.services import (
 from cpf.rights.enums import FunderKind
 from cpf.rights.models import Grant
 
+from . import emails
 from .enums import FlatParticipationExemption, PaymentState, RegistrationStatus
 from .models import CardRefundDue, Registration
 
@@ -293,6 +294,7 @@ def _refuse_payment(locked: Registration, *, now: datetime.datetime, reason: str
     locked.payment_state = PaymentState.REFUSED
     locked.save(update_fields=["payment_state", "reserved_cents"])
     record_money_event(locked, event="registration.payment_refused", at=now, actor=None, reason=reason)
+    emails.notify_payment_refused(locked)
 
 
 def reserve(locked: Registration, *, holder: Holder, today: datetime.date) -> PriceSplit:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from cpf.bookings.enums import PaymentState, RegistrationStatus
@@ -99,7 +100,7 @@ def test_paid_with_3ds_on_the_hosted_page_then_the_webhook_accepts_the_file(psp)
     assert reconcile().ok
 
 
-def test_a_declined_card_releases_the_reservation_and_the_holder_may_try_again(psp):
+def test_a_declined_card_releases_the_reservation_and_the_holder_may_try_again(psp, deliver_emails):
     registration = validated_file()
     holder = registration.holder
     result = checkout(registration)
@@ -120,6 +121,10 @@ def test_a_declined_card_releases_the_reservation_and_the_holder_may_try_again(p
     assert balance(AccountKind.HOLDER_RESERVED, holder) == 0
     assert balance(AccountKind.HOLDER_RIGHTS, holder) == RIGHTS_CENTS
     assert reconcile().ok
+    deliver_emails()
+    refused = [m for m in mail.outbox if m.subject.startswith("Paiement refusé")]
+    assert len(refused) == 1
+    assert refused[0].to == [holder.user.email]
 
     retry = checkout(file)
 

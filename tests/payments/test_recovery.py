@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core import mail
 from django.db import IntegrityError, transaction
 from django.test import Client
 
@@ -138,7 +139,7 @@ def test_paid_after_the_file_lapsed_the_payment_is_recorded_and_refunded_in_full
     assert send_refunds(now=after_deadline + datetime.timedelta(minutes=8)) == 0
 
 
-def test_a_refund_decided_by_a_cancellation_is_sent_once_and_posted_once():
+def test_a_refund_decided_by_a_cancellation_is_sent_once_and_posted_once(deliver_emails):
     registration = validated_file()
     pay_on_hosted_page(Client(), checkout(registration).payment_url, SUCCEEDS)
     recover_payments(now=LATER)
@@ -160,6 +161,10 @@ def test_a_refund_decided_by_a_cancellation_is_sent_once_and_posted_once():
     assert not CardRefundDue.objects.filter(done_at__isnull=True).exists()
     assert PaymentEvent.objects.filter(kind="refunded").count() == len(dues)
     assert reconcile().ok
+    mail.outbox.clear()
+    deliver_emails()
+    refunds = [m for m in mail.outbox if m.subject.startswith("Remboursement de votre paiement par carte")]
+    assert len(refunds) == len(dues)
 
 
 def test_a_refund_the_provider_cannot_make_now_is_tried_again_later():
