@@ -39,6 +39,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from cpf.accounts.enums import AgentRole, OrganisationType
 from cpf.accounts.sync import sync_agent_roles
 from cpf.api.v1.api import api
+from cpf.bookings.models import Registration
 from cpf.holders.models import TermsVersion
 from tests.accounts.factories import NOW, log_in_to_back_office
 from tests.holders.factories import NIR
@@ -55,6 +56,7 @@ from tests.permission_world import (
     holder_rows,
     new_terms,
     organisations_rows,
+    registration_rows,
     session_user,
     sign_in,
 )
@@ -184,6 +186,108 @@ def holder_cases() -> list[Case]:
             "POST",
             answers(logged_out, anonymous=Answer(302, login)),
             watch=session_user,
+        ),
+    ]
+
+
+def newest_file(world: World, url: str) -> str:
+    """The page of the file a request has just created."""
+    return reverse("www:holder:registration", args=[Registration.objects.latest("pk").pk])
+
+
+def file_of(which: str, key: str = "registration_id") -> Callable[[World], dict]:
+    return lambda world: {key: world.registrations[which].pk}
+
+
+def registration_cases() -> list[Case]:
+    """The holder's files ("Mes dossiers", rules 14 to 18): each holder asks for seats on their
+    own; a file is only its holder's (another holder's is not found)."""
+    own_file = answers(FORBIDDEN, anonymous=HOLDER_LOGIN, holder=OK, other_holder=NOT_FOUND)
+    to_the_file = Answer(
+        302, lambda world, url: reverse("www:holder:registration", args=[world.registrations["proposed"].pk])
+    )
+    session = lambda world: {"session_id": world.session.pk}  # noqa: E731
+    return [
+        Case(
+            "holder:registrations",
+            "www:holder:registrations",
+            "GET",
+            answers(FORBIDDEN, anonymous=HOLDER_LOGIN, holder=OK, other_holder=OK),
+        ),
+        Case("holder:registration", "www:holder:registration", "GET", own_file, kwargs=file_of("requested")),
+        Case(
+            "holder:request_registration",
+            "www:holder:request_registration",
+            "GET",
+            answers(FORBIDDEN, anonymous=HOLDER_LOGIN, holder=OK, other_holder=OK),
+            kwargs=session,
+        ),
+        Case(
+            "holder:request_registration",
+            "www:holder:request_registration",
+            "POST",
+            answers(
+                FORBIDDEN,
+                anonymous=HOLDER_LOGIN,
+                holder=Answer(302, newest_file, changes=True),
+                other_holder=Answer(302, newest_file, changes=True),
+            ),
+            kwargs=session,
+            watch=registration_rows,
+        ),
+        Case(
+            "holder:refuse_proposal",
+            "www:holder:refuse_proposal",
+            "GET",
+            own_file,
+            kwargs=file_of("proposed"),
+        ),
+        Case(
+            "holder:refuse_proposal",
+            "www:holder:refuse_proposal",
+            "POST",
+            answers(
+                FORBIDDEN,
+                anonymous=HOLDER_LOGIN,
+                holder=Answer(302, to_the_file, changes=True),
+                other_holder=NOT_FOUND,
+            ),
+            kwargs=file_of("proposed"),
+            watch=registration_rows,
+        ),
+    ]
+
+
+def registration_api_cases() -> list[Case]:
+    """The holder's files through the API: the token's holder's own only."""
+    ns = api.urls_namespace
+    own_file = answers(UNAUTHORIZED, holder=OK, other_holder=NOT_FOUND)
+    created = Answer(201, changes=True)
+    return [
+        Case(
+            "api me/registrations",
+            f"{ns}:my_registrations",
+            "GET",
+            answers(UNAUTHORIZED, holder=OK, other_holder=OK),
+        ),
+        Case(
+            "api me/registrations",
+            f"{ns}:my_registrations",
+            "POST",
+            answers(UNAUTHORIZED, holder=created, other_holder=created),
+            data=lambda world: {"session_id": world.session.pk},
+            watch=registration_rows,
+        ),
+        Case(
+            "api me/registrations/{id}", f"{ns}:my_registration", "GET", own_file, kwargs=file_of("requested")
+        ),
+        Case(
+            "api me/registrations/{id}/refuse",
+            f"{ns}:refuse_proposal",
+            "POST",
+            answers(UNAUTHORIZED, holder=Answer(200, changes=True), other_holder=NOT_FOUND),
+            kwargs=file_of("proposed"),
+            watch=registration_rows,
         ),
     ]
 
@@ -362,6 +466,8 @@ CASES = [
     *[case for side in SIDES for case in organisation_cases(side)],
     *grant_cases(),
     *api_cases(),
+    *registration_cases(),
+    *registration_api_cases(),
 ]
 
 

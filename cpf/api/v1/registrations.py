@@ -1,0 +1,294 @@
+"""The holder's registration files for the mobile app (rules 14 to 18): ask for a seat on a
+session, list one's files, read one with its history, its next deadline and the actions allowed
+now, and answer the provider's proposal.
+
+Bearer token as every ``/me`` endpoint (``holders.py``): the files are looked up among the
+token's holder's own, so another holder's file is not found (404), never forbidden. Amounts are
+integer cents; states are the providers' portal codes (``status``) with the holder's words
+(``status_label``)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Path, Query, Router, Schema, Status
+from pydantic import ConfigDict
+
+from cpf.bookings import queries, services
+from cpf.bookings.models import Registration
+from cpf.catalogue.models import Session
+from cpf.core import clock
+from cpf.core.errors import BusinessError, Problem
+
+from .errors import Errors
+from .holders import bearer, require_current_terms
+
+router = Router(tags=["dossiers"])
+
+# The largest identifier PostgreSQL's bigint holds: a bigger one is bad input, not a lookup.
+MAX_ID = 2**63 - 1
+
+
+class SessionNotFound(BusinessError):
+    code = "session_not_found"
+
+
+class TrainingRefOut(Schema):
+    id: int
+    title: str
+    provider_name: str = Field(description="Raison sociale de l'organisme de formation.")
+
+
+class DeadlineOut(Schema):
+    who: Literal["holder", "provider"] = Field(
+        description="Qui doit répondre : le titulaire (valider la proposition) ou l'organisme."
+    )
+    last_day: datetime.date = Field(description="Dernier jour pour répondre (heure de Paris).")
+    passes_at: datetime.datetime = Field(description="Moment où le délai est dépassé (minuit après ce jour).")
+    text: str = Field(description="Le délai en toutes lettres, à montrer tel quel.")
+
+
+class StepOut(Schema):
+    status: str
+    label: str = Field(description="L'état, dans les mots du titulaire.")
+    at: datetime.datetime
+    reason: str = Field(description="Motif ou libellé du changement.")
+
+
+REGISTRATION_EXAMPLE = {
+    "id": 4812,
+    "status": "validated",
+    "status_label": "À valider",
+    "session_id": 907,
+    "training": {"id": 311, "title": "Développeur web et web mobile", "provider_name": "Organisme Atlas"},
+    "start_date": "2027-07-05",
+    "end_date": "2027-09-30",
+    "duration_hours": 120,
+    "price_cents": 240000,
+    "exam_cost_cents": 15000,
+    "modality": "in_person",
+    "address": "3 place Bellecour",
+    "postal_code": "69002",
+    "commune": "Lyon 2e Arrondissement",
+    "proposal_changed": False,
+    "sent_at": "2026-11-27T10:00:00Z",
+    "deadline": {
+        "who": "holder",
+        "last_day": "2026-12-03",
+        "passes_at": "2026-12-03T23:00:00Z",
+        "text": "À valider avant le jeudi 3 décembre",
+    },
+    "actions": ["refuse"],
+}
+TIMELINE_EXAMPLE = [
+    {
+        "status": "not_processed",
+        "label": "Demande d'inscription envoyée",
+        "at": "2026-11-27T10:00:00Z",
+        "reason": "Demande d'inscription",
+    },
+    {
+        "status": "validated",
+        "label": "À valider",
+        "at": "2026-11-27T15:30:00Z",
+        "reason": "Proposition de commande de l'organisme",
+    },
+]
+
+
+class RegistrationOut(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [REGISTRATION_EXAMPLE]})
+
+    id: int
+    status: str = Field(description="Code de l'état (not_processed, validated, accepted, in_training…).")
+    status_label: str = Field(description="L'état dans les mots du titulaire (« À valider »…).")
+    session_id: int
+    training: TrainingRefOut
+    start_date: datetime.date
+    end_date: datetime.date
+    duration_hours: int
+    price_cents: int = Field(
+        description="Prix TTC du dossier, en centimes (celui de la proposition s'il a changé)."
+    )
+    exam_cost_cents: int
+    modality: str
+    address: str
+    postal_code: str | None
+    commune: str | None
+    proposal_changed: bool = Field(
+        description="Vrai quand l'organisme a changé dates, prix ou durée (« Proposition de l'organisme »)."
+    )
+    sent_at: datetime.datetime
+    deadline: DeadlineOut | None = Field(
+        description="Le délai de la prochaine réponse attendue, s'il y en a une."
+    )
+    actions: list[Literal["withdraw", "accept", "refuse", "cancel"]] = Field(
+        description="Ce que le titulaire peut faire maintenant sur ce dossier."
+    )
+
+
+class RegistrationDetailOut(RegistrationOut):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**REGISTRATION_EXAMPLE, "timeline": TIMELINE_EXAMPLE}]}
+    )
+
+    timeline: list[StepOut] = Field(description="Les états du dossier, du plus ancien au plus récent.")
+
+
+class RegistrationPageOut(Schema):
+    page: int
+    page_size: int
+    count: int = Field(description="Nombre total de dossiers.")
+    items: list[RegistrationOut]
+
+
+class RegistrationIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"session_id": 907}]})
+
+    session_id: int = Field(ge=1, le=MAX_ID, description="La session choisie sur la page de la formation.")
+
+
+class RegistrationsQuery(Schema):
+    page: int = Field(1, ge=1, le=1_000_000, description="Numéro de page, à partir de 1.")
+    page_size: int = Field(20, ge=1, le=50, description="Dossiers par page, 50 au plus.")
+
+
+RegistrationId = Path(..., ge=1, le=MAX_ID, description="Numéro du dossier.")
+
+
+def _out(registration: Registration, *, now: datetime.datetime, today: datetime.date) -> dict:
+    deadline = queries.next_deadline(registration, today=today)
+    training = registration.action.training
+    commune = registration.commune
+    return {
+        "id": registration.pk,
+        "status": registration.status,
+        "status_label": registration.holder_status_label,
+        "session_id": registration.session_id,
+        "training": {
+            "id": training.pk,
+            "title": training.title,
+            "provider_name": training.provider.legal_name,
+        },
+        "start_date": registration.start_date,
+        "end_date": registration.end_date,
+        "duration_hours": registration.duration_hours,
+        "price_cents": registration.price_cents,
+        "exam_cost_cents": registration.exam_cost_cents,
+        "modality": registration.modality,
+        "address": registration.address,
+        "postal_code": commune.postal_code if commune else None,
+        "commune": commune.name if commune else None,
+        "proposal_changed": registration.proposal_changed,
+        "sent_at": registration.sent_at,
+        "deadline": None
+        if deadline is None
+        else {
+            "who": deadline.who,
+            "last_day": deadline.last_day,
+            "passes_at": registration.deadline_at,
+            "text": deadline.text,
+        },
+        "actions": queries.holder_actions(registration, now=now),
+    }
+
+
+def _detail(registration: Registration) -> dict:
+    now = clock.now()
+    return {**_out(registration, now=now, today=clock.today()), "timeline": queries.timeline(registration)}
+
+
+def _own_file(request: HttpRequest, registration_id: int) -> Registration:
+    """The token's holder's file, read again with its history; 404 for any other."""
+    require_current_terms(request.auth)
+    found = queries.holder_registration(request.auth, registration_id)
+    if found is None:
+        raise services.NotYourRegistration("Ce dossier est introuvable.")
+    return found
+
+
+@router.get(
+    "/me/registrations",
+    auth=bearer,
+    response={200: RegistrationPageOut, 401: Errors, 403: Errors, 422: Errors},
+    summary="Mes dossiers, de la demande la plus récente à la plus ancienne",
+)
+def my_registrations(request: HttpRequest, query: Query[RegistrationsQuery]):
+    require_current_terms(request.auth)
+    files = queries.holder_registrations(request.auth)
+    offset = (query.page - 1) * query.page_size
+    now, today = clock.now(), clock.today()
+    return Status(
+        200,
+        {
+            "page": query.page,
+            "page_size": query.page_size,
+            "count": files.count(),
+            "items": [
+                _out(found, now=now, today=today) for found in files[offset : offset + query.page_size]
+            ],
+        },
+    )
+
+
+@router.post(
+    "/me/registrations",
+    # One name for the path's two methods: the URL is the same.
+    url_name="my_registrations",
+    auth=bearer,
+    response={201: RegistrationDetailOut, 401: Errors, 403: Errors, 422: Errors},
+    summary="S'inscrire à une session : la demande est envoyée à l'organisme",
+    description=(
+        "Crée le dossier dans l'état `not_processed` ; l'organisme a 2 jours ouvrés pour répondre "
+        "(30 jours s'il doit vérifier les prérequis). 422 avec un `code` stable : `session_not_found`, "
+        "`session_not_bookable` (session fermée, commencée ou formation retirée), `session_full`, "
+        "`too_many_open_requests` (règle 18), `email_not_confirmed`, `terms_not_accepted`."
+    ),
+)
+def request_registration(request: HttpRequest, payload: RegistrationIn):
+    require_current_terms(request.auth)
+    session = Session.objects.filter(pk=payload.session_id).first()
+    if session is None:
+        raise SessionNotFound("Cette session n'existe pas.", field="session_id")
+    try:
+        created = services.request_registration(holder=request.auth, session=session, now=clock.now())
+    except services.BookingError as refused:
+        raise _on_session_id(refused) from refused
+    return Status(201, _detail(_own_file(request, created.pk)))
+
+
+def _on_session_id(error: services.BookingError) -> services.BookingError:
+    """The service names the session ``session``; the API's field is ``session_id``."""
+    problems = [
+        Problem(problem.message, "session_id" if problem.field == "session" else problem.field, problem.code)
+        for problem in error.problems
+    ]
+    return type(error)(problems=problems)
+
+
+@router.get(
+    "/me/registrations/{registration_id}",
+    auth=bearer,
+    response={200: RegistrationDetailOut, 401: Errors, 403: Errors, 404: Errors, 422: Errors},
+    summary="Un de mes dossiers, avec son historique",
+)
+def my_registration(request: HttpRequest, registration_id: int = RegistrationId):
+    return Status(200, _detail(_own_file(request, registration_id)))
+
+
+@router.post(
+    "/me/registrations/{registration_id}/refuse",
+    auth=bearer,
+    response={200: RegistrationDetailOut, 401: Errors, 403: Errors, 404: Errors, 422: Errors},
+    summary="Refuser la proposition de l'organisme",
+    description=(
+        "Le dossier passe à `refused_by_attendee` et la place est libérée. 422 `transition_not_allowed` "
+        "quand le dossier n'attend pas de réponse du titulaire, `deadline_passed` après le délai."
+    ),
+)
+def refuse_proposal(request: HttpRequest, registration_id: int = RegistrationId):
+    found = _own_file(request, registration_id)
+    services.refuse_proposal(registration=found, holder=request.auth, now=clock.now())
+    return Status(200, _detail(_own_file(request, registration_id)))

@@ -1,0 +1,133 @@
+"""The holder's registration files, "Mes dossiers" (rules 14 to 18): asking for a seat on a
+session, the list of files, each file with its history, its next deadline and the actions
+allowed now.
+
+Each action has a page that says what it does before the holder confirms it (a plain form: no
+script needed), and a POST that calls one service of ``cpf.bookings.services``. A file is
+always looked up among the logged-in holder's own: another holder's file is not found (404)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from cpf.bookings import queries, services
+from cpf.bookings.models import Registration
+from cpf.catalogue.models import Session, Training
+from cpf.core import clock, parameters
+from cpf.holders.models import Holder
+
+from .access import holder_required
+
+PAGE_SIZE = 20
+REQUEST_SENT = (
+    "Votre demande d'inscription est envoyée à l'organisme de formation. Vous recevrez sa réponse par e-mail."
+)
+
+
+def _bookable_session(session_id: int) -> Session:
+    """The session and what its confirmation page shows, if its training is visible."""
+    session = (
+        Session.objects.select_related("action__training__provider", "action__commune")
+        .filter(pk=session_id, action__training__in=Training.objects.visible())
+        .first()
+    )
+    if session is None:
+        raise Http404("Session introuvable.")
+    return session
+
+
+@require_http_methods(["GET", "POST"])
+@holder_required
+def request_registration(request: HttpRequest, holder: Holder, session_id: int) -> HttpResponse:
+    """ "S'inscrire": ask for a seat on a session (rules 14, 18 and 27). The training page posts
+    here directly; a visitor who had to log in first lands on the same page by GET and confirms.
+    A refusal (session full, too many open requests, e-mail not confirmed, terms not accepted…)
+    is shown in French above the button."""
+    session = _bookable_session(session_id)
+    error = None
+    if request.method == "POST":
+        try:
+            registration = services.request_registration(holder=holder, session=session, now=clock.now())
+        except services.BookingError as refused:
+            error = refused
+        else:
+            messages.success(request, REQUEST_SENT)
+            return redirect("www:holder:registration", registration_id=registration.pk)
+    today = clock.today()
+    context = {
+        "session": session,
+        "action": session.action,
+        "training": session.action.training,
+        "error": error,
+        "prerequisites_to_check": bool(session.action.prerequisites.strip()),
+        "answer_days": parameters.value("provider_answer_business_days", on=today),
+        "answer_days_with_prerequisites": parameters.value(
+            "provider_answer_with_prerequisites_days", on=today
+        ),
+        "acceptance_days": parameters.value("holder_acceptance_business_days", on=today),
+        "title": "Demander une inscription",
+    }
+    return render(request, "www/holder/registration_request.html", context)
+
+
+@holder_required
+def registrations(request: HttpRequest, holder: Holder) -> HttpResponse:
+    """ "Mes dossiers": every file of the holder, newest request first, with its state in the
+    holder's words and the next deadline."""
+    page = Paginator(queries.holder_registrations(holder), PAGE_SIZE).get_page(request.GET.get("page"))
+    today = clock.today()
+    rows = [(registration, queries.next_deadline(registration, today=today)) for registration in page]
+    context = {"page": page, "rows": rows, "title": "Mes dossiers"}
+    return render(request, "www/holder/registrations.html", context)
+
+
+def _own_file(holder: Holder, registration_id: int) -> Registration:
+    registration = queries.holder_registration(holder, registration_id)
+    if registration is None:
+        raise Http404("Dossier introuvable.")
+    return registration
+
+
+@holder_required
+def registration(request: HttpRequest, holder: Holder, registration_id: int) -> HttpResponse:
+    """One file: the offer as booked (or as the provider proposed it), the history of its
+    states with their dates, the next deadline in words and the actions allowed now."""
+    found = _own_file(holder, registration_id)
+    now = clock.now()
+    context = {
+        "registration": found,
+        "training": found.action.training,
+        "steps": queries.timeline(found),
+        "deadline": queries.next_deadline(found, today=clock.today()),
+        "actions": queries.holder_actions(found, now=now),
+        "title": f"Dossier n° {found.pk}",
+    }
+    return render(request, "www/holder/registration.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@holder_required
+def refuse_proposal(request: HttpRequest, holder: Holder, registration_id: int) -> HttpResponse:
+    """Refuse the provider's proposal (rule 16): a page that says so, then the refusal."""
+    found = _own_file(holder, registration_id)
+    if request.method == "POST":
+        try:
+            services.refuse_proposal(registration=found, holder=holder, now=clock.now())
+        except services.BookingError as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, "Vous avez refusé la proposition de l'organisme.")
+        return redirect("www:holder:registration", registration_id=found.pk)
+    if queries.REFUSE not in queries.holder_actions(found, now=clock.now()):
+        messages.error(request, "Cette proposition ne peut plus être refusée.")
+        return redirect("www:holder:registration", registration_id=found.pk)
+    context = {
+        "registration": found,
+        "training": found.action.training,
+        "title": "Refuser la proposition",
+    }
+    return render(request, "www/holder/registration_refuse.html", context)
