@@ -15,6 +15,7 @@ from cpf.accounts.enums import AgentRole, OrganisationType, UserKind
 from cpf.accounts.models import FunderMembership, Invitation, ProviderMembership, User
 from cpf.accounts.roles import role_group
 from cpf.bookings import services as bookings
+from cpf.bookings.enums import RegistrationStatus
 from cpf.bookings.models import Registration, RegistrationTransition
 from cpf.core.models import AuditEvent
 from cpf.holders.models import ApiToken, Holder, TermsAcceptance
@@ -24,6 +25,7 @@ from cpf.rights import services as rights
 from cpf.rights.enums import FunderKind
 from cpf.rights.models import Grant
 from tests.accounts.factories import NOW, log_in_to_back_office, member_of, membership_of
+from tests.bookings.states import file_in
 from tests.factories import ActionFactory, ProviderFactory, SessionFactory, TrainingFactory
 from tests.holders.factories import OTHER_NIR, TermsVersionFactory, holder_with_login
 from tests.holders.rights_data import credit_year
@@ -125,8 +127,8 @@ def build_world() -> World:
 
 
 def add_registrations(world: World) -> None:
-    """A session of the provider's open to requests, and two files of the holder on it: a
-    request the provider has not answered, and one it answered with its proposal."""
+    """A session of the provider's open to requests, and three files of the holder on it: a
+    request the provider has not answered, one it answered with its proposal, one accepted."""
     provider = world.organisation(OrganisationType.PROVIDER)
     action = ActionFactory(training=TrainingFactory(provider=provider, published=True), prerequisites="")
     world.session = SessionFactory(action=action, start_date=datetime.date(2027, 3, 1), seats=10)
@@ -136,6 +138,9 @@ def add_registrations(world: World) -> None:
     proposed = bookings.request_registration(holder=world.holder, session=world.session, now=NOW)
     world.registrations["proposed"] = bookings.validate_registration(
         registration=proposed, actor=None, now=NOW
+    )
+    world.registrations["accepted"] = file_in(
+        RegistrationStatus.ACCEPTED, holder=world.holder, session=world.session, now=NOW
     )
 
 

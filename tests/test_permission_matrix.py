@@ -203,9 +203,6 @@ def registration_cases() -> list[Case]:
     """The holder's files ("Mes dossiers", rules 14 to 18): each holder asks for seats on their
     own; a file is only its holder's (another holder's is not found)."""
     own_file = answers(FORBIDDEN, anonymous=HOLDER_LOGIN, holder=OK, other_holder=NOT_FOUND)
-    to_the_file = Answer(
-        302, lambda world, url: reverse("www:holder:registration", args=[world.registrations["proposed"].pk])
-    )
     session = lambda world: {"session_id": world.session.pk}  # noqa: E731
     return [
         Case(
@@ -246,16 +243,52 @@ def registration_cases() -> list[Case]:
             "holder:refuse_proposal",
             "www:holder:refuse_proposal",
             "POST",
-            answers(
-                FORBIDDEN,
-                anonymous=HOLDER_LOGIN,
-                holder=Answer(302, to_the_file, changes=True),
-                other_holder=NOT_FOUND,
-            ),
+            acted_on("proposed"),
             kwargs=file_of("proposed"),
             watch=registration_rows,
         ),
+        Case(
+            "holder:withdraw_request",
+            "www:holder:withdraw_request",
+            "GET",
+            own_file,
+            kwargs=file_of("requested"),
+        ),
+        Case(
+            "holder:withdraw_request",
+            "www:holder:withdraw_request",
+            "POST",
+            acted_on("requested"),
+            kwargs=file_of("requested"),
+            watch=registration_rows,
+        ),
+        Case(
+            "holder:cancel_registration",
+            "www:holder:cancel_registration",
+            "GET",
+            own_file,
+            kwargs=file_of("accepted"),
+        ),
+        Case(
+            "holder:cancel_registration",
+            "www:holder:cancel_registration",
+            "POST",
+            acted_on("accepted"),
+            kwargs=file_of("accepted"),
+            watch=registration_rows,
+        ),
     ]
+
+
+def acted_on(which: str) -> dict[str, Answer]:
+    """An action on the holder's file: done by the holder (back to the file), not found for
+    another holder."""
+    back = Answer(
+        302,
+        lambda world, url: reverse("www:holder:registration", args=[world.registrations[which].pk]),
+        changes=True,
+    )
+    return answers(FORBIDDEN, anonymous=HOLDER_LOGIN, holder=back, other_holder=NOT_FOUND)
 
 
 def registration_api_cases() -> list[Case]:
@@ -287,6 +320,21 @@ def registration_api_cases() -> list[Case]:
             "POST",
             answers(UNAUTHORIZED, holder=Answer(200, changes=True), other_holder=NOT_FOUND),
             kwargs=file_of("proposed"),
+            watch=registration_rows,
+        ),
+        Case(
+            "api me/registrations/{id}/cancellation",
+            f"{ns}:cancellation",
+            "GET",
+            own_file,
+            kwargs=file_of("accepted"),
+        ),
+        Case(
+            "api me/registrations/{id}/cancel",
+            f"{ns}:cancel",
+            "POST",
+            answers(UNAUTHORIZED, holder=Answer(200, changes=True), other_holder=NOT_FOUND),
+            kwargs=file_of("accepted"),
             watch=registration_rows,
         ),
     ]

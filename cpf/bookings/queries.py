@@ -16,7 +16,8 @@ from django.db.models import Prefetch, QuerySet
 from cpf.core.calendar import PARIS
 from cpf.holders.models import Holder
 
-from .enums import HOLDER_LABEL_CHANGED_PROPOSAL, HOLDER_LABELS, RegistrationStatus
+from . import money
+from .enums import HOLDER_LABEL_CHANGED_PROPOSAL, HOLDER_LABELS, PaymentState, RegistrationStatus
 from .models import Registration, RegistrationTransition
 
 S = RegistrationStatus
@@ -99,13 +100,40 @@ def timeline(registration: Registration) -> list[Step]:
 
 
 def holder_actions(registration: Registration, *, now: datetime.datetime) -> list[str]:
-    """What the holder may do on the file now, in the order the page shows them: refuse the
-    provider's proposal before its deadline (rule 16)."""
+    """What the holder may do on the file now, in the order the page shows them: withdraw a
+    request the provider has not answered (rule 14), refuse the provider's proposal before its
+    deadline (rule 16) unless a card payment is under way, cancel an accepted file (rules 13
+    and 19, at the cost ``cancellation_quote`` tells)."""
     in_time = registration.deadline_at is None or now < registration.deadline_at
-    actions = []
-    if registration.status == S.VALIDATED and in_time:
-        actions.append(REFUSE)
-    return actions
+    paying = registration.payment_state == PaymentState.PENDING
+    if registration.status == S.NOT_PROCESSED and in_time:
+        return [WITHDRAW]
+    if registration.status == S.VALIDATED and in_time and not paying:
+        return [REFUSE]
+    if registration.status == S.ACCEPTED and not paying:
+        return [CANCEL]
+    return []
+
+
+@dataclass(frozen=True)
+class SplitShown:
+    """The split of the price as the holder reads it: what accepting would take today
+    (``estimate``), or what the last acceptance took."""
+
+    split: money.PriceSplit
+    estimate: bool
+
+
+def price_split(registration: Registration, *, today: datetime.date) -> SplitShown | None:
+    """Before the holder accepts (and after a refused card payment), what accepting today would
+    take from their rights, grants and credit note, and what the card would pay with the flat
+    participation (rules 10 to 12); once accepted, the split stored on the file."""
+    waiting = registration.status in (S.NOT_PROCESSED, S.VALIDATED)
+    if waiting and registration.payment_state != PaymentState.PENDING:
+        return SplitShown(money.quote_acceptance(registration=registration, today=today), estimate=True)
+    if registration.split is not None:
+        return SplitShown(money.split_of(registration), estimate=False)
+    return None
 
 
 def holder_registrations(holder: Holder) -> QuerySet[Registration]:
@@ -121,9 +149,12 @@ def holder_registration(holder: Holder, registration_id: int) -> Registration | 
     """One of the holder's files with its history, or None (another holder's file is not
     found: nobody learns that it exists)."""
     history = RegistrationTransition.objects.order_by("at", "id")
-    return (
+    found = (
         holder_registrations(holder)
         .prefetch_related(Prefetch("transitions", queryset=history))
         .filter(pk=registration_id)
         .first()
     )
+    if found is not None:
+        found.holder = holder
+    return found

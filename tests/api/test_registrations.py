@@ -8,19 +8,23 @@ import datetime
 
 import pytest
 
+from cpf.bookings import money
 from cpf.bookings.enums import RegistrationStatus
 from cpf.bookings.models import Registration, RegistrationTransition
+from cpf.holders.services import issue_api_token
 from tests.api.calls import bearer, post_json
-from tests.bookings.states import file_in
+from tests.bookings.states import accepted_and_paid, file_in
 from tests.bookings.support import bookable_session
 from tests.clock import NOW
 from tests.holders.factories import OTHER_NIR, TermsVersionFactory, holder_with_login
+from tests.holders.rights_data import credit_year, grant
 
 pytestmark = pytest.mark.django_db
 
 S = RegistrationStatus
 FILES = "/api/v1/me/registrations"
 HOUR = datetime.timedelta(hours=1)
+FLAT = 103_20  # the flat participation in force at the tests' NOW (rule 11)
 
 
 def nothing_changed() -> tuple:
@@ -59,13 +63,25 @@ def test_a_request_creates_the_file_and_answers_it_whole(client, holder):
         "commune": session.action.commune.name,
         "proposal_changed": False,
         "sent_at": body["sent_at"],
+        "payment_state": "none",
         "deadline": {
             "who": "provider",
             "last_day": "2026-12-01",
             "passes_at": "2026-12-01T23:00:00Z",
             "text": "L'organisme doit répondre avant le mardi 1er décembre",
         },
-        "actions": [],
+        "actions": ["withdraw"],
+        "split": {
+            "estimate": True,
+            "price_cents": 240000,
+            "rights_cents": 0,
+            "grants": [],
+            "credit_note_cents": 0,
+            "card_cents": 240000,
+            "flat_participation_cents": FLAT,
+            "exemption": None,
+            "card_total_cents": 240000 + FLAT,
+        },
         "timeline": [
             {
                 "status": "not_processed",
@@ -286,7 +302,15 @@ def test_a_bad_file_number_is_a_json_error_never_a_server_error(client, holder, 
 
 
 @pytest.mark.parametrize(
-    ("method", "suffix"), [("get", ""), ("post", ""), ("get", "/1"), ("post", "/1/refuse")]
+    ("method", "suffix"),
+    [
+        ("get", ""),
+        ("post", ""),
+        ("get", "/1"),
+        ("post", "/1/refuse"),
+        ("get", "/1/cancellation"),
+        ("post", "/1/cancel"),
+    ],
 )
 def test_without_a_token_the_answer_is_401(client, method, suffix):
     response = getattr(client, method)(f"{FILES}{suffix}")
@@ -329,6 +353,9 @@ def test_the_openapi_schema_documents_the_endpoints_with_examples(client):
     assert set(paths[FILES]) == {"get", "post"}
     assert set(paths[f"{FILES}/{{registration_id}}"]) == {"get"}
     assert set(paths[f"{FILES}/{{registration_id}}/refuse"]) == {"post"}
+    assert set(paths[f"{FILES}/{{registration_id}}/cancellation"]) == {"get"}
+    assert set(paths[f"{FILES}/{{registration_id}}/cancel"]) == {"post"}
+    assert schema["components"]["schemas"]["CancellationOut"]["examples"][0]["free"] is False
     components = schema["components"]["schemas"]
     assert components["RegistrationIn"]["examples"] == [{"session_id": 907}]
     assert (
@@ -339,3 +366,123 @@ def test_the_openapi_schema_documents_the_endpoints_with_examples(client):
         components["RegistrationOut"]["examples"][0]["deadline"]["text"]
         == "À valider avant le jeudi 3 décembre"
     )
+
+
+# The split, the cost of cancelling, cancelling ---------------------------------------------
+
+
+def test_the_detail_gives_the_split_with_each_grant(client, holder):
+    credit_year(holder, year=2025, amount_cents=1_500_00)
+    grant(holder, amount_cents=500_00, reference="G-1")
+    registration = file_in(S.VALIDATED, holder=holder, session=bookable_session(), now=NOW - HOUR)
+
+    split = client.get(f"{FILES}/{registration.pk}", **bearer(holder)).json()["split"]
+
+    assert split["estimate"] is True
+    assert (split["rights_cents"], split["card_cents"], split["card_total_cents"]) == (
+        1_500_00,
+        400_00,
+        400_00 + FLAT,
+    )
+    assert [(part["funder_name"], part["amount_cents"]) for part in split["grants"]] == [
+        ("OPCO Atlas", 500_00)
+    ]
+
+
+def test_cancelling_early_is_free_and_the_quote_says_so_before(client, holder):
+    credit_year(holder, year=2025, amount_cents=3_000_00)
+    registration = accepted_and_paid(holder=holder, session=bookable_session(), now=NOW - HOUR)
+    headers = bearer(holder)
+
+    quote = client.get(f"{FILES}/{registration.pk}/cancellation", **headers)
+    cancelled = client.post(f"{FILES}/{registration.pk}/cancel", **headers)
+
+    assert quote.status_code == 200
+    assert quote.json() == {
+        "free": True,
+        "rights_recredited_cents": 2_400_00,
+        "grants_recredited_cents": 0,
+        "credit_note_recredited_cents": 0,
+        "card_refund_cents": 0,
+        "flat_participation_refund_cents": FLAT,
+        "card_kept_as_credit_note_cents": 0,
+        "provider_indemnity_cents": 0,
+        "rights_lost_cents": 0,
+        "lines": [
+            "Vos droits sont recrédités de 2\u00a0400,00\u00a0€.",
+            "La participation forfaitaire de 103,20\u00a0€ vous est remboursée sur votre carte bancaire.",
+        ],
+    }
+    assert cancelled.status_code == 200
+    assert (cancelled.json()["status"], cancelled.json()["status_label"]) == (
+        "canceled_by_attendee",
+        "Demande annulée",
+    )
+
+
+def test_the_cost_of_a_late_cancellation(client, holder, time_machine):
+    credit_year(holder, year=2025, amount_cents=3_000_00)
+    registration = accepted_and_paid(holder=holder, session=bookable_session(), now=NOW - HOUR)
+    three_days_before = datetime.datetime(2027, 6, 30, 10, tzinfo=datetime.UTC)
+    time_machine.move_to(three_days_before, tick=False)
+    _, token = issue_api_token(holder=holder, now=three_days_before)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    quote = client.get(f"{FILES}/{registration.pk}/cancellation", **headers).json()
+
+    assert (quote["free"], quote["rights_lost_cents"], quote["provider_indemnity_cents"]) == (
+        False,
+        2_280_00,
+        120_00,
+    )
+    assert Registration.objects.get(pk=registration.pk).status == S.ACCEPTED
+
+
+def test_cancelling_a_request_not_answered_withdraws_it(client, holder):
+    registration = file_in(S.NOT_PROCESSED, holder=holder, session=bookable_session(), now=NOW - HOUR)
+    headers = bearer(holder)
+
+    quote = client.get(f"{FILES}/{registration.pk}/cancellation", **headers).json()
+    withdrawn = client.post(f"{FILES}/{registration.pk}/cancel", **headers).json()
+
+    assert (quote["free"], quote["lines"]) == (True, ["Aucun montant n'a été engagé sur ce dossier."])
+    assert (withdrawn["status"], withdrawn["actions"]) == ("canceled_by_attendee", [])
+
+
+@pytest.mark.parametrize("status", [S.VALIDATED, S.IN_TRAINING, S.REFUSED_BY_ORGANISM])
+def test_a_file_in_another_state_cannot_be_cancelled(client, holder, status):
+    registration = file_in(status, holder=holder, session=bookable_session(), now=NOW - HOUR)
+    headers = bearer(holder)
+    before = nothing_changed()
+
+    quote = client.get(f"{FILES}/{registration.pk}/cancellation", **headers)
+    cancelled = client.post(f"{FILES}/{registration.pk}/cancel", **headers)
+
+    assert (quote.status_code, quote.json()["errors"][0]["code"]) == (422, "cancellation_not_allowed")
+    assert (cancelled.status_code, cancelled.json()["errors"][0]["code"]) == (422, "transition_not_allowed")
+    assert nothing_changed() == before
+
+
+def test_no_cancellation_while_the_card_payment_is_under_way(client, holder):
+    registration = file_in(S.VALIDATED, holder=holder, session=bookable_session(), now=NOW - HOUR)
+    money.reserve_for_acceptance(registration=registration, holder=holder, now=NOW - HOUR)
+    headers = bearer(holder)
+
+    refused = client.post(f"{FILES}/{registration.pk}/refuse", **headers)
+    detail = client.get(f"{FILES}/{registration.pk}", **headers).json()
+
+    assert (refused.status_code, refused.json()["errors"][0]["code"]) == (409, "payment_pending")
+    assert (detail["payment_state"], detail["actions"], detail["split"]["estimate"]) == ("pending", [], False)
+
+
+def test_another_holders_file_cannot_be_quoted_or_cancelled(client, holder, terms):
+    other = holder_with_login(nir=OTHER_NIR, email="autre@example.fr", accepted=terms)
+    theirs = file_in(S.ACCEPTED, holder=other, session=bookable_session(), now=NOW - HOUR)
+    headers = bearer(holder)
+    before = nothing_changed()
+
+    quote = client.get(f"{FILES}/{theirs.pk}/cancellation", **headers)
+    cancelled = client.post(f"{FILES}/{theirs.pk}/cancel", **headers)
+
+    assert quote.status_code == cancelled.status_code == 404
+    assert nothing_changed() == before

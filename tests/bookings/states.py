@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 
-from cpf.bookings import services
+from cpf.bookings import money, services
 from cpf.bookings.enums import RegistrationStatus
 from cpf.bookings.models import Registration
 from cpf.bookings.services import MACHINE
@@ -62,6 +62,27 @@ def file_in(status: str, *, holder: Holder, session: Session, now: datetime.date
 
 
 def _step(registration: Registration, to: str, at: datetime.datetime) -> Registration:
-    return MACHINE.transition(
-        registration, to=to, actor=None, reason="", now=at, fields={"deadline_at": None}
-    )
+    fields: dict[str, object] = {"deadline_at": None}
+    if to == S.IN_TRAINING:
+        fields["entry_date"] = registration.start_date
+    elif to == S.TERMINATED:
+        fields.update(exit_date=registration.end_date, exit_reason="completed")
+    elif to == S.SERVICE_DONE_DECLARED:
+        fields.update(hours_done=registration.duration_hours, completion_rate=100)
+    return MACHINE.transition(registration, to=to, actor=None, reason="", now=at, fields=fields)
+
+
+def accepted_and_paid(*, holder: Holder, session: Session, now: datetime.datetime) -> Registration:
+    """A proposal accepted through the money services: the holder's rights and grants reserved
+    (as many as they have), the rest and the flat participation paid by card."""
+    minute = datetime.timedelta(minutes=1)
+    registration = file_in(S.VALIDATED, holder=holder, session=session, now=now)
+    split = money.reserve_for_acceptance(registration=registration, holder=holder, now=now + 3 * minute)
+    if split.card_total_cents:
+        money.complete_acceptance(
+            registration=registration,
+            captured_cents=split.card_total_cents,
+            psp_reference=f"pi_test_{registration.pk}",
+            now=now + 4 * minute,
+        )
+    return Registration.objects.get(pk=registration.pk)

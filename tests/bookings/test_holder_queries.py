@@ -7,17 +7,20 @@ import datetime
 
 import pytest
 
-from cpf.bookings import queries
+from cpf.bookings import money, queries
 from cpf.bookings.enums import HOLDER_LABELS, RegistrationStatus
 from cpf.bookings.services import ProposalChanges, validate_registration
-from tests.bookings.states import file_in
+from cpf.core import parameters
+from tests.bookings.states import accepted_and_paid, file_in
 from tests.bookings.support import (
     FRIDAY_BEFORE_WHIT_MONDAY,
     allowed_holder,
     bookable_session,
     paris,
+    reloaded,
     requested,
 )
+from tests.holders.rights_data import credit_year, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -129,9 +132,14 @@ def test_a_changed_proposal_is_the_providers_proposal_in_the_history(terms):
 
 @pytest.mark.parametrize(
     ("status", "actions"),
-    [(S.VALIDATED, [queries.REFUSE]), *[(status, []) for status in S if status != S.VALIDATED]],
+    [
+        (S.NOT_PROCESSED, [queries.WITHDRAW]),
+        (S.VALIDATED, [queries.REFUSE]),
+        (S.ACCEPTED, [queries.CANCEL]),
+        *[(status, []) for status in S if status not in (S.NOT_PROCESSED, S.VALIDATED, S.ACCEPTED)],
+    ],
 )
-def test_the_holder_may_refuse_a_proposal_and_nothing_else_yet(terms, status, actions):
+def test_the_actions_allowed_in_each_state(terms, status, actions):
     registration = file_in(
         status, holder=allowed_holder(terms), session=bookable_session(), now=FRIDAY_BEFORE_WHIT_MONDAY
     )
@@ -142,12 +150,76 @@ def test_the_holder_may_refuse_a_proposal_and_nothing_else_yet(terms, status, ac
     )
 
 
-def test_no_action_once_the_deadline_has_passed(terms):
+def test_no_answer_while_the_card_payment_is_under_way(terms):
+    holder = allowed_holder(terms)
     registration = file_in(
-        S.VALIDATED, holder=allowed_holder(terms), session=bookable_session(), now=FRIDAY_BEFORE_WHIT_MONDAY
+        S.VALIDATED, holder=holder, session=bookable_session(), now=FRIDAY_BEFORE_WHIT_MONDAY
+    )
+    later = FRIDAY_BEFORE_WHIT_MONDAY + datetime.timedelta(hours=1)
+    money.reserve_for_acceptance(registration=registration, holder=holder, now=later)
+    pending = reloaded(registration)
+    money.fail_acceptance(registration=registration, now=later, reason="card_declined")
+    refused = reloaded(registration)
+
+    assert pending.payment_state == "pending"
+    assert queries.holder_actions(pending, now=later) == []
+    assert refused.payment_state == "refused"
+    assert queries.holder_actions(refused, now=later) == [queries.REFUSE]
+
+
+def test_before_acceptance_the_split_is_what_accepting_today_would_take(terms):
+    # given a holder with 1 500 € of rights and a free grant of 500 €
+    holder = allowed_holder(terms)
+    credit_year(holder, year=2025, amount_cents=1_500_00)
+    grant(holder, amount_cents=500_00, reference="G-1")
+    registration = file_in(
+        S.VALIDATED, holder=holder, session=bookable_session(), now=FRIDAY_BEFORE_WHIT_MONDAY
     )
 
+    shown = queries.price_split(registration, today=FRIDAY_BEFORE_WHIT_MONDAY.date())
+
+    flat = parameters.integer("flat_participation_cents", on=FRIDAY_BEFORE_WHIT_MONDAY.date())
+    split = shown.split
+    assert shown.estimate is True
+    assert (split.price_cents, split.rights_cents, split.credit_note_cents, split.card_cents) == (
+        2_400_00,
+        1_500_00,
+        0,
+        400_00,
+    )
+    assert [(part.funder_name, part.amount_cents) for part in split.grants] == [("OPCO Atlas", 500_00)]
+    assert (split.flat_participation_cents, split.card_total_cents) == (flat, 400_00 + flat)
+
+
+def test_once_accepted_the_split_is_the_one_stored_on_the_file(terms):
+    holder = allowed_holder(terms)
+    credit_year(holder, year=2025, amount_cents=3_000_00)
+    registration = accepted_and_paid(holder=holder, session=bookable_session(), now=FRIDAY_BEFORE_WHIT_MONDAY)
+    credit_year(holder, year=2026, amount_cents=1_000_00)  # later rights change nothing
+
+    shown = queries.price_split(registration, today=FRIDAY_BEFORE_WHIT_MONDAY.date())
+
+    assert registration.status == S.ACCEPTED
+    assert shown.estimate is False
+    assert (shown.split.rights_cents, shown.split.card_cents) == (2_400_00, 0)
+
+
+@pytest.mark.parametrize("status", [S.REFUSED_BY_ORGANISM, S.CANCELED_BY_ATTENDEE, S.REJECTED])
+def test_a_file_closed_before_acceptance_has_no_split(terms, status):
+    registration = file_in(
+        status, holder=allowed_holder(terms), session=bookable_session(), now=FRIDAY_BEFORE_WHIT_MONDAY
+    )
+
+    assert queries.price_split(registration, today=FRIDAY_BEFORE_WHIT_MONDAY.date()) is None
+
+
+def test_no_action_once_the_deadline_has_passed(terms):
+    holder, session = allowed_holder(terms), bookable_session()
+    registration = file_in(S.VALIDATED, holder=holder, session=session, now=FRIDAY_BEFORE_WHIT_MONDAY)
+    requested_file = file_in(S.NOT_PROCESSED, holder=holder, session=session, now=FRIDAY_BEFORE_WHIT_MONDAY)
+
     assert queries.holder_actions(registration, now=registration.deadline_at) == []
+    assert queries.holder_actions(requested_file, now=requested_file.deadline_at) == []
     assert queries.holder_actions(
         registration, now=registration.deadline_at - datetime.timedelta(seconds=1)
     ) == [queries.REFUSE]

@@ -17,6 +17,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from cpf.bookings import queries, services
+from cpf.bookings.enums import CancellationBy, RegistrationStatus
 from cpf.bookings.models import Registration
 from cpf.catalogue.models import Session
 from cpf.core import clock
@@ -26,6 +27,8 @@ from .errors import Errors
 from .holders import bearer, require_current_terms
 
 router = Router(tags=["dossiers"])
+
+S = RegistrationStatus
 
 # The largest identifier PostgreSQL's bigint holds: a bigger one is bad input, not a lookup.
 MAX_ID = 2**63 - 1
@@ -48,6 +51,29 @@ class DeadlineOut(Schema):
     last_day: datetime.date = Field(description="Dernier jour pour répondre (heure de Paris).")
     passes_at: datetime.datetime = Field(description="Moment où le délai est dépassé (minuit après ce jour).")
     text: str = Field(description="Le délai en toutes lettres, à montrer tel quel.")
+
+
+class GrantPartOut(Schema):
+    grant_id: int
+    funder_name: str
+    amount_cents: int
+
+
+class SplitOut(Schema):
+    estimate: bool = Field(
+        description=(
+            "Vrai : ce que l'acceptation prendrait aujourd'hui (rien n'est encore réservé) ; "
+            "faux : la répartition retenue à l'acceptation."
+        )
+    )
+    price_cents: int
+    rights_cents: int = Field(description="Payé par les droits du titulaire.")
+    grants: list[GrantPartOut] = Field(description="Payé par chaque dotation, dans l'ordre de la règle 10.")
+    credit_note_cents: int = Field(description="Payé par l'avoir du titulaire.")
+    card_cents: int = Field(description="Reste du prix payé par carte.")
+    flat_participation_cents: int = Field(description="Participation forfaitaire (règle 11), 0 si exonéré.")
+    exemption: str | None = Field(description="Exonération de la règle 12 appliquée, s'il y en a une.")
+    card_total_cents: int = Field(description="Total payé par carte : reste du prix et participation.")
 
 
 class StepOut(Schema):
@@ -80,7 +106,19 @@ REGISTRATION_EXAMPLE = {
         "passes_at": "2026-12-03T23:00:00Z",
         "text": "À valider avant le jeudi 3 décembre",
     },
+    "payment_state": "none",
     "actions": ["refuse"],
+}
+SPLIT_EXAMPLE = {
+    "estimate": True,
+    "price_cents": 240000,
+    "rights_cents": 180000,
+    "grants": [{"grant_id": 52, "funder_name": "OPCO Atlas", "amount_cents": 50000}],
+    "credit_note_cents": 0,
+    "card_cents": 10000,
+    "flat_participation_cents": 10360,
+    "exemption": None,
+    "card_total_cents": 20360,
 }
 TIMELINE_EXAMPLE = [
     {
@@ -121,20 +159,69 @@ class RegistrationOut(Schema):
         description="Vrai quand l'organisme a changé dates, prix ou durée (« Proposition de l'organisme »)."
     )
     sent_at: datetime.datetime
+    payment_state: Literal["none", "pending", "paid", "refused"] = Field(
+        description="Le paiement par carte : en cours, payé, ou refusé (le titulaire peut réessayer)."
+    )
     deadline: DeadlineOut | None = Field(
         description="Le délai de la prochaine réponse attendue, s'il y en a une."
     )
     actions: list[Literal["withdraw", "accept", "refuse", "cancel"]] = Field(
-        description="Ce que le titulaire peut faire maintenant sur ce dossier."
+        description=(
+            "Ce que le titulaire peut faire maintenant sur ce dossier. `withdraw` (retirer une demande "
+            "sans réponse) et `cancel` passent tous deux par POST …/cancel."
+        )
     )
 
 
 class RegistrationDetailOut(RegistrationOut):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{**REGISTRATION_EXAMPLE, "timeline": TIMELINE_EXAMPLE}]}
+        json_schema_extra={
+            "examples": [{**REGISTRATION_EXAMPLE, "split": SPLIT_EXAMPLE, "timeline": TIMELINE_EXAMPLE}]
+        }
     )
 
+    split: SplitOut | None = Field(
+        description="Comment le prix est (ou serait) payé : droits, dotations, avoir, carte (règles 10 à 12)."
+    )
     timeline: list[StepOut] = Field(description="Les états du dossier, du plus ancien au plus récent.")
+
+
+class CancellationOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "free": False,
+                    "rights_recredited_cents": 0,
+                    "grants_recredited_cents": 0,
+                    "credit_note_recredited_cents": 0,
+                    "card_refund_cents": 0,
+                    "flat_participation_refund_cents": 0,
+                    "card_kept_as_credit_note_cents": 10000,
+                    "provider_indemnity_cents": 12000,
+                    "rights_lost_cents": 218000,
+                    "lines": [
+                        "100,00 € payés par carte sont conservés en avoir, utilisable pour un prochain "
+                        "achat.",
+                        "2 180,00 € de droits engagés sont perdus.",
+                        "La participation forfaitaire de 103,60 € reste due.",
+                        "L'organisme reçoit un dédommagement de 120,00 €.",
+                    ],
+                }
+            ]
+        }
+    )
+
+    free: bool = Field(description="Vrai : l'annulation ne coûte rien au titulaire (règles 13 et 19).")
+    rights_recredited_cents: int
+    grants_recredited_cents: int
+    credit_note_recredited_cents: int
+    card_refund_cents: int = Field(description="Remboursé sur la carte bancaire.")
+    flat_participation_refund_cents: int
+    card_kept_as_credit_note_cents: int = Field(description="Payé par carte et conservé en avoir.")
+    provider_indemnity_cents: int = Field(description="Dédommagement de l'organisme (règle 19).")
+    rights_lost_cents: int
+    lines: list[str] = Field(description="Ce que l'annulation fait, en phrases à montrer telles quelles.")
 
 
 class RegistrationPageOut(Schema):
@@ -183,6 +270,7 @@ def _out(registration: Registration, *, now: datetime.datetime, today: datetime.
         "commune": commune.name if commune else None,
         "proposal_changed": registration.proposal_changed,
         "sent_at": registration.sent_at,
+        "payment_state": registration.payment_state,
         "deadline": None
         if deadline is None
         else {
@@ -196,8 +284,20 @@ def _out(registration: Registration, *, now: datetime.datetime, today: datetime.
 
 
 def _detail(registration: Registration) -> dict:
-    now = clock.now()
-    return {**_out(registration, now=now, today=clock.today()), "timeline": queries.timeline(registration)}
+    now, today = clock.now(), clock.today()
+    shown = queries.price_split(registration, today=today)
+    split = None
+    if shown is not None:
+        split = {
+            **shown.split.as_json(),
+            "estimate": shown.estimate,
+            "card_total_cents": shown.split.card_total_cents,
+        }
+    return {
+        **_out(registration, now=now, today=today),
+        "split": split,
+        "timeline": queries.timeline(registration),
+    }
 
 
 def _own_file(request: HttpRequest, registration_id: int) -> Registration:
@@ -291,4 +391,46 @@ def my_registration(request: HttpRequest, registration_id: int = RegistrationId)
 def refuse_proposal(request: HttpRequest, registration_id: int = RegistrationId):
     found = _own_file(request, registration_id)
     services.refuse_proposal(registration=found, holder=request.auth, now=clock.now())
+    return Status(200, _detail(_own_file(request, registration_id)))
+
+
+@router.get(
+    "/me/registrations/{registration_id}/cancellation",
+    auth=bearer,
+    response={200: CancellationOut, 401: Errors, 403: Errors, 404: Errors, 422: Errors},
+    summary="Ce qu'annuler ce dossier coûterait maintenant",
+    description=(
+        "À montrer avant de confirmer POST …/cancel. 422 `cancellation_not_allowed` quand le dossier "
+        "ne peut pas être annulé par le titulaire dans son état."
+    ),
+)
+def cancellation(request: HttpRequest, registration_id: int = RegistrationId):
+    found = _own_file(request, registration_id)
+    if found.status not in (S.NOT_PROCESSED, S.ACCEPTED):
+        raise services.CancellationNotAllowed(
+            f"Ce dossier ne peut pas être annulé dans son état actuel (« {found.holder_status_label} »)."
+        )
+    quote = services.cancellation_quote(registration=found, by=CancellationBy.HOLDER, now=clock.now())
+    return Status(200, quote)
+
+
+@router.post(
+    "/me/registrations/{registration_id}/cancel",
+    auth=bearer,
+    response={200: RegistrationDetailOut, 401: Errors, 403: Errors, 404: Errors, 409: Errors, 422: Errors},
+    summary="Retirer ma demande ou annuler mon inscription",
+    description=(
+        "Une demande sans réponse de l'organisme est retirée (rien n'était réservé) ; une inscription "
+        "acceptée est annulée aux conditions données par GET …/cancellation (règles 13 et 19). "
+        "422 `transition_not_allowed` dans les autres états (une proposition se refuse par "
+        "POST …/refuse) ; 409 `payment_pending` pendant un paiement par carte."
+    ),
+)
+def cancel(request: HttpRequest, registration_id: int = RegistrationId):
+    found = _own_file(request, registration_id)
+    now = clock.now()
+    if found.status == S.NOT_PROCESSED:
+        services.withdraw_request(registration=found, holder=request.auth, now=now)
+    else:
+        services.cancel_by_holder(registration=found, holder=request.auth, now=now)
     return Status(200, _detail(_own_file(request, registration_id)))

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from cpf.bookings import queries, services
+from cpf.bookings.enums import CancellationBy
 from cpf.bookings.models import Registration
 from cpf.catalogue.models import Session, Training
 from cpf.core import clock, parameters
@@ -104,9 +105,15 @@ def registration(request: HttpRequest, holder: Holder, registration_id: int) -> 
         "steps": queries.timeline(found),
         "deadline": queries.next_deadline(found, today=clock.today()),
         "actions": queries.holder_actions(found, now=now),
+        "shown": queries.price_split(found, today=clock.today()),
         "title": f"Dossier n° {found.pk}",
     }
     return render(request, "www/holder/registration.html", context)
+
+
+def _not_now(request: HttpRequest, registration: Registration, message: str) -> HttpResponse:
+    messages.error(request, message)
+    return redirect("www:holder:registration", registration_id=registration.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -115,19 +122,68 @@ def refuse_proposal(request: HttpRequest, holder: Holder, registration_id: int) 
     """Refuse the provider's proposal (rule 16): a page that says so, then the refusal."""
     found = _own_file(holder, registration_id)
     if request.method == "POST":
-        try:
-            services.refuse_proposal(registration=found, holder=holder, now=clock.now())
-        except services.BookingError as refused:
-            messages.error(request, refused.message)
-        else:
-            messages.success(request, "Vous avez refusé la proposition de l'organisme.")
-        return redirect("www:holder:registration", registration_id=found.pk)
+        return _act(
+            request,
+            found,
+            lambda: services.refuse_proposal(registration=found, holder=holder, now=clock.now()),
+            done="Vous avez refusé la proposition de l'organisme.",
+        )
     if queries.REFUSE not in queries.holder_actions(found, now=clock.now()):
-        messages.error(request, "Cette proposition ne peut plus être refusée.")
-        return redirect("www:holder:registration", registration_id=found.pk)
+        return _not_now(request, found, "Cette proposition ne peut plus être refusée.")
+    context = {"registration": found, "training": found.action.training, "title": "Refuser la proposition"}
+    return render(request, "www/holder/registration_refuse.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@holder_required
+def withdraw_request(request: HttpRequest, holder: Holder, registration_id: int) -> HttpResponse:
+    """Withdraw a request the provider has not answered yet (rule 14): nothing was reserved."""
+    found = _own_file(holder, registration_id)
+    if request.method == "POST":
+        return _act(
+            request,
+            found,
+            lambda: services.withdraw_request(registration=found, holder=holder, now=clock.now()),
+            done="Votre demande d'inscription est retirée.",
+        )
+    if queries.WITHDRAW not in queries.holder_actions(found, now=clock.now()):
+        return _not_now(request, found, "Cette demande ne peut plus être retirée.")
+    context = {"registration": found, "training": found.action.training, "title": "Retirer ma demande"}
+    return render(request, "www/holder/registration_withdraw.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@holder_required
+def cancel_registration(request: HttpRequest, holder: Holder, registration_id: int) -> HttpResponse:
+    """Cancel an accepted file (rules 13 and 19): the page shows, in euros, what cancelling now
+    gives back and what it costs, before the holder confirms."""
+    found = _own_file(holder, registration_id)
+    if request.method == "POST":
+        return _act(
+            request,
+            found,
+            lambda: services.cancel_by_holder(registration=found, holder=holder, now=clock.now()),
+            done="Votre inscription est annulée.",
+        )
+    now = clock.now()
+    if queries.CANCEL not in queries.holder_actions(found, now=now):
+        return _not_now(request, found, "Ce dossier ne peut pas être annulé dans son état actuel.")
     context = {
         "registration": found,
         "training": found.action.training,
-        "title": "Refuser la proposition",
+        "quote": services.cancellation_quote(registration=found, by=CancellationBy.HOLDER, now=now),
+        "free_cancellation_days": parameters.value("free_cancellation_min_business_days", on=clock.today()),
+        "title": "Annuler mon inscription",
     }
-    return render(request, "www/holder/registration_refuse.html", context)
+    return render(request, "www/holder/registration_cancel.html", context)
+
+
+def _act(request: HttpRequest, registration: Registration, action, *, done: str) -> HttpResponse:
+    """Run the holder's action; its refusal, in French, on the file's page."""
+    try:
+        action()
+    except services.BookingError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, done)
+    return redirect("www:holder:registration", registration_id=registration.pk)

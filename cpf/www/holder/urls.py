@@ -35,4 +35,14 @@ urlpatterns = [
         registrations.refuse_proposal,
         name="refuse_proposal",
     ),
+    path(
+        "dossiers/<int:registration_id>/retirer/",
+        registrations.withdraw_request,
+        name="withdraw_request",
+    ),
+    path(
+        "dossiers/<int:registration_id>/annuler/",
+        registrations.cancel_registration,
+        name="cancel_registration",
+    ),
 ]

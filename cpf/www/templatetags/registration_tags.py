@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from cpf.bookings.enums import RegistrationStatus
+from cpf.bookings.enums import FlatParticipationExemption, RegistrationStatus
 
 register = template.Library()
 
@@ -28,3 +28,9 @@ def status_badge(status: str) -> str:
     """``{{ registration.status|status_badge }}`` → ``fr-badge--success`` (closed files: grey)."""
     tone = BADGES.get(status)
     return f"fr-badge--{tone}" if tone else ""
+
+
+@register.filter
+def exemption_label(code: str) -> str:
+    """Why no flat participation is due (rule 12), in words."""
+    return FlatParticipationExemption(code).label

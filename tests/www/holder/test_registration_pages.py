@@ -11,27 +11,37 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
+from cpf.bookings import money
 from cpf.bookings.enums import HOLDER_LABELS, RegistrationStatus
 from cpf.bookings.models import Registration, RegistrationTransition
 from cpf.bookings.services import ProposalChanges, validate_registration
 from cpf.catalogue.enums import SessionStatus
+from cpf.core import parameters
+from cpf.core.money import format_euros
 from tests.accounts.factories import provider_member
-from tests.bookings.states import file_in
+from tests.bookings.states import accepted_and_paid, file_in
 from tests.bookings.support import bookable_session
 from tests.clock import NOW
 from tests.factories import SessionFactory
 from tests.holders.factories import NIR, OTHER_NIR, PASSWORD, TermsVersionFactory, holder_with_login
+from tests.holders.rights_data import credit_year, grant
 
 pytestmark = pytest.mark.django_db
 
 S = RegistrationStatus
 FILES = reverse("www:holder:registrations")
+HOUR = datetime.timedelta(hours=1)
 
 
 def text(response) -> str:
     """The page's visible text, on one line."""
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.content.decode(), flags=re.S)
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def euros(cents: int) -> str:
+    """An amount as ``text`` shows it (spaces made plain)."""
+    return " ".join(format_euros(cents).split())
 
 
 def request_url(session) -> str:
@@ -276,6 +286,8 @@ def test_the_file_page_renders_each_state_in_the_holders_words(client, holder, s
     assert history[-1] == HOLDER_LABELS[status]
     assert "vendredi 27 novembre 2026 à 11:00 Demande d'inscription envoyée" in page
     assert ("Refuser la proposition" in page) == (status == S.VALIDATED)
+    assert ("Retirer ma demande" in page) == (status == S.NOT_PROCESSED)
+    assert ("Annuler mon inscription" in page) == (status == S.ACCEPTED)
 
 
 def test_a_proposal_with_changes_says_so(client, holder):
@@ -355,3 +367,139 @@ def test_a_proposal_past_its_deadline_cannot_be_refused(client, holder, time_mac
     assert "Refuser la proposition" not in page
     assert "Le délai de réponse de ce dossier est dépassé." in text(posted)
     assert state_of(registration) == (S.VALIDATED, 2)
+
+
+# The price split ----------------------------------------------------------------------------
+
+
+def test_a_proposal_shows_what_accepting_today_would_take(client, holder):
+    credit_year(holder, year=2025, amount_cents=1_500_00)
+    grant(holder, amount_cents=500_00, reference="G-1")
+    registration = file_in(S.VALIDATED, holder=holder, session=bookable_session(), now=NOW)
+    flat = parameters.integer("flat_participation_cents", on=NOW.date())
+    client.force_login(holder.user)
+
+    page = text(client.get(file_url(registration)))
+
+    assert (
+        "Le financement Comment le prix serait payé si vous acceptiez aujourd'hui "
+        "Prix de la formation 2 400,00 € Vos droits − 1 500,00 € Dotation de OPCO Atlas − 500,00 € "
+        f"Reste à payer par carte 400,00 € Participation forfaitaire {euros(flat)} "
+        f"Total payé par carte {euros(400_00 + flat)} Montants indicatifs"
+    ) in page
+
+
+def test_an_accepted_file_shows_the_split_taken_at_acceptance(client, holder):
+    credit_year(holder, year=2025, amount_cents=3_000_00)
+    registration = accepted_and_paid(holder=holder, session=bookable_session(), now=NOW - HOUR)
+    flat = parameters.integer("flat_participation_cents", on=NOW.date())
+    client.force_login(holder.user)
+
+    page = text(client.get(file_url(registration)))
+
+    assert "État du dossier : Validé" in page
+    assert (
+        "Comment le prix est payé Prix de la formation 2 400,00 € Vos droits − 2 400,00 € "
+        f"Reste à payer par carte 0,00 € Participation forfaitaire {euros(flat)} "
+        f"Total payé par carte {euros(flat)}"
+    ) in page
+    assert "Montants indicatifs" not in page
+
+
+def test_a_pending_then_refused_card_payment_is_said(client, holder):
+    registration = file_in(S.VALIDATED, holder=holder, session=bookable_session(), now=NOW - HOUR)
+    money.reserve_for_acceptance(registration=registration, holder=holder, now=NOW - HOUR)
+    client.force_login(holder.user)
+
+    pending = text(client.get(file_url(registration)))
+    money.fail_acceptance(registration=registration, now=NOW - HOUR, reason="card_declined")
+    refused = text(client.get(file_url(registration)))
+
+    assert "Paiement en cours : le résultat de votre paiement par carte est attendu." in pending
+    assert "Refuser la proposition" not in pending
+    assert "Paiement refusé — vous pouvez réessayer avant la fin du délai." in refused
+    assert "Refuser la proposition" in refused
+
+
+# Withdrawing a request ----------------------------------------------------------------------
+
+
+def test_the_holder_withdraws_a_request_not_answered_yet(client, holder):
+    registration = file_in(S.NOT_PROCESSED, holder=holder, session=bookable_session(), now=NOW - HOUR)
+    url = reverse("www:holder:withdraw_request", args=[registration.pk])
+    client.force_login(holder.user)
+
+    confirm = client.get(url)
+    withdrawn = client.post(url, follow=True)
+
+    assert "L'organisme n'a pas encore répondu à votre demande" in text(confirm)
+    assert withdrawn.redirect_chain == [(file_url(registration), 302)]
+    assert "Votre demande d'inscription est retirée." in text(withdrawn)
+    assert "État du dossier : Demande annulée" in text(withdrawn)
+    assert state_of(registration) == (S.CANCELED_BY_ATTENDEE, 2)
+
+
+def test_an_answered_request_cannot_be_withdrawn(client, holder):
+    registration = file_in(S.VALIDATED, holder=holder, session=bookable_session(), now=NOW - HOUR)
+    url = reverse("www:holder:withdraw_request", args=[registration.pk])
+    client.force_login(holder.user)
+
+    shown = client.get(url, follow=True)
+    posted = client.post(url, follow=True)
+
+    assert "Cette demande ne peut plus être retirée." in text(shown)
+    assert "Impossible de passer du statut « Validé » à « Annulé par le titulaire »." in text(posted)
+    assert state_of(registration) == (S.VALIDATED, 2)
+
+
+# Cancelling an accepted file -----------------------------------------------------------------
+
+
+def test_a_cancellation_early_enough_is_free_and_says_what_comes_back(client, holder):
+    credit_year(holder, year=2025, amount_cents=3_000_00)
+    registration = accepted_and_paid(holder=holder, session=bookable_session(), now=NOW - HOUR)
+    flat = parameters.integer("flat_participation_cents", on=NOW.date())
+    url = reverse("www:holder:cancel_registration", args=[registration.pk])
+    client.force_login(holder.user)
+
+    confirm = text(client.get(url))
+    cancelled = client.post(url, follow=True)
+
+    assert (
+        "Si vous annulez aujourd'hui, l'annulation est sans frais Vos droits sont recrédités de 2 400,00 €. "
+        f"La participation forfaitaire de {euros(flat)} vous est remboursée sur votre carte bancaire."
+    ) in confirm
+    assert cancelled.redirect_chain == [(file_url(registration), 302)]
+    assert "Votre inscription est annulée." in text(cancelled)
+    assert Registration.objects.get(pk=registration.pk).status == S.CANCELED_BY_ATTENDEE
+
+
+def test_a_late_cancellation_shows_its_cost_before_confirming(client, holder, time_machine):
+    # given a file accepted in November, and three business days before the start in July
+    credit_year(holder, year=2025, amount_cents=3_000_00)
+    registration = accepted_and_paid(holder=holder, session=bookable_session(), now=NOW - HOUR)
+    flat = parameters.integer("flat_participation_cents", on=NOW.date())
+    time_machine.move_to(datetime.datetime(2027, 6, 30, 10, tzinfo=datetime.UTC), tick=False)
+    client.force_login(holder.user)
+
+    confirm = text(client.get(reverse("www:holder:cancel_registration", args=[registration.pk])))
+
+    assert (
+        "Si vous annulez aujourd'hui, l'annulation a un coût 2 280,00 € de droits engagés sont perdus. "
+        f"La participation forfaitaire de {euros(flat)} reste due. "
+        "L'organisme reçoit un dédommagement de 120,00 €."
+    ) in confirm
+    assert Registration.objects.get(pk=registration.pk).status == S.ACCEPTED
+
+
+def test_a_file_not_accepted_cannot_be_cancelled(client, holder):
+    registration = file_in(S.IN_TRAINING, holder=holder, session=bookable_session(), now=NOW - HOUR)
+    url = reverse("www:holder:cancel_registration", args=[registration.pk])
+    client.force_login(holder.user)
+
+    shown = client.get(url, follow=True)
+    posted = client.post(url, follow=True)
+
+    assert "Ce dossier ne peut pas être annulé dans son état actuel." in text(shown)
+    assert "Impossible de passer du statut « En formation » à « Annulé par le titulaire »." in text(posted)
+    assert state_of(registration) == (S.IN_TRAINING, 4)
