@@ -46,9 +46,14 @@ AGENT ?= agent.support
 totp: install
 	@DEMO_LOGINS_ALLOWED=1 $(MANAGE) demo_totp $(AGENT)
 
+# The product pays through the sandbox provider served by this same server: its API's address,
+# and our webhook endpoint registered with it, signed with the development secret.
+PSP_URL ?= http://$(HOST):$(PORT)/sandbox-psp/
 run: demo-logins
+	@$(MANAGE) sandbox_psp_endpoint http://$(HOST):$(PORT)/paiements/webhooks/sandbox/ \
+		--secret "$${PAYMENT_PSP_WEBHOOK_SECRET:-whsec_development_only}" > /dev/null
 	@echo "Compte Formation: http://$(HOST):$(PORT)/  (administration: http://$(HOST):$(PORT)/admin/)"
-	$(PY) -m cpf.core.devserver --host $(HOST) --port $(PORT)
+	PAYMENT_PSP_BASE_URL=$${PAYMENT_PSP_BASE_URL:-$(PSP_URL)} $(PY) -m cpf.core.devserver --host $(HOST) --port $(PORT)
 
 worker: migrate
 	$(MANAGE) procrastinate worker

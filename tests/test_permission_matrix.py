@@ -24,6 +24,7 @@ to ``PUBLIC`` with the reason it needs no login.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -508,8 +509,60 @@ def api_cases() -> list[Case]:
     ]
 
 
+def file_with_a_payment(world: World) -> None:
+    """A file of the world's holder waiting for its card payment, known to the sandbox."""
+    from cpf.payments.enums import PaymentStatus
+    from cpf.payments.models import Payment
+    from cpf.sandbox_psp import services as psp
+    from tests.bookings.support import bookable_session
+
+    session = bookable_session()
+    registration = Registration.objects.create(
+        holder=world.holder,
+        session=session,
+        action=session.action,
+        price_cents=session.action.price_cents,
+        exam_cost_cents=0,
+        duration_hours=session.action.duration_hours,
+        start_date=session.start_date,
+        end_date=session.end_date,
+        modality=session.action.modality,
+        sent_at=NOW,
+        deadline_at=NOW + datetime.timedelta(days=2),
+    )
+    intent = psp.create_intent(amount_cents=100_00, now=NOW)
+    world.targets[("payments", "file")] = Payment.objects.create(
+        registration=registration,
+        attempt=1,
+        provider="sandbox",
+        idempotency_key=f"registration:{registration.pk}:attempt:1",
+        psp_id=intent.public_id,
+        amount_cents=100_00,
+        status=PaymentStatus.PENDING,
+        created_at=NOW,
+        updated_at=NOW,
+        checked_at=NOW,
+    )
+
+
+def payment_cases() -> list[Case]:
+    """The holder's return from the provider's hosted page: their own file only."""
+    back_to_the_file = Answer(302, page("www:holder:account"))
+    return [
+        Case(
+            "payments:return",
+            "www:payments:return",
+            "GET",
+            answers(FORBIDDEN, anonymous=HOLDER_LOGIN, holder=back_to_the_file, other_holder=NOT_FOUND),
+            kwargs=lambda world: {"registration_id": world.targets[("payments", "file")].registration_id},
+            prepare=file_with_a_payment,
+        ),
+    ]
+
+
 CASES = [
     *holder_cases(),
+    *payment_cases(),
     *members_cases(),
     *[case for side in SIDES for case in organisation_cases(side)],
     *grant_cases(),
@@ -649,6 +702,9 @@ PUBLIC = {
     "sandbox_psp:refunds": "the sandbox provider's API, behind its own secret key",
     "sandbox_psp:pay": "the payer's page: the intent's client secret is the proof",
     "sandbox_psp:challenge": "the payer's 3-D Secure page: the intent's client secret is the proof",
+    # The payment provider's notifications: its signature is the proof, and the payment is read
+    # again from the provider before anything is done (tests/payments/test_checkout.py).
+    "www:payments:webhook": "the payment provider's signed notifications",
 }
 
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "cpf.ledger",
     "cpf.rights",
     "cpf.bookings",
+    "cpf.payments",
     "cpf.search",
     "cpf.sandbox_psp",
     "cpf.www",
@@ -368,6 +369,17 @@ DSFR_CONFIG_DEFAULTS = {}
 # SANDBOX_PSP_SECRET_KEY is the bearer key of its API.
 SANDBOX_PSP_ENABLED = env_bool("SANDBOX_PSP_ENABLED", False)
 SANDBOX_PSP_SECRET_KEY = os.environ.get("SANDBOX_PSP_SECRET_KEY", "")
+
+# The card payment provider the product talks to (cpf/payments/providers.py): the adapter's
+# class, the provider's API base URL, its secret API key and the secret its webhooks are signed
+# with. PAYMENT_PSP_TRANSPORT may name another HTTP transport than the standard library's.
+# A payment still waiting after PAYMENT_RECOVERY_AFTER_MINUTES is re-read by the worker.
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "cpf.payments.sandbox.SandboxProvider")
+PAYMENT_PSP_BASE_URL = os.environ.get("PAYMENT_PSP_BASE_URL", "")
+PAYMENT_PSP_SECRET_KEY = os.environ.get("PAYMENT_PSP_SECRET_KEY", "")
+PAYMENT_PSP_WEBHOOK_SECRET = os.environ.get("PAYMENT_PSP_WEBHOOK_SECRET", "")
+PAYMENT_PSP_TRANSPORT = os.environ.get("PAYMENT_PSP_TRANSPORT", "")
+PAYMENT_RECOVERY_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECOVERY_AFTER_MINUTES", "5"))
 
 # A clock that can be moved, outside production only (cpf/core/clock.py): CLOCK_OFFSET_DAYS shifts
 # "now" for the web processes and the worker alike, so that a person or an acceptance script can

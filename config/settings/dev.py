@@ -31,6 +31,11 @@ from .base import STORAGES, env_bool  # noqa: E402
 
 SANDBOX_PSP_ENABLED = env_bool("SANDBOX_PSP_ENABLED", True)
 SANDBOX_PSP_SECRET_KEY = os.environ.get("SANDBOX_PSP_SECRET_KEY") or "sk_test_development_only"
+# The product pays through the sandbox served by the same development server (``make run``
+# gives its address and registers the webhook endpoint with this secret).
+PAYMENT_PSP_BASE_URL = os.environ.get("PAYMENT_PSP_BASE_URL") or "http://127.0.0.1:8000/sandbox-psp/"
+PAYMENT_PSP_SECRET_KEY = os.environ.get("PAYMENT_PSP_SECRET_KEY") or SANDBOX_PSP_SECRET_KEY
+PAYMENT_PSP_WEBHOOK_SECRET = os.environ.get("PAYMENT_PSP_WEBHOOK_SECRET") or "whsec_development_only"
 
 DEBUG = env_bool("DEBUG", True)
 if DEBUG:

@@ -23,6 +23,14 @@ NIR_HASH_KEY = TEST_NIR_HASH_KEY
 DEBUG = False
 SANDBOX_PSP_ENABLED = True
 SANDBOX_PSP_SECRET_KEY = "sk_test_test_suite_only"
+# The product pays through the sandbox, called inside the test's own process through Django's
+# WSGI handler (tests/payments/transport.py): the same requests, headers and bodies as over
+# the network. The tests with a live server use the standard library's HTTP instead.
+PAYMENT_PROVIDER = "cpf.payments.sandbox.SandboxProvider"
+PAYMENT_PSP_BASE_URL = "http://testserver/sandbox-psp/"
+PAYMENT_PSP_SECRET_KEY = SANDBOX_PSP_SECRET_KEY
+PAYMENT_PSP_WEBHOOK_SECRET = "whsec_test_suite_only"
+PAYMENT_PSP_TRANSPORT = "tests.payments.transport.InProcessTransport"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

@@ -12,4 +12,5 @@ urlpatterns = [
     path("financeurs/", include("cpf.www.funder.urls")),
     path("organisme/", include("cpf.www.provider.urls")),
     path("espace-pro/", include("cpf.www.members.urls")),
+    path("paiements/", include("cpf.www.payments.urls")),
 ]
