@@ -381,6 +381,20 @@ PAYMENT_PSP_WEBHOOK_SECRET = os.environ.get("PAYMENT_PSP_WEBHOOK_SECRET", "")
 PAYMENT_PSP_TRANSPORT = os.environ.get("PAYMENT_PSP_TRANSPORT", "")
 PAYMENT_RECOVERY_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECOVERY_AFTER_MINUTES", "5"))
 
+# The site's address in the links of e-mails sent without a request to tell it (a file lapsed by
+# the worker, a provider's answer through its API): SITE_URL, else the first of ALLOWED_HOSTS
+# over HTTPS.
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/") or f"https://{ALLOWED_HOSTS[0]}"
+
+# The one-time code that confirms a purchase (rule 28, cpf/bookings/purchase_codes.py): how many
+# codes a holder may ask for in a minute and in an hour.
+PURCHASE_CODE_LIMIT_PER_MINUTE = whole_number(
+    "PURCHASE_CODE_LIMIT_PER_MINUTE", os.environ.get("PURCHASE_CODE_LIMIT_PER_MINUTE") or "1"
+)
+PURCHASE_CODE_LIMIT_PER_HOUR = whole_number(
+    "PURCHASE_CODE_LIMIT_PER_HOUR", os.environ.get("PURCHASE_CODE_LIMIT_PER_HOUR") or "5"
+)
+
 # A clock that can be moved, outside production only (cpf/core/clock.py): CLOCK_OFFSET_DAYS shifts
 # "now" for the web processes and the worker alike, so that a person or an acceptance script can
 # walk a registration file through its deadlines in minutes. Production refuses any offset.

@@ -25,6 +25,7 @@ os.environ.setdefault("SECRET_KEY", DEV_SECRET_KEY)
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", derived_key("field-encryption", os.environ["SECRET_KEY"]))
 os.environ.setdefault("NIR_HASH_KEY", derived_key("nir-hash", os.environ["SECRET_KEY"]))
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
 
 from .base import *  # noqa: E402, F403
 from .base import STORAGES, env_bool  # noqa: E402

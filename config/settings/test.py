@@ -33,6 +33,7 @@ PAYMENT_PSP_WEBHOOK_SECRET = "whsec_test_suite_only"
 PAYMENT_PSP_TRANSPORT = "tests.payments.transport.InProcessTransport"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SITE_URL = "http://testserver"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -15,9 +15,8 @@ import contextlib
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
-from django.utils import timezone
 
-from cpf.core import audit
+from cpf.core import audit, clock
 from cpf.holders.nir import InvalidNir, parse_nir
 
 from .enums import UserKind
@@ -103,7 +102,7 @@ class AccountsUserAdmin(UserAdmin):
             audit.record_event(
                 event="accounts.agent_changed" if change else "accounts.agent_created",
                 target=user,
-                at=timezone.now(),
+                at=clock.now(),
                 actor=request.user,
                 changes=changes,
             )

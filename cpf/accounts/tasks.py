@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from procrastinate.contrib.django import app
+
+from cpf.core import clock
 
 from .throttling import forget_stale_counters
 
@@ -13,4 +14,4 @@ from .throttling import forget_stale_counters
 def forget_stale_login_counters(timestamp: int) -> int:
     """Every hour, delete the login-failure counters that have expired (failed logins with
     unknown NIRs or addresses would otherwise pile up)."""
-    return forget_stale_counters(now=timezone.now())
+    return forget_stale_counters(now=clock.now())

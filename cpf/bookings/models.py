@@ -13,6 +13,8 @@ only then.
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.db.models import F, Q
 
@@ -32,6 +34,8 @@ from .enums import (
 )
 
 S = RegistrationStatus
+# Rule 28: a purchase code allows this many tries (cpf/bookings/purchase_codes.py).
+MAX_PURCHASE_CODE_TRIES = 5
 MAIN_LINE: list[str] = [
     S.NOT_PROCESSED,
     S.VALIDATED,
@@ -352,3 +356,60 @@ class RegistrationTransition(TransitionLog):
                 condition=Q(to_status__in=S.values), name="registration_transition_to_status_known"
             ),
         ]
+
+
+class PurchaseCodeQuerySet(models.QuerySet["PurchaseCode"]):
+    def sent_to(self, holder_id: int, *, since: datetime.datetime) -> PurchaseCodeQuerySet:
+        """The codes sent to a holder since a moment, every file together (the throttle)."""
+        return self.filter(holder_id=holder_id, created_at__gt=since)
+
+    def latest_for(self, registration_id: int, holder_id: int) -> PurchaseCodeQuerySet:
+        """The last code sent for this file to this holder (the one a holder types)."""
+        return self.filter(registration_id=registration_id, holder_id=holder_id).order_by("-id")[:1]
+
+
+class PurchaseCode(models.Model):
+    """A one-time code confirming a purchase (rule 28): six digits sent by e-mail, valid for
+    ``expires_at - created_at``, for a few tries (``tries``), once (``used_at``), for one file
+    AND one holder. Only its keyed hash is stored (cpf/bookings/purchase_codes.py): a reader
+    of the database cannot type it. A new code replaces the previous one of the same file
+    (``replaced_at``)."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="purchase_codes")
+    holder = models.ForeignKey("holders.Holder", on_delete=models.PROTECT, related_name="purchase_codes")
+    code_hash = models.CharField("empreinte du code", max_length=64)
+    created_at = models.DateTimeField("envoyé le")
+    expires_at = models.DateTimeField("expire le")
+    tries = models.PositiveSmallIntegerField("essais", default=0)
+    used_at = models.DateTimeField("utilisé le", null=True, blank=True)
+    replaced_at = models.DateTimeField("remplacé le", null=True, blank=True)
+
+    objects = PurchaseCodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "code de confirmation d'achat"
+        verbose_name_plural = "codes de confirmation d'achat"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tries__lte=MAX_PURCHASE_CODE_TRIES), name="purchase_code_tries_max"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="purchase_code_expires_later"
+            ),
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | Q(replaced_at__isnull=True),
+                name="purchase_code_used_or_replaced",
+            ),
+            # At most one code in play per file and holder: a new one replaces the previous.
+            models.UniqueConstraint(
+                fields=["registration", "holder"],
+                condition=Q(used_at__isnull=True, replaced_at__isnull=True),
+                name="purchase_code_one_live_per_file",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["holder", "created_at"], name="purchase_code_holder_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Code de confirmation du dossier n° {self.registration_id}"

@@ -30,7 +30,7 @@ from cpf.holders.models import Holder
 from cpf.holders.services import has_accepted_current_terms
 from cpf.ledger.enums import TransactionKind
 
-from . import money
+from . import emails, money
 from .enums import (
     HOLDS_A_SEAT,
     OPEN_REQUEST,
@@ -130,6 +130,7 @@ MACHINE = StateMachine(
     refusal=TransitionNotAllowed,
     audit_event="registration.status_changed",
     stamps=STAMPS,
+    on_transition=emails.on_transition,
     transitions=[
         Transition(S.NOT_PROCESSED, S.VALIDATED, "Proposition de commande de l'organisme"),
         Transition(S.NOT_PROCESSED, S.REFUSED_BY_ORGANISM, "Refus de l'organisme"),
@@ -199,6 +200,7 @@ def request_registration(
         )
         MACHINE.log_creation(registration, actor=holder.user, reason="Demande d'inscription", now=now)
         audit.record_event(event="registration.requested", target=registration, at=now, actor=holder.user)
+        emails.send_request_sent(registration, now=now)
     return registration
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime
-
 from procrastinate.contrib.django import app
+
+from cpf.core import clock
 
 from .services import lapse_overdue_registrations
 
@@ -14,5 +14,6 @@ from .services import lapse_overdue_registrations
 def lapse_overdue_registrations_task(timestamp: int) -> int:
     """Every minute, lapse the files whose deadline has passed (rules 15 and 16). The moment is
     the period's scheduled one, not the worker's clock: one deferral per minute across all
-    workers, and a late run still judges the deadlines as of its minute."""
-    return lapse_overdue_registrations(now=datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC))
+    workers, and a late run still judges the deadlines as of its minute, moved like every
+    clock of the service outside production (``CLOCK_OFFSET_DAYS``, cpf/core/clock.py)."""
+    return lapse_overdue_registrations(now=clock.moved(timestamp))

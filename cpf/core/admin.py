@@ -7,11 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from . import (
     audit_filters,
+    clock,
     job_admin,  # noqa: F401  (procrastinate's job admin without inline styles)
     parameters,
 )
@@ -162,7 +162,7 @@ class LegalParameterAdmin(ReadOnlyAdmin):
                     applies_from=form.cleaned_data["applies_from"],
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
-                    now=timezone.now(),
+                    now=clock.now(),
                 )
             except parameters.ParameterRefused as refused:
                 add_to_form(form, refused)

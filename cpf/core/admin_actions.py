@@ -16,11 +16,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from cpf.core.errors import BusinessError
+
+from . import clock
 
 
 class ReasonForm(forms.Form):
@@ -74,7 +75,7 @@ def service_action(
         done = 0
         for obj in queryset:
             try:
-                service(**{object_arg: obj}, actor=request.user, now=timezone.now(), **extra)
+                service(**{object_arg: obj}, actor=request.user, now=clock.now(), **extra)
                 done += 1
             except BusinessError as exc:  # report it, go on with the others
                 modeladmin.message_user(request, f"{obj} : {' '.join(exc.messages)}", messages.ERROR)

@@ -27,6 +27,13 @@ def now() -> datetime.datetime:
     return timezone.now() + offset()
 
 
+def moved(timestamp: float) -> datetime.datetime:
+    """A periodic task's scheduled moment (procrastinate passes it as a Unix timestamp, on the
+    real clock), moved by ``CLOCK_OFFSET_DAYS`` like ``now()``: a sweeper judges deadlines at
+    the moved time while keeping its one-run-per-period schedule."""
+    return datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC) + offset()
+
+
 def today() -> datetime.date:
     """The current day in France (a deadline's day is a French day, not a UTC one)."""
     return now().astimezone(PARIS).date()

@@ -8,11 +8,12 @@ import json
 
 from django.contrib import admin
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from procrastinate.contrib.django import admin as procrastinate_admin
 from procrastinate.contrib.django.models import ProcrastinateJob
+
+from . import clock
 
 
 class JobAdmin(procrastinate_admin.ProcrastinateJobAdmin):
@@ -32,7 +33,7 @@ class JobAdmin(procrastinate_admin.ProcrastinateJobAdmin):
         last_event = instance.procrastinateevent_set.first()
         if last_event is None:
             return ""
-        context = {"last_event": last_event, "job": instance, "now": timezone.now()}
+        context = {"last_event": last_event, "job": instance, "now": clock.now()}
         return mark_safe(render_to_string("core/admin/job_summary.html", context).strip())
 
 

@@ -9,13 +9,16 @@ both go from the same status), sets the status, the stamps and the caller's fiel
 writes the log row, in one transaction. The log rows are append-only (``AppendOnly`` in the
 migrations) and their foreign keys protected: a subject with a history cannot be deleted.
 Every transition is also written to the audit log (``audit_event``, cpf/core/audit.py), with the
-old and new values of the fields it changed, so that one trail holds every action.
+old and new values of the fields it changed, so that one trail holds every action. A machine
+may also name an ``on_transition`` hook, called in the same transaction after the log is
+written (the registration file queues the holder's e-mail of each step there): what it writes
+is committed with the transition or not at all.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -26,6 +29,8 @@ from . import audit
 from .errors import BusinessError
 
 Subject = TypeVar("Subject", bound=models.Model)
+# (the subject as saved, from status, to status, now)
+TransitionHook = Callable[[Subject, str, str, datetime.datetime], None]
 
 
 class TransitionNotAllowed(BusinessError):
@@ -77,8 +82,10 @@ class StateMachine(Generic[Subject]):
         stamps: Mapping[str, str] | None = None,
         refusal: type[TransitionNotAllowed] = TransitionNotAllowed,
         field: str = "status",
+        on_transition: TransitionHook[Subject] | None = None,
     ) -> None:
         self.model, self.statuses, self.log, self.subject = model, statuses, log, subject
+        self.on_transition = on_transition
         self.field, self.refusal, self.audit_event = field, refusal, audit_event
         self.table = {(t.source, t.target): t for t in transitions}
         # status entered -> field set to the time of the transition
@@ -138,6 +145,8 @@ class StateMachine(Generic[Subject]):
                 organisation=organisation,
                 reason=reason or step.label,
             )
+            if self.on_transition is not None:
+                self.on_transition(locked, source, to, now)
         return locked
 
     def log_creation(self, subject: Subject, *, actor, reason: str, now: datetime.datetime) -> None:

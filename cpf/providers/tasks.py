@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.utils import timezone
 from procrastinate.contrib.django import app
 
+from cpf.core import clock
+
 from .services import end_lapsed_delistings
 
 
@@ -12,5 +14,5 @@ from .services import end_lapsed_delistings
 @app.task(queue="default", name="providers.end_lapsed_delistings")
 def end_lapsed_delistings_task(timestamp: int) -> int:
     """Every night, end the temporary de-listings whose period is over (rule 26)."""
-    now = timezone.now()
+    now = clock.now()
     return end_lapsed_delistings(today=timezone.localdate(now), now=now)

@@ -12,8 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+
+from cpf.core import clock
 
 from . import cards, services
 from .models import IdempotencyRecord, PaymentIntent
@@ -100,7 +101,7 @@ def idempotent(request: HttpRequest, key: str, answer: Callable[[], JsonResponse
                     fingerprint=request_fingerprint,
                     status_code=0,
                     body={},
-                    created_at=timezone.now(),
+                    created_at=clock.now(),
                 )
         except IntegrityError:
             record = IdempotencyRecord.objects.get(key=key)
@@ -145,7 +146,7 @@ def payment_intents(request: HttpRequest) -> JsonResponse:
         amount_cents=body.get("amount"),  # type: ignore[arg-type]  # checked by the service
         currency=body.get("currency", services.CURRENCY),
         metadata=body.get("metadata"),
-        now=timezone.now(),
+        now=clock.now(),
     )
     return JsonResponse(intent_as_dict(intent))
 
@@ -165,9 +166,7 @@ def confirm(request: HttpRequest, intent_id: str) -> JsonResponse:
     """Stripe answers a declined card with 402 and the intent inside the error."""
     if request.method != "POST":
         return error_response(405, code="method_not_allowed", message="Use POST.")
-    intent = services.confirm_intent(
-        intent_id=intent_id, card=card_from(json_body(request)), now=timezone.now()
-    )
+    intent = services.confirm_intent(intent_id=intent_id, card=card_from(json_body(request)), now=clock.now())
     if intent.last_error_code:
         return error_response(
             402,
@@ -183,7 +182,7 @@ def confirm(request: HttpRequest, intent_id: str) -> JsonResponse:
 def cancel(request: HttpRequest, intent_id: str) -> JsonResponse:
     if request.method != "POST":
         return error_response(405, code="method_not_allowed", message="Use POST.")
-    return JsonResponse(intent_as_dict(services.cancel_intent(intent_id=intent_id, now=timezone.now())))
+    return JsonResponse(intent_as_dict(services.cancel_intent(intent_id=intent_id, now=clock.now())))
 
 
 @endpoint
@@ -198,6 +197,6 @@ def refunds(request: HttpRequest) -> JsonResponse:
         intent_id=intent_id,
         amount_cents=body.get("amount"),
         metadata=body.get("metadata"),
-        now=timezone.now(),
+        now=clock.now(),
     )
     return JsonResponse(refund_as_dict(refund))

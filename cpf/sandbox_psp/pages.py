@@ -14,8 +14,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from cpf.core import clock
 
 from . import cards, services
 from .enums import IntentStatus
@@ -100,7 +101,7 @@ def pay(request: HttpRequest, intent_id: str) -> HttpResponse:
     error = DECLINE_MESSAGES.get(intent.last_error_code, "") if request.method == "GET" else ""
     if request.method == "POST" and form.is_valid():
         try:
-            intent = services.confirm_intent(intent_id=intent.public_id, card=form.card(), now=timezone.now())
+            intent = services.confirm_intent(intent_id=intent.public_id, card=form.card(), now=clock.now())
         except services.UnexpectedState:
             return HttpResponseRedirect(request.get_full_path())
         if intent.status == IntentStatus.SUCCEEDED:
@@ -130,7 +131,7 @@ def challenge(request: HttpRequest, intent_id: str) -> HttpResponse:
         approved = request.POST.get("decision") == "approve"
         try:
             intent = services.complete_challenge(
-                intent_id=intent.public_id, approved=approved, now=timezone.now()
+                intent_id=intent.public_id, approved=approved, now=clock.now()
             )
         except services.UnexpectedState:
             return HttpResponseRedirect(request.get_full_path())

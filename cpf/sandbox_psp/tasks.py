@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.utils import timezone
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
+
+from cpf.core import clock
 
 from .webhooks import DeliveryFailed, attempt_delivery
 
@@ -19,7 +20,7 @@ WEBHOOK_RETRY = RetryStrategy(max_attempts=15, exponential_wait=2, retry_excepti
 def deliver_webhook(delivery_id: int) -> None:
     """Deliver one event to one endpoint (``cpf.sandbox_psp.webhooks.attempt_delivery``)."""
     try:
-        attempt_delivery(delivery_id=delivery_id, now=timezone.now())
+        attempt_delivery(delivery_id=delivery_id, now=clock.now())
     finally:
         # A synchronous job runs on a thread of the worker's pool, which no request cycle cleans
         # up: its database connection is closed here rather than left open on an idle thread.
@@ -33,4 +34,4 @@ def prune_idempotency_records(timestamp: int) -> int:
     # Imported here: the services import this module to defer deliveries.
     from .services import prune_idempotency_records as prune
 
-    return prune(now=timezone.now())
+    return prune(now=clock.now())

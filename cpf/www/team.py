@@ -14,13 +14,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from cpf.accounts import services
 from cpf.accounts.enums import OrganisationType
 from cpf.accounts.models import Invitation, Membership
 from cpf.accounts.organisations import display_name, side_for
 from cpf.accounts.services import MembershipRefused
+from cpf.core import clock
 from cpf.core.errors import add_to_form
 
 from .holder.forms import AccessibleFormMixin
@@ -129,7 +129,7 @@ def member_action(
         raise Http404("Membre introuvable.")
     service, arguments, done = ACTIONS[action]
     try:
-        service(membership=target, by=request.user, now=timezone.now(), **arguments)
+        service(membership=target, by=request.user, now=clock.now(), **arguments)
     except MembershipRefused as refused:
         messages.error(request, refused.messages[0])
     else:
@@ -147,7 +147,7 @@ def revoke_invitation(
     if invitation is None:
         raise Http404("Invitation introuvable.")
     try:
-        services.revoke_invitation(invitation=invitation, by=request.user, now=timezone.now())
+        services.revoke_invitation(invitation=invitation, by=request.user, now=clock.now())
     except MembershipRefused as refused:
         messages.error(request, refused.messages[0])
     else:
@@ -170,7 +170,7 @@ def _invite(request: HttpRequest, organisation: Any, form: InviteForm) -> bool:
             email=email,
             as_admin=form.cleaned_data["role"] == "admin",
             invited_by=request.user,
-            now=timezone.now(),
+            now=clock.now(),
             site_url=request.build_absolute_uri("/"),
         )
     except MembershipRefused as refused:
@@ -182,7 +182,7 @@ def _invite(request: HttpRequest, organisation: Any, form: InviteForm) -> bool:
 
 def _open_invitations(organisation: Any) -> list[Invitation]:
     return list(
-        Invitation.objects.for_organisation(organisation).open(timezone.now()).select_related("invited_by")
+        Invitation.objects.for_organisation(organisation).open(clock.now()).select_related("invited_by")
     )
 
 

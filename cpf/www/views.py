@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from cpf.catalogue.stats import catalogue_figures
+from cpf.core import clock
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """What the service is, with live figures from the database."""
-    figures = catalogue_figures(today=timezone.localdate())
+    figures = catalogue_figures(today=clock.today())
     figure_list = [
         ("formations", figures.trainings),
         ("sessions à venir", figures.sessions),

@@ -37,3 +37,10 @@ def test_today_is_the_day_in_france(stopped, settings):
     stopped.move_to(late, tick=False)
 
     assert clock.today() == late.date() + datetime.timedelta(days=1)
+
+
+def test_a_scheduled_moment_is_moved_by_the_offset(settings):
+    settings.CLOCK_OFFSET_DAYS = 3
+
+    assert clock.moved(NOW.timestamp()) == NOW + datetime.timedelta(days=3)
+    assert clock.moved(int(NOW.timestamp())).tzinfo is datetime.UTC

@@ -24,6 +24,8 @@ SETTINGS_VARIABLES = [
     "EMAIL_BACKEND",
     "EMAIL_FILE_PATH",
     "CLOCK_OFFSET_DAYS",
+    "SITE_URL",
+    "ALLOWED_HOSTS",
 ]
 
 
@@ -137,3 +139,21 @@ def test_production_refuses_a_moved_clock(value, refused):
     assert (done.returncode != 0) is refused
     if refused:
         assert "CLOCK_OFFSET_DAYS must be 0 (or unset) in production" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("module", "site_url", "expected"),
+    [
+        ("config.settings.production", "", "https://compte-formation.example"),
+        ("config.settings.production", "https://www.example.fr/", "https://www.example.fr"),
+        ("config.settings.dev", "", "http://127.0.0.1:8000"),
+    ],
+)
+def test_the_site_address_in_e_mails(module, site_url, expected):
+    env = {**SECRETS, "TRUSTED_PROXY_COUNT": "0", "ALLOWED_HOSTS": "compte-formation.example,localhost"}
+    if site_url:
+        env["SITE_URL"] = site_url
+
+    done = run(module, PRINT.format("settings.SITE_URL"), **env)
+
+    assert done.stdout.strip() == expected, done.stderr

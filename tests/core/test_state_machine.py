@@ -233,3 +233,57 @@ def test_a_refused_transition_writes_nothing_on_the_audit_log():
         services.suspend_provider(provider=provider, actor=None, reason="Contrôle", now=NOW)
 
     assert not AuditEvent.objects.exists()
+
+
+def hooked_machine(hook) -> StateMachine:
+    """The providers' machine, with ``hook`` called on every transition."""
+    return StateMachine(
+        model=Provider,
+        statuses=ProviderStatus,
+        log=ProviderTransition,
+        subject="provider",
+        audit_event="provider.status_changed",
+        transitions=services.MACHINE.table.values(),
+        on_transition=hook,
+    )
+
+
+@pytest.mark.django_db
+def test_the_hook_is_called_once_in_the_transaction_with_the_saved_subject():
+    provider = ProviderFactory()
+    calls = []
+
+    def hook(subject, source, target, now):
+        calls.append((subject.pk, subject.status, source, target, now, connection.in_atomic_block))
+
+    hooked_machine(hook).transition(provider, to=S.SUSPENDED, actor=None, reason="Contrôle", now=NOW)
+
+    assert calls == [(provider.pk, S.SUSPENDED, S.REFERENCED, S.SUSPENDED, NOW, True)]
+
+
+@pytest.mark.django_db
+def test_a_refused_transition_calls_no_hook():
+    provider = ProviderFactory(applying=True)
+    calls = []
+
+    with pytest.raises(TransitionNotAllowed):
+        hooked_machine(lambda *args: calls.append(args)).transition(
+            provider, to=S.SUSPENDED, actor=None, reason="", now=NOW
+        )
+
+    assert calls == []
+
+
+@pytest.mark.django_db
+def test_a_failing_hook_undoes_the_transition():
+    provider = ProviderFactory()
+
+    def hook(*args):
+        raise RuntimeError("mail queue unreachable")
+
+    with pytest.raises(RuntimeError):
+        hooked_machine(hook).transition(provider, to=S.SUSPENDED, actor=None, reason="", now=NOW)
+
+    provider.refresh_from_db()
+    assert provider.status == S.REFERENCED
+    assert not ProviderTransition.objects.filter(provider=provider).exists()

@@ -12,11 +12,11 @@ import datetime
 from typing import Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from ninja import Field, Query, Router, Schema, Status
 from ninja.security import HttpBearer
 
+from cpf.core import clock
 from cpf.core.errors import BusinessError
 from cpf.holders import services
 from cpf.holders.login import log_in_holder
@@ -42,7 +42,7 @@ class HolderTokenAuth(HttpBearer):
         if not token or len(token) > 200:
             return None
         found = (
-            ApiToken.objects.usable(timezone.now())
+            ApiToken.objects.usable(clock.now())
             .select_related("holder__user")
             .filter(key_hash=hash_api_token(token))
             .first()
@@ -123,9 +123,9 @@ def create_token(request: HttpRequest, payload: TokenIn):
         nir=parse_nir(payload.nir),
         password=payload.password,
         site_url=request.build_absolute_uri("/"),
-        now=timezone.now(),
+        now=clock.now(),
     )
-    token, raw = services.issue_api_token(holder=holder, now=timezone.now())
+    token, raw = services.issue_api_token(holder=holder, now=clock.now())
     return Status(200, {"access_token": raw, "expires_at": token.expires_at})
 
 
@@ -136,7 +136,7 @@ def create_token(request: HttpRequest, payload: TokenIn):
     summary="Se déconnecter : le jeton est révoqué",
 )
 def revoke_token(request: HttpRequest):
-    services.revoke_api_token(token=request.api_token, now=timezone.now())
+    services.revoke_api_token(token=request.api_token, now=clock.now())
     return Status(204, None)
 
 
@@ -144,7 +144,7 @@ def revoke_token(request: HttpRequest):
     "/terms", auth=None, response={200: TermsOut, 404: Errors}, summary="Conditions d'utilisation en vigueur"
 )
 def current_terms(request: HttpRequest):
-    terms = TermsVersion.objects.current(timezone.localdate())
+    terms = TermsVersion.objects.current(clock.today())
     if terms is None:
         return Status(404, errors("Les conditions d'utilisation ne sont pas encore publiées."))
     return Status(200, terms)
@@ -153,7 +153,7 @@ def current_terms(request: HttpRequest):
 @router.get("/me", auth=bearer, response={200: MeOut, 401: Errors}, summary="Mon identité")
 def me(request: HttpRequest):
     holder: Holder = request.auth
-    current = TermsVersion.objects.current(timezone.localdate())
+    current = TermsVersion.objects.current(clock.today())
     return Status(
         200,
         {
@@ -176,16 +176,16 @@ def me(request: HttpRequest):
     summary="Accepter les conditions d'utilisation en vigueur",
 )
 def accept_terms(request: HttpRequest, payload: TermsAcceptIn):
-    current = TermsVersion.objects.current(timezone.localdate())
+    current = TermsVersion.objects.current(clock.today())
     if current is None or payload.version != current.version:
         raise services.TermsRefused(services.TERMS_CHANGED, field="version", code="terms_changed")
-    services.accept_terms(holder=request.auth, terms=current, now=timezone.now())
+    services.accept_terms(holder=request.auth, terms=current, now=clock.now())
     return Status(204, None)
 
 
 def require_current_terms(holder: Holder) -> None:
     """Rule 27: nothing else until the terms in force are accepted."""
-    if not services.has_accepted_current_terms(holder=holder, today=timezone.localdate()):
+    if not services.has_accepted_current_terms(holder=holder, today=clock.today()):
         raise TermsNotAccepted(TERMS_TO_ACCEPT, field="terms")
 
 
@@ -234,7 +234,7 @@ class LedgerQuery(Schema):
 )
 def my_rights(request: HttpRequest):
     require_current_terms(request.auth)
-    return Status(200, rights_summary(request.auth, today=timezone.localdate()))
+    return Status(200, rights_summary(request.auth, today=clock.today()))
 
 
 @router.get(

@@ -13,9 +13,9 @@ from typing import Annotated, Literal
 
 import orjson
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from cpf.core import clock
 from cpf.search import discover as discovery
 from cpf.search.engine import (
     DEFAULT_PAGE_SIZE,
@@ -200,7 +200,7 @@ def search_trainings(
     if problems:
         raise SearchError.of(problems)
     try:
-        response = search(wanted, today=timezone.localdate())
+        response = search(wanted, today=clock.today())
     except IndexUnavailable:
         return Status(503, errors(("", INDEX_UNAVAILABLE)))
     # Serialised here, as documented by SearchOut: validating twenty results again would cost
@@ -313,7 +313,7 @@ class TrainingOut(Schema):
 def training_detail(request: HttpRequest, training_id: int):
     if training_id < 1 or training_id > 2**62:
         return Status(404, errors(("training_id", "Formation introuvable.")))
-    page = visible_training(training_id, today=timezone.localdate())
+    page = visible_training(training_id, today=clock.today())
     if page is None:
         return Status(404, errors(("training_id", "Formation introuvable.")))
     return Status(200, serialize_training(page))

@@ -22,7 +22,6 @@ from django.contrib.auth import login as auth_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django_otp import login as otp_login
@@ -31,6 +30,7 @@ from cpf.accounts import logins
 from cpf.accounts.enums import UserKind
 from cpf.accounts.login import LoginLocked, LoginRefused, check_agent_code, check_agent_password
 from cpf.accounts.models import User
+from cpf.core import clock
 from cpf.core.errors import add_to_form
 
 from .forms import AgentPasswordForm, CodeForm
@@ -48,7 +48,7 @@ def password_step(request: HttpRequest, *, site) -> HttpResponse:
         return redirect(reverse("admin:index", current_app=site.name))
     form = AgentPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        now = timezone.now()
+        now = clock.now()
         try:
             user = check_agent_password(
                 request,
@@ -68,7 +68,7 @@ def password_step(request: HttpRequest, *, site) -> HttpResponse:
 
 
 def code_step(request: HttpRequest, *, site) -> HttpResponse:
-    user = _pending_user(request, now=timezone.now())
+    user = _pending_user(request, now=clock.now())
     if user is None:
         return redirect(reverse("admin:login", current_app=site.name))
     device = logins.confirmed_totp_device(user=user)
@@ -78,7 +78,7 @@ def code_step(request: HttpRequest, *, site) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             check_agent_code(
-                request, user=user, device=device, code=form.cleaned_data["code"], now=timezone.now()
+                request, user=user, device=device, code=form.cleaned_data["code"], now=clock.now()
             )
         except LoginLocked as locked:
             return _locked_out(request, site, locked.message)
@@ -90,7 +90,7 @@ def code_step(request: HttpRequest, *, site) -> HttpResponse:
 
 
 def enrolment_step(request: HttpRequest, *, site) -> HttpResponse:
-    user = _pending_user(request, now=timezone.now())
+    user = _pending_user(request, now=clock.now())
     if user is None:
         return redirect(reverse("admin:login", current_app=site.name))
     if logins.confirmed_totp_device(user=user) is not None:
@@ -100,7 +100,7 @@ def enrolment_step(request: HttpRequest, *, site) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             check_agent_code(
-                request, user=user, device=device, code=form.cleaned_data["code"], now=timezone.now()
+                request, user=user, device=device, code=form.cleaned_data["code"], now=clock.now()
             )
         except LoginLocked as locked:
             return _locked_out(request, site, locked.message)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cpf.accounts.enums import OrganisationType
+from cpf.core import clock
 from cpf.core.errors import add_to_form
 from cpf.core.money import format_euros
 from cpf.rights import services
@@ -98,7 +98,7 @@ def _add_grant(request: HttpRequest, funder: Funder, form: GrantForm) -> bool:
                 funder_reference=data["reference"],
                 idempotency_key=data["token"],
                 actor=request.user,
-                on=timezone.localdate(),
+                on=clock.today(),
             )
         else:
             result = services.add_grant(
@@ -132,9 +132,7 @@ def _import_file(
     except DeclarationFileError as refused:
         add_to_form(form, refused)
         return None
-    report = services.import_grants(
-        funder=funder, lines=lines, actor=request.user, today=timezone.localdate()
-    )
+    report = services.import_grants(funder=funder, lines=lines, actor=request.user, today=clock.today())
     if not report.rejections:
         already = report.grants_already_recorded
         total = format_euros(report.total_cents)

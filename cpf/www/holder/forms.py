@@ -10,9 +10,9 @@ from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from cpf.accounts.enums import UserKind
+from cpf.core import clock
 from cpf.core.errors import BusinessError, add_to_form
 from cpf.core.mail import send_later
 from cpf.holders import services
@@ -193,7 +193,7 @@ class LoginForm(AccessibleFormMixin, forms.Form):
         site_url = self.request.build_absolute_uri("/")
         try:
             holder = log_in_holder(
-                self.request, nir=nir, password=password, site_url=site_url, now=timezone.now()
+                self.request, nir=nir, password=password, site_url=site_url, now=clock.now()
             )
         except LoginRefused as refused:
             self.refusal = refused

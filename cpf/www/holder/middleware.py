@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 
+from cpf.core import clock
 from cpf.holders.models import TermsVersion
 
 from .access import holder_of
@@ -38,7 +38,7 @@ class TermsAcceptanceMiddleware:
         # never loads a user nor a session.
         if self._exempt(request.path) or not request.user.is_authenticated:
             return False
-        today = timezone.localdate()
+        today = clock.today()
         current = TermsVersion.objects.in_force(today).values_list("pk", flat=True).first()
         if current is None or request.session.get(SESSION_KEY) == current:
             return False

@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,6 +20,7 @@ from cpf.accounts.enums import UserKind
 from cpf.accounts.login import LoginLocked
 from cpf.accounts.throttling import clear_login_failures
 from cpf.accounts.tokens import user_of_link
+from cpf.core import clock
 from cpf.core.http import client_ip
 from cpf.holders import services
 from cpf.holders.models import TermsVersion
@@ -50,10 +50,10 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     client address and per NIR."""
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
-    terms = TermsVersion.objects.current(timezone.localdate())
+    terms = TermsVersion.objects.current(clock.today())
     form = forms.SignUpForm(request.POST or None, initial={"terms_version": terms.pk if terms else None})
     if request.method == "POST" and form.is_valid():
-        now = timezone.now()
+        now = clock.now()
         nir = form.cleaned_data["nir"]
         if not sign_up_attempt_allowed(ip_address=client_ip(request), nir=nir, now=now):
             return _sign_up_throttled(request)
@@ -95,7 +95,7 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
             request, "www/holder/activation_invalid.html", {"title": "Lien d'activation invalide"}, status=400
         )
     if request.method == "POST":
-        services.confirm_email(holder=holder, now=timezone.now())
+        services.confirm_email(holder=holder, now=clock.now())
         messages.success(request, "Votre adresse e-mail est confirmée : vous pouvez vous connecter.")
         return redirect("www:holder:login")
     return render(request, "www/holder/activate.html", {"title": "Confirmer mon adresse e-mail"})
@@ -161,7 +161,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         holder = getattr(form.user, "holder", None)
         if holder is not None:
-            services.complete_password_reset(holder=holder, now=timezone.now())
+            services.complete_password_reset(holder=holder, now=clock.now())
             clear_login_failures(account_key=holder.nir_hash)
         return response
 
@@ -180,7 +180,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 def terms(request: HttpRequest) -> HttpResponse:
     """The terms of use in force; a logged-in holder who has not accepted them yet accepts
     them here before anything else (rule 27, ``TermsAcceptanceMiddleware``)."""
-    current = TermsVersion.objects.current(timezone.localdate())
+    current = TermsVersion.objects.current(clock.today())
     holder = holder_of(request)
     must_accept = (
         holder is not None
@@ -189,7 +189,7 @@ def terms(request: HttpRequest) -> HttpResponse:
     )
     form = forms.TermsForm(request.POST or None) if must_accept else None
     if must_accept and request.method == "POST" and form.is_valid():
-        services.accept_terms(holder=holder, terms=current, now=timezone.now())
+        services.accept_terms(holder=holder, terms=current, now=clock.now())
         request.session[TERMS_SESSION_KEY] = current.pk
         messages.success(request, "Merci : vous avez accepté les nouvelles conditions d'utilisation.")
         return redirect(_safe_next(request))
@@ -240,7 +240,7 @@ def rights(request: HttpRequest, holder) -> HttpResponse:
     rate and the part the ceiling cut; each grant; later each debit), newest first, by pages."""
     page = Paginator(_History(holder), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "summary": rights_summary(holder, today=timezone.localdate()),
+        "summary": rights_summary(holder, today=clock.today()),
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "title": "Mes droits",

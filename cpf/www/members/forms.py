@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
-from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from cpf.accounts.login import LoginRefused, log_in_member
 from cpf.accounts.logins import MEMBER_KINDS
 from cpf.accounts.models import User
+from cpf.core import clock
 from cpf.core.errors import add_to_form
 from cpf.www.holder.forms import AccessibleFormMixin, SentByWorkerMixin
 
@@ -49,7 +49,7 @@ class MemberLoginForm(AccessibleFormMixin, forms.Form):
             site_url = self.request.build_absolute_uri("/")
             try:
                 self.user_cache = log_in_member(
-                    self.request, email=email, password=password, site_url=site_url, now=timezone.now()
+                    self.request, email=email, password=password, site_url=site_url, now=clock.now()
                 )
             except LoginRefused as refused:
                 self.refusal = refused

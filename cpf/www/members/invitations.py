@@ -12,7 +12,6 @@ from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
@@ -21,6 +20,7 @@ from cpf.accounts.enums import OrganisationType
 from cpf.accounts.models import Invitation, Membership
 from cpf.accounts.organisations import display_name, side_of_membership
 from cpf.accounts.services import MembershipRefused, NewLogin
+from cpf.core import clock
 from cpf.core.errors import add_to_form
 from cpf.www.holder.forms import AccessibleFormMixin
 
@@ -73,7 +73,7 @@ class NewLoginForm(AccessibleFormMixin, forms.Form):
 @sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    found = services.find_open_invitation(token=token, now=timezone.now())
+    found = services.find_open_invitation(token=token, now=clock.now())
     if found is None:
         context = {"title": "Invitation", "message": services.INVITATION_NOT_VALID}
         return render(request, "www/members/invitation_invalid.html", context, status=404)
@@ -86,7 +86,7 @@ def _accept_logged_in(request: HttpRequest, token: str, found: Invitation) -> Ht
     problem = services.refusal_for_login(invitation=found, user=request.user)
     if request.method == "POST" and not problem:
         try:
-            membership = services.accept_invitation(token=token, user=request.user, now=timezone.now())
+            membership = services.accept_invitation(token=token, user=request.user, now=clock.now())
         except MembershipRefused as refused:
             problem = refused.messages[0]
         else:
@@ -102,7 +102,7 @@ def _accept_with_new_login(request: HttpRequest, token: str, found: Invitation) 
         if form.is_valid():
             try:
                 membership = services.accept_invitation_with_new_login(
-                    token=token, new_login=form.new_login(), now=timezone.now()
+                    token=token, new_login=form.new_login(), now=clock.now()
                 )
             except MembershipRefused as refused:
                 add_to_form(form, refused)

@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -20,6 +19,7 @@ from cpf.accounts import logins
 from cpf.accounts.enums import UserKind
 from cpf.accounts.login import LoginLocked
 from cpf.accounts.tokens import user_of_link
+from cpf.core import clock
 
 from ..holder.views import locked_out
 from . import forms
@@ -63,7 +63,7 @@ def confirm_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
         context = {"title": "Lien de confirmation invalide"}
         return render(request, "www/members/confirmation_invalid.html", context, status=400)
     if request.method == "POST":
-        logins.confirm_member_email(user=user, now=timezone.now())
+        logins.confirm_member_email(user=user, now=clock.now())
         messages.success(request, "Votre adresse e-mail est confirmée : vous pouvez vous connecter.")
         return redirect("www:members:login")
     return render(request, "www/members/confirm_email.html", {"title": "Confirmer mon adresse e-mail"})
@@ -98,7 +98,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        logins.complete_member_password_reset(user=form.user, now=timezone.now())
+        logins.complete_member_password_reset(user=form.user, now=clock.now())
         return response
 
 

@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cpf.core import clock
 from cpf.core.errors import add_to_form
 from cpf.search.discover import discover
 from cpf.search.engine import SearchError, search
@@ -64,7 +64,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 def _run(request: HttpRequest, form: SearchForm, wanted) -> dict:
     try:
-        response = search(wanted, today=timezone.localdate())
+        response = search(wanted, today=clock.today())
     except SearchError as refused:
         add_to_form(form, refused)
         return {}
@@ -119,7 +119,7 @@ def _query_string(request: HttpRequest, *, drop: set[str] = frozenset(), keep: s
 
 @require_GET
 def training_page(request: HttpRequest, training_id: int) -> HttpResponse:
-    page = visible_training(training_id, today=timezone.localdate())
+    page = visible_training(training_id, today=clock.today())
     if page is None:
         raise Http404("Formation introuvable.")
     context = {

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from cpf.accounts import demo
+from cpf.core import clock
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            logins = demo.create_demo_logins(now=timezone.now())
+            logins = demo.create_demo_logins(now=clock.now())
         except demo.DemoLoginsNotAllowed as refused:
             raise CommandError(str(refused)) from None
         self.stdout.write(table(logins))

@@ -7,12 +7,12 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.utils import timezone
 from tqdm import tqdm
 
 from cpf.catalogue.generator.catalogue import generate_catalogue
 from cpf.catalogue.models import Session
 from cpf.catalogue.sample_import import import_sample, sample_path
+from cpf.core import clock
 
 from .import_catalogue_sample import format_sample_report
 
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             return
         if not no_sample and not sample_path().exists():
             raise CommandError(f"Missing data file: {sample_path()}")
-        today, now = timezone.localdate(), timezone.now()
+        today, now = clock.today(), clock.now()
         started = time.monotonic()
         stream = getattr(self.stderr, "_out", sys.stderr)
         # One transaction: a failed run leaves no half catalogue that --if-empty would keep.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from cpf.catalogue.sample_import import SampleImportResult, import_sample, sample_path
+from cpf.core import clock
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"Missing data file: {path}")
         # One transaction, followed by the search index as a whole (a rebuild once committed).
-        result = import_sample(path=path, today=timezone.localdate())
+        result = import_sample(path=path, today=clock.today())
         if verbosity >= 1:
             self.stdout.write(format_sample_report(result))
 

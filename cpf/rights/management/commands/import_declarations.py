@@ -6,9 +6,9 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 from tqdm import tqdm
 
+from cpf.core import clock
 from cpf.rights import services
 from cpf.rights.declarations import DeclarationFileError
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         bar = tqdm(desc="Lignes lues", unit=" lignes", file=sys.stderr, disable=verbosity < 1)
         try:
             report = services.import_declarations_file(
-                path=options["file"], actor=None, now=timezone.now(), progress=bar.update
+                path=options["file"], actor=None, now=clock.now(), progress=bar.update
             )
         except (DeclarationFileError, OSError) as exc:
             raise CommandError(str(exc)) from exc

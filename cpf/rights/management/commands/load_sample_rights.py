@@ -12,8 +12,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
+from cpf.core import clock
 from cpf.rights import services
 from cpf.rights.models import DeclarationImport
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 self.stdout.write("Des déclarations sont déjà chargées : rien à faire.")
             return
         report = services.import_declarations_file(
-            path=str(settings.DATA_DIR / SAMPLE), actor=None, now=timezone.now()
+            path=str(settings.DATA_DIR / SAMPLE), actor=None, now=clock.now()
         )
         if verbose:
             self.stdout.write(

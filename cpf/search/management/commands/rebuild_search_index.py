@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
+from cpf.core import clock
 from cpf.search.indexer import apply_outbox, current_version, rebuild_index
 
 
@@ -20,11 +20,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, if_missing: bool, verbosity: int, **options):
         if if_missing and current_version() is not None:
-            report = apply_outbox(now=timezone.now())
+            report = apply_outbox(now=clock.now())
             if verbosity >= 1:
                 self.stdout.write(f"Search index present: {report.rows} pending change(s) applied.")
             return
-        report = rebuild_index(now=timezone.now())
+        report = rebuild_index(now=clock.now())
         if verbosity >= 1:
             self.stdout.write(
                 f"Search index {report.version}: {report.documents:,} documents in "

@@ -1,0 +1,330 @@
+"""The e-mails of the registration file: one to the holder at each step (rule 14), plus the
+one-time purchase code (rule 28) and the card's refund or refusal.
+
+Each is queued with ``cpf.core.mail.send_later`` in the transaction of the change it tells
+about (``MACHINE``'s ``on_transition`` hook, cpf/bookings/services.py): the worker sends it, with
+retries, only if the change is committed. Every message names the training, the provider, the
+session's dates, the file's number, the next deadline in words when someone must answer, and
+the link to the file's page.
+"""
+
+from __future__ import annotations
+
+import datetime
+import textwrap
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+
+from cpf.core.calendar import PARIS
+from cpf.core.mail import send_later
+from cpf.core.money import format_euros
+
+from .enums import ProviderRefusalReason, RegistrationStatus
+from .models import Registration
+
+S = RegistrationStatus
+WIDTH = 78
+
+DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one step tells the holder: the subject, and the message before the file's summary
+    (``{reason}``, ``{day}``: the transition's reason, the day of the step)."""
+
+    subject: str
+    message: str
+
+
+STEPS: dict[str, Step] = {
+    "request_sent": Step(
+        "Demande d'inscription envoyée",
+        "Votre demande d'inscription est envoyée à l'organisme de formation. Il l'examine et vous "
+        "fera une proposition, ou vous dira pourquoi il ne peut pas vous inscrire. Aucun euro de "
+        "vos droits n'est engagé à ce stade.",
+    ),
+    "proposal": Step(
+        "Proposition de l'organisme à valider",
+        "L'organisme de formation a accepté votre demande et vous envoie sa proposition. Pour "
+        "confirmer votre inscription, validez-la depuis votre dossier : un code de confirmation "
+        "vous sera envoyé par e-mail, puis vous réglerez ce que vos droits ne couvrent pas.",
+    ),
+    "changed_proposal": Step(
+        "Proposition de l'organisme à valider",
+        "Proposition de l'organisme : l'organisme de formation a modifié votre demande (dates, "
+        "prix ou durée). Vérifiez les conditions ci-dessous : elles remplacent celles de votre "
+        "demande. Pour confirmer votre inscription, validez-la depuis votre dossier ; si elle ne "
+        "vous convient pas, refusez-la.",
+    ),
+    "accepted": Step(
+        "Inscription confirmée",
+        "Vous avez validé la proposition de l'organisme : votre inscription est confirmée et le "
+        "paiement de la formation est réservé sur vos droits. Si vous deviez annuler, votre "
+        "dossier vous indique ce que cela vous coûterait avant toute confirmation.",
+    ),
+    "refused_by_provider": Step(
+        "Demande d'inscription refusée par l'organisme",
+        "L'organisme de formation ne peut pas donner suite à votre demande d'inscription.\n"
+        "Motif : {reason}\n\n"
+        "Aucun euro de vos droits n'a été engagé. Vous pouvez chercher une autre session ou une "
+        "autre formation.",
+    ),
+    "refused_by_holder": Step(
+        "Proposition refusée",
+        "Vous avez refusé la proposition de l'organisme : votre dossier est clos et aucun euro de "
+        "vos droits n'a été engagé.",
+    ),
+    "lapsed_request": Step(
+        "Demande d'inscription annulée : délai dépassé",
+        "L'organisme de formation n'a pas répondu à votre demande dans le délai prévu : elle est "
+        "annulée. Aucun euro de vos droits n'a été engagé. Vous pouvez faire une nouvelle demande.",
+    ),
+    "lapsed_proposal": Step(
+        "Proposition annulée : délai dépassé",
+        "Vous n'avez pas validé la proposition de l'organisme dans le délai prévu : elle est "
+        "annulée. Aucun euro de vos droits n'a été engagé. Vous pouvez faire une nouvelle demande.",
+    ),
+    "withdrawn": Step(
+        "Demande d'inscription retirée",
+        "Vous avez retiré votre demande d'inscription : votre dossier est clos et aucun euro de "
+        "vos droits n'a été engagé.",
+    ),
+    "cancelled_by_holder": Step(
+        "Inscription annulée",
+        "Vous avez annulé votre inscription le {day}. Ce qui vous est rendu (droits, avoir ou "
+        "remboursement) est détaillé dans votre dossier.",
+    ),
+    "proposal_withdrawn": Step(
+        "Proposition retirée par l'organisme",
+        "L'organisme de formation a retiré sa proposition.\nMotif : {reason}\n\n"
+        "Aucun euro de vos droits n'a été engagé.",
+    ),
+    "cancelled_by_provider": Step(
+        "Formation annulée par l'organisme",
+        "L'organisme de formation a annulé votre inscription.\nMotif : {reason}\n\n"
+        "Tout ce que vous aviez engagé vous est rendu : vos droits sont recrédités, et la part "
+        "payée par carte vous est remboursée.",
+    ),
+    "cancelled_by_operator": Step(
+        "Formation annulée",
+        "Le service Compte Formation a annulé votre inscription.\nMotif : {reason}\n\n"
+        "Tout ce que vous aviez engagé vous est rendu : vos droits sont recrédités, et la part "
+        "payée par carte vous est remboursée.",
+    ),
+    "not_realized": Step(
+        "Formation annulée : non réalisée",
+        "L'organisme de formation a déclaré que la formation n'a pas eu lieu pour vous (absence ou "
+        "annulation tardive). Votre dossier détaille ce qui vous est rendu et ce qui reste dû à "
+        "l'organisme.",
+    ),
+    "entry": Step(
+        "Entrée en formation",
+        "L'organisme de formation a déclaré votre entrée en formation le {day}. Le paiement de la "
+        "formation est maintenant débité de vos droits. Bonne formation !",
+    ),
+    "exit": Step(
+        "Sortie de formation",
+        "L'organisme de formation a déclaré votre sortie de formation le {day}. Il déclarera "
+        "ensuite les heures suivies (le service fait).",
+    ),
+    "service_done_declared": Step(
+        "Service fait déclaré par l'organisme",
+        "L'organisme de formation a déclaré le service fait : les heures que vous avez suivies. "
+        "Vous les retrouvez dans votre dossier, avec ce qui lui est payé.",
+    ),
+    "service_done_validated": Step(
+        "Formation terminée",
+        "Le service fait est validé : votre formation est terminée et votre dossier est clos. "
+        "Merci d'avoir utilisé Compte Formation.",
+    ),
+}
+
+# The step told when a file enters ``target`` (the side exits reached from two states are told
+# apart by ``_step``).
+STEP_OF_TARGET: dict[str, str] = {
+    S.REFUSED_BY_ORGANISM: "refused_by_provider",
+    S.REFUSED_BY_ATTENDEE: "refused_by_holder",
+    S.ACCEPTED: "accepted",
+    S.CANCELED_BY_FINANCER: "cancelled_by_operator",
+    S.CANCELED_BY_ATTENDEE_NOT_REALIZED: "not_realized",
+    S.IN_TRAINING: "entry",
+    S.TERMINATED: "exit",
+    S.SERVICE_DONE_DECLARED: "service_done_declared",
+    S.SERVICE_DONE_VALIDATED: "service_done_validated",
+}
+
+
+def on_transition(registration: Registration, source: str, target: str, now: datetime.datetime) -> None:
+    """``MACHINE``'s hook: queue the e-mail of the step the file just took, in its transaction."""
+    _send_step(registration, _step(registration, source, target), now=now)
+
+
+def send_request_sent(registration: Registration, *, now: datetime.datetime) -> None:
+    """The holder's request is sent to the provider (rule 14, "sent")."""
+    _send_step(registration, "request_sent", now=now)
+
+
+def send_purchase_code(registration: Registration, *, code: str, expires_at: datetime.datetime) -> None:
+    """The one-time code confirming the purchase (rule 28). The code is only ever in this
+    e-mail, sealed in the worker's queue."""
+    file = _loaded(registration)
+    until = expires_at.astimezone(PARIS)
+    context = {
+        **_summary(file),
+        "code": code,
+        "minutes": 10,
+        "until": f"{until:%H} h {until:%M}",
+    }
+    _send(
+        file,
+        subject=f"Code de confirmation d'achat : dossier n° {file.pk}",
+        template="purchase_code",
+        context=context,
+    )
+
+
+def notify_refund(registration: Registration, amount_cents: int) -> None:
+    """The card part of a file is refunded (cancellation, rule 19; settlement, rule 22)."""
+    file = _loaded(registration)
+    message = (
+        f"Nous vous remboursons {format_euros(amount_cents)} sur la carte utilisée pour payer "
+        "cette formation. Le montant apparaît sur votre compte bancaire sous quelques jours, "
+        "selon votre banque."
+    )
+    _send(
+        file,
+        subject="Remboursement de votre paiement par carte",
+        template="step",
+        context=_step_context(file, message),
+    )
+
+
+def notify_payment_refused(registration: Registration) -> None:
+    """The card payment of an acceptance failed or was abandoned: nothing stays reserved and
+    the holder may try again until the deadline."""
+    file = _loaded(registration)
+    message = (
+        "Votre paiement par carte n'a pas abouti : rien n'a été débité, et vos droits ne sont pas "
+        "engagés. Votre inscription n'est pas encore confirmée : vous pouvez réessayer depuis "
+        "votre dossier."
+    )
+    _send(file, subject="Paiement refusé", template="step", context=_step_context(file, message))
+
+
+def file_url(registration: Registration) -> str:
+    """The address of the file's page in the holder's space (``/compte/dossiers/<id>/``)."""
+    try:
+        path = reverse("www:holder:registration", args=[registration.pk])
+    except NoReverseMatch:  # the holder's pages not mounted (a process serving only the API)
+        path = f"/compte/dossiers/{registration.pk}/"
+    return settings.SITE_URL + path
+
+
+def day_in_words(day: datetime.date) -> str:
+    """``jeudi 17 décembre 2026``."""
+    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def deadline_in_words(registration: Registration) -> str | None:
+    """The next deadline, as the holder reads it, when someone must answer: the last day to
+    answer (a deadline falls at midnight, at the end of that day: ``deadline_after``)."""
+    if registration.deadline_at is None:
+        return None
+    moment = registration.deadline_at.astimezone(PARIS)
+    if moment.time() == datetime.time.min:
+        when = f"au plus tard le {day_in_words(moment.date() - datetime.timedelta(days=1))}"
+    else:
+        when = f"avant le {day_in_words(moment.date())} à {moment:%H} h {moment:%M}"
+    if registration.status == S.VALIDATED:
+        return f"Proposition à valider {when}."
+    return f"L'organisme doit répondre {when}."
+
+
+def _step(registration: Registration, source: str, target: str) -> str:
+    if target == S.VALIDATED:
+        return "changed_proposal" if registration.proposal_changed else "proposal"
+    if target == S.REJECTED:
+        return "lapsed_request" if source == S.NOT_PROCESSED else "lapsed_proposal"
+    if target == S.CANCELED_BY_ATTENDEE:
+        return "withdrawn" if source == S.NOT_PROCESSED else "cancelled_by_holder"
+    if target == S.CANCELED_BY_ORGANISM:
+        return "proposal_withdrawn" if source == S.VALIDATED else "cancelled_by_provider"
+    return STEP_OF_TARGET[target]
+
+
+def _send_step(registration: Registration, name: str, *, now: datetime.datetime) -> None:
+    file = _loaded(registration)
+    step = STEPS[name]
+    message = step.message.format(reason=_last_reason(file), day=day_in_words(now.astimezone(PARIS).date()))
+    _send(file, subject=step.subject, template="step", context=_step_context(file, message))
+
+
+def _step_context(file: Registration, message: str) -> dict[str, object]:
+    deadline = deadline_in_words(file)
+    return {**_summary(file), "message": _wrapped(message), "next_deadline": deadline and _wrapped(deadline)}
+
+
+def _wrapped(text: str) -> str:
+    """Plain text read in any mail client: lines of at most ``WIDTH`` characters."""
+    return "\n".join(textwrap.fill(line, WIDTH, break_on_hyphens=False) for line in text.split("\n"))
+
+
+def _summary(file: Registration) -> dict[str, object]:
+    training = file.action.training
+    where = [file.address] if file.address else []
+    if file.commune is not None:
+        where.append(f"{file.commune.postal_code} {file.commune.name}")
+    place = ", ".join([file.get_modality_display(), *where])
+    return {
+        "first_names": file.holder.first_names,
+        "title": training.title,
+        "provider": training.provider.legal_name,
+        "start": day_in_words(file.start_date),
+        "end": day_in_words(file.end_date),
+        "place": place,
+        "price": format_euros(file.price_cents),
+        "duration_hours": file.duration_hours,
+        "number": file.pk,
+        "file_url": file_url(file),
+    }
+
+
+def _last_reason(file: Registration) -> str:
+    """The reason logged with the transition (a provider's refusal: its reason's label, then
+    the provider's words; "other" says nothing the words do not)."""
+    last = file.transitions.order_by("-id").first()
+    reason = last.reason if last is not None else ""
+    return reason.removeprefix(f"{ProviderRefusalReason.OTHER.label} : ")
+
+
+def _loaded(registration: Registration) -> Registration:
+    """The file as committed so far in this transaction, with what its e-mails name."""
+    return Registration.objects.select_related("holder__user", "action__training__provider", "commune").get(
+        pk=registration.pk
+    )
+
+
+def _send(file: Registration, *, subject: str, template: str, context: dict[str, object]) -> None:
+    user = file.holder.user
+    if user is None:  # rule 27: only a holder with a confirmed address can have a file
+        raise ValueError(f"Le titulaire du dossier n° {file.pk} n'a pas de compte de connexion.")
+    body = render_to_string(f"bookings/emails/{template}.txt", context)
+    send_later(subject=f"{subject} – {context['title']}", body=body, to=[user.email])
