@@ -16,7 +16,7 @@ from cpf.accounts.models import FunderMembership, Invitation, ProviderMembership
 from cpf.accounts.roles import role_group
 from cpf.bookings import services as bookings
 from cpf.bookings.enums import RegistrationStatus
-from cpf.bookings.models import Registration, RegistrationTransition
+from cpf.bookings.models import PurchaseCode, Registration, RegistrationTransition
 from cpf.core.models import AuditEvent
 from cpf.holders.models import ApiToken, Holder, TermsAcceptance
 from cpf.holders.services import issue_api_token
@@ -193,10 +193,11 @@ def holder_rows(world: World, client: Client) -> tuple:
 
 
 def registration_rows(world: World, client: Client) -> tuple:
-    """The files, their states and their histories."""
+    """The files, their states and their histories, the one-time purchase codes sent."""
     return (
-        list(Registration.objects.order_by("pk").values_list("pk", "status")),
+        list(Registration.objects.order_by("pk").values_list("pk", "status", "payment_state")),
         RegistrationTransition.objects.count(),
+        PurchaseCode.objects.count(),
     )
 
 

@@ -249,6 +249,49 @@ def registration_cases() -> list[Case]:
             watch=registration_rows,
         ),
         Case(
+            "holder:accept_proposal",
+            "www:holder:accept_proposal",
+            "GET",
+            own_file,
+            kwargs=file_of("proposed"),
+        ),
+        # A code never asked for: the page says so, nothing changes.
+        Case(
+            "holder:accept_proposal",
+            "www:holder:accept_proposal",
+            "POST",
+            own_file,
+            kwargs=file_of("proposed"),
+            data=lambda world: {"otp": "000000"},
+            watch=registration_rows,
+        ),
+        Case(
+            "holder:send_purchase_code",
+            "www:holder:send_purchase_code",
+            "GET",
+            answers(NOT_ALLOWED),
+            kwargs=file_of("proposed"),
+        ),
+        Case(
+            "holder:send_purchase_code",
+            "www:holder:send_purchase_code",
+            "POST",
+            answers(
+                FORBIDDEN,
+                anonymous=HOLDER_LOGIN,
+                holder=Answer(
+                    302,
+                    lambda world, url: reverse(
+                        "www:holder:accept_proposal", args=[world.registrations["proposed"].pk]
+                    ),
+                    changes=True,
+                ),
+                other_holder=NOT_FOUND,
+            ),
+            kwargs=file_of("proposed"),
+            watch=registration_rows,
+        ),
+        Case(
             "holder:withdraw_request",
             "www:holder:withdraw_request",
             "GET",
@@ -321,6 +364,24 @@ def registration_api_cases() -> list[Case]:
             "POST",
             answers(UNAUTHORIZED, holder=Answer(200, changes=True), other_holder=NOT_FOUND),
             kwargs=file_of("proposed"),
+            watch=registration_rows,
+        ),
+        Case(
+            "api me/registrations/{id}/otp",
+            f"{ns}:send_code",
+            "POST",
+            answers(UNAUTHORIZED, holder=Answer(202, changes=True), other_holder=NOT_FOUND),
+            kwargs=file_of("proposed"),
+            watch=registration_rows,
+        ),
+        # A code never asked for: refused, nothing changes.
+        Case(
+            "api me/registrations/{id}/accept",
+            f"{ns}:accept",
+            "POST",
+            answers(UNAUTHORIZED, holder=Answer(422), other_holder=NOT_FOUND),
+            kwargs=file_of("proposed"),
+            data=lambda world: {"otp": "000000"},
             watch=registration_rows,
         ),
         Case(
@@ -547,7 +608,12 @@ def file_with_a_payment(world: World) -> None:
 
 def payment_cases() -> list[Case]:
     """The holder's return from the provider's hosted page: their own file only."""
-    back_to_the_file = Answer(302, page("www:holder:account"))
+    back_to_the_file = Answer(
+        302,
+        lambda world, url: reverse(
+            "www:holder:registration", args=[world.targets[("payments", "file")].registration_id]
+        ),
+    )
     return [
         Case(
             "payments:return",

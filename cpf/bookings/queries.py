@@ -101,15 +101,15 @@ def timeline(registration: Registration) -> list[Step]:
 
 def holder_actions(registration: Registration, *, now: datetime.datetime) -> list[str]:
     """What the holder may do on the file now, in the order the page shows them: withdraw a
-    request the provider has not answered (rule 14), refuse the provider's proposal before its
-    deadline (rule 16) unless a card payment is under way, cancel an accepted file (rules 13
+    request the provider has not answered (rule 14), accept or refuse the provider's proposal
+    before its deadline (rule 16) unless a card payment is under way, cancel an accepted file (rules 13
     and 19, at the cost ``cancellation_quote`` tells)."""
     in_time = registration.deadline_at is None or now < registration.deadline_at
     paying = registration.payment_state == PaymentState.PENDING
     if registration.status == S.NOT_PROCESSED and in_time:
         return [WITHDRAW]
     if registration.status == S.VALIDATED and in_time and not paying:
-        return [REFUSE]
+        return [ACCEPT, REFUSE]
     if registration.status == S.ACCEPTED and not paying:
         return [CANCEL]
     return []

@@ -108,7 +108,7 @@ def test_the_list_gives_the_holders_own_files_newest_first_by_pages(client, hold
     assert (whole["count"], [item["id"] for item in whole["items"]]) == (2, [second.pk, first.pk])
     assert whole["items"][0]["status_label"] == "À valider"
     assert whole["items"][0]["deadline"]["text"] == "À valider avant le jeudi 3 décembre"
-    assert whole["items"][0]["actions"] == ["refuse"]
+    assert whole["items"][0]["actions"] == ["accept", "refuse"]
     assert "timeline" not in whole["items"][0]
     assert (paged["page"], paged["page_size"], paged["count"]) == (2, 1, 2)
     assert [item["id"] for item in paged["items"]] == [first.pk]

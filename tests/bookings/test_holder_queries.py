@@ -134,7 +134,7 @@ def test_a_changed_proposal_is_the_providers_proposal_in_the_history(terms):
     ("status", "actions"),
     [
         (S.NOT_PROCESSED, [queries.WITHDRAW]),
-        (S.VALIDATED, [queries.REFUSE]),
+        (S.VALIDATED, [queries.ACCEPT, queries.REFUSE]),
         (S.ACCEPTED, [queries.CANCEL]),
         *[(status, []) for status in S if status not in (S.NOT_PROCESSED, S.VALIDATED, S.ACCEPTED)],
     ],
@@ -164,7 +164,7 @@ def test_no_answer_while_the_card_payment_is_under_way(terms):
     assert pending.payment_state == "pending"
     assert queries.holder_actions(pending, now=later) == []
     assert refused.payment_state == "refused"
-    assert queries.holder_actions(refused, now=later) == [queries.REFUSE]
+    assert queries.holder_actions(refused, now=later) == [queries.ACCEPT, queries.REFUSE]
 
 
 def test_before_acceptance_the_split_is_what_accepting_today_would_take(terms):
@@ -222,7 +222,7 @@ def test_no_action_once_the_deadline_has_passed(terms):
     assert queries.holder_actions(requested_file, now=requested_file.deadline_at) == []
     assert queries.holder_actions(
         registration, now=registration.deadline_at - datetime.timedelta(seconds=1)
-    ) == [queries.REFUSE]
+    ) == [queries.ACCEPT, queries.REFUSE]
 
 
 def test_a_holder_finds_only_their_own_files(terms):

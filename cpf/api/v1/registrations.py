@@ -16,12 +16,13 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from cpf.bookings import queries, services
-from cpf.bookings.enums import CancellationBy, RegistrationStatus
+from cpf.bookings import checkout, purchase_codes, queries, services
+from cpf.bookings.enums import CancellationBy, PaymentState, RegistrationStatus
 from cpf.bookings.models import Registration
 from cpf.catalogue.models import Session
 from cpf.core import clock
 from cpf.core.errors import BusinessError, Problem
+from cpf.www.payments.views import return_url
 
 from .errors import Errors
 from .holders import bearer, require_current_terms
@@ -107,7 +108,7 @@ REGISTRATION_EXAMPLE = {
         "text": "À valider avant le jeudi 3 décembre",
     },
     "payment_state": "none",
-    "actions": ["refuse"],
+    "actions": ["accept", "refuse"],
 }
 SPLIT_EXAMPLE = {
     "estimate": True,
@@ -434,3 +435,134 @@ def cancel(request: HttpRequest, registration_id: int = RegistrationId):
     else:
         services.cancel_by_holder(registration=found, holder=request.auth, now=now)
     return Status(200, _detail(_own_file(request, registration_id)))
+
+
+class CodeSentOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "expires_at": "2026-11-27T10:10:00Z",
+                    "message": "Un code à 6 chiffres vient de vous être envoyé par e-mail.",
+                }
+            ]
+        }
+    )
+
+    expires_at: datetime.datetime = Field(description="Fin de validité du code (10 minutes).")
+    message: str
+
+
+class AcceptIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"otp": "482913"}]})
+
+    otp: str = Field(min_length=1, max_length=20, description="Le code à 6 chiffres reçu par e-mail.")
+
+
+class PaymentOut(Schema):
+    amount_cents: int = Field(description="À payer par carte : reste du prix et participation forfaitaire.")
+    currency: Literal["EUR"] = "EUR"
+    payment_url: str = Field(description="La page de paiement sécurisée du prestataire, à ouvrir.")
+
+
+class AcceptOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "payment_required": True,
+                    "payment": {
+                        "amount_cents": 20360,
+                        "currency": "EUR",
+                        "payment_url": "https://paiement.example/pay/pi_3Nx8?client_secret=pi_3Nx8_secret",
+                    },
+                    "registration": {
+                        **REGISTRATION_EXAMPLE,
+                        "payment_state": "pending",
+                        "actions": [],
+                        "split": {**SPLIT_EXAMPLE, "estimate": False},
+                        "timeline": TIMELINE_EXAMPLE,
+                    },
+                }
+            ]
+        }
+    )
+
+    payment_required: bool = Field(
+        description=(
+            "Vrai : le dossier attend le paiement par carte sur `payment.payment_url` ; "
+            "faux : rien à payer par carte, le dossier est accepté."
+        )
+    )
+    payment: PaymentOut | None
+    registration: RegistrationDetailOut
+
+
+@router.post(
+    "/me/registrations/{registration_id}/otp",
+    auth=bearer,
+    response={202: CodeSentOut, 401: Errors, 403: Errors, 404: Errors, 422: Errors, 429: Errors},
+    summary="Recevoir par e-mail le code qui confirme l'acceptation (règle 28)",
+    description=(
+        "Un code à 6 chiffres, valable 10 minutes et 5 essais, remplace le précédent. 422 "
+        "`otp_not_needed` quand le dossier n'attend pas la validation du titulaire, "
+        "`deadline_passed` après le délai ; 429 `otp_throttled` après trop de demandes."
+    ),
+)
+def send_code(request: HttpRequest, registration_id: int = RegistrationId):
+    found = _own_file(request, registration_id)
+    now = clock.now()
+    purchase_codes.send_purchase_code(registration=found, holder=request.auth, now=now)
+    return Status(
+        202,
+        {
+            "expires_at": now + purchase_codes.CODE_LIFETIME,
+            "message": "Un code à 6 chiffres vient de vous être envoyé par e-mail.",
+        },
+    )
+
+
+@router.post(
+    "/me/registrations/{registration_id}/accept",
+    auth=bearer,
+    response={200: AcceptOut, 401: Errors, 403: Errors, 404: Errors, 409: Errors, 422: Errors, 503: Errors},
+    summary="Accepter la proposition avec le code reçu : droits et dotations réservés, carte pour le reste",
+    description=(
+        "Règles 10 à 12 : les droits, puis les dotations, puis l'avoir paient le prix ; la carte paie "
+        "le reste et la participation forfaitaire sur la page de paiement du prestataire "
+        "(`payment.payment_url`), qui ramène ensuite sur la page du dossier. Sans rien à payer par "
+        "carte, le dossier est accepté tout de suite. 422 `otp_invalid`, `otp_expired`, "
+        "`otp_not_requested`, `otp_too_many_tries`, `deadline_passed`, `transition_not_allowed` ; "
+        "409 `payment_pending` ; 503 `payment_unavailable` (rien n'est débité)."
+    ),
+)
+def accept(request: HttpRequest, payload: AcceptIn, registration_id: int = RegistrationId):
+    found = _own_file(request, registration_id)
+    now = clock.now()
+    _check_may_accept(found, now=now)
+    purchase_codes.use_purchase_code(registration=found, holder=request.auth, code=payload.otp, now=now)
+    result = checkout.start_checkout(
+        registration=found, holder=request.auth, now=now, return_url=return_url(request, found)
+    )
+    payment = None
+    if result.payment_url:
+        payment = {"amount_cents": result.split.card_total_cents, "payment_url": result.payment_url}
+    return Status(
+        200,
+        {
+            "payment_required": payment is not None,
+            "payment": payment,
+            "registration": _detail(_own_file(request, registration_id)),
+        },
+    )
+
+
+def _check_may_accept(registration: Registration, *, now: datetime.datetime) -> None:
+    """Refuse before the code is used up when the file cannot be accepted anyway."""
+    if registration.status != S.VALIDATED:
+        message = services.MACHINE.refusal_message(registration.status, S.ACCEPTED)
+        raise services.TransitionNotAllowed([message])
+    if registration.deadline_at is not None and now >= registration.deadline_at:
+        raise services.DeadlinePassed("Le délai de réponse de ce dossier est dépassé.")
+    if registration.payment_state == PaymentState.PENDING:
+        raise services.PaymentPending("Un paiement est en cours pour ce dossier : attendez son résultat.")

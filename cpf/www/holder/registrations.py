@@ -14,13 +14,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from cpf.bookings import queries, services
+from cpf.bookings import checkout, purchase_codes, queries, services
 from cpf.bookings.enums import CancellationBy
 from cpf.bookings.models import Registration
 from cpf.catalogue.models import Session, Training
 from cpf.core import clock, parameters
+from cpf.core.errors import add_to_form
 from cpf.holders.models import Holder
+from cpf.www.payments.views import return_url
 
+from . import forms
 from .access import holder_required
 
 PAGE_SIZE = 20
@@ -187,3 +190,60 @@ def _act(request: HttpRequest, registration: Registration, action, *, done: str)
     else:
         messages.success(request, done)
     return redirect("www:holder:registration", registration_id=registration.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@holder_required
+def accept_proposal(request: HttpRequest, holder: Holder, registration_id: int) -> HttpResponse:
+    """Accept the provider's proposal (rules 10 to 12, 16 and 28): the page shows what the
+    rights, grants and card would pay; the holder asks for the one-time code sent by e-mail,
+    types it, and the rights and grants are reserved. When the card must pay the rest and the
+    flat participation, the holder goes to the payment provider's hosted page, which brings
+    them back to ``www:payments:return``; otherwise the file is accepted at once."""
+    found = _own_file(holder, registration_id)
+    now = clock.now()
+    if queries.ACCEPT not in queries.holder_actions(found, now=now):
+        return _not_now(request, found, "Cette proposition ne peut pas être acceptée maintenant.")
+    form = forms.PurchaseCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            purchase_codes.use_purchase_code(
+                registration=found, holder=holder, code=form.cleaned_data["otp"], now=now
+            )
+            result = checkout.start_checkout(
+                registration=found, holder=holder, now=now, return_url=return_url(request, found)
+            )
+        except services.BookingError as refused:
+            add_to_form(form, refused)
+            form.mark_errors()
+        else:
+            if result.payment_url:
+                return redirect(result.payment_url)
+            messages.success(request, "Votre inscription est validée : vos droits sont réservés.")
+            return redirect("www:holder:registration", registration_id=found.pk)
+    context = {
+        "registration": found,
+        "training": found.action.training,
+        "shown": queries.price_split(found, today=clock.today()),
+        "deadline": queries.next_deadline(found, today=clock.today()),
+        "form": form,
+        "title": "Accepter la proposition",
+    }
+    return render(request, "www/holder/registration_accept.html", context)
+
+
+@require_http_methods(["POST"])
+@holder_required
+def send_purchase_code(request: HttpRequest, holder: Holder, registration_id: int) -> HttpResponse:
+    """Send the one-time code that confirms the purchase (rule 28) to the holder's address."""
+    found = _own_file(holder, registration_id)
+    try:
+        purchase_codes.send_purchase_code(registration=found, holder=holder, now=clock.now())
+    except services.BookingError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request,
+            f"Un code à 6 chiffres vient d'être envoyé à {request.user.email}. Il est valable 10 minutes.",
+        )
+    return redirect("www:holder:accept_proposal", registration_id=found.pk)

@@ -36,6 +36,16 @@ urlpatterns = [
         name="refuse_proposal",
     ),
     path(
+        "dossiers/<int:registration_id>/accepter/",
+        registrations.accept_proposal,
+        name="accept_proposal",
+    ),
+    path(
+        "dossiers/<int:registration_id>/code/",
+        registrations.send_purchase_code,
+        name="send_purchase_code",
+    ),
+    path(
         "dossiers/<int:registration_id>/retirer/",
         registrations.withdraw_request,
         name="withdraw_request",

@@ -286,6 +286,7 @@ def test_the_file_page_renders_each_state_in_the_holders_words(client, holder, s
     assert history[-1] == HOLDER_LABELS[status]
     assert "vendredi 27 novembre 2026 à 11:00 Demande d'inscription envoyée" in page
     assert ("Refuser la proposition" in page) == (status == S.VALIDATED)
+    assert ("Accepter la proposition" in page) == (status == S.VALIDATED)
     assert ("Retirer ma demande" in page) == (status == S.NOT_PROCESSED)
     assert ("Annuler mon inscription" in page) == (status == S.ACCEPTED)
 
@@ -419,6 +420,7 @@ def test_a_pending_then_refused_card_payment_is_said(client, holder):
     assert "Refuser la proposition" not in pending
     assert "Paiement refusé — vous pouvez réessayer avant la fin du délai." in refused
     assert "Refuser la proposition" in refused
+    assert "Réessayer le paiement" in refused
 
 
 # Withdrawing a request ----------------------------------------------------------------------
