@@ -182,7 +182,9 @@ def send_request_sent(registration: Registration, *, now: datetime.datetime) -> 
     _send_step(registration, "request_sent", now=now)
 
 
-def send_purchase_code(registration: Registration, *, code: str, expires_at: datetime.datetime) -> None:
+def send_purchase_code(
+    registration: Registration, *, code: str, expires_at: datetime.datetime, lifetime: datetime.timedelta
+) -> None:
     """The one-time code confirming the purchase (rule 28). The code is only ever in this
     e-mail, sealed in the worker's queue."""
     file = _loaded(registration)
@@ -190,7 +192,7 @@ def send_purchase_code(registration: Registration, *, code: str, expires_at: dat
     context = {
         **_summary(file),
         "code": code,
-        "minutes": 10,
+        "minutes": lifetime // datetime.timedelta(minutes=1),
         "until": f"{until:%H} h {until:%M}",
     }
     _send(

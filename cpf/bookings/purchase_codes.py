@@ -83,21 +83,21 @@ def send_purchase_code(*, registration: Registration, holder: Holder, now: datet
     with transaction.atomic():
         # The holder's row serialises their codes: the throttle is counted under it.
         list(Holder.objects.select_for_update().filter(pk=holder.pk))
-        locked = Registration.objects.select_related("action__training").get(pk=registration.pk)
-        _check_waits_for_acceptance(locked, now=now)
+        current = Registration.objects.get(pk=registration.pk)
+        _check_waits_for_acceptance(current, now=now)
         _check_throttle(holder, now=now)
         PurchaseCode.objects.filter(
-            registration=locked, holder=holder, used_at__isnull=True, replaced_at__isnull=True
+            registration=current, holder=holder, used_at__isnull=True, replaced_at__isnull=True
         ).update(replaced_at=now)
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         PurchaseCode.objects.create(
-            registration=locked,
+            registration=current,
             holder=holder,
-            code_hash=code_hash(registration_id=locked.pk, holder_id=holder.pk, code=code),
+            code_hash=code_hash(registration_id=current.pk, holder_id=holder.pk, code=code),
             created_at=now,
             expires_at=now + CODE_LIFETIME,
         )
-        emails.send_purchase_code(locked, code=code, expires_at=now + CODE_LIFETIME)
+        emails.send_purchase_code(current, code=code, expires_at=now + CODE_LIFETIME, lifetime=CODE_LIFETIME)
 
 
 def use_purchase_code(
