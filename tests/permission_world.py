@@ -14,6 +14,9 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from cpf.accounts.enums import AgentRole, OrganisationType, UserKind
 from cpf.accounts.models import FunderMembership, Invitation, ProviderMembership, User
 from cpf.accounts.roles import role_group
+from cpf.bookings import services as bookings
+from cpf.bookings.enums import RegistrationStatus
+from cpf.bookings.models import PurchaseCode, Registration, RegistrationTransition
 from cpf.core.models import AuditEvent
 from cpf.holders.models import ApiToken, Holder, TermsAcceptance
 from cpf.holders.services import issue_api_token
@@ -22,7 +25,8 @@ from cpf.rights import services as rights
 from cpf.rights.enums import FunderKind
 from cpf.rights.models import Grant
 from tests.accounts.factories import NOW, log_in_to_back_office, member_of, membership_of
-from tests.factories import ProviderFactory
+from tests.bookings.states import file_in
+from tests.factories import ActionFactory, ProviderFactory, SessionFactory, TrainingFactory
 from tests.holders.factories import OTHER_NIR, TermsVersionFactory, holder_with_login
 from tests.holders.rights_data import credit_year
 
@@ -57,6 +61,8 @@ class World:
     members: dict[str, User]  # by audience
     targets: dict[tuple[str, str], Any] = field(default_factory=dict)  # (side, which) → membership
     invitations: dict[str, Invitation] = field(default_factory=dict)  # by side
+    session: Any = None  # a session of the provider's, open to requests
+    registrations: dict[str, Any] = field(default_factory=dict)  # the holder's files, by state
 
     def organisation(self, side: str, *, other: bool = False):
         return (self.other_organisations if other else self.organisations)[side]
@@ -116,7 +122,26 @@ def build_world() -> World:
     )
     for side in SIDES:
         add_members(world, side)
+    add_registrations(world)
     return world
+
+
+def add_registrations(world: World) -> None:
+    """A session of the provider's open to requests, and three files of the holder on it: a
+    request the provider has not answered, one it answered with its proposal, one accepted."""
+    provider = world.organisation(OrganisationType.PROVIDER)
+    action = ActionFactory(training=TrainingFactory(provider=provider, published=True), prerequisites="")
+    world.session = SessionFactory(action=action, start_date=datetime.date(2027, 3, 1), seats=10)
+    world.registrations["requested"] = bookings.request_registration(
+        holder=world.holder, session=world.session, now=NOW
+    )
+    proposed = bookings.request_registration(holder=world.holder, session=world.session, now=NOW)
+    world.registrations["proposed"] = bookings.validate_registration(
+        registration=proposed, actor=None, now=NOW
+    )
+    world.registrations["accepted"] = file_in(
+        RegistrationStatus.ACCEPTED, holder=world.holder, session=world.session, now=NOW
+    )
 
 
 def agent_of(role: str) -> User:
@@ -164,6 +189,15 @@ def holder_rows(world: World, client: Client) -> tuple:
     return (
         TermsAcceptance.objects.filter(holder=world.holder).count(),
         list(ApiToken.objects.filter(holder=world.holder).order_by("pk").values_list("pk", "revoked_at")),
+    )
+
+
+def registration_rows(world: World, client: Client) -> tuple:
+    """The files, their states and their histories, the one-time purchase codes sent."""
+    return (
+        list(Registration.objects.order_by("pk").values_list("pk", "status", "payment_state")),
+        RegistrationTransition.objects.count(),
+        PurchaseCode.objects.count(),
     )
 
 

@@ -57,6 +57,7 @@ from tests.permission_world import (
     holder_rows,
     new_terms,
     organisations_rows,
+    registration_rows,
     session_user,
     sign_in,
 )
@@ -186,6 +187,217 @@ def holder_cases() -> list[Case]:
             "POST",
             answers(logged_out, anonymous=Answer(302, login)),
             watch=session_user,
+        ),
+    ]
+
+
+def newest_file(world: World, url: str) -> str:
+    """The page of the file a request has just created."""
+    return reverse("www:holder:registration", args=[Registration.objects.latest("pk").pk])
+
+
+def file_of(which: str, key: str = "registration_id") -> Callable[[World], dict]:
+    return lambda world: {key: world.registrations[which].pk}
+
+
+def registration_cases() -> list[Case]:
+    """The holder's files ("Mes dossiers", rules 14 to 18): each holder asks for seats on their
+    own; a file is only its holder's (another holder's is not found)."""
+    own_file = answers(FORBIDDEN, anonymous=HOLDER_LOGIN, holder=OK, other_holder=NOT_FOUND)
+    session = lambda world: {"session_id": world.session.pk}  # noqa: E731
+    return [
+        Case(
+            "holder:registrations",
+            "www:holder:registrations",
+            "GET",
+            answers(FORBIDDEN, anonymous=HOLDER_LOGIN, holder=OK, other_holder=OK),
+        ),
+        Case("holder:registration", "www:holder:registration", "GET", own_file, kwargs=file_of("requested")),
+        Case(
+            "holder:request_registration",
+            "www:holder:request_registration",
+            "GET",
+            answers(FORBIDDEN, anonymous=HOLDER_LOGIN, holder=OK, other_holder=OK),
+            kwargs=session,
+        ),
+        Case(
+            "holder:request_registration",
+            "www:holder:request_registration",
+            "POST",
+            answers(
+                FORBIDDEN,
+                anonymous=HOLDER_LOGIN,
+                holder=Answer(302, newest_file, changes=True),
+                other_holder=Answer(302, newest_file, changes=True),
+            ),
+            kwargs=session,
+            watch=registration_rows,
+        ),
+        Case(
+            "holder:refuse_proposal",
+            "www:holder:refuse_proposal",
+            "GET",
+            own_file,
+            kwargs=file_of("proposed"),
+        ),
+        Case(
+            "holder:refuse_proposal",
+            "www:holder:refuse_proposal",
+            "POST",
+            acted_on("proposed"),
+            kwargs=file_of("proposed"),
+            watch=registration_rows,
+        ),
+        Case(
+            "holder:accept_proposal",
+            "www:holder:accept_proposal",
+            "GET",
+            own_file,
+            kwargs=file_of("proposed"),
+        ),
+        # A code never asked for: the page says so, nothing changes.
+        Case(
+            "holder:accept_proposal",
+            "www:holder:accept_proposal",
+            "POST",
+            own_file,
+            kwargs=file_of("proposed"),
+            data=lambda world: {"otp": "000000"},
+            watch=registration_rows,
+        ),
+        Case(
+            "holder:send_purchase_code",
+            "www:holder:send_purchase_code",
+            "GET",
+            answers(NOT_ALLOWED),
+            kwargs=file_of("proposed"),
+        ),
+        Case(
+            "holder:send_purchase_code",
+            "www:holder:send_purchase_code",
+            "POST",
+            answers(
+                FORBIDDEN,
+                anonymous=HOLDER_LOGIN,
+                holder=Answer(
+                    302,
+                    lambda world, url: reverse(
+                        "www:holder:accept_proposal", args=[world.registrations["proposed"].pk]
+                    ),
+                    changes=True,
+                ),
+                other_holder=NOT_FOUND,
+            ),
+            kwargs=file_of("proposed"),
+            watch=registration_rows,
+        ),
+        Case(
+            "holder:withdraw_request",
+            "www:holder:withdraw_request",
+            "GET",
+            own_file,
+            kwargs=file_of("requested"),
+        ),
+        Case(
+            "holder:withdraw_request",
+            "www:holder:withdraw_request",
+            "POST",
+            acted_on("requested"),
+            kwargs=file_of("requested"),
+            watch=registration_rows,
+        ),
+        Case(
+            "holder:cancel_registration",
+            "www:holder:cancel_registration",
+            "GET",
+            own_file,
+            kwargs=file_of("accepted"),
+        ),
+        Case(
+            "holder:cancel_registration",
+            "www:holder:cancel_registration",
+            "POST",
+            acted_on("accepted"),
+            kwargs=file_of("accepted"),
+            watch=registration_rows,
+        ),
+    ]
+
+
+def acted_on(which: str) -> dict[str, Answer]:
+    """An action on the holder's file: done by the holder (back to the file), not found for
+    another holder."""
+    back = Answer(
+        302,
+        lambda world, url: reverse("www:holder:registration", args=[world.registrations[which].pk]),
+        changes=True,
+    )
+    return answers(FORBIDDEN, anonymous=HOLDER_LOGIN, holder=back, other_holder=NOT_FOUND)
+
+
+def registration_api_cases() -> list[Case]:
+    """The holder's files through the API: the token's holder's own only."""
+    ns = api.urls_namespace
+    own_file = answers(UNAUTHORIZED, holder=OK, other_holder=NOT_FOUND)
+    created = Answer(201, changes=True)
+    return [
+        Case(
+            "api me/registrations",
+            f"{ns}:my_registrations",
+            "GET",
+            answers(UNAUTHORIZED, holder=OK, other_holder=OK),
+        ),
+        Case(
+            "api me/registrations",
+            f"{ns}:my_registrations",
+            "POST",
+            answers(UNAUTHORIZED, holder=created, other_holder=created),
+            data=lambda world: {"session_id": world.session.pk},
+            watch=registration_rows,
+        ),
+        Case(
+            "api me/registrations/{id}", f"{ns}:my_registration", "GET", own_file, kwargs=file_of("requested")
+        ),
+        Case(
+            "api me/registrations/{id}/refuse",
+            f"{ns}:refuse_proposal",
+            "POST",
+            answers(UNAUTHORIZED, holder=Answer(200, changes=True), other_holder=NOT_FOUND),
+            kwargs=file_of("proposed"),
+            watch=registration_rows,
+        ),
+        Case(
+            "api me/registrations/{id}/otp",
+            f"{ns}:send_code",
+            "POST",
+            answers(UNAUTHORIZED, holder=Answer(202, changes=True), other_holder=NOT_FOUND),
+            kwargs=file_of("proposed"),
+            watch=registration_rows,
+        ),
+        # A code never asked for: refused, nothing changes.
+        Case(
+            "api me/registrations/{id}/accept",
+            f"{ns}:accept",
+            "POST",
+            answers(UNAUTHORIZED, holder=Answer(422), other_holder=NOT_FOUND),
+            kwargs=file_of("proposed"),
+            data=lambda world: {"otp": "000000"},
+            watch=registration_rows,
+        ),
+        Case(
+            "api me/registrations/{id}/cancellation",
+            f"{ns}:cancellation",
+            "GET",
+            own_file,
+            kwargs=file_of("accepted"),
+        ),
+        Case(
+            "api me/registrations/{id}/cancel",
+            f"{ns}:cancel",
+            "POST",
+            answers(UNAUTHORIZED, holder=Answer(200, changes=True), other_holder=NOT_FOUND),
+            kwargs=file_of("accepted"),
+            watch=registration_rows,
         ),
     ]
 
@@ -396,7 +608,12 @@ def file_with_a_payment(world: World) -> None:
 
 def payment_cases() -> list[Case]:
     """The holder's return from the provider's hosted page: their own file only."""
-    back_to_the_file = Answer(302, page("www:holder:account"))
+    back_to_the_file = Answer(
+        302,
+        lambda world, url: reverse(
+            "www:holder:registration", args=[world.targets[("payments", "file")].registration_id]
+        ),
+    )
     return [
         Case(
             "payments:return",
@@ -416,6 +633,8 @@ CASES = [
     *[case for side in SIDES for case in organisation_cases(side)],
     *grant_cases(),
     *api_cases(),
+    *registration_cases(),
+    *registration_api_cases(),
 ]
 
 

@@ -25,7 +25,7 @@ from cpf.rights.enums import FunderKind
 from cpf.rights.services import add_grant, create_funder
 from tests.clock import NOW
 from tests.factories import SessionFactory, luhn_complete
-from tests.holders.factories import HolderFactory
+from tests.holders.factories import holder_with_login
 from tests.ledger.support import credit, valid_nir
 
 S = RegistrationStatus
@@ -69,7 +69,14 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
 
 
 def new_holder(**facts: object) -> Holder:
-    return HolderFactory(nir=valid_nir(next(_serials)), **facts)
+    """A holder with a login (each step of a file is e-mailed to its address) and ``facts``."""
+    serial = next(_serials)
+    holder = holder_with_login(nir=valid_nir(serial), email=f"titulaire-{serial}@example.fr")
+    for name, value in facts.items():
+        setattr(holder, name, value)
+    if facts:
+        holder.save(update_fields=list(facts))
+    return holder
 
 
 def give_rights(holder: Holder, cents: int) -> None:

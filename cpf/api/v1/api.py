@@ -122,10 +122,11 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from cpf.api.v1 import holders, search
+    from cpf.api.v1 import holders, registrations, search
 
     api.add_router("/", search.router)
     api.add_router("/", holders.router)
+    api.add_router("/", registrations.router)
 
 
 _register_routers()

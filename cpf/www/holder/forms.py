@@ -213,6 +213,20 @@ class TermsForm(AccessibleFormMixin, forms.Form):
     )
 
 
+class PurchaseCodeForm(AccessibleFormMixin, forms.Form):
+    """The one-time code that confirms a purchase (rule 28)."""
+
+    otp = forms.CharField(
+        label="Code reçu par e-mail",
+        help_text="6 chiffres, valables 10 minutes.",
+        max_length=20,
+        error_messages={"required": "Saisissez le code reçu par e-mail."},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"}
+        ),
+    )
+
+
 class SentByWorkerMixin:
     """A password-reset form whose e-mail is sent by the worker, with retries (docs/adr/0010)."""
 

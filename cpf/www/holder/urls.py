@@ -1,8 +1,8 @@
-"""The holder's account: sign-up, login, rights (mounted at /compte/)."""
+"""The holder's account: sign-up, login, rights, registration files (mounted at /compte/)."""
 
 from django.urls import path
 
-from . import views
+from . import registrations, views
 
 app_name = "holder"
 
@@ -23,4 +23,36 @@ urlpatterns = [
     path("mot-de-passe/modifie/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("conditions-utilisation/", views.terms, name="terms"),
     path("droits/", views.rights, name="rights"),
+    path("dossiers/", registrations.registrations, name="registrations"),
+    path(
+        "dossiers/demande/<int:session_id>/",
+        registrations.request_registration,
+        name="request_registration",
+    ),
+    path("dossiers/<int:registration_id>/", registrations.registration, name="registration"),
+    path(
+        "dossiers/<int:registration_id>/refuser/",
+        registrations.refuse_proposal,
+        name="refuse_proposal",
+    ),
+    path(
+        "dossiers/<int:registration_id>/accepter/",
+        registrations.accept_proposal,
+        name="accept_proposal",
+    ),
+    path(
+        "dossiers/<int:registration_id>/code/",
+        registrations.send_purchase_code,
+        name="send_purchase_code",
+    ),
+    path(
+        "dossiers/<int:registration_id>/retirer/",
+        registrations.withdraw_request,
+        name="withdraw_request",
+    ),
+    path(
+        "dossiers/<int:registration_id>/annuler/",
+        registrations.cancel_registration,
+        name="cancel_registration",
+    ),
 ]

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -32,16 +32,11 @@ logger = logging.getLogger(__name__)
 
 # The holder's page of one file (the holder's space, "Mes dossiers").
 REGISTRATION_PAGE = "www:holder:registration"
-REGISTRATIONS_FALLBACK = "www:holder:account"
 
 
 def registration_page_url(registration: Registration) -> str:
-    """Where the holder lands after paying: their file's page (their account's page while the
-    holder's space has no page per file)."""
-    try:
-        return reverse(REGISTRATION_PAGE, args=[registration.pk])
-    except NoReverseMatch:
-        return reverse(REGISTRATIONS_FALLBACK)
+    """Where the holder lands after paying: their file's page."""
+    return reverse(REGISTRATION_PAGE, args=[registration.pk])
 
 
 def return_url(request: HttpRequest, registration: Registration) -> str:

@@ -22,6 +22,7 @@ from cpf.search.geo import gazetteer
 from cpf.search.reader import IndexUnavailable
 from cpf.search.trainings import visible_training
 from cpf.search.understanding import job_matcher
+from cpf.www.holder.access import holder_of
 
 from .forms import AROUND_ME, SearchForm
 
@@ -121,11 +122,21 @@ def training_page(request: HttpRequest, training_id: int) -> HttpResponse:
     page = visible_training(training_id, today=clock.today())
     if page is None:
         raise Http404("Formation introuvable.")
-    return render(
-        request,
-        "www/search/training.html",
-        {"page": page, "training": page.training, "title": page.training.title},
-    )
+    context = {
+        "page": page,
+        "training": page.training,
+        "may_book": _may_book(request),
+        "title": page.training.title,
+    }
+    return render(request, "www/search/training.html", context)
+
+
+def _may_book(request: HttpRequest) -> str | None:
+    """Who gets the "S'inscrire" buttons: a holder (a form that sends the request) or a visitor
+    (a link through the login page); members and agents book nothing."""
+    if not request.user.is_authenticated:
+        return "visitor"
+    return "holder" if holder_of(request) is not None else None
 
 
 @require_GET
