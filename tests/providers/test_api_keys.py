@@ -82,7 +82,9 @@ def test_two_keys_differ(provider, admin):
 @pytest.mark.parametrize(
     "make_actor",
     [
-        pytest.param(lambda provider: provider_member(provider, "membre@organisme.example"), id="plain member"),
+        pytest.param(
+            lambda provider: provider_member(provider, "membre@organisme.example"), id="plain member"
+        ),
         pytest.param(
             lambda provider: provider_member(ProviderFactory(), "admin@autre.example", is_admin=True),
             id="another provider's administrator",
@@ -127,7 +129,10 @@ def test_a_key_needs_a_name(provider, admin, name, code):
 
 
 def test_a_provider_has_at_most_ten_keys_in_use(provider, admin):
-    keys = [create_api_key(provider=provider, name=f"K{i}", actor=admin, now=NOW)[0] for i in range(MAX_ACTIVE_KEYS)]
+    keys = [
+        create_api_key(provider=provider, name=f"K{i}", actor=admin, now=NOW)[0]
+        for i in range(MAX_ACTIVE_KEYS)
+    ]
     before = rows()
 
     with pytest.raises(ApiKeyRefused) as refused:
@@ -149,7 +154,11 @@ def test_a_revoked_key_stops_working_and_is_audited(provider, admin):
     assert (revoked.revoked_at, revoked.revoked_by) == (LATER, admin)
     assert authenticate_api_key(raw, now=LATER) is None
     event = AuditEvent.objects.get(event="provider.api_key_revoked")
-    assert (event.actor_id, event.organisation_id, event.target_id) == (admin.pk, str(provider.pk), str(key.pk))
+    assert (event.actor_id, event.organisation_id, event.target_id) == (
+        admin.pk,
+        str(provider.pk),
+        str(key.pk),
+    )
 
 
 def test_revoking_twice_is_refused(provider, admin):

@@ -63,7 +63,9 @@ class ValidateForm(AccessibleFormMixin, forms.Form):
         try:
             cents = parse_euros(self.cleaned_data["price"])
         except InvalidAmount as invalid:
-            raise forms.ValidationError("Indiquez le prix en euros, par exemple 2400 ou 2 400,00.") from invalid
+            raise forms.ValidationError(
+                "Indiquez le prix en euros, par exemple 2400 ou 2 400,00."
+            ) from invalid
         if cents <= 0:
             raise forms.ValidationError("Le prix doit être positif.")
         if cents > 100_000_000:

@@ -22,7 +22,12 @@ from cpf.accounts.enums import OrganisationType
 from cpf.bookings import services
 from cpf.bookings.enums import RegistrationStatus
 from cpf.bookings.models import Registration, RegistrationTransition
-from cpf.bookings.queries import last_day_to_answer, provider_actions, provider_registrations, provider_worklist
+from cpf.bookings.queries import (
+    last_day_to_answer,
+    provider_actions,
+    provider_registrations,
+    provider_worklist,
+)
 from cpf.core import clock
 from cpf.core.errors import BusinessError, add_to_form
 from cpf.providers.models import Provider
@@ -92,7 +97,9 @@ def registration(request: HttpRequest, provider_id: int, registration_id: int) -
 
 @provider_member_required
 @require_POST
-def registration_action(request: HttpRequest, provider_id: int, registration_id: int, action: str) -> HttpResponse:
+def registration_action(
+    request: HttpRequest, provider_id: int, registration_id: int, action: str
+) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404("Action inconnue.")
     provider = membership_for(request, OrganisationType.PROVIDER, provider_id).provider
@@ -109,7 +116,9 @@ def registration_action(request: HttpRequest, provider_id: int, registration_id:
             if not any(problem.field in form.fields for problem in refused.problems):
                 # the file changed meanwhile (answered, lapsed): the page says what it is now
                 messages.error(request, refused.message)
-                return redirect("www:provider:registration", provider_id=provider.pk, registration_id=found.pk)
+                return redirect(
+                    "www:provider:registration", provider_id=provider.pk, registration_id=found.pk
+                )
             add_to_form(form, refused)
         else:
             messages.success(request, done)
