@@ -192,7 +192,7 @@ def test_only_the_exact_key_authenticates(provider, admin, mangle):
 
 
 def test_the_last_use_is_recorded_to_the_minute(provider, admin, django_assert_num_queries):
-    key, raw = create_api_key(provider=provider, name="ERP", actor=admin, now=NOW)
+    _, raw = create_api_key(provider=provider, name="ERP", actor=admin, now=NOW)
 
     authenticate_api_key(raw, now=NOW)
     with django_assert_num_queries(1):  # within the minute: read, no write
