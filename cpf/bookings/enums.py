@@ -72,3 +72,53 @@ class ProviderRefusalReason(models.TextChoices):
     SESSION_CANCELLED = "session_cancelled", "Session annulée ou reportée"
     PROFILE_NOT_SUITED = "profile_not_suited", "Formation inadaptée au projet du titulaire"
     OTHER = "other", "Autre motif"
+
+
+class PaymentState(models.TextChoices):
+    """The card part's payment, beside the file's status (booking-reference §1): ``pending``
+    while the holder pays on the hosted page, ``refused`` after a failed or abandoned attempt
+    (the holder may try again until the deadline), ``paid`` once captured."""
+
+    NONE = "none", "Aucun paiement par carte"
+    PENDING = "pending", "Paiement en cours"
+    PAID = "paid", "Payé"
+    REFUSED = "refused", "Paiement refusé — vous pouvez réessayer"
+
+
+class FlatParticipationExemption(models.TextChoices):
+    """Why no flat participation is due (rule 12), recorded on the file at acceptance."""
+
+    JOBSEEKER = "jobseeker", "Demandeur d'emploi"
+    EMPLOYER_COFUNDING = "employer_cofunding", "Formation cofinancée par l'employeur"
+    C2P_POINTS = "c2p_points", "Reconversion financée par des points du C2P"
+    WORK_INJURY = "work_injury", "Incapacité de 10 % ou plus (accident du travail, maladie professionnelle)"
+
+
+class ExitReason(models.TextChoices):
+    """Why a holder left the training (rule 21): its end, or who is at fault for leaving early."""
+
+    COMPLETED = "completed", "Fin de la formation prévue"
+    HOLDER_FAULT = "holder_fault", "Abandon du fait du titulaire"
+    PROVIDER_FAULT_POSTPONED = "provider_fault_postponed", "Du fait de l'organisme, avec report"
+    PROVIDER_FAULT = "provider_fault", "Du fait de l'organisme, sans report"
+
+
+class ProviderCancellationReason(models.TextChoices):
+    """Why a provider cancels an accepted file or withdraws its proposal (rule 13)."""
+
+    SESSION_CANCELLED = "session_cancelled", "Session annulée"
+    SESSION_POSTPONED = "session_postponed", "Session reportée"
+    NOT_ENOUGH_ATTENDEES = "not_enough_attendees", "Nombre de participants insuffisant"
+    TRAINER_UNAVAILABLE = "trainer_unavailable", "Formateur indisponible"
+    PREREQUISITES_NOT_MET = "prerequisites_not_met", "Prérequis non remplis"
+    OTHER = "other", "Autre motif"
+
+
+class CancellationBy(models.TextChoices):
+    """Who cancels an accepted file (rules 13 and 19): ``not_realized`` is the no-show or the
+    late cancellation recorded by the provider or the operator."""
+
+    HOLDER = "holder", "le titulaire"
+    PROVIDER = "provider", "l'organisme"
+    OPERATOR = "operator", "l'opérateur"
+    NOT_REALIZED = "not_realized", "formation non réalisée"

@@ -23,6 +23,10 @@ from .enums import (
     HOLDER_LABEL_CHANGED_PROPOSAL,
     HOLDER_LABELS,
     TIMED,
+    ExitReason,
+    FlatParticipationExemption,
+    PaymentState,
+    ProviderCancellationReason,
     ProviderRefusalReason,
     RegistrationStatus,
 )
@@ -144,6 +148,51 @@ class Registration(models.Model):
         "motif de refus", max_length=40, choices=ProviderRefusalReason.choices, null=True, blank=True
     )
 
+    # Rule 12: the holder retrains with occupational-risk points (C2P), stated with the request.
+    c2p_points = models.BooleanField("reconversion financée par des points du C2P", default=False)
+
+    # The money (rules 10 to 13, 19 to 22; docs/adr/0013). ``split`` is the price split of the
+    # current acceptance attempt (``cpf.bookings.money.PriceSplit``, as JSON): which accounts
+    # pay what. The three balances below say where the file's money is now, and
+    # ``reconcile_ledger`` proves the ledger agrees: ``reserved_cents`` in the holder's reserved
+    # account, ``card_held_cents`` in card clearing (card part and flat participation, captured,
+    # not yet passed on), ``provider_due_cents`` passed on to the provider's payable.
+    payment_state = models.CharField(
+        "paiement par carte", max_length=20, choices=PaymentState.choices, default=PaymentState.NONE
+    )
+    payment_attempt = models.PositiveIntegerField("tentatives d'acceptation", default=0)
+    split = models.JSONField("répartition du prix", null=True, blank=True)
+    flat_participation_exemption = models.CharField(
+        "exonération de la participation forfaitaire",
+        max_length=30,
+        choices=FlatParticipationExemption.choices,
+        null=True,
+        blank=True,
+    )
+    reserved_cents = models.BigIntegerField("droits réservés (centimes)", default=0)
+    card_held_cents = models.BigIntegerField("paiement par carte détenu (centimes)", default=0)
+    provider_due_cents = models.BigIntegerField("dû à l'organisme (centimes)", default=0)
+    # Rule 20: the advance owed to the provider at entry for a session over 3 months (its
+    # payout comes with the provider's payments).
+    advance_due_cents = models.BigIntegerField("avance due à l'organisme (centimes)", default=0)
+
+    # The later steps (rules 20 to 22).
+    entry_date = models.DateField("entrée réelle", null=True, blank=True)
+    exit_date = models.DateField("sortie réelle", null=True, blank=True)
+    exit_reason = models.CharField(
+        "motif de sortie", max_length=30, choices=ExitReason.choices, null=True, blank=True
+    )
+    hours_done = models.PositiveIntegerField("heures réalisées", null=True, blank=True)
+    completion_rate = models.PositiveSmallIntegerField("taux de réalisation (%)", null=True, blank=True)
+    force_majeure = models.BooleanField("force majeure", default=False)
+    cancellation_reason_code = models.CharField(
+        "motif d'annulation de l'organisme",
+        max_length=40,
+        choices=ProviderCancellationReason.choices,
+        null=True,
+        blank=True,
+    )
+
     sent_at = models.DateTimeField("envoyée le")
     validated_at = models.DateTimeField("proposition envoyée le", null=True, blank=True)
     accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
@@ -187,6 +236,49 @@ class Registration(models.Model):
                 name="registration_deadline_iff_timed",
             ),
             *_stamp_constraints(),
+            models.CheckConstraint(
+                condition=Q(payment_state__in=PaymentState.values), name="registration_payment_state_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    reserved_cents__gte=0,
+                    card_held_cents__gte=0,
+                    provider_due_cents__gte=0,
+                    advance_due_cents__gte=0,
+                ),
+                name="registration_money_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(flat_participation_exemption__in=FlatParticipationExemption.values),
+                name="registration_exemption_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(exit_reason__in=ExitReason.values), name="registration_exit_reason_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(cancellation_reason_code__in=ProviderCancellationReason.values),
+                name="registration_cancellation_reason_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(completion_rate__lte=100), name="registration_completion_rate_a_percentage"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours_done__lte=F("duration_hours")),
+                name="registration_hours_done_within_duration",
+            ),
+            # Money is reserved only while the file waits for its card payment or is accepted.
+            models.CheckConstraint(
+                condition=Q(reserved_cents=0) | Q(status__in=[S.VALIDATED, S.ACCEPTED]),
+                name="registration_reserved_only_before_entry",
+            ),
+            models.CheckConstraint(
+                condition=Q(card_held_cents=0) | Q(status=S.ACCEPTED),
+                name="registration_card_held_only_when_accepted",
+            ),
+            models.CheckConstraint(
+                condition=Q(in_training_at__isnull=True) | Q(entry_date__isnull=False),
+                name="registration_entry_date_when_entered",
+            ),
         ]
         indexes = [
             # The sweeper's scan: overdue files waiting for an answer.
@@ -208,6 +300,37 @@ class Registration(models.Model):
         if self.status == S.VALIDATED and self.proposal_changed:
             return HOLDER_LABEL_CHANGED_PROPOSAL
         return HOLDER_LABELS[self.status]
+
+
+class CardRefundDue(models.Model):
+    """A refund to the holder's card decided by a cancellation or a settlement (rules 13, 19,
+    22), to be sent to the payment provider by the worker. The money waits in card clearing;
+    sending it posts ``card_refund`` and sets ``done_at`` in one transaction. Append-only but
+    for ``done_at``, set once (a trigger holds it, migration ``0004``)."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="card_refunds_due")
+    amount_cents = models.BigIntegerField("montant (centimes)")
+    reason = models.CharField("motif", max_length=200)
+    idempotency_key = models.CharField("clé d'idempotence", max_length=200)
+    created_at = models.DateTimeField("décidé le")
+    done_at = models.DateTimeField("remboursé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "remboursement par carte à effectuer"
+        verbose_name_plural = "remboursements par carte à effectuer"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="card_refund_due_amount_positive"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="card_refund_due_unique_key"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(done_at__isnull=True), name="card_refund_due_todo_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Remboursement de {self.amount_cents} c (dossier n° {self.registration_id})"
 
 
 class RegistrationTransition(TransitionLog):

@@ -1,4 +1,4 @@
-"""The registration file's business actions, rules 14 to 18 and 27.
+"""The registration file's business actions, rules 13 to 22 and 27.
 
 Every state change goes through ``MACHINE.transition`` (``cpf.core.state_machine``): it locks the
 file, checks the table, stamps the time of the state, logs the transition with its actor and
@@ -7,11 +7,13 @@ waits for an answer (``deadline_at``); ``lapse_overdue_registrations``, run ever
 worker, lapses the files whose deadline has passed.
 
 Lock order, the same everywhere a seat or a request is counted: the session, then the holder.
+Where money moves (``cpf.bookings.money``): the file, then the ledger's accounts in id order.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -20,13 +22,26 @@ from cpf.accounts.models import User
 from cpf.catalogue.enums import SessionStatus
 from cpf.catalogue.models import Session, Training
 from cpf.core import audit, parameters, state_machine
-from cpf.core.calendar import PARIS, add_business_days, deadline_after
+from cpf.core.calendar import PARIS, add_business_days, business_days_between, deadline_after
 from cpf.core.errors import BusinessError
+from cpf.core.money import format_euros, prorata_cents
 from cpf.core.state_machine import StateMachine, Transition
 from cpf.holders.models import Holder
 from cpf.holders.services import has_accepted_current_terms
+from cpf.ledger.enums import TransactionKind
 
-from .enums import HOLDS_A_SEAT, OPEN_REQUEST, TIMED, ProviderRefusalReason, RegistrationStatus
+from . import money
+from .enums import (
+    HOLDS_A_SEAT,
+    OPEN_REQUEST,
+    TIMED,
+    CancellationBy,
+    ExitReason,
+    PaymentState,
+    ProviderCancellationReason,
+    ProviderRefusalReason,
+    RegistrationStatus,
+)
 from .models import STAMPS, Registration, RegistrationTransition
 
 S = RegistrationStatus
@@ -85,6 +100,28 @@ class NotYourRegistration(BookingError):
     status = 404
 
 
+class PaymentPending(BookingError):
+    """A card payment of the file is under way: wait for its result."""
+
+    code = "payment_pending"
+    status = 409
+
+
+class DeclarationRefused(BookingError):
+    """An entry, exit or service done declared out of time or with impossible values (rules 20,
+    21)."""
+
+    code = "declaration_refused"
+
+
+class InvalidCancellationReason(BookingError):
+    code = "cancellation_reason_invalid"
+
+
+class CancellationNotAllowed(BookingError):
+    code = "cancellation_not_allowed"
+
+
 MACHINE = StateMachine(
     model=Registration,
     statuses=RegistrationStatus,
@@ -116,14 +153,17 @@ MACHINE = StateMachine(
 LAPSE_BATCH = 200
 
 
-def request_registration(*, holder: Holder, session: Session, now: datetime.datetime) -> Registration:
+def request_registration(
+    *, holder: Holder, session: Session, now: datetime.datetime, c2p_points: bool = False
+) -> Registration:
     """The holder asks for a seat on ``session`` (rule 14, "sent").
 
     Refused unless the holder confirmed their e-mail and accepted the terms in force (rule 27),
     the session is open, upcoming and its training visible, a seat is left (counted under a lock
     on the session: never overbooked) and the holder has fewer open requests on this action than
     rule 18 allows. The offer is snapshotted on the file; the provider's deadline (rule 15) is
-    2 business days, 30 calendar days when the action states prerequisites to check."""
+    2 business days, 30 calendar days when the action states prerequisites to check.
+    ``c2p_points``: the holder retrains with occupational-risk points (rule 12's exemption)."""
     today = _paris_day(now)
     _check_holder_may_book(holder, today=today)
     with transaction.atomic():
@@ -153,6 +193,7 @@ def request_registration(*, holder: Holder, session: Session, now: datetime.date
             commune_id=action.commune_id,
             address=action.address,
             prerequisites_to_check=checks_prerequisites,
+            c2p_points=c2p_points,
             sent_at=now,
             deadline_at=provider_deadline(now, prerequisites_to_check=checks_prerequisites),
         )
@@ -244,6 +285,7 @@ def refuse_proposal(*, registration: Registration, holder: Holder, now: datetime
     with transaction.atomic():
         locked = _locked(registration, to=S.REFUSED_BY_ATTENDEE)
         _check_in_time(locked, now=now)
+        _check_no_payment_pending(locked)
         return MACHINE.transition(
             locked,
             to=S.REFUSED_BY_ATTENDEE,
@@ -267,8 +309,22 @@ def lapse_overdue_registrations(*, now: datetime.datetime) -> int:
                 .order_by("deadline_at", "id")[:LAPSE_BATCH]
             )
             for registration in batch:
+                # A card payment still pending when the time is up: what it reserved is released
+                # (a capture arriving later is refunded, ``money.complete_acceptance``).
+                money.release(registration, actor=None)
                 MACHINE.transition(
-                    registration, to=S.REJECTED, actor=None, reason="", now=now, fields={"deadline_at": None}
+                    registration,
+                    to=S.REJECTED,
+                    actor=None,
+                    reason="",
+                    now=now,
+                    fields={
+                        "deadline_at": None,
+                        "reserved_cents": 0,
+                        "payment_state": PaymentState.NONE
+                        if registration.payment_state == PaymentState.PENDING
+                        else registration.payment_state,
+                    },
                 )
         lapsed += len(batch)
         if len(batch) < LAPSE_BATCH:
@@ -328,6 +384,22 @@ def _proposal_fields(registration: Registration, changes: ProposalChanges) -> di
     return fields
 
 
+def _check_no_payment_pending(registration: Registration) -> None:
+    if registration.payment_state == PaymentState.PENDING:
+        raise PaymentPending("Un paiement est en cours pour ce dossier : attendez son résultat.")
+
+
+def locked_for(
+    registration: Registration, *, to: str, holder: Holder, now: datetime.datetime
+) -> Registration:
+    """The holder's file, locked, when it may go ``to`` now (in time)."""
+    if registration.holder_id != holder.pk:
+        raise NotYourRegistration("Ce dossier est introuvable.")
+    locked = _locked(registration, to=to)
+    _check_in_time(locked, now=now)
+    return locked
+
+
 def _locked(registration: Registration, *, to: str) -> Registration:
     """The file under a row lock, when the table allows going ``to`` from its status (checked
     before the other rules, so that a refusal names the real reason)."""
@@ -353,3 +425,421 @@ def _number(code: str, *, on: datetime.date) -> int:
 
 def _paris_day(now: datetime.datetime) -> datetime.date:
     return now.astimezone(PARIS).date()
+
+
+# --- The holder withdraws a request -------------------------------------------------------------
+
+
+def withdraw_request(*, registration: Registration, holder: Holder, now: datetime.datetime) -> Registration:
+    """The holder withdraws a request the provider has not answered yet (rule 14): nothing was
+    reserved, nothing moves."""
+    with transaction.atomic():
+        locked = locked_for(registration, to=S.CANCELED_BY_ATTENDEE, holder=holder, now=now)
+        if locked.status != S.NOT_PROCESSED:
+            raise MACHINE.refusal([MACHINE.refusal_message(locked.status, S.CANCELED_BY_ATTENDEE)])
+        return MACHINE.transition(
+            locked,
+            to=S.CANCELED_BY_ATTENDEE,
+            actor=holder.user,
+            reason="",
+            now=now,
+            fields={"deadline_at": None},
+        )
+
+
+# --- Entry, exit, service done (rules 20 to 22) -------------------------------------------------
+
+
+def declare_entry(
+    *, registration: Registration, actor: User | None, entry_date: datetime.date, now: datetime.datetime
+) -> Registration:
+    """The provider declares the holder's entry (rule 20), irreversible, within 3 business days
+    of the real start (``entry_date``, between the session's start and end, not in the future).
+    What was reserved and the card part go to the provider's payable, the flat participation to
+    the CPF fund; the advance for a session over 3 months is recorded as owed."""
+    today = _paris_day(now)
+    with transaction.atomic():
+        locked = _locked(registration, to=S.IN_TRAINING)
+        if not locked.start_date <= entry_date <= min(locked.end_date, today):
+            raise DeclarationRefused(
+                f"La date d'entrée doit être comprise entre le début de la session "
+                f"({locked.start_date:%d/%m/%Y}) et aujourd'hui, sans dépasser sa fin.",
+                field="entry_date",
+            )
+        _check_declared_in_time(
+            entry_date, today=today, code="entry_declaration_business_days", what="l'entrée"
+        )
+        money.debit_at_entry(locked, actor=actor, entry_date=entry_date)
+        return MACHINE.transition(
+            locked,
+            to=S.IN_TRAINING,
+            actor=actor,
+            reason="",
+            now=now,
+            fields={
+                "entry_date": entry_date,
+                "reserved_cents": locked.reserved_cents,
+                "card_held_cents": locked.card_held_cents,
+                "provider_due_cents": locked.provider_due_cents,
+                "advance_due_cents": locked.advance_due_cents,
+            },
+        )
+
+
+def declare_exit(
+    *,
+    registration: Registration,
+    actor: User | None,
+    exit_date: datetime.date,
+    reason_code: str,
+    now: datetime.datetime,
+) -> Registration:
+    """The provider declares the holder's exit (rule 20) within 3 business days of it, with its
+    reason (rule 21's table: the planned end, or who is at fault for leaving early)."""
+    if reason_code not in ExitReason.values:
+        raise DeclarationRefused("Choisissez un motif de sortie.", field="reason_code")
+    today = _paris_day(now)
+    with transaction.atomic():
+        locked = _locked(registration, to=S.TERMINATED)
+        if locked.entry_date is None or not locked.entry_date <= exit_date <= today:
+            raise DeclarationRefused(
+                "La date de sortie doit être comprise entre la date d'entrée et aujourd'hui.",
+                field="exit_date",
+            )
+        _check_declared_in_time(
+            exit_date, today=today, code="exit_declaration_business_days", what="la sortie"
+        )
+        return MACHINE.transition(
+            locked,
+            to=S.TERMINATED,
+            actor=actor,
+            reason="",
+            now=now,
+            fields={"exit_date": exit_date, "exit_reason": reason_code},
+        )
+
+
+def completion_rate(*, hours_done: int, total_hours: int) -> int:
+    """Rule 21: round(hours done / total hours × 100), a whole percentage (half up)."""
+    return prorata_cents(100, hours_done, total_hours)
+
+
+def declare_service_done(
+    *,
+    registration: Registration,
+    actor: User | None,
+    hours_done: int,
+    exit_reason: str,
+    force_majeure: bool,
+    now: datetime.datetime,
+) -> Registration:
+    """The provider declares the service done (rule 21) with the hours done, the exit reason
+    and whether force majeure caused an absence; the completion rate is computed, and the
+    price settled (rule 22, ``service_done_settlement``):
+
+    - the provider's fault without a postponement: nothing is paid, all is re-credited and
+      refunded, the flat participation too (rule 13);
+    - force majeure, or the provider's fault with a postponement: the provider is paid pro rata
+      of the hours done, all the rest is re-credited and refunded (docs/adr/0013);
+    - otherwise (the planned end, or an abandonment by the holder's fault) the completion tiers:
+      under 25 % the provider is paid 25 % of the price, from 25 % to under 80 % pro rata of the
+      hours done, from 80 % the whole price; the rights committed and not paid are not
+      re-credited, the card part not paid is kept as a credit note."""
+    if exit_reason not in ExitReason.values:
+        raise DeclarationRefused("Choisissez un motif de sortie.", field="exit_reason")
+    with transaction.atomic():
+        locked = _locked(registration, to=S.SERVICE_DONE_DECLARED)
+        if not 0 <= hours_done <= locked.duration_hours:
+            raise DeclarationRefused(
+                f"Les heures réalisées vont de 0 à {locked.duration_hours}.", field="hours_done"
+            )
+        rate = completion_rate(hours_done=hours_done, total_hours=locked.duration_hours)
+        settlement = _service_done_settlement(
+            locked,
+            hours_done=hours_done,
+            rate=rate,
+            exit_reason=exit_reason,
+            force_majeure=force_majeure,
+            now=now,
+        )
+        money.settle(
+            locked,
+            settlement=settlement,
+            kind=TransactionKind.SERVICE_DONE_SETTLEMENT,
+            step="service_done",
+            actor=actor,
+            reason="Règlement du service fait",
+            now=now,
+        )
+        return MACHINE.transition(
+            locked,
+            to=S.SERVICE_DONE_DECLARED,
+            actor=actor,
+            reason="",
+            now=now,
+            fields={
+                "hours_done": hours_done,
+                "completion_rate": rate,
+                "exit_reason": exit_reason,
+                "force_majeure": force_majeure,
+                "provider_due_cents": locked.provider_due_cents,
+            },
+        )
+
+
+def _service_done_settlement(
+    registration: Registration,
+    *,
+    hours_done: int,
+    rate: int,
+    exit_reason: str,
+    force_majeure: bool,
+    now: datetime.datetime,
+) -> money.Settlement:
+    price = registration.price_cents
+    pro_rata = prorata_cents(price, hours_done, registration.duration_hours)
+    if exit_reason == ExitReason.PROVIDER_FAULT and not force_majeure:
+        return money.Settlement(provider_cents=0, given_back=True, refund_flat_participation=True)
+    if force_majeure or exit_reason == ExitReason.PROVIDER_FAULT_POSTPONED:
+        return money.Settlement(provider_cents=pro_rata, given_back=True, refund_flat_participation=False)
+    today = _paris_day(now)
+    tiers = parameters.value("completion_tiers_percent", on=today)
+    minimum = parameters.integer("abandonment_minimum_payment_percent", on=today)
+    if not isinstance(tiers, list) or len(tiers) != 2:
+        raise TypeError("completion_tiers_percent holds two tiers")
+    low, high = tiers
+    if rate < low:
+        paid = prorata_cents(price, minimum, 100)
+    elif rate < high:
+        paid = pro_rata
+    else:
+        paid = price
+    return money.Settlement(provider_cents=paid, given_back=False, refund_flat_participation=False)
+
+
+def _check_declared_in_time(day: datetime.date, *, today: datetime.date, code: str, what: str) -> None:
+    days = _number(code, on=today)
+    last = add_business_days(day, days)
+    if today > last:
+        raise DeclarationRefused(
+            f"Le délai pour déclarer {what} est dépassé : {days} jours ouvrés, soit jusqu'au "
+            f"{last:%d/%m/%Y}.",
+            code="declaration_too_late",
+        )
+
+
+# --- Cancellations (rules 13, 19) ---------------------------------------------------------------
+
+CANCELLED_STATUS = {
+    CancellationBy.HOLDER: S.CANCELED_BY_ATTENDEE,
+    CancellationBy.PROVIDER: S.CANCELED_BY_ORGANISM,
+    CancellationBy.OPERATOR: S.CANCELED_BY_FINANCER,
+    CancellationBy.NOT_REALIZED: S.CANCELED_BY_ATTENDEE_NOT_REALIZED,
+}
+
+
+@dataclass(frozen=True)
+class CancellationQuote:
+    """What cancelling the file would give back, cost or pay, in cents, and in words for the
+    holder (``lines``). ``free``: nothing lost (rule 19's free cancellation, or a cancellation
+    without the holder's fault, rule 13)."""
+
+    rights_recredited_cents: int
+    grants_recredited_cents: int
+    credit_note_recredited_cents: int
+    card_refund_cents: int
+    flat_participation_refund_cents: int
+    card_kept_as_credit_note_cents: int
+    provider_indemnity_cents: int
+    rights_lost_cents: int
+    free: bool
+    lines: list[str]
+
+
+def cancellation_quote(
+    *, registration: Registration, by: str, now: datetime.datetime, force_majeure: bool = False
+) -> CancellationQuote:
+    """What a cancellation ``by`` the holder, the provider, the operator, or as not carried out
+    would do now (read only): the holder sees it before confirming."""
+    settlement = _cancellation_settlement(registration, by=by, now=now, force_majeure=force_majeure)
+    return _quote(money.outcome_of(registration, settlement), settlement)
+
+
+def _quote(outcome: money.Outcome, settlement: money.Settlement) -> CancellationQuote:
+    lines = money.outcome_lines(outcome)
+    if outcome.provider_cents:
+        lines.append(f"L'organisme reçoit un dédommagement de {format_euros(outcome.provider_cents)}.")
+    return CancellationQuote(
+        rights_recredited_cents=outcome.rights_recredited_cents,
+        grants_recredited_cents=outcome.grants_recredited_cents,
+        credit_note_recredited_cents=outcome.credit_note_recredited_cents,
+        card_refund_cents=outcome.card_refund_cents,
+        flat_participation_refund_cents=outcome.flat_participation_refund_cents,
+        card_kept_as_credit_note_cents=outcome.card_kept_as_credit_note_cents,
+        provider_indemnity_cents=outcome.provider_cents,
+        rights_lost_cents=outcome.rights_lost_cents,
+        free=settlement.given_back and not settlement.provider_cents,
+        lines=lines or ["Aucun montant n'a été engagé sur ce dossier."],
+    )
+
+
+def _cancellation_settlement(
+    registration: Registration, *, by: str, now: datetime.datetime, force_majeure: bool
+) -> money.Settlement:
+    """Rule 19 for the holder and the no-show; rule 13 for the provider and the operator."""
+    if by not in CancellationBy.values:
+        raise ValueError(f"unknown canceller {by!r}")
+    target = CANCELLED_STATUS[CancellationBy(by)]
+    if not MACHINE.allows(registration.status, target):
+        raise CancellationNotAllowed(
+            "Ce dossier ne peut pas être annulé dans son état actuel "
+            f"(« {registration.holder_status_label} »)."
+        )
+    free = money.Settlement(provider_cents=0, given_back=True, refund_flat_participation=True)
+    if by in (CancellationBy.PROVIDER, CancellationBy.OPERATOR) or force_majeure:
+        return free
+    if by == CancellationBy.HOLDER and _free_for_the_holder(registration, today=_paris_day(now)):
+        return free
+    today = _paris_day(now)
+    percent = parameters.integer("late_cancellation_indemnity_percent", on=today)
+    indemnity = prorata_cents(registration.price_cents, percent, 100)
+    return money.Settlement(provider_cents=indemnity, given_back=False, refund_flat_participation=False)
+
+
+def _free_for_the_holder(registration: Registration, *, today: datetime.date) -> bool:
+    """Rule 19: free during the withdrawal period after acceptance, or more than 7 business
+    days before the start."""
+    values = parameters.integers(
+        ["withdrawal_period_business_days", "free_cancellation_min_business_days"], on=today
+    )
+    accepted_on = _paris_day(registration.accepted_at) if registration.accepted_at else today
+    in_withdrawal = today <= add_business_days(accepted_on, values["withdrawal_period_business_days"])
+    early = (
+        business_days_between(today, registration.start_date) > values["free_cancellation_min_business_days"]
+    )
+    return in_withdrawal or early
+
+
+def _cancel(
+    registration: Registration,
+    *,
+    by: CancellationBy,
+    actor: User | None,
+    reason: str,
+    now: datetime.datetime,
+    force_majeure: bool = False,
+    fields: dict[str, object] | None = None,
+    check: Callable[[Registration], None] | None = None,
+) -> Registration:
+    target = CANCELLED_STATUS[by]
+    with transaction.atomic():
+        locked = _locked(registration, to=target)
+        if by == CancellationBy.HOLDER:
+            _check_no_payment_pending(locked)
+        if check is not None:
+            check(locked)
+        settlement = _cancellation_settlement(locked, by=by, now=now, force_majeure=force_majeure)
+        if locked.payment_state == PaymentState.PENDING:  # a proposal withdrawn while paying
+            money.release(locked, actor=actor)
+        money.settle(
+            locked,
+            settlement=settlement,
+            kind=TransactionKind.CANCELLATION_SETTLEMENT,
+            step="cancellation",
+            actor=actor,
+            reason=f"Annulation par {by.label}",
+            now=now,
+        )
+        return MACHINE.transition(
+            locked,
+            to=target,
+            actor=actor,
+            reason=reason,
+            now=now,
+            fields={
+                "deadline_at": None,
+                "reserved_cents": locked.reserved_cents,
+                "card_held_cents": locked.card_held_cents,
+                "provider_due_cents": locked.provider_due_cents,
+                "force_majeure": force_majeure,
+                "payment_state": PaymentState.NONE
+                if locked.payment_state == PaymentState.PENDING
+                else locked.payment_state,
+                **(fields or {}),
+            },
+        )
+
+
+def cancel_by_holder(
+    *, registration: Registration, holder: Holder, now: datetime.datetime, force_majeure: bool = False
+) -> Registration:
+    """The holder cancels an accepted file (rules 13, 19): free during the withdrawal period,
+    more than 7 business days before the start, or for force majeure (rights and grants
+    re-credited, card part and flat participation refunded); otherwise the rights committed are
+    lost, the provider receives its 5 % indemnity and the card part is kept as a credit note."""
+    if registration.holder_id != holder.pk:
+        raise NotYourRegistration("Ce dossier est introuvable.")
+    return _cancel(
+        registration,
+        by=CancellationBy.HOLDER,
+        actor=holder.user,
+        reason="Force majeure" if force_majeure else "",
+        now=now,
+        force_majeure=force_majeure,
+    )
+
+
+def cancel_by_provider(
+    *, registration: Registration, actor: User | None, reason_code: str, reason: str, now: datetime.datetime
+) -> Registration:
+    """The provider cancels an accepted file or withdraws its proposal, with a reason from the
+    table: nothing is the holder's fault, everything is re-credited and refunded (rule 13)."""
+    if reason_code not in ProviderCancellationReason.values:
+        raise InvalidCancellationReason("Choisissez un motif d'annulation.", field="reason_code")
+    reason = reason.strip()
+    if reason_code == ProviderCancellationReason.OTHER and not reason:
+        raise InvalidCancellationReason("Décrivez le motif de l'annulation.", field="reason")
+    label = ProviderCancellationReason(reason_code).label
+    return _cancel(
+        registration,
+        by=CancellationBy.PROVIDER,
+        actor=actor,
+        reason=f"{label} : {reason}" if reason else label,
+        now=now,
+        fields={"cancellation_reason_code": reason_code},
+    )
+
+
+def cancel_by_operator(
+    *, registration: Registration, actor: User | None, reason: str, now: datetime.datetime
+) -> Registration:
+    """The operator cancels an accepted file (rule 13), with a reason: everything is
+    re-credited and refunded."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidCancellationReason("Indiquez le motif de l'annulation.", field="reason")
+    return _cancel(registration, by=CancellationBy.OPERATOR, actor=actor, reason=reason, now=now)
+
+
+def cancel_not_realized(
+    *, registration: Registration, actor: User | None, now: datetime.datetime, force_majeure: bool = False
+) -> Registration:
+    """An accepted file whose session started without the holder (no-show, rule 19): without
+    force majeure the rights committed are lost, the provider receives its 5 % indemnity and the
+    card part is kept as a credit note; with force majeure everything is given back."""
+
+    def started(locked: Registration) -> None:
+        if _paris_day(now) < locked.start_date:
+            raise CancellationNotAllowed(
+                "La session n'a pas commencé : le titulaire peut encore annuler lui-même son dossier."
+            )
+
+    return _cancel(
+        registration,
+        by=CancellationBy.NOT_REALIZED,
+        actor=actor,
+        reason="Force majeure" if force_majeure else "",
+        now=now,
+        force_majeure=force_majeure,
+        check=started,
+    )

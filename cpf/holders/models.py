@@ -46,12 +46,25 @@ class Holder(models.Model):
         related_name="holder",
         verbose_name="compte de connexion",
     )
+    # Facts that exempt from the flat participation (rule 12), as the operator learns them
+    # (France Travail's registration, the social security's incapacity rate); read at acceptance
+    # and the exemption applied recorded on the file (docs/adr/0013).
+    is_jobseeker = models.BooleanField("demandeur d'emploi", default=False)
+    work_injury_incapacity_percent = models.PositiveSmallIntegerField(
+        "taux d'incapacité permanente (accident du travail, maladie professionnelle)", null=True, blank=True
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
     objects = HolderQuerySet.as_manager()
 
     class Meta:
         verbose_name = "titulaire"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(work_injury_incapacity_percent__lte=100),
+                name="holder_incapacity_a_percentage",
+            )
+        ]
 
     def __str__(self) -> str:
         name = f"{self.first_names} {self.birth_name}".strip()

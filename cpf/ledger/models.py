@@ -1,7 +1,7 @@
 """The double-entry ledger of rights and money (DESIGN.md section 3, docs/adr/0003-ledger.md).
 
-- An ``Account`` belongs to a holder (rights, or one grant), to a funder, or to the operator
-  (the CPF fund, card clearing, provider payables, the bank).
+- An ``Account`` belongs to a holder (rights, one grant, reserved rights, the credit note), to a
+  provider (its payable), to a funder, or to the operator (the CPF fund, card clearing, the bank).
 - A ``Transaction`` groups ``Entry`` rows whose amounts sum to zero. A positive amount adds to
   the account, a negative one takes from it: crediting €500 of rights is +50000 on the holder's
   rights account and -50000 on the CPF fund.
@@ -10,9 +10,10 @@
   refuse any UPDATE or DELETE of transactions and entries, entries can only be added to a
   transaction created in the same database transaction, and a ``CHECK`` keeps every holder
   balance at or above zero. Corrections are new, compensating transactions.
-- Holder accounts carry a cached ``balance_cents``, changed only by ``cpf.ledger.services`` in
-  the same database transaction as the entries, under a row lock taken in ascending account id
-  order; ``manage.py reconcile_ledger`` proves it equals the sum of the entries.
+- Holder accounts and providers' payables carry a cached ``balance_cents``, changed only by
+  ``cpf.ledger.services`` in the same database transaction as the entries, under a row lock
+  taken in ascending account id order; ``manage.py reconcile_ledger`` proves it equals the sum
+  of the entries, and the reserved and card-clearing balances equal what the files hold.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 
-from .enums import HOLDER_ACCOUNT_KINDS, AccountKind, TransactionKind
+from .enums import HOLDER_ACCOUNT_KINDS, PROVIDER_ACCOUNT_KINDS, AccountKind, TransactionKind
 
 
 class AccountQuerySet(models.QuerySet["Account"]):
@@ -32,11 +33,15 @@ class AccountQuerySet(models.QuerySet["Account"]):
     def rights(self) -> AccountQuerySet:
         return self.filter(kind=AccountKind.HOLDER_RIGHTS)
 
+    def of_kind(self, kind: AccountKind) -> AccountQuerySet:
+        return self.filter(kind=kind)
+
 
 class Account(models.Model):
-    """One account of the ledger. Holder accounts (rights, grants) carry a cached balance that
-    can never be negative; the operator's and funders' accounts do not (their balance is the
-    sum of their entries, usually negative: the money they have given out)."""
+    """One account of the ledger. Holder accounts (rights, grants, reserved rights, credit note)
+    and providers' payables carry a cached balance that can never be negative; the operator's and
+    funders' accounts do not (their balance is the sum of their entries, usually negative: the
+    money they have given out)."""
 
     kind = models.CharField("nature", max_length=30, choices=AccountKind.choices)
     holder = models.ForeignKey(
@@ -46,6 +51,15 @@ class Account(models.Model):
         blank=True,
         related_name="ledger_accounts",
         verbose_name="titulaire",
+    )
+    provider = models.ForeignKey(
+        "providers.Provider",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_accounts",
+        verbose_name="organisme",
+        db_index=False,  # a provider has one account, its payable: the partial unique index finds it
     )
     key = models.CharField(
         "clé",
@@ -69,10 +83,24 @@ class Account(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(kind__in=HOLDER_ACCOUNT_KINDS, holder__isnull=False, balance_cents__isnull=False)
-                    | (~Q(kind__in=HOLDER_ACCOUNT_KINDS) & Q(holder__isnull=True, balance_cents__isnull=True))
+                    Q(
+                        kind__in=HOLDER_ACCOUNT_KINDS,
+                        holder__isnull=False,
+                        provider__isnull=True,
+                        balance_cents__isnull=False,
+                    )
+                    | Q(
+                        kind__in=PROVIDER_ACCOUNT_KINDS,
+                        holder__isnull=True,
+                        provider__isnull=False,
+                        balance_cents__isnull=False,
+                    )
+                    | (
+                        ~Q(kind__in=[*HOLDER_ACCOUNT_KINDS, *PROVIDER_ACCOUNT_KINDS])
+                        & Q(holder__isnull=True, provider__isnull=True, balance_cents__isnull=True)
+                    )
                 ),
-                name="ledger_account_holder_accounts_have_a_holder_and_a_balance",
+                name="ledger_account_owner_and_balance_by_kind",
             ),
             models.CheckConstraint(
                 condition=Q(balance_cents__gte=0), name="ledger_account_balance_never_negative"
@@ -82,12 +110,29 @@ class Account(models.Model):
                 condition=Q(kind=AccountKind.HOLDER_RIGHTS),
                 name="ledger_account_one_rights_account_per_holder",
             ),
+            models.UniqueConstraint(
+                fields=["holder"],
+                condition=Q(kind=AccountKind.HOLDER_RESERVED),
+                name="ledger_account_one_reserved_account_per_holder",
+            ),
+            models.UniqueConstraint(
+                fields=["holder"],
+                condition=Q(kind=AccountKind.HOLDER_CREDIT_NOTE),
+                name="ledger_account_one_credit_note_per_holder",
+            ),
+            models.UniqueConstraint(
+                fields=["provider"],
+                condition=Q(kind=AccountKind.PROVIDER_PAYABLE),
+                name="ledger_account_one_payable_per_provider",
+            ),
             models.UniqueConstraint(fields=["key"], name="ledger_account_unique_key"),
         ]
 
     def __str__(self) -> str:
         if self.holder_id is not None:
             return f"{self.get_kind_display()} n° {self.pk} (titulaire n° {self.holder_id})"
+        if self.provider_id is not None:
+            return f"{self.get_kind_display()} n° {self.pk} (organisme n° {self.provider_id})"
         return self.name or f"{self.get_kind_display()} n° {self.pk}"
 
 

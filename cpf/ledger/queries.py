@@ -1,6 +1,9 @@
-"""What a holder reads from the ledger: the history of their accounts (rights and grants).
+"""What a holder reads from the ledger: the history of their accounts (rights, grants, credit
+note).
 
 Read-only; every figure comes from the entries, so the history always adds up to the balances.
+A line's amount is what the transaction changed on what the holder can spend: a reservation
+shows as a debit, its release as a credit (the reserved account itself is not spendable).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from cpf.holders.models import Holder
 
-from .enums import TransactionKind
+from .enums import SPENDABLE_ACCOUNT_KINDS, TransactionKind
 from .models import Transaction
 
 
@@ -37,7 +40,15 @@ def holder_history(holder: Holder, *, limit: int | None = None, offset: int = 0)
     """The holder's transactions, newest first, ``limit`` at a time from ``offset``."""
     rows = (
         _holder_transactions(holder)
-        .annotate(amount=Sum("entries__amount_cents", filter=Q(entries__account__holder_id=holder.pk)))
+        .annotate(
+            amount=Sum(
+                "entries__amount_cents",
+                filter=Q(
+                    entries__account__holder_id=holder.pk,
+                    entries__account__kind__in=SPENDABLE_ACCOUNT_KINDS,
+                ),
+            )
+        )
         .order_by("-created_at", "-id")
         .values("kind", "created_at", "period", "details", "reference", "amount")
     )
@@ -80,7 +91,11 @@ def history_label(kind: str, *, year: int | None, details: dict[str, Any]) -> st
     }
     if kind in labels:
         return labels[TransactionKind(kind)]
-    return TransactionKind(kind).label.capitalize() if kind in TransactionKind.values else kind
+    if kind not in TransactionKind.values:
+        return kind
+    label = TransactionKind(kind).label.capitalize()
+    registration_id = details.get("registration_id")
+    return f"{label} (dossier n° {registration_id})" if registration_id else label
 
 
 def _optional_int(value: Any) -> int | None:

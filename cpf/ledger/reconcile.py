@@ -1,6 +1,18 @@
 """Reconciliation of the ledger (DESIGN.md section 3): every cached balance equals the sum of
 its account's entries, no balance is negative, every transaction has at least two entries
-summing to zero."""
+summing to zero; and the money held for registration files is what the files say they hold
+(rules 14, 19 to 22, docs/adr/0013):
+
+- each holder's reserved account equals the sum of ``reserved_cents`` of that holder's files
+  (rights, grants and credit notes reserved at acceptance, not yet debited or given back);
+- card clearing equals the card money the files still hold (``card_held_cents``: captured, not
+  yet passed on at entry) plus the refunds decided and not yet sent (``CardRefundDue`` rows not
+  done; a refund sent posts ``card_refund`` and marks its row done in one transaction);
+- each provider's payable equals the sum of ``provider_due_cents`` of its files (what entry
+  and the settlements passed on to it).
+
+The files' side is read with SQL on the bookings tables: the proof is that the two sides,
+written by different code, agree."""
 
 from __future__ import annotations
 
@@ -23,6 +35,18 @@ class UnbalancedRow:
     sum_cents: int
 
 
+@dataclass(frozen=True)
+class FileDifference:
+    """A balance that differs from what the registration files hold. ``what`` is
+    ``reserved`` (``owner_id``: the holder), ``payable`` (the provider) or ``card_clearing``
+    (no owner: 0)."""
+
+    what: str
+    owner_id: int
+    ledger_cents: int
+    files_cents: int
+
+
 @dataclass
 class Reconciliation:
     accounts_checked: int = 0
@@ -30,14 +54,15 @@ class Reconciliation:
     differences: list[BalanceDifference] = field(default_factory=list)
     unbalanced: list[UnbalancedRow] = field(default_factory=list)
     negative: list[int] = field(default_factory=list)
+    file_differences: list[FileDifference] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.differences or self.unbalanced or self.negative)
+        return not (self.differences or self.unbalanced or self.negative or self.file_differences)
 
 
 def reconcile() -> Reconciliation:
-    """Check the whole ledger in three set-based queries."""
+    """Check the whole ledger in set-based queries."""
     result = Reconciliation()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -66,4 +91,60 @@ def reconcile() -> Reconciliation:
         result.unbalanced = [UnbalancedRow(int(t), int(n), int(s)) for t, n, s in cursor.fetchall()]
         cursor.execute("SELECT count(*) FROM ledger_transaction")
         result.transactions_checked = int(cursor.fetchone()[0])
+    result.file_differences = [*_reserved_differences(), *_payable_differences(), *_clearing_differences()]
     return result
+
+
+def _reserved_differences() -> list[FileDifference]:
+    """Per holder: the reserved account's balance against the files' ``reserved_cents``."""
+    return _differences(
+        "reserved",
+        """
+        SELECT coalesce(l.owner, f.owner), coalesce(l.cents, 0), coalesce(f.cents, 0)
+        FROM (SELECT holder_id AS owner, balance_cents AS cents FROM ledger_account
+              WHERE kind = 'holder_reserved') l
+        FULL JOIN (SELECT holder_id AS owner, sum(reserved_cents) AS cents FROM bookings_registration
+                   WHERE reserved_cents <> 0 GROUP BY holder_id) f ON f.owner = l.owner
+        WHERE coalesce(l.cents, 0) <> coalesce(f.cents, 0)
+        """,
+    )
+
+
+def _payable_differences() -> list[FileDifference]:
+    """Per provider: the payable's balance against its files' ``provider_due_cents``."""
+    return _differences(
+        "payable",
+        """
+        SELECT coalesce(l.owner, f.owner), coalesce(l.cents, 0), coalesce(f.cents, 0)
+        FROM (SELECT provider_id AS owner, balance_cents AS cents FROM ledger_account
+              WHERE kind = 'provider_payable') l
+        FULL JOIN (SELECT t.provider_id AS owner, sum(r.provider_due_cents) AS cents
+                   FROM bookings_registration r
+                   JOIN catalogue_action a ON a.id = r.action_id
+                   JOIN catalogue_training t ON t.id = a.training_id
+                   WHERE r.provider_due_cents <> 0 GROUP BY t.provider_id) f ON f.owner = l.owner
+        WHERE coalesce(l.cents, 0) <> coalesce(f.cents, 0)
+        """,
+    )
+
+
+def _clearing_differences() -> list[FileDifference]:
+    """Card clearing against the card money held by files plus the refunds still to send."""
+    return _differences(
+        "card_clearing",
+        """
+        SELECT 0, l.cents, f.cents FROM
+            (SELECT coalesce(sum(e.amount_cents), 0) AS cents FROM ledger_entry e
+             JOIN ledger_account a ON a.id = e.account_id WHERE a.kind = 'card_clearing') l,
+            (SELECT (SELECT coalesce(sum(card_held_cents), 0) FROM bookings_registration)
+                  + (SELECT coalesce(sum(amount_cents), 0) FROM bookings_cardrefunddue
+                     WHERE done_at IS NULL) AS cents) f
+        WHERE l.cents <> f.cents
+        """,
+    )
+
+
+def _differences(what: str, sql: str) -> list[FileDifference]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [FileDifference(what, int(owner), int(ledger), int(files)) for owner, ledger, files in cursor]

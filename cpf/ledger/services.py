@@ -2,8 +2,10 @@
 goes through (DESIGN.md section 3, docs/adr/0003-ledger.md); the business actions built on it
 (crediting, grants, later reservations and payments) live in their own apps' services.
 
-Lock order, everywhere: holder accounts are locked with ``SELECT … FOR UPDATE`` in ascending
-account id order, after the transaction row has claimed its idempotency key.
+Lock order, everywhere: the accounts with a cached balance (holders', providers' payables) are
+locked with ``SELECT … FOR UPDATE`` in ascending account id order, after the transaction row
+has claimed its idempotency key. A caller that must read balances before deciding the postings
+(a reservation) locks them first with ``lock_accounts``, in the same order.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from cpf.accounts.models import User
 from cpf.core.errors import BusinessError
 from cpf.core.money import format_euros
 from cpf.holders.models import Holder
+from cpf.providers.models import Provider
 
-from .enums import HOLDER_ACCOUNT_KINDS, SYSTEM_ACCOUNT_KINDS, AccountKind, TransactionKind
+from .enums import CACHED_ACCOUNT_KINDS, SYSTEM_ACCOUNT_KINDS, AccountKind, TransactionKind
 from .models import Account, Entry, Transaction
 
 
@@ -44,7 +47,8 @@ class InsufficientBalance(LedgerError):
 
 
 class IdempotencyKeyReused(LedgerError):
-    """The key was already used by a transaction of another kind: a bug in the caller."""
+    """The key was already used by a transaction of another kind, or with other postings
+    (other accounts or amounts): a bug in the caller, never a replay."""
 
     code = "idempotency_key_reused"
     status = 409
@@ -80,15 +84,17 @@ def post_transaction(
     """Record one balanced transaction, exactly once per ``idempotency_key``.
 
     The transaction row is inserted first: it claims the key (a parallel call with the same key
-    waits on the unique index, then finds it and returns it unchanged). The holder accounts
-    concerned are then locked in ascending id order, their new balances checked (never below
-    zero), the entries written and the cached balances changed, all in one database transaction.
+    waits on the unique index, then finds it and returns it unchanged). The accounts with a
+    cached balance concerned are then locked in ascending id order, their new balances checked
+    (never below zero), the entries written and the cached balances changed, all in one database
+    transaction. A replayed key must carry the same kind and the same postings (the same amounts
+    on the same accounts, in any order): anything else is refused (``IdempotencyKeyReused``).
     """
     _check_balanced(entries)
     with transaction.atomic():
         existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return _replayed(existing, kind)
+            return _replayed(existing, kind, entries)
         try:
             with transaction.atomic():
                 recorded = Transaction.objects.create(
@@ -103,7 +109,7 @@ def post_transaction(
             winner = Transaction.objects.filter(idempotency_key=idempotency_key).first()
             if winner is None:
                 raise
-            return _replayed(winner, kind)
+            return _replayed(winner, kind, entries)
         _apply(recorded, entries)
     return Posted(transaction=recorded, created=True)
 
@@ -118,10 +124,17 @@ def _check_balanced(entries: Sequence[Posting]) -> None:
         )
 
 
-def _replayed(existing: Transaction, kind: TransactionKind) -> Posted:
+def _replayed(existing: Transaction, kind: TransactionKind, entries: Sequence[Posting]) -> Posted:
     if existing.kind != kind:
         raise IdempotencyKeyReused(
             f"La clé {existing.idempotency_key} a déjà servi à une opération d'une autre nature."
+        )
+    recorded = sorted(existing.entries.values_list("account_id", "amount_cents"))
+    asked = sorted((posting.account.pk, posting.amount_cents) for posting in entries)
+    if recorded != asked:
+        raise IdempotencyKeyReused(
+            f"La clé {existing.idempotency_key} a déjà servi à une opération d'autres montants "
+            "ou sur d'autres comptes."
         )
     return Posted(transaction=existing, created=False)
 
@@ -129,7 +142,7 @@ def _replayed(existing: Transaction, kind: TransactionKind) -> Posted:
 def _apply(recorded: Transaction, entries: Sequence[Posting]) -> None:
     deltas: dict[int, int] = defaultdict(int)
     for posting in entries:
-        if posting.account.kind in HOLDER_ACCOUNT_KINDS:
+        if posting.account.kind in CACHED_ACCOUNT_KINDS:
             deltas[posting.account.pk] += posting.amount_cents
     locked = lock_accounts(deltas)
     for account in locked:
@@ -155,12 +168,18 @@ def _apply(recorded: Transaction, entries: Sequence[Posting]) -> None:
 
 
 def lock_accounts(account_ids: Iterable[int]) -> list[Account]:
-    """Lock holder accounts for update, always in ascending id order (the ledger's lock
-    order), and return them with their current balances."""
+    """Lock accounts with a cached balance for update, always in ascending id order (the
+    ledger's lock order), and return them with their current balances."""
     ids = sorted(set(account_ids))
     if not ids:
         return []
     return list(Account.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
+
+
+def lock_holder_accounts(holder: Holder) -> list[Account]:
+    """Lock every account of the holder (rights, grants, reserved, credit note) in ascending id
+    order, and return them with their balances: a reservation reads them, then posts."""
+    return list(Account.objects.select_for_update(of=("self",)).filter(holder_id=holder.pk).order_by("pk"))
 
 
 def system_account(kind: AccountKind) -> Account:
@@ -195,6 +214,45 @@ def holder_rights_account(holder: Holder) -> Account:
             return Account.objects.create(kind=AccountKind.HOLDER_RIGHTS, holder=holder, balance_cents=0)
     except IntegrityError:
         return Account.objects.rights().for_holder(holder.pk).get()
+
+
+def holder_reserved_account(holder: Holder) -> Account:
+    """The holder's reserved-rights account (rule 14: what accepted files hold until entry),
+    opened (empty) on first use."""
+    return _one_per_holder(holder, AccountKind.HOLDER_RESERVED)
+
+
+def holder_credit_note_account(holder: Holder) -> Account:
+    """The holder's credit note (*avoir*, rule 19: card money kept for a later purchase),
+    opened (empty) on first use."""
+    return _one_per_holder(holder, AccountKind.HOLDER_CREDIT_NOTE)
+
+
+def _one_per_holder(holder: Holder, kind: AccountKind) -> Account:
+    existing = Account.objects.of_kind(kind).for_holder(holder.pk).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Account.objects.create(kind=kind, holder=holder, balance_cents=0)
+    except IntegrityError:
+        return Account.objects.of_kind(kind).for_holder(holder.pk).get()
+
+
+def provider_payable_account(provider: Provider) -> Account:
+    """What the operator owes ``provider`` (rules 20 to 23), opened (empty) on first use; one
+    per provider. Its balance is cached and locked like a holder's, never below zero."""
+    kind = AccountKind.PROVIDER_PAYABLE
+    existing = Account.objects.of_kind(kind).filter(provider_id=provider.pk).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Account.objects.create(
+                kind=kind, provider=provider, balance_cents=0, name=str(provider.legal_name)[:200]
+            )
+    except IntegrityError:
+        return Account.objects.of_kind(kind).filter(provider_id=provider.pk).get()
 
 
 def open_holder_grant_account(*, holder: Holder, name: str) -> Account:

@@ -39,6 +39,8 @@ def move(registration: Registration, to: str) -> Registration:
     fields: dict[str, object] = {"deadline_at": LATER + datetime.timedelta(days=3) if to in TIMED else None}
     if to == S.REFUSED_BY_ORGANISM:
         fields["refusal_reason_code"] = "other"
+    if to == S.IN_TRAINING:
+        fields["entry_date"] = registration.start_date
     return MACHINE.transition(registration, to=to, actor=None, reason="", now=LATER, fields=fields)
 
 

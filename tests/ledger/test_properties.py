@@ -43,9 +43,9 @@ class Ledger:
         self.rights = [services.holder_rights_account(new_holder(serial)) for serial in range(HOLDERS)]
         self.fund = fund()
         self.funder = services.open_keyed_account(kind=AccountKind.FUNDER, key="funder:test", name="OPCO")
-        self.payable = services.open_keyed_account(
-            kind=AccountKind.PROVIDER_PAYABLE, key="provider:test", name="Organisme"
-        )
+        # A counterpart without a cached balance (a provider's payable has one, card clearing is
+        # proved against the registration files).
+        self.payable = services.open_keyed_account(kind=AccountKind.FUNDER, key="funder:spent", name="Dépenses")
         self.grants: dict[int, Account] = {}
         self.expected: dict[int, int] = defaultdict(int)
         self.last: tuple[str, list[Posting]] | None = None

@@ -9,11 +9,19 @@ from django.core.management.base import BaseCommand, CommandError
 from cpf.core.money import format_euros
 from cpf.ledger.reconcile import reconcile
 
+_WHAT = {
+    "reserved": "Droits réservés du titulaire",
+    "payable": "Sommes dues à l'organisme",
+    "card_clearing": "Attente des paiements par carte",
+}
+
 
 class Command(BaseCommand):
     help = (
-        "Vérifie que chaque solde de titulaire égale la somme de ses écritures et que chaque "
-        "transaction est équilibrée ; code de sortie 1 à la moindre différence."
+        "Vérifie que chaque solde égale la somme de ses écritures, que chaque transaction est "
+        "équilibrée, et que les droits réservés, les sommes dues aux organismes et l'attente des "
+        "paiements par carte égalent ce que portent les dossiers ; code de sortie 1 à la moindre "
+        "différence."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -31,10 +39,18 @@ class Command(BaseCommand):
                 f"Transaction n° {row.transaction_id} : {row.entries} écritures, "
                 f"somme {format_euros(row.sum_cents)}."
             )
+        for difference_with_files in result.file_differences:
+            self.stderr.write(
+                f"{_WHAT[difference_with_files.what]}"
+                f"{f' n° {difference_with_files.owner_id}' if difference_with_files.owner_id else ''} : "
+                f"grand livre {format_euros(difference_with_files.ledger_cents)}, "
+                f"dossiers {format_euros(difference_with_files.files_cents)}."
+            )
         summary = (
             f"{result.accounts_checked} soldes et {result.transactions_checked} transactions vérifiés : "
             f"{len(result.differences)} soldes faux, {len(result.negative)} négatifs, "
-            f"{len(result.unbalanced)} transactions déséquilibrées."
+            f"{len(result.unbalanced)} transactions déséquilibrées, "
+            f"{len(result.file_differences)} écarts avec les dossiers."
         )
         if not result.ok:
             raise CommandError(summary)
