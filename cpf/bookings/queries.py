@@ -17,10 +17,15 @@ from .services import MACHINE
 
 S = RegistrationStatus
 
-# The provider's answers, by the status each leads to (the order shown on a file's page).
+# The provider's answers and declarations, by the status each leads to (the order shown on a
+# file's page).
 PROVIDER_ACTIONS: dict[str, str] = {
     "validate": S.VALIDATED,
     "refuse": S.REFUSED_BY_ORGANISM,
+    "entry": S.IN_TRAINING,
+    "exit": S.TERMINATED,
+    "service_done": S.SERVICE_DONE_DECLARED,
+    "cancel": S.CANCELED_BY_ORGANISM,
 }
 # Answers to a request waiting for the provider: refused once its deadline has passed.
 TIMED_ACTIONS = frozenset({"validate", "refuse"})
@@ -41,12 +46,17 @@ def provider_worklist(provider: Provider, *, status: str | None = None) -> Query
 
 
 def provider_actions(registration: Registration, *, now: datetime.datetime) -> list[str]:
-    """The answers the provider may give to this file now, in ``PROVIDER_ACTIONS``'s order."""
+    """What the provider may do to this file now, in ``PROVIDER_ACTIONS``'s order: what the
+    transition table allows from its status, but no answer to a request once its deadline has
+    passed, and no entry before the session's first day (rule 20)."""
     overdue = registration.deadline_at is not None and now >= registration.deadline_at
+    started = registration.start_date <= now.astimezone(PARIS).date()
     return [
         action
         for action, target in PROVIDER_ACTIONS.items()
-        if MACHINE.allows(registration.status, target) and not (overdue and action in TIMED_ACTIONS)
+        if MACHINE.allows(registration.status, target)
+        and not (overdue and action in TIMED_ACTIONS)
+        and (started or action != "entry")
     ]
 
 

@@ -45,7 +45,9 @@ class Ledger:
         self.funder = services.open_keyed_account(kind=AccountKind.FUNDER, key="funder:test", name="OPCO")
         # A counterpart without a cached balance (a provider's payable has one, card clearing is
         # proved against the registration files).
-        self.payable = services.open_keyed_account(kind=AccountKind.FUNDER, key="funder:spent", name="Dépenses")
+        self.payable = services.open_keyed_account(
+            kind=AccountKind.FUNDER, key="funder:spent", name="Dépenses"
+        )
         self.grants: dict[int, Account] = {}
         self.expected: dict[int, int] = defaultdict(int)
         self.last: tuple[str, list[Posting]] | None = None

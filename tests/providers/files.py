@@ -13,12 +13,16 @@ from cpf.holders.models import Holder, TermsVersion
 from cpf.providers.api_keys import create_api_key
 from cpf.providers.models import Provider
 from tests.accounts.factories import provider_member
-from tests.clock import NOW
+from tests.bookings.money_support import PRICE, RegistrationFactory, accepted, give_rights
+from tests.clock import NOW, TODAY
 from tests.factories import ActionFactory, SessionFactory, TrainingFactory
 from tests.holders.factories import holder_with_login, make_nir
 
 START = datetime.date(2027, 3, 1)
 END = datetime.date(2027, 6, 30)
+# A session under way at NOW: started on Wednesday 25 November 2026.
+STARTED = TODAY - datetime.timedelta(days=2)
+STARTED_END = datetime.date(2027, 1, 29)
 _serials = itertools.count(200)
 
 
@@ -71,3 +75,32 @@ def file_of(
 
 def validated(registration: Registration, *, now: datetime.datetime = NOW) -> Registration:
     return services.validate_registration(registration=registration, actor=None, now=now)
+
+
+def accepted_file(
+    provider: Provider,
+    holder: Holder,
+    *,
+    start: datetime.date = STARTED,
+    end: datetime.date = STARTED_END,
+) -> Registration:
+    """A file the holder accepted, paying with rights (and the flat participation by card), on
+    a session of ``provider`` that started two days before ``NOW``."""
+    give_rights(holder, PRICE)
+    registration = RegistrationFactory(
+        holder=holder,
+        session__start_date=start,
+        session__end_date=end,
+        session__action__training=TrainingFactory(published=True, provider=provider),
+    )
+    return accepted(registration)
+
+
+def entered(registration: Registration, *, entry_date: datetime.date = STARTED) -> Registration:
+    return services.declare_entry(registration=registration, actor=None, entry_date=entry_date, now=NOW)
+
+
+def exited(registration: Registration, *, exit_date: datetime.date = TODAY) -> Registration:
+    return services.declare_exit(
+        registration=registration, actor=None, exit_date=exit_date, reason_code="completed", now=NOW
+    )

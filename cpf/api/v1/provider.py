@@ -25,7 +25,12 @@ from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
 from cpf.bookings import services
-from cpf.bookings.enums import ProviderRefusalReason, RegistrationStatus
+from cpf.bookings.enums import (
+    ExitReason,
+    ProviderCancellationReason,
+    ProviderRefusalReason,
+    RegistrationStatus,
+)
 from cpf.bookings.models import Registration, RegistrationTransition
 from cpf.bookings.queries import provider_actions, provider_registrations, provider_worklist
 from cpf.core import clock
@@ -104,6 +109,17 @@ class RegistrationOut(Schema):
         examples=["2026-12-01T23:00:00Z"],
     )
     refusal_reason_code: ProviderRefusalReason | None = None
+    entry_date: datetime.date | None = Field(description="Entrée réelle déclarée (règle 20).")
+    exit_date: datetime.date | None = Field(description="Sortie réelle déclarée.")
+    exit_reason: ExitReason | None = None
+    hours_done: int | None = Field(description="Heures réalisées, déclarées au service fait.")
+    completion_rate: int | None = Field(description="Taux de réalisation en %, arrondi (règle 21).")
+    force_majeure: bool
+    cancellation_reason_code: ProviderCancellationReason | None = None
+    provider_due_cents: int = Field(description="Montant versé au compte de l'organisme, en centimes.")
+    advance_due_cents: int = Field(
+        description="Avance due à l'entrée pour une session de plus de 3 mois (règle 20), en centimes."
+    )
     sent_at: datetime.datetime
     validated_at: datetime.datetime | None
     accepted_at: datetime.datetime | None
@@ -179,6 +195,45 @@ class RefuseIn(BodyIn):
     model_config = {"json_schema_extra": {"examples": [{"reason_code": "session_full", "reason": ""}]}}
 
 
+class EntryIn(BodyIn):
+    entry_date: datetime.date = Field(
+        description="Date réelle d'entrée, entre le début de la session et aujourd'hui.",
+        examples=["2027-03-01"],
+    )
+
+    model_config = {"json_schema_extra": {"examples": [{"entry_date": "2027-03-01"}]}}
+
+
+class ExitIn(BodyIn):
+    exit_date: datetime.date = Field(description="Date réelle de sortie.", examples=["2027-06-30"])
+    reason_code: ExitReason = Field(examples=["completed"])
+
+    model_config = {
+        "json_schema_extra": {"examples": [{"exit_date": "2027-06-30", "reason_code": "completed"}]}
+    }
+
+
+class ServiceDoneIn(BodyIn):
+    hours_done: int = Field(ge=0, le=100_000, description="Heures réalisées.", examples=[120])
+    exit_reason: ExitReason | None = Field(
+        None, description="Motif de sortie ; absent : celui déclaré à la sortie.", examples=["completed"]
+    )
+    force_majeure: bool = Field(False, description="Absence due à un cas de force majeure.")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [{"hours_done": 120}, {"hours_done": 80, "exit_reason": "holder_fault"}]
+        }
+    }
+
+
+class CancelIn(BodyIn):
+    reason_code: ProviderCancellationReason = Field(examples=["session_cancelled"])
+    reason: str = Field("", max_length=2000, description="Précision ; obligatoire pour le motif « other ».")
+
+    model_config = {"json_schema_extra": {"examples": [{"reason_code": "session_cancelled", "reason": ""}]}}
+
+
 # --- Answers --------------------------------------------------------------------------------
 
 RESPONSES: dict[int, Any] = {200: RegistrationDetailOut, 401: Errors, 404: Errors, 422: Errors}
@@ -208,7 +263,8 @@ def documented(refusal: dict) -> dict:
 
 def trainee(registration: Registration) -> dict:
     holder = registration.holder
-    return {"first_names": holder.first_names, "birth_name": holder.birth_name, "email": holder.user.email}
+    email = holder.user.email if holder.user else ""
+    return {"first_names": holder.first_names, "birth_name": holder.birth_name, "email": email}
 
 
 def described(registration: Registration, *, history: bool = False) -> dict:
@@ -250,11 +306,12 @@ def answered(request: HttpRequest, registration: Registration) -> dict:
 
 @router.get(
     "/provider/registrations",
+    url_name="provider_registrations",
     auth=provider_key,
     response={200: RegistrationPageOut, 401: Errors, 422: Errors},
     summary="Les dossiers de l'organisme, les échéances les plus proches d'abord",
 )
-def provider_registrations_list(request: HttpRequest, query: Query[RegistrationsQuery]):
+def list_registrations(request: HttpRequest, query: Query[RegistrationsQuery]):
     found = provider_worklist(request.auth.provider, status=query.status)
     offset = (query.page - 1) * query.page_size
     return {
@@ -267,16 +324,18 @@ def provider_registrations_list(request: HttpRequest, query: Query[Registrations
 
 @router.get(
     "/provider/registrations/{registration_id}",
+    url_name="provider_registration",
     auth=provider_key,
     response={200: RegistrationDetailOut, 401: Errors, 404: Errors},
     summary="Un dossier de l'organisme, avec son historique",
 )
-def provider_registration(request: HttpRequest, registration_id: int):
+def read_registration(request: HttpRequest, registration_id: int):
     return described(own_registration(request, registration_id), history=True)
 
 
 @router.post(
     "/provider/registrations/{registration_id}/validate",
+    url_name="provider_validate",
     auth=provider_key,
     response=RESPONSES,
     summary="Valider la demande : envoyer la proposition de commande",
@@ -288,7 +347,7 @@ def provider_registration(request: HttpRequest, registration_id: int):
     ),
     openapi_extra=documented(REFUSED_EXAMPLE),
 )
-def validate(request: HttpRequest, registration_id: int, payload: ValidateIn | None = None):
+def validate_registration(request: HttpRequest, registration_id: int, payload: ValidateIn | None = None):
     registration = own_registration(request, registration_id)
     changes = services.ProposalChanges(**(payload.model_dump() if payload else {}))
     key: ProviderApiKey = request.auth
@@ -300,6 +359,7 @@ def validate(request: HttpRequest, registration_id: int, payload: ValidateIn | N
 
 @router.post(
     "/provider/registrations/{registration_id}/refuse",
+    url_name="provider_refuse",
     auth=provider_key,
     response=RESPONSES,
     summary="Refuser la demande, avec son motif",
@@ -319,10 +379,152 @@ def validate(request: HttpRequest, registration_id: int, payload: ValidateIn | N
         }
     ),
 )
-def refuse(request: HttpRequest, registration_id: int, payload: RefuseIn):
+def refuse_registration(request: HttpRequest, registration_id: int, payload: RefuseIn):
     registration = own_registration(request, registration_id)
     key: ProviderApiKey = request.auth
     services.refuse_registration_by_provider(
+        registration=registration,
+        actor=key.created_by,
+        reason_code=payload.reason_code,
+        reason=payload.reason,
+        now=clock.now(),
+    )
+    return answered(request, registration)
+
+
+@router.post(
+    "/provider/registrations/{registration_id}/entry",
+    url_name="provider_entry",
+    auth=provider_key,
+    response=RESPONSES,
+    summary="Déclarer l'entrée en formation",
+    description=(
+        "Le dossier doit être « accepted ». Irréversible ; dans les 3 jours ouvrés qui suivent "
+        "l'entrée réelle (règle 20, code `declaration_too_late`). Les droits réservés et la part "
+        "payée par carte sont alors versés au compte de l'organisme."
+    ),
+    openapi_extra=documented(
+        {
+            "errors": [
+                {
+                    "field": "entry_date",
+                    "code": "declaration_refused",
+                    "message": "La date d'entrée doit être comprise entre le début de la session "
+                    "(01/03/2027) et aujourd'hui, sans dépasser sa fin.",
+                }
+            ]
+        }
+    ),
+)
+def declare_entry(request: HttpRequest, registration_id: int, payload: EntryIn):
+    registration = own_registration(request, registration_id)
+    key: ProviderApiKey = request.auth
+    services.declare_entry(
+        registration=registration, actor=key.created_by, entry_date=payload.entry_date, now=clock.now()
+    )
+    return answered(request, registration)
+
+
+@router.post(
+    "/provider/registrations/{registration_id}/exit",
+    url_name="provider_exit",
+    auth=provider_key,
+    response=RESPONSES,
+    summary="Déclarer la sortie de formation",
+    description=(
+        "Le dossier doit être « in_training ». Dans les 3 jours ouvrés qui suivent la sortie, avec "
+        "son motif (fin prévue, ou abandon et de quel fait)."
+    ),
+    openapi_extra=documented(
+        {
+            "errors": [
+                {
+                    "field": "exit_date",
+                    "code": "declaration_refused",
+                    "message": "La date de sortie doit être comprise entre la date d'entrée et aujourd'hui.",
+                }
+            ]
+        }
+    ),
+)
+def declare_exit(request: HttpRequest, registration_id: int, payload: ExitIn):
+    registration = own_registration(request, registration_id)
+    key: ProviderApiKey = request.auth
+    services.declare_exit(
+        registration=registration,
+        actor=key.created_by,
+        exit_date=payload.exit_date,
+        reason_code=payload.reason_code,
+        now=clock.now(),
+    )
+    return answered(request, registration)
+
+
+@router.post(
+    "/provider/registrations/{registration_id}/service-done",
+    url_name="provider_service_done",
+    auth=provider_key,
+    response=RESPONSES,
+    summary="Déclarer le service fait",
+    description=(
+        "Le dossier doit être « terminated ». Les heures réalisées donnent le taux de réalisation "
+        "(règle 21) et le montant dû à l'organisme (règle 22 : moins de 25 % → 25 % du prix, de 25 "
+        "à 80 % → au prorata, 80 % et plus → le prix entier ; force majeure ou faute de "
+        "l'organisme : voir la documentation des règles)."
+    ),
+    openapi_extra=documented(
+        {
+            "errors": [
+                {
+                    "field": "hours_done",
+                    "code": "declaration_refused",
+                    "message": "Les heures réalisées vont de 0 à 120.",
+                }
+            ]
+        }
+    ),
+)
+def declare_service_done(request: HttpRequest, registration_id: int, payload: ServiceDoneIn):
+    registration = own_registration(request, registration_id)
+    key: ProviderApiKey = request.auth
+    services.declare_service_done(
+        registration=registration,
+        actor=key.created_by,
+        hours_done=payload.hours_done,
+        exit_reason=payload.exit_reason or registration.exit_reason or "",
+        force_majeure=payload.force_majeure,
+        now=clock.now(),
+    )
+    return answered(request, registration)
+
+
+@router.post(
+    "/provider/registrations/{registration_id}/cancel",
+    url_name="provider_cancel",
+    auth=provider_key,
+    response=RESPONSES,
+    summary="Annuler le dossier, ou retirer la proposition",
+    description=(
+        "Le dossier doit être « validated » (la proposition est retirée) ou « accepted » (avant "
+        "l'entrée). Rien n'est à la charge du titulaire : droits et dotations recrédités, part "
+        "payée par carte et participation forfaitaire remboursées (règle 13)."
+    ),
+    openapi_extra=documented(
+        {
+            "errors": [
+                {
+                    "field": "reason",
+                    "code": "cancellation_reason_invalid",
+                    "message": "Décrivez le motif de l'annulation.",
+                }
+            ]
+        }
+    ),
+)
+def cancel_registration(request: HttpRequest, registration_id: int, payload: CancelIn):
+    registration = own_registration(request, registration_id)
+    key: ProviderApiKey = request.auth
+    services.cancel_by_provider(
         registration=registration,
         actor=key.created_by,
         reason_code=payload.reason_code,

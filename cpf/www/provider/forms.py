@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from django import forms
 
-from cpf.bookings.enums import ProviderRefusalReason, RegistrationStatus
+from cpf.bookings.enums import (
+    ExitReason,
+    ProviderCancellationReason,
+    ProviderRefusalReason,
+    RegistrationStatus,
+)
 from cpf.bookings.models import Registration
 from cpf.bookings.services import ProposalChanges
 from cpf.core.money import InvalidAmount, format_euros, parse_euros
@@ -124,3 +129,99 @@ class ApiKeyForm(AccessibleFormMixin, forms.Form):
             "max_length": "Le nom compte au plus 100 caractères.",
         },
     )
+
+
+class EntryForm(AccessibleFormMixin, forms.Form):
+    entry_date = forms.DateField(
+        label="Date d'entrée réelle",
+        help_text="À déclarer dans les 3 jours ouvrés ; irréversible.",
+        widget=DateInput(),
+        error_messages={**DATE_ERRORS, "required": "Indiquez la date d'entrée."},
+    )
+
+    def __init__(self, *args, registration: Registration, **kwargs) -> None:
+        kwargs.setdefault("initial", {"entry_date": registration.start_date})
+        super().__init__(*args, **kwargs)
+
+
+class ExitForm(AccessibleFormMixin, forms.Form):
+    exit_date = forms.DateField(
+        label="Date de sortie réelle",
+        help_text="À déclarer dans les 3 jours ouvrés.",
+        widget=DateInput(),
+        error_messages={**DATE_ERRORS, "required": "Indiquez la date de sortie."},
+    )
+    reason_code = forms.ChoiceField(
+        label="Motif de sortie",
+        choices=ExitReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choisissez le motif de sortie.",
+            "invalid_choice": "Choisissez un des motifs proposés.",
+        },
+    )
+
+    def __init__(self, *args, registration: Registration, **kwargs) -> None:
+        kwargs.setdefault(
+            "initial", {"exit_date": registration.end_date, "reason_code": ExitReason.COMPLETED}
+        )
+        super().__init__(*args, **kwargs)
+
+
+class ServiceDoneForm(AccessibleFormMixin, forms.Form):
+    hours_done = forms.IntegerField(
+        label="Heures réalisées",
+        min_value=0,
+        max_value=100_000,
+        error_messages={
+            "required": "Indiquez les heures réalisées.",
+            "invalid": "Indiquez un nombre entier d'heures.",
+            "min_value": "Les heures réalisées ne peuvent être négatives.",
+            "max_value": "Les heures réalisées dépassent la durée de la formation.",
+        },
+    )
+    exit_reason = forms.ChoiceField(
+        label="Motif de sortie",
+        choices=ExitReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choisissez le motif de sortie.",
+            "invalid_choice": "Choisissez un des motifs proposés.",
+        },
+    )
+    force_majeure = forms.BooleanField(
+        label="Absence due à un cas de force majeure",
+        help_text="Maladie, accident, décès d'un proche… : seules les heures réalisées sont payées.",
+        required=False,
+    )
+
+    def __init__(self, *args, registration: Registration, **kwargs) -> None:
+        kwargs.setdefault(
+            "initial",
+            {"hours_done": registration.duration_hours, "exit_reason": registration.exit_reason},
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["hours_done"].help_text = f"Sur {registration.duration_hours} heures prévues."
+
+
+class CancelForm(AccessibleFormMixin, forms.Form):
+    reason_code = forms.ChoiceField(
+        label="Motif de l'annulation",
+        choices=ProviderCancellationReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choisissez le motif de l'annulation.",
+            "invalid_choice": "Choisissez un des motifs proposés.",
+        },
+    )
+    reason = forms.CharField(
+        label="Précisions pour le titulaire",
+        help_text="Obligatoire pour « Autre motif ».",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "fr-input"}),
+        error_messages={"max_length": "Les précisions comptent au plus 2 000 caractères."},
+    )
+
+    def __init__(self, *args, registration: Registration, **kwargs) -> None:
+        super().__init__(*args, **kwargs)

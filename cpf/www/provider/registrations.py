@@ -34,7 +34,15 @@ from cpf.providers.models import Provider
 
 from ..organisation import member_required, membership_for
 from ..templatetags.cpf_format import day_in_words
-from .forms import RefuseForm, StatusFilterForm, ValidateForm
+from .forms import (
+    CancelForm,
+    EntryForm,
+    ExitForm,
+    RefuseForm,
+    ServiceDoneForm,
+    StatusFilterForm,
+    ValidateForm,
+)
 
 provider_member_required = member_required(OrganisationType.PROVIDER)
 S = RegistrationStatus
@@ -58,10 +66,54 @@ def _refuse(registration: Registration, form: Any, request: HttpRequest) -> None
     )
 
 
+def _entry(registration: Registration, form: Any, request: HttpRequest) -> None:
+    services.declare_entry(
+        registration=registration,
+        actor=request.user,
+        entry_date=form.cleaned_data["entry_date"],
+        now=clock.now(),
+    )
+
+
+def _exit(registration: Registration, form: Any, request: HttpRequest) -> None:
+    services.declare_exit(
+        registration=registration,
+        actor=request.user,
+        exit_date=form.cleaned_data["exit_date"],
+        reason_code=form.cleaned_data["reason_code"],
+        now=clock.now(),
+    )
+
+
+def _service_done(registration: Registration, form: Any, request: HttpRequest) -> None:
+    services.declare_service_done(
+        registration=registration,
+        actor=request.user,
+        hours_done=form.cleaned_data["hours_done"],
+        exit_reason=form.cleaned_data["exit_reason"],
+        force_majeure=form.cleaned_data["force_majeure"],
+        now=clock.now(),
+    )
+
+
+def _cancel(registration: Registration, form: Any, request: HttpRequest) -> None:
+    services.cancel_by_provider(
+        registration=registration,
+        actor=request.user,
+        reason_code=form.cleaned_data["reason_code"],
+        reason=form.cleaned_data["reason"],
+        now=clock.now(),
+    )
+
+
 # slug in the URL → (the answer's code, its form, the service call, the message once done)
 ACTIONS: dict[str, tuple[str, type[forms.Form], Callable[..., None], str]] = {
     "valider": ("validate", ValidateForm, _validate, "La proposition est envoyée au titulaire."),
     "refuser": ("refuse", RefuseForm, _refuse, "La demande est refusée ; le titulaire en est informé."),
+    "entree": ("entry", EntryForm, _entry, "L'entrée en formation est déclarée."),
+    "sortie": ("exit", ExitForm, _exit, "La sortie de formation est déclarée."),
+    "service-fait": ("service_done", ServiceDoneForm, _service_done, "Le service fait est déclaré."),
+    "annuler": ("cancel", CancelForm, _cancel, "Le dossier est annulé ; le titulaire est remboursé de tout."),
 }
 SLUGS = {code: slug for slug, (code, *_rest) in ACTIONS.items()}
 
