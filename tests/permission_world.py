@@ -14,15 +14,19 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from cpf.accounts.enums import AgentRole, OrganisationType, UserKind
 from cpf.accounts.models import FunderMembership, Invitation, ProviderMembership, User
 from cpf.accounts.roles import role_group
+from cpf.bookings.models import Registration, RegistrationTransition
+from cpf.bookings.services import request_registration
 from cpf.core.models import AuditEvent
 from cpf.holders.models import ApiToken, Holder, TermsAcceptance
 from cpf.holders.services import issue_api_token
 from cpf.ledger.models import Transaction
+from cpf.providers.api_keys import create_api_key
+from cpf.providers.models import ProviderApiKey
 from cpf.rights import services as rights
 from cpf.rights.enums import FunderKind
 from cpf.rights.models import Grant
 from tests.accounts.factories import NOW, log_in_to_back_office, member_of, membership_of
-from tests.factories import ProviderFactory
+from tests.factories import ActionFactory, ProviderFactory, SessionFactory, TrainingFactory
 from tests.holders.factories import OTHER_NIR, TermsVersionFactory, holder_with_login
 from tests.holders.rights_data import credit_year
 
@@ -57,6 +61,11 @@ class World:
     members: dict[str, User]  # by audience
     targets: dict[tuple[str, str], Any] = field(default_factory=dict)  # (side, which) → membership
     invitations: dict[str, Invitation] = field(default_factory=dict)  # by side
+    # The holder's request on a session of the provider, and an API key of each provider (the
+    # member audiences of the provider side call the providers' API with their provider's).
+    registration: Registration | None = None
+    api_keys: dict[str, ProviderApiKey] = field(default_factory=dict)  # "own" / "other"
+    raw_api_keys: dict[str, str] = field(default_factory=dict)
 
     def organisation(self, side: str, *, other: bool = False):
         return (self.other_organisations if other else self.organisations)[side]
@@ -116,7 +125,24 @@ def build_world() -> World:
     )
     for side in SIDES:
         add_members(world, side)
+    add_provider_side(world)
     return world
+
+
+def add_provider_side(world: World) -> None:
+    """A request of the holder on a session of the provider, and an API key of each provider."""
+    provider = world.organisation(OrganisationType.PROVIDER)
+    action = ActionFactory(training=TrainingFactory(published=True, provider=provider))
+    session = SessionFactory(
+        action=action, start_date=datetime.date(2027, 3, 1), end_date=datetime.date(2027, 6, 30)
+    )
+    world.registration = request_registration(holder=world.holder, session=session, now=NOW)
+    for which, other in (("own", False), ("other", True)):
+        organisation = world.organisation(OrganisationType.PROVIDER, other=other)
+        creator = world.members["other_provider" if other else "provider_admin"]
+        world.api_keys[which], world.raw_api_keys[which] = create_api_key(
+            provider=organisation, name="Logiciel", actor=creator, now=NOW
+        )
 
 
 def agent_of(role: str) -> User:
@@ -139,7 +165,13 @@ def sign_in(client: Client, world: World, audience: str, *, api: bool) -> dict[s
         log_in_to_back_office(client, agent_of(audience))
     elif audience != ANONYMOUS:
         client.force_login(world.members[audience])
+        if api and audience in PROVIDER_KEYS:
+            return {"HTTP_AUTHORIZATION": f"Bearer {world.raw_api_keys[PROVIDER_KEYS[audience]]}"}
     return {}
+
+
+# The provider audiences call the providers' API with a key of their provider.
+PROVIDER_KEYS = {"provider_member": "own", "provider_admin": "own", "other_provider": "other"}
 
 
 # What is watched for a change --------------------------------------------------------------
@@ -164,6 +196,17 @@ def holder_rows(world: World, client: Client) -> tuple:
     return (
         TermsAcceptance.objects.filter(holder=world.holder).count(),
         list(ApiToken.objects.filter(holder=world.holder).order_by("pk").values_list("pk", "revoked_at")),
+    )
+
+
+def provider_rows(world: World, client: Client) -> tuple:
+    """The provider's files and API keys, the ledger and the audit log."""
+    return (
+        list(Registration.objects.order_by("pk").values_list("pk", "status", "deadline_at")),
+        RegistrationTransition.objects.count(),
+        list(ProviderApiKey.objects.order_by("pk").values_list("pk", "revoked_at")),
+        Transaction.objects.count(),
+        AuditEvent.objects.count(),
     )
 
 
