@@ -22,7 +22,8 @@ def test_a_sound_ledger_reconciles(capsys):
     call_command("reconcile_ledger", verbosity=1)
 
     assert capsys.readouterr().out.strip() == (
-        "2 soldes et 2 transactions vérifiés : 0 soldes faux, 0 négatifs, 0 transactions déséquilibrées."
+        "2 soldes et 2 transactions vérifiés : 0 soldes faux, 0 négatifs, 0 transactions déséquilibrées, "
+        "0 écarts avec les dossiers."
     )
 
 

@@ -115,8 +115,8 @@ def test_a_holder_balance_can_never_be_negative():
 
 
 @pytest.mark.django_db
-def test_only_holder_accounts_carry_a_balance():
-    with pytest.raises(IntegrityError, match="holder_accounts_have_a_holder"), transaction.atomic():
+def test_only_holder_and_provider_accounts_carry_a_balance():
+    with pytest.raises(IntegrityError, match="owner_and_balance_by_kind"), transaction.atomic():
         Account.objects.filter(pk=fund().pk).update(balance_cents=0)
 
 
