@@ -21,6 +21,8 @@ from cpf.core.models import AuditEvent
 from cpf.holders.models import ApiToken, Holder, TermsAcceptance
 from cpf.holders.services import issue_api_token
 from cpf.ledger.models import Transaction
+from cpf.providers.api_keys import create_api_key
+from cpf.providers.models import ProviderApiKey
 from cpf.rights import services as rights
 from cpf.rights.enums import FunderKind
 from cpf.rights.models import Grant
@@ -63,6 +65,12 @@ class World:
     invitations: dict[str, Invitation] = field(default_factory=dict)  # by side
     session: Any = None  # a session of the provider's, open to requests
     registrations: dict[str, Any] = field(default_factory=dict)  # the holder's files, by state
+    # The holder's request the provider has to answer (``registrations["requested"]``), and an
+    # API key of each provider (the member audiences of the provider side call the providers'
+    # API with their provider's).
+    registration: Registration | None = None
+    api_keys: dict[str, ProviderApiKey] = field(default_factory=dict)  # "own" / "other"
+    raw_api_keys: dict[str, str] = field(default_factory=dict)
 
     def organisation(self, side: str, *, other: bool = False):
         return (self.other_organisations if other else self.organisations)[side]
@@ -123,6 +131,7 @@ def build_world() -> World:
     for side in SIDES:
         add_members(world, side)
     add_registrations(world)
+    add_provider_keys(world)
     return world
 
 
@@ -142,6 +151,17 @@ def add_registrations(world: World) -> None:
     world.registrations["accepted"] = file_in(
         RegistrationStatus.ACCEPTED, holder=world.holder, session=world.session, now=NOW
     )
+    world.registration = world.registrations["requested"]
+
+
+def add_provider_keys(world: World) -> None:
+    """An API key of each provider, created by one of its administrators."""
+    for which, other in (("own", False), ("other", True)):
+        organisation = world.organisation(OrganisationType.PROVIDER, other=other)
+        creator = world.members["other_provider" if other else "provider_admin"]
+        world.api_keys[which], world.raw_api_keys[which] = create_api_key(
+            provider=organisation, name="Logiciel", actor=creator, now=NOW
+        )
 
 
 def agent_of(role: str) -> User:
@@ -164,7 +184,13 @@ def sign_in(client: Client, world: World, audience: str, *, api: bool) -> dict[s
         log_in_to_back_office(client, agent_of(audience))
     elif audience != ANONYMOUS:
         client.force_login(world.members[audience])
+        if api and audience in PROVIDER_KEYS:
+            return {"HTTP_AUTHORIZATION": f"Bearer {world.raw_api_keys[PROVIDER_KEYS[audience]]}"}
     return {}
+
+
+# The provider audiences call the providers' API with a key of their provider.
+PROVIDER_KEYS = {"provider_member": "own", "provider_admin": "own", "other_provider": "other"}
 
 
 # What is watched for a change --------------------------------------------------------------
@@ -198,6 +224,17 @@ def registration_rows(world: World, client: Client) -> tuple:
         list(Registration.objects.order_by("pk").values_list("pk", "status", "payment_state")),
         RegistrationTransition.objects.count(),
         PurchaseCode.objects.count(),
+    )
+
+
+def provider_rows(world: World, client: Client) -> tuple:
+    """The provider's files and API keys, the ledger and the audit log."""
+    return (
+        list(Registration.objects.order_by("pk").values_list("pk", "status", "deadline_at")),
+        RegistrationTransition.objects.count(),
+        list(ProviderApiKey.objects.order_by("pk").values_list("pk", "revoked_at")),
+        Transaction.objects.count(),
+        AuditEvent.objects.count(),
     )
 
 

@@ -41,6 +41,7 @@ from cpf.accounts.enums import AgentRole, OrganisationType
 from cpf.accounts.sync import sync_agent_roles
 from cpf.api.v1.api import api
 from cpf.bookings.models import Registration
+from cpf.bookings.services import validate_registration
 from cpf.holders.models import TermsVersion
 from tests.accounts.factories import NOW, log_in_to_back_office
 from tests.holders.factories import NIR
@@ -57,6 +58,7 @@ from tests.permission_world import (
     holder_rows,
     new_terms,
     organisations_rows,
+    provider_rows,
     registration_rows,
     session_user,
     sign_in,
@@ -626,15 +628,179 @@ def payment_cases() -> list[Case]:
     ]
 
 
+UNPROCESSABLE = Answer(422)
+
+
+def propose(world: World) -> None:
+    """The provider answered the request with its proposal."""
+    validate_registration(registration=world.registration, actor=None, now=NOW)
+
+
+def provider_file_cases() -> list[Case]:
+    """The provider's files and API keys: any member answers the files, only administrators
+    manage the keys; another provider finds neither."""
+    side = OrganisationType.PROVIDER
+
+    def of(world: World, *, other: bool = False) -> dict:
+        return {"provider_id": world.organisation(side, other=other).pk}
+
+    def file(*, other: bool = False, slug: str | None = None) -> Callable[[World], dict]:
+        def kwargs(world: World) -> dict:
+            found = {**of(world, other=other), "registration_id": world.registration.pk}
+            return {**found, "action": slug} if slug else found
+
+        return kwargs
+
+    def key(*, other: bool = False) -> Callable[[World], dict]:
+        return lambda world: {**of(world, other=other), "key_id": world.api_keys["own"].pk}
+
+    def file_page(world: World, url: str) -> str:
+        return reverse("www:provider:registration", kwargs=file()(world))
+
+    def keys_page(world: World, url: str) -> str:
+        return reverse("www:provider:api_keys", kwargs=of(world))
+
+    answered = Answer(302, file_page, changes=True)
+    not_now = Answer(302, file_page)  # the file does not wait for that: a message, no change
+    members = side_answers(side, member=OK, admin=OK)
+    members_answer = side_answers(side, member=answered, admin=answered)
+    members_told = side_answers(side, member=not_now, admin=not_now)
+    through_other = side_answers(side, member=NOT_FOUND, admin=NOT_FOUND)
+    valid_proposal = {
+        "start_date": "2027-03-01",
+        "end_date": "2027-06-30",
+        "price": "4500",
+        "duration_hours": "400",
+    }
+    actions = [
+        ("valider", members_answer, lambda world: valid_proposal, None),
+        ("refuser", members_answer, lambda world: {"reason_code": "session_full"}, None),
+        ("entree", members_told, lambda world: {"entry_date": "2026-11-27"}, None),
+        ("sortie", members_told, lambda world: {"exit_date": "2026-11-27", "reason_code": "completed"}, None),
+        ("service-fait", members_told, lambda world: {"hours_done": "10", "exit_reason": "completed"}, None),
+        ("annuler", members_answer, lambda world: {"reason_code": "session_cancelled"}, propose),
+    ]
+    return [
+        Case("provider:registrations", "www:provider:registrations", "GET", members, kwargs=of),
+        Case("provider:registration", "www:provider:registration", "GET", members, kwargs=file()),
+        Case(
+            "provider:registration (through another provider)",
+            "www:provider:registration",
+            "GET",
+            through_other,
+            kwargs=file(other=True),
+        ),
+        *[
+            Case(
+                f"provider:registration_action ({slug})",
+                "www:provider:registration_action",
+                "POST",
+                expected,
+                kwargs=file(slug=slug),
+                data=data,
+                watch=provider_rows,
+                prepare=prepare,
+            )
+            for slug, expected, data, prepare in actions
+        ],
+        Case(
+            "provider:registration_action (through another provider)",
+            "www:provider:registration_action",
+            "POST",
+            through_other,
+            kwargs=file(other=True, slug="valider"),
+            data=lambda world: valid_proposal,
+            watch=provider_rows,
+        ),
+        Case("provider:api_keys", "www:provider:api_keys", "GET", members, kwargs=of),
+        Case(
+            "provider:api_keys (create)",
+            "www:provider:api_keys",
+            "POST",
+            side_answers(side, member=FORBIDDEN, admin=Answer(200, changes=True)),
+            kwargs=of,
+            data=lambda world: {"name": "Nouvelle clé"},
+            watch=provider_rows,
+        ),
+        Case(
+            "provider:api_key_revoke",
+            "www:provider:api_key_revoke",
+            "GET",
+            side_answers(side, member=FORBIDDEN, admin=OK),
+            kwargs=key(),
+        ),
+        Case(
+            "provider:api_key_revoke",
+            "www:provider:api_key_revoke",
+            "POST",
+            side_answers(side, member=FORBIDDEN, admin=Answer(302, keys_page, changes=True)),
+            kwargs=key(),
+            watch=provider_rows,
+        ),
+        Case(
+            "provider:api_key_revoke (through another provider)",
+            "www:provider:api_key_revoke",
+            "POST",
+            through_other,
+            kwargs=key(other=True),
+            watch=provider_rows,
+        ),
+    ]
+
+
+def provider_api_cases() -> list[Case]:
+    """The providers' API: a key of the file's provider; any other credential is none (401),
+    another provider's key finds no file (404)."""
+    ns = api.urls_namespace
+    file = lambda world: {"registration_id": world.registration.pk}  # noqa: E731
+
+    def keyed(allowed: Answer, other: Answer = NOT_FOUND) -> dict[str, Answer]:
+        return answers(UNAUTHORIZED, provider_member=allowed, provider_admin=allowed, other_provider=other)
+
+    acted = Answer(200, changes=True)
+    return [
+        Case("api provider/registrations", f"{ns}:provider_registrations", "GET", keyed(OK, other=OK)),
+        Case("api provider/registration", f"{ns}:provider_registration", "GET", keyed(OK), kwargs=file),
+        *[
+            Case(
+                f"api provider/registrations/{{id}}/{name}",
+                f"{ns}:provider_{name}",
+                "POST",
+                keyed(expected),
+                kwargs=file,
+                data=data,
+                watch=provider_rows,
+                prepare=prepare,
+            )
+            for name, expected, data, prepare in (
+                ("validate", acted, lambda world: {}, None),
+                ("refuse", acted, lambda world: {"reason_code": "session_full"}, None),
+                # the request waits for an answer: no declaration yet
+                ("entry", UNPROCESSABLE, lambda world: {"entry_date": "2026-11-27"}, None),
+                (
+                    "exit",
+                    UNPROCESSABLE,
+                    lambda world: {"exit_date": "2026-11-27", "reason_code": "completed"},
+                    None,
+                ),
+                ("service_done", UNPROCESSABLE, lambda world: {"hours_done": 10}, None),
+                ("cancel", acted, lambda world: {"reason_code": "session_cancelled"}, propose),
+            )
+        ],
+    ]
+
+
 CASES = [
     *holder_cases(),
     *payment_cases(),
     *members_cases(),
     *[case for side in SIDES for case in organisation_cases(side)],
     *grant_cases(),
+    *provider_file_cases(),
     *api_cases(),
     *registration_cases(),
     *registration_api_cases(),
+    *provider_api_cases(),
 ]
 
 

@@ -11,7 +11,7 @@ from cpf.core.admin_actions import (
 )
 
 from . import bank_details, services
-from .models import BankDetails, Provider, ProviderTransition
+from .models import BankDetails, Provider, ProviderApiKey, ProviderTransition
 
 
 class DelistForm(ReasonForm):
@@ -175,3 +175,17 @@ class BankDetailsAdmin(AuditTrailMixin, ServiceActionsAdmin, ReadOnlyAdmin):
     @admin.display(description="IBAN")
     def masked_iban(self, details: BankDetails) -> str:
         return details.masked_iban
+
+
+@admin.register(ProviderApiKey)
+class ProviderApiKeyAdmin(AuditTrailMixin, ReadOnlyAdmin):
+    """Providers' API keys, as their administrators manage them in the providers' space: the
+    beginning of each key, never the key nor its hash."""
+
+    list_display = ["provider", "name", "prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["provider__legal_name", "=provider__siret", "=prefix"]
+    list_select_related = ["provider", "created_by"]
+    exclude = ["key_hash"]
+    readonly_fields = ["audit_trail"]
+    show_full_result_count = False

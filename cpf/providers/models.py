@@ -251,3 +251,65 @@ class BankDetails(models.Model):
     def masked_iban(self) -> str:
         """As lists and the audit log show it: ``FR76 •••• •••• 0189``."""
         return mask_iban(self.iban)
+
+
+class ProviderApiKeyQuerySet(models.QuerySet["ProviderApiKey"]):
+    def active(self) -> ProviderApiKeyQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ProviderApiKey(models.Model):
+    """A key a provider's systems call the providers' API with (``Authorization: Bearer …``),
+    created and revoked by an administrator of the provider (``cpf/providers/api_keys.py``).
+    The key is shown once, at creation; only its SHA-256 is kept, with its visible beginning
+    (``prefix``, ``cfk_live_`` and a short random id) by which the list names it and a call
+    finds it. A revoked key stays, for the history of what it did."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="api_keys", verbose_name="organisme"
+    )
+    name = models.CharField("nom", max_length=100)
+    prefix = models.CharField("début de la clé", max_length=20, unique=True, editable=False)
+    key_hash = models.CharField("empreinte de la clé", max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="créée par"
+    )
+    created_at = models.DateTimeField("créée le")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="révoquée par",
+    )
+    revoked_at = models.DateTimeField("révoquée le", null=True, blank=True)
+    last_used_at = models.DateTimeField("dernière utilisation", null=True, blank=True)
+
+    objects = ProviderApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "clé d'API d'organisme"
+        verbose_name_plural = "clés d'API d'organismes"
+        ordering = ["provider", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(prefix__regex=r"^cfk_live_[0-9a-f]{8}$"), name="provider_api_key_prefix_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True) | Q(revoked_at__isnull=False),
+                name="provider_api_key_revoker_only_when_revoked",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=F("created_at")),
+                name="provider_api_key_revoked_after_creation",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="provider_api_key_named"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -31,7 +31,10 @@ logger = logging.getLogger(__name__)
 api = NinjaAPI(
     title="Compte Formation API",
     version="1",
-    description="API publique de Compte Formation : catalogue, recherche, compte du titulaire.",
+    description=(
+        "API publique de Compte Formation : catalogue, recherche, compte du titulaire, dossiers des "
+        "organismes de formation."
+    ),
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url="/docs",
@@ -122,11 +125,12 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from cpf.api.v1 import holders, registrations, search
+    from cpf.api.v1 import holders, provider, registrations, search
 
     api.add_router("/", search.router)
     api.add_router("/", holders.router)
     api.add_router("/", registrations.router)
+    api.add_router("/", provider.router)
 
 
 _register_routers()

@@ -1,9 +1,9 @@
-"""The providers' space: the provider's identity and referencing status, its members (mounted
-at /organisme/)."""
+"""The providers' space: the provider's identity and referencing status, its members, its
+registration files and its API keys (mounted at /organisme/)."""
 
 from django.urls import path
 
-from . import views
+from . import api_keys, registrations, views
 
 app_name = "provider"
 
@@ -21,4 +21,17 @@ urlpatterns = [
         views.revoke_invitation,
         name="revoke_invitation",
     ),
+    path("<int:provider_id>/dossiers/", registrations.registrations, name="registrations"),
+    path(
+        "<int:provider_id>/dossiers/<int:registration_id>/",
+        registrations.registration,
+        name="registration",
+    ),
+    path(
+        "<int:provider_id>/dossiers/<int:registration_id>/<slug:action>/",
+        registrations.registration_action,
+        name="registration_action",
+    ),
+    path("<int:provider_id>/cles-api/", api_keys.api_keys, name="api_keys"),
+    path("<int:provider_id>/cles-api/<int:key_id>/revoquer/", api_keys.revoke, name="api_key_revoke"),
 ]
