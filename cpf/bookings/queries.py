@@ -73,8 +73,8 @@ def next_deadline(registration: Registration, *, today: datetime.date) -> NextDe
     day = last_day(registration.deadline_at)
     words = french_day(day, today=today)
     if registration.status == S.VALIDATED:
-        return NextDeadline("holder", day, f"À valider avant le {words}")
-    return NextDeadline("provider", day, f"L'organisme doit répondre avant le {words}")
+        return NextDeadline("holder", day, f"À valider au plus tard le {words}")
+    return NextDeadline("provider", day, f"L'organisme doit répondre au plus tard le {words}")
 
 
 @dataclass(frozen=True)

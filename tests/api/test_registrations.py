@@ -68,7 +68,7 @@ def test_a_request_creates_the_file_and_answers_it_whole(client, holder):
             "who": "provider",
             "last_day": "2026-12-01",
             "passes_at": "2026-12-01T23:00:00Z",
-            "text": "L'organisme doit répondre avant le mardi 1er décembre",
+            "text": "L'organisme doit répondre au plus tard le mardi 1er décembre",
         },
         "actions": ["withdraw"],
         "split": {
@@ -107,7 +107,7 @@ def test_the_list_gives_the_holders_own_files_newest_first_by_pages(client, hold
 
     assert (whole["count"], [item["id"] for item in whole["items"]]) == (2, [second.pk, first.pk])
     assert whole["items"][0]["status_label"] == "À valider"
-    assert whole["items"][0]["deadline"]["text"] == "À valider avant le jeudi 3 décembre"
+    assert whole["items"][0]["deadline"]["text"] == "À valider au plus tard le jeudi 3 décembre"
     assert whole["items"][0]["actions"] == ["accept", "refuse"]
     assert "timeline" not in whole["items"][0]
     assert (paged["page"], paged["page_size"], paged["count"]) == (2, 1, 2)
@@ -364,7 +364,7 @@ def test_the_openapi_schema_documents_the_endpoints_with_examples(client):
     )
     assert (
         components["RegistrationOut"]["examples"][0]["deadline"]["text"]
-        == "À valider avant le jeudi 3 décembre"
+        == "À valider au plus tard le jeudi 3 décembre"
     )
 
 

@@ -60,7 +60,7 @@ def test_a_request_waits_for_the_provider_until_its_second_business_day(terms):
     deadline = queries.next_deadline(registration, today=FRIDAY_BEFORE_WHIT_MONDAY.date())
 
     assert deadline == queries.NextDeadline(
-        "provider", datetime.date(2027, 5, 19), "L'organisme doit répondre avant le mercredi 19 mai"
+        "provider", datetime.date(2027, 5, 19), "L'organisme doit répondre au plus tard le mercredi 19 mai"
     )
 
 
@@ -71,7 +71,7 @@ def test_a_proposal_waits_for_the_holder_until_their_fourth_business_day(terms):
     deadline = queries.next_deadline(proposed, today=datetime.date(2027, 5, 18))
 
     assert deadline == queries.NextDeadline(
-        "holder", datetime.date(2027, 5, 24), "À valider avant le lundi 24 mai"
+        "holder", datetime.date(2027, 5, 24), "À valider au plus tard le lundi 24 mai"
     )
 
 

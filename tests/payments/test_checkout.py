@@ -202,7 +202,7 @@ def test_the_holder_back_before_the_webhook_finds_the_file_accepted_and_the_webh
 
     response = holder_browser.get(back, follow=True)
 
-    assert response.redirect_chain[0][0] == "/compte/"
+    assert response.redirect_chain[0][0] == f"/compte/dossiers/{registration.pk}/"
     assert "Paiement accepté : votre inscription est confirmée." in response.content.decode()
     assert reloaded(registration).status == S.ACCEPTED
     keys = ledger_keys()

@@ -79,7 +79,7 @@ class TransitionOut(Schema):
     reason: str = Field(examples=["Proposition de commande de l'organisme"])
 
 
-class RegistrationOut(Schema):
+class ProviderRegistrationOut(Schema):
     id: int = Field(examples=[1042])
     status: RegistrationStatus = Field(
         description="Statut du dossier, avec les codes d'EDOF.", examples=["not_processed"]
@@ -135,20 +135,20 @@ class RegistrationOut(Schema):
     )
 
 
-class RegistrationDetailOut(RegistrationOut):
+class ProviderRegistrationDetailOut(ProviderRegistrationOut):
     history: list[TransitionOut] = Field(
         description="Les changements de statut, du plus ancien au plus récent."
     )
 
 
-class RegistrationPageOut(Schema):
+class ProviderRegistrationPageOut(Schema):
     page: int
     page_size: int
     count: int = Field(description="Nombre total de dossiers (du statut demandé).")
-    items: list[RegistrationOut]
+    items: list[ProviderRegistrationOut]
 
 
-class RegistrationsQuery(Schema):
+class ProviderRegistrationsQuery(Schema):
     status: RegistrationStatus | None = Field(None, description="Seulement les dossiers de ce statut.")
     page: int = Field(1, ge=1, le=1_000_000, description="Numéro de page, à partir de 1.")
     page_size: int = Field(20, ge=1, le=100, description="Dossiers par page, 100 au plus.")
@@ -236,7 +236,7 @@ class CancelIn(BodyIn):
 
 # --- Answers --------------------------------------------------------------------------------
 
-RESPONSES: dict[int, Any] = {200: RegistrationDetailOut, 401: Errors, 404: Errors, 422: Errors}
+RESPONSES: dict[int, Any] = {200: ProviderRegistrationDetailOut, 401: Errors, 404: Errors, 422: Errors}
 REFUSED_EXAMPLE = {
     "errors": [
         {
@@ -270,7 +270,7 @@ def trainee(registration: Registration) -> dict:
 def described(registration: Registration, *, history: bool = False) -> dict:
     data = {
         field: getattr(registration, field)
-        for field in RegistrationOut.model_fields
+        for field in ProviderRegistrationOut.model_fields
         if field not in {"status_label", "trainee", "training_title", "allowed_actions"}
     }
     data |= {
@@ -308,10 +308,10 @@ def answered(request: HttpRequest, registration: Registration) -> dict:
     "/provider/registrations",
     url_name="provider_registrations",
     auth=provider_key,
-    response={200: RegistrationPageOut, 401: Errors, 422: Errors},
+    response={200: ProviderRegistrationPageOut, 401: Errors, 422: Errors},
     summary="Les dossiers de l'organisme, les échéances les plus proches d'abord",
 )
-def list_registrations(request: HttpRequest, query: Query[RegistrationsQuery]):
+def list_registrations(request: HttpRequest, query: Query[ProviderRegistrationsQuery]):
     found = provider_worklist(request.auth.provider, status=query.status)
     offset = (query.page - 1) * query.page_size
     return {
@@ -326,7 +326,7 @@ def list_registrations(request: HttpRequest, query: Query[RegistrationsQuery]):
     "/provider/registrations/{registration_id}",
     url_name="provider_registration",
     auth=provider_key,
-    response={200: RegistrationDetailOut, 401: Errors, 404: Errors},
+    response={200: ProviderRegistrationDetailOut, 401: Errors, 404: Errors},
     summary="Un dossier de l'organisme, avec son historique",
 )
 def read_registration(request: HttpRequest, registration_id: int):

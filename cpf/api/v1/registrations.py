@@ -105,7 +105,7 @@ REGISTRATION_EXAMPLE = {
         "who": "holder",
         "last_day": "2026-12-03",
         "passes_at": "2026-12-03T23:00:00Z",
-        "text": "À valider avant le jeudi 3 décembre",
+        "text": "À valider au plus tard le jeudi 3 décembre",
     },
     "payment_state": "none",
     "actions": ["accept", "refuse"],

@@ -71,7 +71,7 @@ def test_the_page_shows_the_split_and_the_amount_the_card_will_pay(client, holde
     assert "Accepter la proposition" in on_file
     assert "Vos droits − 1 500,00 €" in shown
     assert f"Accepter et payer {euros(900_00 + flat)}" in shown
-    assert "à valider avant le jeudi 3 décembre" in shown
+    assert "à valider au plus tard le jeudi 3 décembre" in shown
     assert 'autocomplete="one-time-code"' in client.get(accept).content.decode()
 
 

@@ -109,7 +109,7 @@ def test_the_holder_books_from_the_training_page_and_lands_on_the_file(client, h
     assert "Votre demande d'inscription est envoyée à l'organisme de formation." in page
     assert "Demande d'inscription envoyée" in page
     # a request on Friday 27 November: the provider answers by Tuesday 1 December
-    assert "L'organisme doit répondre avant le mardi 1er décembre." in page
+    assert "L'organisme doit répondre au plus tard le mardi 1er décembre." in page
 
 
 def test_a_visitor_logs_in_then_comes_back_to_confirm_the_request(client, holder):
@@ -229,12 +229,12 @@ def test_the_list_shows_each_own_file_with_its_state_and_deadline(client, holder
     assert [registration for registration, _ in response.context["rows"]] == [proposed, requested]
     assert "2 dossiers, de la demande la plus récente à la plus ancienne." in page
     assert (
-        f"Dossier n° {proposed.pk}, demande envoyée le 27 novembre 2026 — À valider avant le jeudi 3 décembre"
+        f"Dossier n° {proposed.pk}, demande envoyée le 27 novembre 2026 — À valider au plus tard le jeudi 3 décembre"
         in page
     )
     assert (
         f"Dossier n° {requested.pk}, demande envoyée le 27 novembre 2026 — "
-        "L'organisme doit répondre avant le mardi 1er décembre" in page
+        "L'organisme doit répondre au plus tard le mardi 1er décembre" in page
     )
     assert file_url(theirs) not in response.content.decode()
 
@@ -304,7 +304,7 @@ def test_a_proposal_with_changes_says_so(client, holder):
     assert "L'organisme a modifié les dates, le prix ou la durée de votre demande" in page
     assert "La proposition de l'organisme" in page
     assert "Prix 2 100,00 € TTC" in page
-    assert "À valider avant le jeudi 3 décembre." in page
+    assert "À valider au plus tard le jeudi 3 décembre." in page
 
 
 def test_a_refusal_by_the_provider_shows_its_reason(client, holder):
