@@ -301,9 +301,11 @@ def _detail(registration: Registration) -> dict:
     }
 
 
-def _own_file(request: HttpRequest, registration_id: int) -> Registration:
-    """The token's holder's file, read again with its history; 404 for any other."""
-    require_current_terms(request.auth)
+def _own_file(request: HttpRequest, registration_id: int, *, terms_checked: bool = False) -> Registration:
+    """The token's holder's file, read again with its history; 404 for any other. The terms in
+    force must have been accepted (rule 27), checked once per request."""
+    if not terms_checked:
+        require_current_terms(request.auth)
     found = queries.holder_registration(request.auth, registration_id)
     if found is None:
         raise services.NotYourRegistration("Ce dossier est introuvable.")
@@ -552,7 +554,7 @@ def accept(request: HttpRequest, payload: AcceptIn, registration_id: int = Regis
         {
             "payment_required": payment is not None,
             "payment": payment,
-            "registration": _detail(_own_file(request, registration_id)),
+            "registration": _detail(_own_file(request, registration_id, terms_checked=True)),
         },
     )
 
