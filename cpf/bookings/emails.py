@@ -51,7 +51,10 @@ MONTHS = (
 @dataclass(frozen=True)
 class Step:
     """What one step tells the holder: the subject, and the message before the file's summary
-    (``{reason}``, ``{day}``: the transition's reason, the day of the step)."""
+    (``{reason}``, ``{day}``: the transition's reason, the day of the step; ``{paid}``: how
+    the price was paid at acceptance, rule 10; ``{entry_day}``,
+    ``{exit_day}``: the real entry and exit the provider declared, which may be days before
+    the declaration, rule 20)."""
 
     subject: str
     message: str
@@ -79,9 +82,9 @@ STEPS: dict[str, Step] = {
     ),
     "accepted": Step(
         "Inscription confirmée",
-        "Vous avez validé la proposition de l'organisme : votre inscription est confirmée et le "
-        "paiement de la formation est réservé sur vos droits. Si vous deviez annuler, votre "
-        "dossier vous indique ce que cela vous coûterait avant toute confirmation.",
+        "Vous avez validé la proposition de l'organisme : votre inscription est confirmée. {paid} "
+        "Si vous deviez annuler, votre dossier vous indique ce que cela vous coûterait avant "
+        "toute confirmation.",
     ),
     "refused_by_provider": Step(
         "Demande d'inscription refusée par l'organisme",
@@ -140,13 +143,13 @@ STEPS: dict[str, Step] = {
     ),
     "entry": Step(
         "Entrée en formation",
-        "L'organisme de formation a déclaré votre entrée en formation le {day}. Le paiement de la "
-        "formation est maintenant débité de vos droits. Bonne formation !",
+        "L'organisme de formation a déclaré votre entrée en formation, à la date du {entry_day}. "
+        "Le paiement de la formation est maintenant débité de vos droits. Bonne formation !",
     ),
     "exit": Step(
         "Sortie de formation",
-        "L'organisme de formation a déclaré votre sortie de formation le {day}. Il déclarera "
-        "ensuite les heures suivies (le service fait).",
+        "L'organisme de formation a déclaré votre sortie de formation, à la date du {exit_day}. "
+        "Il déclarera ensuite les heures suivies (le service fait).",
     ),
     "service_done_declared": Step(
         "Service fait déclaré par l'organisme",
@@ -263,6 +266,26 @@ def deadline_in_words(registration: Registration) -> str | None:
     return f"L'organisme doit répondre {when}."
 
 
+def paid_in_words(registration: Registration) -> str:
+    """How the price was paid at acceptance (rule 10): what the holder's account reserved
+    (rights, grants, credit note) and what the card paid, the flat participation included."""
+    if registration.split is None:
+        return "Le paiement de la formation est réservé sur votre compte."
+    # The split as ``money.PriceSplit.as_json`` stores it (money imports this module).
+    split = registration.split
+    grants_cents = sum(part["amount_cents"] for part in split["grants"])
+    reserved_cents = split["rights_cents"] + grants_cents + split["credit_note_cents"]
+    card_cents = split["card_cents"] + split["flat_participation_cents"]
+    flat = ", participation forfaitaire comprise" if split["flat_participation_cents"] else ""
+    reserved = f"{format_euros(reserved_cents)} sont réservés sur votre compte"
+    card = f"{format_euros(card_cents)} ont été payés par carte{flat}"
+    if reserved_cents and card_cents:
+        return f"{reserved} et {card}."
+    if card_cents:
+        return f"{card[0].upper()}{card[1:]}."
+    return f"{reserved}."
+
+
 def _step(registration: Registration, source: str, target: str) -> str:
     if target == S.VALIDATED:
         return "changed_proposal" if registration.proposal_changed else "proposal"
@@ -278,7 +301,13 @@ def _step(registration: Registration, source: str, target: str) -> str:
 def _send_step(registration: Registration, name: str, *, now: datetime.datetime) -> None:
     file = _loaded(registration)
     step = STEPS[name]
-    message = step.message.format(reason=_last_reason(file), day=day_in_words(now.astimezone(PARIS).date()))
+    message = step.message.format(
+        reason=_last_reason(file),
+        day=day_in_words(now.astimezone(PARIS).date()),
+        entry_day=file.entry_date and day_in_words(file.entry_date),
+        exit_day=file.exit_date and day_in_words(file.exit_date),
+        paid=paid_in_words(file),
+    )
     _send(file, subject=step.subject, template="step", context=_step_context(file, message))
 
 

@@ -395,3 +395,74 @@ def test_the_next_deadline_in_words(deadline, words):
 
 def test_the_file_link_is_the_holder_s_page_of_the_file():
     assert emails.file_url(Registration(pk=42)) == "http://testserver/compte/dossiers/42/"
+
+
+def test_entry_and_exit_name_the_days_declared_not_the_days_of_the_declarations(holder, deliver_emails):
+    # given a file accepted for the session of Monday 5 July to Thursday 30 September 2027
+    registration = walk_to(a_file(holder), S.ACCEPTED)
+
+    # when the provider declares the entry on Wednesday 7 July, the exit on Friday 1 October
+    entry = sent(
+        deliver_emails,
+        lambda: MACHINE.transition(
+            registration,
+            to=S.IN_TRAINING,
+            actor=None,
+            reason="",
+            now=paris(2027, 7, 7, 9),
+            fields={"entry_date": datetime.date(2027, 7, 5)},
+        ),
+    )
+    exit_ = sent(
+        deliver_emails,
+        lambda: MACHINE.transition(
+            registration,
+            to=S.TERMINATED,
+            actor=None,
+            reason="",
+            now=paris(2027, 10, 1, 9),
+            fields={"exit_date": datetime.date(2027, 9, 30)},
+        ),
+    )
+
+    # then each tells the day the holder entered or left (rule 20)
+    assert (
+        "L'organisme de formation a déclaré votre entrée en formation, à la date du\n"
+        "lundi 5 juillet 2027. Le paiement de la formation est maintenant débité de vos\n"
+        "droits. Bonne formation !\n"
+    ) in entry
+    assert (
+        "L'organisme de formation a déclaré votre sortie de formation, à la date du\n"
+        "jeudi 30 septembre 2027. Il déclarera ensuite les heures suivies (le service\n"
+        "fait).\n"
+    ) in exit_
+
+
+@pytest.mark.parametrize(
+    ("rights", "card", "flat", "words"),
+    [
+        (
+            500_00,
+            1_900_00,
+            103_20,
+            f"500,00{NBSP}€ sont réservés sur votre compte et 2{NBSP}003,20{NBSP}€ ont été payés par "
+            "carte, participation forfaitaire comprise.",
+        ),
+        (2_400_00, 0, 0, f"2{NBSP}400,00{NBSP}€ sont réservés sur votre compte."),
+        (0, 2_400_00, 0, f"2{NBSP}400,00{NBSP}€ ont été payés par carte."),
+    ],
+)
+def test_the_confirmation_says_what_the_account_and_the_card_paid(
+    holder, deliver_emails, rights, card, flat, words
+):
+    # given a proposal whose acceptance split the price (rule 10)
+    registration = services.validate_registration(registration=a_file(holder), actor=None, now=LATER)
+    split = {"price_cents": 2_400_00, "rights_cents": rights, "grants": [], "credit_note_cents": 0}
+    split |= {"card_cents": card, "flat_participation_cents": flat, "exemption": None}
+    Registration.objects.filter(pk=registration.pk).update(split=split)
+
+    # when it is accepted
+    text = sent(deliver_emails, lambda: move(registration, S.ACCEPTED))
+
+    # then the e-mail says who paid what
+    assert f"votre inscription est confirmée. {words} Si vous deviez annuler" in " ".join(text.split("\n"))
