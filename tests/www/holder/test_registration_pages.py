@@ -230,8 +230,7 @@ def test_the_list_shows_each_own_file_with_its_state_and_deadline(client, holder
     assert "2 dossiers, de la demande la plus récente à la plus ancienne." in page
     assert (
         f"Dossier n° {proposed.pk}, demande envoyée le 27 novembre 2026 — "
-        "À valider au plus tard le jeudi 3 décembre"
-        in page
+        "À valider au plus tard le jeudi 3 décembre" in page
     )
     assert (
         f"Dossier n° {requested.pk}, demande envoyée le 27 novembre 2026 — "
