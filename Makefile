@@ -39,7 +39,7 @@ demo-data: referentials
 
 # Development only: the demo login of each audience, printed at start-up (README, "Demo logins").
 demo-logins: demo-data
-	DEMO_LOGINS_ALLOWED=1 $(MANAGE) create_demo_logins
+	DEMO_LOGINS_ALLOWED=1 $(MANAGE) create_demo_logins --base-url http://$(HOST):$(PORT)
 
 # The second-factor code a demo agent's authenticator would show now: make totp AGENT=agent.fraud
 AGENT ?= agent.support

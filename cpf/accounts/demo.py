@@ -6,6 +6,13 @@ production settings force it off).
 Idempotent: a login that exists is left as it is (its password included, so that a running
 session survives a restart); only what is missing is added (the login, its membership, its
 role, its second factor).
+
+So that a whole booking can be walked by clicking (README, "Demo logins"), it also makes sure
+that the demo provider has a published training with a session the holder can book now (open,
+seats left, starting late enough for the provider's proposal to respect rule 17), that the
+demo holder may book (confirmed address, current terms: rule 27) and has the rights to pay its
+price (a grant of the demo funder makes up a shortfall, rule 8), and that the demo provider has
+an API key that is printed at every start-up (``demo_api_key``).
 """
 
 from __future__ import annotations
@@ -13,16 +20,25 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+
+from cpf.core.calendar import PARIS, add_business_days
+from cpf.core.errors import BusinessError
 
 from .enums import AgentRole, UserKind
 from .models import FunderMembership, ProviderMembership, User
+
+if TYPE_CHECKING:
+    from cpf.catalogue.models import Session
+    from cpf.holders.models import Holder
+    from cpf.providers.models import Provider
 
 PASSWORD = "DemoFormation2026"
 
@@ -36,6 +52,21 @@ FUNDER_MEMBER_EMAIL = "financeur@demo.example"
 FUNDER_NAME = "OPCO de démonstration"
 TOTP_APP = "django_otp.plugins.otp_totp"
 TOTP_DEVICE_NAME = "démo"
+
+# The walk's session starts at least this many business days ahead: the provider may take a few
+# days to answer and its proposal must still come 11 business days before the start (rule 17).
+WALK_MIN_LEAD_BUSINESS_DAYS = 15
+# A session added for the walk starts further ahead, so that it serves a few weeks of restarts.
+NEW_SESSION_LEAD_BUSINESS_DAYS = 25
+NEW_SESSION_LENGTH = datetime.timedelta(weeks=6)
+NEW_SESSION_SEATS = 12
+DEMO_TRAINING_REFERENCE = "DEMO"
+DEMO_TRAINING_PRICE_CENTS = 1_200_00
+API_KEY_NAME = "Clé de démonstration"
+# The demo provider's API key is derived from this development-only seed, so that the same key
+# is printed at every start-up and in the README although only its hash is stored. Public by
+# design, as the passwords above: it is created only where demo logins are allowed.
+API_KEY_SEED = "compte-formation-demo:provider-api-key"
 
 NOT_ALLOWED = (
     "Les accès de démonstration ne se créent qu'en développement : il faut DEBUG activé et "
@@ -55,6 +86,37 @@ class DemoLogin:
     created: bool
     note: str = ""
     totp_key: str = ""  # base32, for an authenticator app
+
+
+@dataclass(frozen=True)
+class DemoBooking:
+    """The session to book in the walk of a whole booking, and what pays for it."""
+
+    training_id: int
+    training_title: str
+    provider_id: int
+    session_id: int
+    start_date: datetime.date
+    end_date: datetime.date
+    price_cents: int
+    available_cents: int  # the holder's rights and free grants, at least the price
+    demo_grants_cents: int  # of which the demo funder granted (0: the rights were enough)
+
+
+@dataclass(frozen=True)
+class DemoApiKey:
+    key: str  # empty when the demo key can no longer be used (see ``note``)
+    provider_name: str
+    created: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Demo:
+    logins: list[DemoLogin]
+    booking: DemoBooking | None = None
+    api_key: DemoApiKey | None = None
+    problems: list[str] = field(default_factory=list)  # what could not be set up, in French
 
 
 def demo_logins_allowed() -> bool:
@@ -79,17 +141,37 @@ def totp_key(username: str) -> str:
     return hashlib.sha1(f"compte-formation-demo:{username}".encode()).hexdigest()
 
 
-def create_demo_logins(*, now: datetime.datetime) -> list[DemoLogin]:
-    """Create what is missing of the demo logins; returns them all, in the order printed."""
+def demo_api_key() -> str:
+    """The demo provider's API key, the same on every machine and at every start-up:
+    ``cfk_live_<8 hex>_<43 url-safe characters>`` derived from ``API_KEY_SEED``."""
+    look_up = hashlib.sha256(f"{API_KEY_SEED}:id".encode()).hexdigest()[:8]
+    secret = hashlib.sha256(f"{API_KEY_SEED}:secret".encode()).digest()
+    return f"cfk_live_{look_up}_{base64.urlsafe_b64encode(secret).rstrip(b'=').decode()}"
+
+
+def create_demo_logins(*, now: datetime.datetime) -> Demo:
+    """Create what is missing of the demo logins, the walk's bookable session and the demo
+    provider's API key; returns the logins in the order printed, with the session to book and
+    the key."""
     if not demo_logins_allowed():
         raise DemoLoginsNotAllowed(NOT_ALLOWED)
     with transaction.atomic():
-        logins = [_holder(now), _provider_member(now), _funder_member(now)]
+        holder, holder_login = _holder(now)
+        provider_login, provider, member = _provider_member(now)
+        logins = [holder_login, provider_login, _funder_member(now)]
         logins += [_agent(role, now) for role in AgentRole]
-    return logins
+        if provider is None or member is None:
+            return Demo(logins)
+        problems = []
+        booking = None
+        try:
+            booking = _walk_booking(provider, holder, now)
+        except BusinessError as refused:
+            problems.append(f"Aucune session à réserver : {' '.join(refused.messages)}")
+        return Demo(logins, booking, _api_key(provider, member, now), problems)
 
 
-def _holder(now: datetime.datetime) -> DemoLogin:
+def _holder(now: datetime.datetime) -> tuple[Holder, DemoLogin]:
     from cpf.holders.models import TermsAcceptance, TermsVersion
     from cpf.holders.nir import parse_nir
     from cpf.holders.services import get_or_create_holder
@@ -109,39 +191,190 @@ def _holder(now: datetime.datetime) -> DemoLogin:
             if not getattr(holder, field):  # what the declarations say of the person stays
                 setattr(holder, field, value)
         holder.save(update_fields=["user", *HOLDER_IDENTITY])
-    terms = TermsVersion.objects.current(now.date())
+    terms = TermsVersion.objects.current(now.astimezone(PARIS).date())
     if terms is not None:
         TermsAcceptance.objects.get_or_create(holder=holder, terms=terms, defaults={"accepted_at": now})
     ours = holder.user.email.lower() == HOLDER_EMAIL
+    if ours and holder.user.email_confirmed_at is None:  # rule 27: confirmed before any booking
+        holder.user.email_confirmed_at = now
+        holder.user.save(update_fields=["email_confirmed_at"])
     note = "" if ours else "accès créé par une inscription : son mot de passe n'a pas été changé"
-    return DemoLogin("titulaire", "1 77 03 92 050 013 85", "/compte/connexion/", created, note=note)
+    login = DemoLogin("titulaire", "1 77 03 92 050 013 85", "/compte/connexion/", created, note=note)
+    return holder, login
 
 
-def _provider_member(now: datetime.datetime) -> DemoLogin:
+def _provider_member(now: datetime.datetime) -> tuple[DemoLogin, Provider | None, User | None]:
+    """The demo provider's administrator, and the provider (the one it already belongs to)."""
+    from cpf.catalogue.models import Training
     from cpf.providers.models import Provider
 
     referenced = Provider.objects.referenced().order_by("pk")
     # a complete file if the catalogue has one (the generated providers are; the imported sample
-    # of the real catalogue names its providers by SIRET only)
+    # of the real catalogue names its providers by SIRET only), one with trainings to book first
     complete = referenced.exclude(nda="").exclude(qualiopi_number="").filter(bank_details__isnull=False)
-    provider = complete.first() or referenced.first()
+    with_offers = complete.filter(pk__in=Training.objects.visible().values("provider_id"))
+    provider = with_offers.first() or complete.first() or referenced.first()
     if provider is None:
-        return DemoLogin(
+        login = DemoLogin(
             "organisme de formation",
             PROVIDER_MEMBER_EMAIL,
             "/espace-pro/connexion/",
             created=False,
             note="aucun organisme référencé : lancez d'abord « make demo-data »",
         )
+        return login, None, None
     user, created = _member(PROVIDER_MEMBER_EMAIL, UserKind.PROVIDER_MEMBER, now)
     if not ProviderMembership.objects.filter(user=user).exists():
         ProviderMembership.objects.create(
             user=user, provider=provider, is_admin=True, joined_at=now, updated_at=now
         )
-    name = ProviderMembership.objects.filter(user=user).select_related("provider").first().provider.legal_name
-    return DemoLogin(
-        "organisme de formation", PROVIDER_MEMBER_EMAIL, "/espace-pro/connexion/", created, note=name
+    provider = ProviderMembership.objects.filter(user=user).select_related("provider").first().provider
+    login = DemoLogin(
+        "organisme de formation",
+        PROVIDER_MEMBER_EMAIL,
+        "/espace-pro/connexion/",
+        created,
+        note=provider.legal_name,
     )
+    return login, provider, user
+
+
+def _walk_booking(provider: Provider, holder: Holder, now: datetime.datetime) -> DemoBooking:
+    session = _bookable_session(provider, now)
+    training = session.action.training
+    return DemoBooking(
+        training_id=training.pk,
+        training_title=training.title,
+        provider_id=provider.pk,
+        session_id=session.pk,
+        start_date=session.start_date,
+        end_date=session.end_date,
+        price_cents=session.action.price_cents,
+        **_cover(holder, session.action.price_cents),
+    )
+
+
+def _bookable_session(provider: Provider, now: datetime.datetime) -> Session:
+    """An open session of the provider's visible trainings, with a seat left, starting at least
+    ``WALK_MIN_LEAD_BUSINESS_DAYS`` ahead, the cheapest first; added when there is none (on
+    the cheapest action, or on a demo training when the provider publishes none)."""
+    from cpf.bookings.enums import HOLDS_A_SEAT
+    from cpf.catalogue.enums import SessionStatus
+    from cpf.catalogue.models import Action, Session, Training
+
+    today = now.astimezone(PARIS).date()
+    actions = Action.objects.filter(training__in=Training.objects.visible().filter(provider=provider))
+    taken = Count("registrations", filter=Q(registrations__status__in=HOLDS_A_SEAT))
+    session = (
+        Session.objects.filter(
+            action__in=actions,
+            status=SessionStatus.OPEN,
+            start_date__gte=add_business_days(today, WALK_MIN_LEAD_BUSINESS_DAYS),
+        )
+        .annotate(taken=taken)
+        .filter(taken__lt=F("seats"))
+        .select_related("action__training")
+        .order_by("action__price_cents", "start_date", "pk")
+        .first()
+    )
+    if session is not None:
+        return session
+    action = actions.order_by("price_cents", "pk").first()
+    if action is None:
+        return _demo_training(provider, now)
+    return _new_session(action, today=today)
+
+
+def _new_session(action: Any, *, today: datetime.date) -> Session:
+    from cpf.catalogue.models import Session
+
+    start = add_business_days(today, NEW_SESSION_LEAD_BUSINESS_DAYS)
+    return Session.objects.select_related("action__training").get(
+        pk=Session.objects.create(
+            action=action, start_date=start, end_date=start + NEW_SESSION_LENGTH, seats=NEW_SESSION_SEATS
+        ).pk
+    )
+
+
+def _demo_training(provider: Provider, now: datetime.datetime) -> Session:
+    """A remote training of the provider, complete and published through the catalogue's
+    service (rule 25), with one session: for a demo provider that publishes nothing."""
+    from cpf.catalogue.enums import Modality
+    from cpf.catalogue.models import Action, Training
+    from cpf.catalogue.services import NotPublishable, publish_training
+    from cpf.referentials.models import Certification
+
+    certification = Certification.objects.filter(is_active=True).order_by("code").first()
+    if certification is None:
+        raise NotPublishable(["aucune certification active : lancez d'abord « make demo-data »."])
+    training = Training.objects.create(
+        provider=provider,
+        certification=certification,
+        reference=DEMO_TRAINING_REFERENCE,
+        title=f"Formation de démonstration : {certification.title}"[:300],
+        objectives=f"Préparer la certification {certification.code}.",
+        content="Apports, exercices et mises en situation, à distance.",
+        expected_results=f"Se présenter à la certification {certification.code}.",
+    )
+    action = Action.objects.create(
+        training=training,
+        price_cents=DEMO_TRAINING_PRICE_CENTS,
+        duration_hours=35,
+        modality=Modality.REMOTE,
+        prerequisites="Aucun prérequis : un ordinateur et une connexion à internet.",
+        admission_terms="Inscription en ligne.",
+    )
+    session = _new_session(action, today=now.astimezone(PARIS).date())
+    publish_training(training=training, actor=None, now=now, reason="Formation de démonstration")
+    return session
+
+
+def _cover(holder: Holder, price_cents: int) -> dict[str, int]:
+    """Make the holder's rights and free grants cover ``price_cents``: the demo funder grants
+    the shortfall (rule 8). Returns what the holder has and what the demo funder ever granted."""
+    from cpf.rights.models import Grant
+    from cpf.rights.services import add_grant
+
+    funder = _demo_funder()
+    shortfall = price_cents - _available_cents(holder)
+    if shortfall > 0:
+        reference = f"DEMO-{holder.pk}-{Grant.objects.filter(funder=funder, holder=holder).count() + 1}"
+        add_grant(
+            funder=funder, nir=holder.nir, amount_cents=shortfall, funder_reference=reference, actor=None
+        )
+    granted = Grant.objects.filter(funder=funder, holder=holder).aggregate(total=Sum("amount_cents"))["total"]
+    return {"available_cents": _available_cents(holder), "demo_grants_cents": granted or 0}
+
+
+def _available_cents(holder: Holder) -> int:
+    """The holder's rights and grants of free use (those pay any training, rule 10)."""
+    from cpf.ledger.enums import AccountKind
+    from cpf.ledger.models import Account
+
+    spendable = Q(kind=AccountKind.HOLDER_RIGHTS) | Q(grant__isnull=False, grant__certifications__isnull=True)
+    total = Account.objects.for_holder(holder.pk).filter(spendable).aggregate(total=Sum("balance_cents"))
+    return total["total"] or 0
+
+
+def _api_key(provider: Provider, member: User, now: datetime.datetime) -> DemoApiKey:
+    """The demo provider's key, created once by its administrator (``demo_api_key``)."""
+    from cpf.providers.api_keys import KEY_PREFIX, create_api_key
+    from cpf.providers.models import ProviderApiKey
+
+    raw = demo_api_key()
+    existing = (
+        ProviderApiKey.objects.filter(prefix=raw[: len(KEY_PREFIX) + 8]).select_related("provider").first()
+    )
+    if existing is None:
+        try:
+            create_api_key(provider=provider, name=API_KEY_NAME, actor=member, now=now, given_key=raw)
+        except BusinessError as refused:
+            return DemoApiKey("", provider.legal_name, created=False, note=" ".join(refused.messages))
+        return DemoApiKey(raw, provider.legal_name, created=True)
+    if existing.revoked_at is not None:
+        note = "la clé de démonstration a été révoquée : « make reset-db » repart de zéro"
+        return DemoApiKey("", existing.provider.legal_name, created=False, note=note)
+    return DemoApiKey(raw, existing.provider.legal_name, created=False)
 
 
 def _funder_member(now: datetime.datetime) -> DemoLogin:

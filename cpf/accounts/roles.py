@@ -6,15 +6,16 @@ declared and removes what is not. A role sees and does in the back-office only w
 needs:
 
 - **support** answers holders: their accounts, terms acceptances and mobile tokens (read), the
-  audit log of holders' accounts, the catalogue (read), and deactivates or reactivates a
-  holder's login;
+  audit log of holders' accounts, the catalogue (read), their registration files (read), and
+  deactivates or reactivates a holder's login;
 - **quality** references providers and moderates the catalogue (reference, refuse, suspend,
   de-list; publish, unpublish, suspend; prices and sessions through their services) and reads
   the referentials;
-- **fraud** reads what an investigation needs (providers, bank details, offers, holders, the
-  ledger, grants, the audit log) and suspends providers and trainings;
-- **payments** reads the ledger, funders, grants and crediting runs, and verifies or rejects
-  providers' bank details;
+- **fraud** reads what an investigation needs (providers, bank details, offers, holders,
+  registration files, the ledger, grants, the audit log) and suspends providers and trainings;
+- **payments** reads the ledger, funders, grants, crediting runs and registration files,
+  verifies or rejects providers' bank details, and cancels a file as the operator (its rights
+  re-credited and its card payments refunded: a decision on money, rule 13);
 - **administrator** does everything, the agents and the legal parameters included.
 
 Permissions are written ``"app_label.model": {actions}``, where an action is one of Django's
@@ -63,6 +64,9 @@ CUSTOM_PERMISSIONS: dict[str, dict[str, str]] = {
         "suspend_training": "Peut suspendre une formation",
     },
     "catalogue.action": {"change_action_price": "Peut modifier le prix d'une action de formation"},
+    "bookings.registration": {
+        "cancel_registration_by_operator": "Peut annuler un dossier d'inscription au nom de l'opérateur",
+    },
     "catalogue.session": {
         "change_session_status": "Peut modifier le statut ou les places d'une session",
     },
@@ -75,6 +79,15 @@ CATALOGUE_READ = {
     "catalogue.trainingtransition": READ,
 }
 
+# A registration file with its history and the card refunds decided for it. Read by those who
+# answer holders (support), follow money (payments) or investigate (fraud); the quality role
+# works on providers and offers, not on holders' files.
+REGISTRATIONS_READ = {
+    "bookings.registration": READ,
+    "bookings.registrationtransition": READ,
+    "bookings.cardrefunddue": READ,
+}
+
 SUPPORT = {
     "holders.holder": frozenset({"view", "deactivate_holder_login"}),
     # What happened to the account of the holder they answer (not the rest of the log).
@@ -83,6 +96,7 @@ SUPPORT = {
     "holders.termsacceptance": READ,
     "holders.apitoken": READ,
     **CATALOGUE_READ,
+    **REGISTRATIONS_READ,
 }
 
 QUALITY = {
@@ -122,6 +136,7 @@ QUALITY = {
 
 LEDGER_READ = {"ledger.account": READ, "ledger.transaction": READ, "ledger.entry": READ}
 
+
 FRAUD = {
     "core.auditevent": READ,
     "providers.provider": frozenset({"view", "suspend_provider"}),
@@ -138,10 +153,13 @@ FRAUD = {
     "rights.creditingrun": READ,
     "rights.funder": READ,
     "rights.grant": READ,
+    **REGISTRATIONS_READ,
 }
 
 PAYMENTS = {
     **LEDGER_READ,
+    **REGISTRATIONS_READ,
+    "bookings.registration": frozenset({"view", "cancel_registration_by_operator"}),
     "providers.provider": READ,
     "providers.providertransition": READ,
     "providers.bankdetails": frozenset({"view", "verify_bankdetails"}),
@@ -159,6 +177,7 @@ ADMINISTERED_APPS = (
     "holders",
     "ledger",
     "rights",
+    "bookings",
     "procrastinate",
     "dsfr",
 )

@@ -53,10 +53,17 @@ def hash_api_key(raw: str) -> str:
 
 
 def create_api_key(
-    *, provider: Provider, name: str, actor, now: datetime.datetime
+    *, provider: Provider, name: str, actor, now: datetime.datetime, given_key: str | None = None
 ) -> tuple[ProviderApiKey, str]:
     """A new key for ``provider``, by one of its active administrators; returns the row and the
-    key in clear, to show once. At most ``MAX_ACTIVE_KEYS`` keys in use at a time."""
+    key in clear, to show once. At most ``MAX_ACTIVE_KEYS`` keys in use at a time.
+
+    ``given_key``: the key to store instead of a random one. Only for the demo provider's key of
+    development, which must be printed again at every start-up although only its hash is kept
+    (``cpf.accounts.demo.demo_api_key``): refused unless demo logins are allowed, so never in
+    production."""
+    if given_key is not None:
+        _check_given_key(given_key)
     name = " ".join(name.split())
     if not name:
         raise ApiKeyRefused("Donnez un nom à la clé.", field="name", code="name_required")
@@ -69,8 +76,8 @@ def create_api_key(
                 f"L'organisme a déjà {MAX_ACTIVE_KEYS} clés en service : révoquez-en une d'abord.",
                 code="too_many_api_keys",
             )
-        prefix = f"{KEY_PREFIX}{secrets.token_hex(4)}"
-        raw = f"{prefix}_{secrets.token_urlsafe(32)}"
+        raw = given_key or f"{KEY_PREFIX}{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
+        prefix = _prefix(raw)
         key = ProviderApiKey.objects.create(
             provider=provider,
             name=name,
@@ -129,6 +136,20 @@ def authenticate_api_key(raw: str, *, now: datetime.datetime) -> ProviderApiKey 
         ProviderApiKey.objects.filter(pk=key.pk, last_used_at=key.last_used_at).update(last_used_at=now)
         key.last_used_at = now
     return key
+
+
+def _check_given_key(raw: str) -> None:
+    from cpf.accounts.demo import demo_logins_allowed
+
+    if not demo_logins_allowed():
+        raise PermissionError("a chosen API key is for the development demo only")
+    if KEY_FORMAT.fullmatch(raw) is None:
+        raise ValueError("a chosen API key must have the format of a key")
+
+
+def _prefix(raw: str) -> str:
+    """The visible beginning of a well-formed key: ``cfk_live_`` and its 8-hex look-up id."""
+    return raw[: len(KEY_PREFIX) + 8]
 
 
 def _lock_as_admin(provider: Provider, actor) -> None:

@@ -15,6 +15,7 @@ from cpf.providers.enums import ProviderStatus
 from cpf.rights import services as rights
 from cpf.rights.enums import FunderKind
 from tests.accounts.support import agent_with_roles, login_agent
+from tests.bookings.money_support import RegistrationFactory
 from tests.factories import ProviderFactory, SessionFactory
 from tests.holders.factories import NIR, TermsVersionFactory, holder_with_login
 
@@ -70,6 +71,10 @@ PAGES: list[tuple[str, str | None, set]] = [
     ("core_legalparameter_changelist", None, {A}),
     ("core_legalparameter_add", None, {A}),
     ("procrastinate_procrastinatejob_changelist", None, {A}),
+    ("bookings_registration_changelist", None, {S, F, P, A}),
+    ("bookings_registration_change", "registration", {S, F, P, A}),
+    ("bookings_registration_add", None, set()),
+    ("bookings_registration_delete", "registration", set()),
 ]
 
 # The service actions of each list, by role (Django's "delete selected" where the role may delete).
@@ -113,6 +118,7 @@ ACTIONS: dict[str, dict] = {
         P: ["reject_bank_details_action", "verify_bank_details_action"],
         A: ["reject_bank_details_action", "verify_bank_details_action"],
     },
+    "bookings_registration_changelist": {P: ["cancel_by_operator_action"], A: ["cancel_by_operator_action"]},
     "holders_holder_changelist": {
         S: ["deactivate_holder_login_action", "reactivate_holder_login_action"],
         A: [
@@ -136,6 +142,7 @@ def world():
         funder=funder, nir=holder.nir, amount_cents=500_00, funder_reference="R-1", actor=None
     ).grant
     return {
+        "registration": RegistrationFactory(),
         "provider": provider,
         "bank_details": provider.bank_details.get(),
         "training": session.action.training,
