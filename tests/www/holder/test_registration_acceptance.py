@@ -75,6 +75,24 @@ def test_the_page_shows_the_split_and_the_amount_the_card_will_pay(client, holde
     assert 'autocomplete="one-time-code"' in client.get(accept).content.decode()
 
 
+def test_a_changed_proposal_says_so_before_the_holder_accepts(client, holder):
+    # given a proposal at another price than the one requested
+    registration = proposal_for(holder, rights_cents=0)
+    Registration.objects.filter(pk=registration.pk).update(proposal_changed=True, price_cents=2_100_00)
+    plain = proposal_for(holder, rights_cents=0)
+    client.force_login(holder.user)
+
+    # when the holder opens the acceptance page of each
+    changed_page = text(client.get(urls(registration)[0]))
+    plain_page = text(client.get(urls(plain)[0]))
+
+    # then only the changed one warns that the offer is not the one requested
+    notice = "L'organisme a modifié les dates, le prix ou la durée de votre demande"
+    assert f"{notice} : vérifiez-les ci-dessous avant d'accepter." in changed_page
+    assert "Prix 2 100,00 € TTC" in changed_page
+    assert notice not in plain_page
+
+
 def test_the_holder_gets_the_code_by_e_mail(client, holder, deliver_emails, fixed_code):
     registration = proposal_for(holder, rights_cents=0)
     accept, send, _ = urls(registration)

@@ -137,6 +137,34 @@ def test_the_confirmation_page_says_when_prerequisites_are_checked(client, holde
     )
 
 
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("3 place Bellecour", "Lieu En présentiel — 3 place Bellecour, {postal_code} {name}"),
+        ("", "Lieu En présentiel — {postal_code} {name}"),
+    ],
+)
+def test_the_place_reads_well_with_or_without_a_street_address(client, holder, address, expected):
+    # given an action in person, its street address given or not
+    session = bookable_session()
+    action = session.action
+    action.address = address
+    action.save(update_fields=["address"])
+    commune = action.commune
+    client.force_login(holder.user)
+
+    # when the holder opens the request page, then the file once requested
+    asked = text(client.get(request_url(session)))
+    client.post(request_url(session))
+    on_file = text(client.get(file_url(Registration.objects.get(holder=holder))))
+
+    # then the place has no stray comma and the commune its official name
+    line = expected.format(postal_code=commune.postal_code, name=commune.name_with_article)
+    assert line in asked
+    assert line in on_file
+    assert "— ," not in asked
+
+
 def test_a_full_session_is_refused_in_french_and_nothing_is_created(client, holder, terms):
     session = bookable_session(seats=1)
     client.force_login(holder_with_login(nir=OTHER_NIR, email="autre@example.fr", accepted=terms).user)
@@ -229,13 +257,19 @@ def test_the_list_shows_each_own_file_with_its_state_and_deadline(client, holder
     assert [registration for registration, _ in response.context["rows"]] == [proposed, requested]
     assert "2 dossiers, de la demande la plus récente à la plus ancienne." in page
     assert (
-        f"Dossier n° {proposed.pk}, demande envoyée le 27 novembre 2026 — "
+        f"Dossier n° {proposed.pk}, demande envoyée le 27 novembre 2026 "
         "À valider au plus tard le jeudi 3 décembre" in page
     )
     assert (
-        f"Dossier n° {requested.pk}, demande envoyée le 27 novembre 2026 — "
+        f"Dossier n° {requested.pk}, demande envoyée le 27 novembre 2026 "
         "L'organisme doit répondre au plus tard le mardi 1er décembre" in page
     )
+    # the deadline is a line of its own: a card's details are laid out in a row, where the
+    # text before it ran into it ("2026 —À valider")
+    assert (
+        '<p class="fr-card__detail" data-testid="deadline"><strong>'
+        "À valider au plus tard le jeudi 3 décembre</strong></p>"
+    ) in response.content.decode()
     assert file_url(theirs) not in response.content.decode()
 
 
@@ -386,7 +420,7 @@ def test_a_proposal_shows_what_accepting_today_would_take(client, holder):
         "Le financement Comment le prix serait payé si vous acceptiez aujourd'hui "
         "Prix de la formation 2 400,00 € Vos droits − 1 500,00 € Dotation de OPCO Atlas − 500,00 € "
         f"Reste à payer par carte 400,00 € Participation forfaitaire {euros(flat)} "
-        f"Total payé par carte {euros(400_00 + flat)} Montants indicatifs"
+        f"Total à payer par carte {euros(400_00 + flat)} Montants indicatifs"
     ) in page
 
 
@@ -417,6 +451,8 @@ def test_a_pending_then_refused_card_payment_is_said(client, holder):
     refused = text(client.get(file_url(registration)))
 
     assert "Paiement en cours : le résultat de votre paiement par carte est attendu." in pending
+    assert "Total à payer par carte" in pending
+    assert "Total payé par carte" not in pending
     assert "Refuser la proposition" not in pending
     assert "Paiement refusé — vous pouvez réessayer avant la fin du délai." in refused
     assert "Refuser la proposition" in refused

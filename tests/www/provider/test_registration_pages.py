@@ -236,6 +236,20 @@ def test_a_file_shows_the_holder_the_snapshot_the_deadline_and_the_history(clien
     assert "Envoyer la proposition" in html and "Refuser la demande" in html
 
 
+def test_the_history_scrolls_by_keyboard_on_a_small_screen(client, staff, registration):
+    # given the file's history, a table wider than a phone's screen
+    response = client.get(page(registration))
+
+    # then its scrolling container takes the focus and has a name (WCAG 2.1.1), and the
+    # captions are hidden the DSFR way, without leaving an empty space above the tables
+    content = response.content.decode()
+    assert (
+        '<div class="fr-table__container" tabindex="0" role="region" aria-label="Tableau de l\'historique">'
+    ) in content
+    assert "<caption class=" not in content
+    assert content.count('class="fr-table fr-table--no-caption"') == 2
+
+
 def test_a_file_answered_offers_no_answer_any_more(client, staff, registration):
     validated(registration)
 
