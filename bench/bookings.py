@@ -188,7 +188,7 @@ def bookable_sessions(files: int, *, today: datetime.date) -> list[tuple[int, in
     wanted = files // per_session + 1
     actions = list(
         Action.objects.filter(
-            training__in=Training.objects.visible(), price_cents__lte=150_000, price_cents__gte=20_000
+            training__in=Training.objects.visible(), price_cents__lte=300_000, price_cents__gte=10_000
         )
         .select_related("training")
         .order_by("id")[:wanted]
@@ -482,7 +482,7 @@ def run(options: argparse.Namespace, out: TextIO, *, now: datetime.datetime) -> 
         f"in SQL, {clients} clients\n"
     )
     if not _has_catalogue():
-        call_command("generate_catalogue", sessions=2_000, seed=1, verbosity=0)
+        call_command("generate_catalogue", sessions=8_000, seed=1, verbosity=0)
     open_holders(options.booking_holders, options.booking_seed, out, now=now)
     bookers = prepare_bookers(2 * files, out, now=now)
     with connection.cursor() as cursor:
