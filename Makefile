@@ -53,7 +53,8 @@ run: demo-logins
 	@$(MANAGE) sandbox_psp_endpoint http://$(HOST):$(PORT)/paiements/webhooks/sandbox/ \
 		--secret "$${PAYMENT_PSP_WEBHOOK_SECRET:-whsec_development_only}" > /dev/null
 	@echo "Compte Formation: http://$(HOST):$(PORT)/  (administration: http://$(HOST):$(PORT)/admin/)"
-	PAYMENT_PSP_BASE_URL=$${PAYMENT_PSP_BASE_URL:-$(PSP_URL)} $(PY) -m cpf.core.devserver --host $(HOST) --port $(PORT)
+	PAYMENT_PSP_BASE_URL=$${PAYMENT_PSP_BASE_URL:-$(PSP_URL)} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \
+		$(PY) -m cpf.core.devserver --host $(HOST) --port $(PORT)
 
 worker: migrate
 	$(MANAGE) procrastinate worker

@@ -247,8 +247,9 @@ def file_url(registration: Registration) -> str:
 
 
 def day_in_words(day: datetime.date) -> str:
-    """``jeudi 17 décembre 2026``."""
-    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+    """``jeudi 17 décembre 2026``, ``lundi 1er mars 2027``."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{DAYS[day.weekday()]} {number} {MONTHS[day.month - 1]} {day.year}"
 
 
 def deadline_in_words(registration: Registration) -> str | None:

@@ -466,3 +466,14 @@ def test_the_confirmation_says_what_the_account_and_the_card_paid(
 
     # then the e-mail says who paid what
     assert f"votre inscription est confirmée. {words} Si vous deviez annuler" in " ".join(text.split("\n"))
+
+
+@pytest.mark.parametrize(
+    ("day", "words"),
+    [
+        (datetime.date(2027, 3, 1), "lundi 1er mars 2027"),
+        (datetime.date(2026, 12, 17), "jeudi 17 décembre 2026"),
+    ],
+)
+def test_days_are_written_as_in_french(day, words):
+    assert emails.day_in_words(day) == words
