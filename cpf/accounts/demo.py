@@ -29,7 +29,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 
-from cpf.core.calendar import PARIS, add_business_days
+from cpf.core.calendar import add_business_days, paris_day
 from cpf.core.errors import BusinessError
 
 from .enums import AgentRole, UserKind
@@ -191,7 +191,7 @@ def _holder(now: datetime.datetime) -> tuple[Holder, DemoLogin]:
             if not getattr(holder, field):  # what the declarations say of the person stays
                 setattr(holder, field, value)
         holder.save(update_fields=["user", *HOLDER_IDENTITY])
-    terms = TermsVersion.objects.current(now.astimezone(PARIS).date())
+    terms = TermsVersion.objects.current(paris_day(now))
     if terms is not None:
         TermsAcceptance.objects.get_or_create(holder=holder, terms=terms, defaults={"accepted_at": now})
     ours = holder.user.email.lower() == HOLDER_EMAIL
@@ -262,7 +262,7 @@ def _bookable_session(provider: Provider, now: datetime.datetime) -> Session:
     from cpf.catalogue.enums import SessionStatus
     from cpf.catalogue.models import Action, Session, Training
 
-    today = now.astimezone(PARIS).date()
+    today = paris_day(now)
     actions = Action.objects.filter(training__in=Training.objects.visible().filter(provider=provider))
     taken = Count("registrations", filter=Q(registrations__status__in=HOLDS_A_SEAT))
     session = (
@@ -324,7 +324,7 @@ def _demo_training(provider: Provider, now: datetime.datetime) -> Session:
         prerequisites="Aucun prérequis : un ordinateur et une connexion à internet.",
         admission_terms="Inscription en ligne.",
     )
-    session = _new_session(action, today=now.astimezone(PARIS).date())
+    session = _new_session(action, today=paris_day(now))
     publish_training(training=training, actor=None, now=now, reason="Formation de démonstration")
     return session
 

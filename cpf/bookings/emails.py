@@ -19,9 +19,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
-from cpf.core.calendar import PARIS
+from cpf.core.calendar import PARIS, paris_day
 from cpf.core.mail import send_later
 from cpf.core.money import format_euros
+from cpf.core.text import day_in_words
 
 from .enums import ProviderRefusalReason, RegistrationStatus
 from .models import Registration
@@ -30,22 +31,6 @@ logger = logging.getLogger(__name__)
 
 S = RegistrationStatus
 WIDTH = 78
-
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 @dataclass(frozen=True)
@@ -246,12 +231,6 @@ def file_url(registration: Registration) -> str:
     return settings.SITE_URL + path
 
 
-def day_in_words(day: datetime.date) -> str:
-    """``jeudi 17 décembre 2026``, ``lundi 1er mars 2027``."""
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{DAYS[day.weekday()]} {number} {MONTHS[day.month - 1]} {day.year}"
-
-
 def deadline_in_words(registration: Registration) -> str | None:
     """The next deadline, as the holder reads it, when someone must answer: the last day to
     answer (a deadline falls at midnight, at the end of that day: ``deadline_after``)."""
@@ -304,7 +283,7 @@ def _send_step(registration: Registration, name: str, *, now: datetime.datetime)
     step = STEPS[name]
     message = step.message.format(
         reason=_last_reason(file),
-        day=day_in_words(now.astimezone(PARIS).date()),
+        day=day_in_words(paris_day(now)),
         entry_day=file.entry_date and day_in_words(file.entry_date),
         exit_day=file.exit_date and day_in_words(file.exit_date),
         paid=paid_in_words(file),

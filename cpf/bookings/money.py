@@ -23,7 +23,7 @@ from typing import Any
 from django.db import transaction
 
 from cpf.core import audit, parameters
-from cpf.core.calendar import PARIS
+from cpf.core.calendar import paris_day
 from cpf.core.money import format_euros, prorata_cents
 from cpf.holders.models import Holder
 from cpf.ledger.enums import AccountKind, TransactionKind
@@ -613,10 +613,6 @@ def outcome_lines(outcome: Outcome) -> list[str]:
         if cents:
             lines.append(sentence.format(format_euros(cents)))
     return lines
-
-
-def paris_day(now: datetime.datetime) -> datetime.date:
-    return now.astimezone(PARIS).date()
 
 
 def record_money_event(

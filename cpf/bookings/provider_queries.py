@@ -8,7 +8,7 @@ import datetime
 
 from django.db.models import F, QuerySet
 
-from cpf.core.calendar import PARIS
+from cpf.core.calendar import PARIS, paris_day
 from cpf.providers.models import Provider
 
 from .enums import RegistrationStatus
@@ -50,7 +50,7 @@ def provider_actions(registration: Registration, *, now: datetime.datetime) -> l
     transition table allows from its status, but no answer to a request once its deadline has
     passed, and no entry before the session's first day (rule 20)."""
     overdue = registration.deadline_at is not None and now >= registration.deadline_at
-    started = registration.start_date <= now.astimezone(PARIS).date()
+    started = registration.start_date <= paris_day(now)
     return [
         action
         for action, target in PROVIDER_ACTIONS.items()

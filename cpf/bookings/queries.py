@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 
 from cpf.core.calendar import PARIS
+from cpf.core.text import day_in_words
 from cpf.holders.models import Holder
 
 from . import money
@@ -22,32 +23,8 @@ from .models import Registration, RegistrationTransition
 
 S = RegistrationStatus
 
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
 # What the holder may do on a file, by its code (the API's ``actions``, the page's buttons).
 WITHDRAW, ACCEPT, REFUSE, CANCEL = "withdraw", "accept", "refuse", "cancel"
-
-
-def french_day(day: datetime.date, *, today: datetime.date | None = None) -> str:
-    """``jeudi 17 décembre``; the year is added when it is not the year of ``today``."""
-    text = f"{WEEKDAYS[day.weekday()]} {day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]}"
-    if today is None or day.year != today.year:
-        text += f" {day.year}"
-    return text
 
 
 def last_day(deadline_at: datetime.datetime) -> datetime.date:
@@ -71,7 +48,7 @@ def next_deadline(registration: Registration, *, today: datetime.date) -> NextDe
     if registration.deadline_at is None:
         return None
     day = last_day(registration.deadline_at)
-    words = french_day(day, today=today)
+    words = day_in_words(day, today=today)
     if registration.status == S.VALIDATED:
         return NextDeadline("holder", day, f"À valider au plus tard le {words}")
     return NextDeadline("provider", day, f"L'organisme doit répondre au plus tard le {words}")

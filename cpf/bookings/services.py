@@ -22,7 +22,7 @@ from cpf.accounts.models import User
 from cpf.catalogue.enums import SessionStatus
 from cpf.catalogue.models import Session, Training
 from cpf.core import audit, parameters, state_machine
-from cpf.core.calendar import PARIS, add_business_days, business_days_between, deadline_after
+from cpf.core.calendar import PARIS, add_business_days, business_days_between, deadline_after, paris_day
 from cpf.core.errors import BusinessError
 from cpf.core.money import format_euros, prorata_cents
 from cpf.core.state_machine import StateMachine, Transition
@@ -165,7 +165,7 @@ def request_registration(
     rule 18 allows. The offer is snapshotted on the file; the provider's deadline (rule 15) is
     2 business days, 30 calendar days when the action states prerequisites to check.
     ``c2p_points``: the holder retrains with occupational-risk points (rule 12's exemption)."""
-    today = _paris_day(now)
+    today = paris_day(now)
     _check_holder_may_book(holder, today=today)
     with transaction.atomic():
         locked_session = (
@@ -208,12 +208,12 @@ def provider_deadline(now: datetime.datetime, *, prerequisites_to_check: bool) -
     """When the provider's time to answer a request sent at ``now`` has passed (rule 15): the end
     of the 2nd business day after the request, or of the 30th calendar day when prerequisites
     must be checked (the terms of use count those in calendar days)."""
-    today = _paris_day(now)
+    today = paris_day(now)
     if prerequisites_to_check:
-        days = _number("provider_answer_with_prerequisites_days", on=today)
+        days = parameters.integer("provider_answer_with_prerequisites_days", on=today)
         following = today + datetime.timedelta(days=days + 1)
         return datetime.datetime.combine(following, datetime.time.min, tzinfo=PARIS)
-    return deadline_after(now, _number("provider_answer_business_days", on=today))
+    return deadline_after(now, parameters.integer("provider_answer_business_days", on=today))
 
 
 @dataclass(frozen=True)
@@ -237,13 +237,13 @@ def validate_registration(
     duration (the holder then reads "Proposition de l'organisme"). Rule 17: the session starts
     at least 11 business days after the proposal, else refused. Rule 16: the holder has 4
     business days to accept."""
-    today = _paris_day(now)
+    today = paris_day(now)
     with transaction.atomic():
         locked = _locked(registration, to=S.VALIDATED)
         _check_in_time(locked, now=now)
         fields = _proposal_fields(locked, changes or ProposalChanges())
         start: datetime.date = fields.get("start_date", locked.start_date)  # type: ignore[assignment]
-        minimum = _number("proposal_to_start_min_business_days", on=today)
+        minimum = parameters.integer("proposal_to_start_min_business_days", on=today)
         earliest = add_business_days(today, minimum)
         if start < earliest:
             raise StartTooSoon(
@@ -251,7 +251,7 @@ def validate_registration(
                 f"proposition, soit le {earliest:%d/%m/%Y} au plus tôt.",
                 field="start_date",
             )
-        days = _number("holder_acceptance_business_days", on=today)
+        days = parameters.integer("holder_acceptance_business_days", on=today)
         fields["deadline_at"] = deadline_after(now, days)
         return MACHINE.transition(locked, to=S.VALIDATED, actor=actor, reason="", now=now, fields=fields)
 
@@ -353,7 +353,7 @@ def _check_session_bookable(session: Session, *, today: datetime.date) -> None:
 
 
 def _check_open_requests(holder: Holder, session: Session, *, today: datetime.date) -> None:
-    most = _number("max_open_requests_per_action", on=today)
+    most = parameters.integer("max_open_requests_per_action", on=today)
     open_requests = Registration.objects.filter(
         holder=holder, action_id=session.action_id, status__in=OPEN_REQUEST
     ).count()
@@ -417,18 +417,6 @@ def _check_in_time(registration: Registration, *, now: datetime.datetime) -> Non
         raise DeadlinePassed("Le délai de réponse de ce dossier est dépassé.")
 
 
-def _number(code: str, *, on: datetime.date) -> int:
-    """A parameter counting days or requests: a whole number."""
-    value = parameters.value(code, on=on)
-    if not isinstance(value, int):
-        raise TypeError(f"{code} is not a whole number")
-    return value
-
-
-def _paris_day(now: datetime.datetime) -> datetime.date:
-    return now.astimezone(PARIS).date()
-
-
 # --- The holder withdraws a request -------------------------------------------------------------
 
 
@@ -459,7 +447,7 @@ def declare_entry(
     of the real start (``entry_date``, between the session's start and end, not in the future).
     What was reserved and the card part go to the provider's payable, the flat participation to
     the CPF fund; the advance for a session over 3 months is recorded as owed."""
-    today = _paris_day(now)
+    today = paris_day(now)
     with transaction.atomic():
         locked = _locked(registration, to=S.IN_TRAINING)
         if not locked.start_date <= entry_date <= min(locked.end_date, today):
@@ -500,7 +488,7 @@ def declare_exit(
     reason (rule 21's table: the planned end, or who is at fault for leaving early)."""
     if reason_code not in ExitReason.values:
         raise DeclarationRefused("Choisissez un motif de sortie.", field="reason_code")
-    today = _paris_day(now)
+    today = paris_day(now)
     with transaction.atomic():
         locked = _locked(registration, to=S.TERMINATED)
         if locked.entry_date is None or not locked.entry_date <= exit_date <= today:
@@ -604,7 +592,7 @@ def _service_done_settlement(
         return money.Settlement(provider_cents=0, given_back=True, refund_flat_participation=True)
     if force_majeure or exit_reason == ExitReason.PROVIDER_FAULT_POSTPONED:
         return money.Settlement(provider_cents=pro_rata, given_back=True, refund_flat_participation=False)
-    today = _paris_day(now)
+    today = paris_day(now)
     tiers = parameters.value("completion_tiers_percent", on=today)
     minimum = parameters.integer("abandonment_minimum_payment_percent", on=today)
     if not isinstance(tiers, list) or len(tiers) != 2:
@@ -620,7 +608,7 @@ def _service_done_settlement(
 
 
 def _check_declared_in_time(day: datetime.date, *, today: datetime.date, code: str, what: str) -> None:
-    days = _number(code, on=today)
+    days = parameters.integer(code, on=today)
     last = add_business_days(day, days)
     if today > last:
         raise DeclarationRefused(
@@ -700,9 +688,9 @@ def _cancellation_settlement(
     free = money.Settlement(provider_cents=0, given_back=True, refund_flat_participation=True)
     if by in (CancellationBy.PROVIDER, CancellationBy.OPERATOR) or force_majeure:
         return free
-    if by == CancellationBy.HOLDER and _free_for_the_holder(registration, today=_paris_day(now)):
+    if by == CancellationBy.HOLDER and _free_for_the_holder(registration, today=paris_day(now)):
         return free
-    today = _paris_day(now)
+    today = paris_day(now)
     percent = parameters.integer("late_cancellation_indemnity_percent", on=today)
     indemnity = prorata_cents(registration.price_cents, percent, 100)
     return money.Settlement(provider_cents=indemnity, given_back=False, refund_flat_participation=False)
@@ -714,7 +702,7 @@ def _free_for_the_holder(registration: Registration, *, today: datetime.date) ->
     values = parameters.integers(
         ["withdrawal_period_business_days", "free_cancellation_min_business_days"], on=today
     )
-    accepted_on = _paris_day(registration.accepted_at) if registration.accepted_at else today
+    accepted_on = paris_day(registration.accepted_at) if registration.accepted_at else today
     in_withdrawal = today <= add_business_days(accepted_on, values["withdrawal_period_business_days"])
     early = (
         business_days_between(today, registration.start_date) > values["free_cancellation_min_business_days"]
@@ -831,7 +819,7 @@ def cancel_not_realized(
     card part is kept as a credit note; with force majeure everything is given back."""
 
     def started(locked: Registration) -> None:
-        if _paris_day(now) < locked.start_date:
+        if paris_day(now) < locked.start_date:
             raise CancellationNotAllowed(
                 "La session n'a pas commencé : le titulaire peut encore annuler lui-même son dossier."
             )

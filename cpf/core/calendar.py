@@ -109,3 +109,8 @@ def _check_is_a_date(day: object) -> None:
     # A datetime is a date too, but its day depends on the time zone: the caller decides it.
     if isinstance(day, datetime.datetime) or not isinstance(day, datetime.date):
         raise TypeError(f"expected a date, got {type(day).__name__}")
+
+
+def paris_day(moment: datetime.datetime) -> datetime.date:
+    """The day in France at ``moment`` (a deadline's day is a French day, not a UTC one)."""
+    return moment.astimezone(PARIS).date()

@@ -14,7 +14,7 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from .calendar import PARIS
+from .calendar import paris_day
 
 
 def offset() -> datetime.timedelta:
@@ -36,4 +36,4 @@ def moved(timestamp: float) -> datetime.datetime:
 
 def today() -> datetime.date:
     """The current day in France (a deadline's day is a French day, not a UTC one)."""
-    return now().astimezone(PARIS).date()
+    return paris_day(now())

@@ -1,7 +1,9 @@
-"""Text normalisation done in Python (the embedded PostgreSQL has no unaccent extension)."""
+"""Text done in Python: normalisation (the embedded PostgreSQL has no unaccent extension), and
+days written in French words."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 
@@ -20,3 +22,30 @@ def fold(text: str) -> str:
 def undouble_apostrophes(text: str) -> str:
     """France Travail's export sometimes doubles apostrophes (``l''entretien``)."""
     return text.replace("''", "'")
+
+
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def day_in_words(day: datetime.date, *, today: datetime.date | None = None) -> str:
+    """``jeudi 17 décembre 2026``, ``lundi 1er mars 2027``; without the year when ``today`` is
+    given and of the same year."""
+    number = "1er" if day.day == 1 else str(day.day)
+    words = f"{WEEKDAYS[day.weekday()]} {number} {MONTHS[day.month - 1]}"
+    if today is not None and day.year == today.year:
+        return words
+    return f"{words} {day.year}"

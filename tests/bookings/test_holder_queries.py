@@ -10,7 +10,7 @@ import pytest
 from cpf.bookings import money, queries
 from cpf.bookings.enums import HOLDER_LABELS, RegistrationStatus
 from cpf.bookings.services import ProposalChanges, validate_registration
-from cpf.core import parameters
+from cpf.core import parameters, text
 from tests.bookings.states import accepted_and_paid, file_in
 from tests.bookings.support import (
     FRIDAY_BEFORE_WHIT_MONDAY,
@@ -37,7 +37,7 @@ S = RegistrationStatus
     ],
 )
 def test_a_day_in_words_with_the_year_only_when_it_is_another(day, today, words):
-    assert queries.french_day(day, today=today) == words
+    assert text.day_in_words(day, today=today) == words
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime
 
 from django import template
-from django.utils.formats import date_format
 
-from cpf.core import clock
+from cpf.core import clock, text
 from cpf.core.money import format_euros
 
 register = template.Library()
@@ -34,6 +33,4 @@ def day_in_words(day: datetime.date | None) -> str:
     """``2026-12-01`` → ``mardi 1er décembre`` (with the year when it is not this year's)."""
     if day is None:
         return ""
-    number = "1er" if day.day == 1 else str(day.day)
-    words = f"{date_format(day, 'l')} {number} {date_format(day, 'F')}"
-    return words if day.year == clock.today().year else f"{words} {day.year}"
+    return text.day_in_words(day, today=clock.today())
