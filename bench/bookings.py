@@ -46,6 +46,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from .database import connection_params
+from .search import stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "bookings"
@@ -428,16 +429,6 @@ def start_server(options: argparse.Namespace) -> tuple[subprocess.Popen, int]:
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _wait_until_up(port)
     return server, port
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    if server.stderr is not None:
-        server.stderr.close()
 
 
 def book_over_http(bookers: list[Booker], port: int, clients: int, out: TextIO) -> list[StepResult]:

@@ -292,11 +292,17 @@ def measure_http(queries: list[Query], options: argparse.Namespace, out: TextIO)
             f"threads, DEBUG=0, loopback\n  {report}\n"
         )
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop a benchmark's HTTP server, killed if it does not stop within 20 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    if server.stderr is not None:
         server.stderr.close()
 
 
