@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from django.core.management import call_command
 from django.test import Client
+from procrastinate import utils as procrastinate_utils
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django import db_cleanup as procrastinate_db_cleanup
 from procrastinate.contrib.django.django_connector import DjangoConnector
 from pytest_django.plugin import blocking_manager_key
 
@@ -163,16 +165,28 @@ def _decoded(row):
     return row
 
 
+async def _on_the_test_thread(func, *args, **kwargs):
+    """procrastinate runs a synchronous task in a thread of its own (``thread_sensitive=False``),
+    whose database connection could not see the test's uncommitted rows: run it on the test's
+    thread, hence on its connection, as the e-mails of a file read the file."""
+    return await sync_to_async(func, thread_sensitive=True)(*args, **kwargs)
+
+
 @pytest.fixture
-def deliver_emails():
+def deliver_emails(monkeypatch):
     """``deliver_emails()`` runs procrastinate's worker once over the e-mail queue, in this
     process and on the test's own database connection (inside the test's transaction), until no
-    job is left to run: the jobs ``cpf.core.mail.send_later`` deferred are executed by the real
-    worker loop and the task's own code, and land in ``mail.outbox``."""
+    job is left to run: the jobs ``cpf.core.mail.send_later`` and the files' steps deferred are
+    executed by the real worker loop and the tasks' own code, and land in ``mail.outbox``."""
+    monkeypatch.setattr(procrastinate_utils, "sync_to_async", _on_the_test_thread)
+    # The worker closes a task's connection after it, which here is the test's, in its
+    # transaction: keep it.
+    monkeypatch.setattr(procrastinate_db_cleanup, "_cleanup_before", lambda: None)
+    monkeypatch.setattr(procrastinate_db_cleanup, "_cleanup_after", lambda: None)
 
     def run() -> None:
-        # async_to_sync keeps the connector's database calls on this thread, hence on the
-        # test's connection; the task itself runs in a thread of its own, as in a worker.
+        # async_to_sync keeps the connector's database calls and the tasks on this thread,
+        # hence on the test's connection.
         with app.replace_connector(_TestWorkerConnector()) as worker_app:
             async_to_sync(worker_app.run_worker_async)(
                 queues=["emails"], wait=False, listen_notify=False, install_signal_handlers=False

@@ -13,9 +13,11 @@ from __future__ import annotations
 import datetime
 import logging
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
@@ -279,16 +281,47 @@ def _step(registration: Registration, source: str, target: str) -> str:
 
 
 def _send_step(registration: Registration, name: str, *, now: datetime.datetime) -> None:
-    file = _loaded(registration)
-    step = STEPS[name]
-    message = step.message.format(
-        reason=_last_reason(file),
-        day=day_in_words(paris_day(now)),
+    """Queue the step's e-mail in the caller's transaction. Only the file's number and what the
+    step changed travel in the job; the worker renders the message (``send_step``), so that a
+    request pays neither the template nor the sealing of a message it does not send."""
+    from .tasks import send_step_email
+
+    send_step_email.defer(
+        registration_id=registration.pk,
+        step=name,
+        at=now.isoformat(),
+        status=registration.status,
+        deadline_at=registration.deadline_at.isoformat() if registration.deadline_at else None,
+    )
+
+
+def send_step(
+    *,
+    registration_id: int,
+    step: str,
+    at: datetime.datetime,
+    status: str,
+    deadline_at: datetime.datetime | None,
+) -> None:
+    """Render and send the e-mail of ``step`` (run by the worker). The message tells the file
+    as it was at the step: its state and deadline then, the reason logged by then, even when
+    the file has moved on before the worker sends it."""
+    file = _loaded_by_id(registration_id)
+    file.status, file.deadline_at = status, deadline_at
+    message = STEPS[step].message.format(
+        reason=_last_reason(file, at=at),
+        day=day_in_words(paris_day(at)),
         entry_day=file.entry_date and day_in_words(file.entry_date),
         exit_day=file.exit_date and day_in_words(file.exit_date),
         paid=paid_in_words(file),
     )
-    _send(file, subject=step.subject, template="step", context=_step_context(file, message))
+    _send(
+        file,
+        subject=STEPS[step].subject,
+        template="step",
+        context=_step_context(file, message),
+        deliver=_deliver_now,
+    )
 
 
 def _step_context(file: Registration, message: str) -> dict[str, object]:
@@ -321,22 +354,39 @@ def _summary(file: Registration) -> dict[str, object]:
     }
 
 
-def _last_reason(file: Registration) -> str:
-    """The reason logged with the transition (a provider's refusal: its reason's label, then
-    the provider's words; "other" says nothing the words do not)."""
-    last = file.transitions.order_by("-id").first()
+def _last_reason(file: Registration, *, at: datetime.datetime) -> str:
+    """The reason logged with the step's transition, the last one at ``at`` (a provider's
+    refusal: its reason's label, then the provider's words; "other" says nothing the words do
+    not)."""
+    last = file.transitions.filter(at__lte=at).order_by("-id").first()
     reason = last.reason if last is not None else ""
     return reason.removeprefix(f"{ProviderRefusalReason.OTHER.label} : ")
 
 
 def _loaded(registration: Registration) -> Registration:
     """The file as committed so far in this transaction, with what its e-mails name."""
+    return _loaded_by_id(registration.pk)
+
+
+def _loaded_by_id(registration_id: int) -> Registration:
     return Registration.objects.select_related("holder__user", "action__training__provider", "commune").get(
-        pk=registration.pk
+        pk=registration_id
     )
 
 
-def _send(file: Registration, *, subject: str, template: str, context: dict[str, object]) -> None:
+def _deliver_now(*, subject: str, body: str, to: list[str]) -> None:
+    """Hand the message to the e-mail back-end: already in the worker, nothing to queue."""
+    EmailMessage(subject=subject, body=body, to=to).send()
+
+
+def _send(
+    file: Registration,
+    *,
+    subject: str,
+    template: str,
+    context: dict[str, object],
+    deliver: Callable[..., object] = send_later,
+) -> None:
     user = file.holder.user
     if user is None or not user.email:
         # Rule 27 lets only a holder with a confirmed address request a file; a file whose
@@ -344,4 +394,4 @@ def _send(file: Registration, *, subject: str, template: str, context: dict[str,
         logger.warning("Dossier n° %s : le titulaire n'a pas d'adresse e-mail, message non envoyé.", file.pk)
         return
     body = render_to_string(f"bookings/emails/{template}.txt", context)
-    send_later(subject=f"{subject} – {context['title']}", body=body, to=[user.email])
+    deliver(subject=f"{subject} – {context['title']}", body=body, to=[user.email])

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 from procrastinate.contrib.django import app
 
 from cpf.core import clock
+from cpf.core.tasks import EMAIL_RETRY
 
+from . import emails
 from .services import lapse_overdue_registrations
 
 
@@ -17,3 +21,16 @@ def lapse_overdue_registrations_task(timestamp: int) -> int:
     workers, and a late run still judges the deadlines as of its minute, moved like every
     clock of the service outside production (``CLOCK_OFFSET_DAYS``, cpf/core/clock.py)."""
     return lapse_overdue_registrations(now=clock.moved(timestamp))
+
+
+@app.task(queue="emails", name="bookings.send_step_email", retry=EMAIL_RETRY)
+def send_step_email(registration_id: int, step: str, at: str, status: str, deadline_at: str | None) -> None:
+    """Send the e-mail of one step of a file, queued in the transaction of the step
+    (``emails._send_step``); retried like every e-mail when the mail server is unreachable."""
+    emails.send_step(
+        registration_id=registration_id,
+        step=step,
+        at=datetime.datetime.fromisoformat(at),
+        status=status,
+        deadline_at=datetime.datetime.fromisoformat(deadline_at) if deadline_at else None,
+    )

@@ -477,3 +477,19 @@ def test_the_confirmation_says_what_the_account_and_the_card_paid(
 )
 def test_days_are_written_as_in_french(day, words):
     assert emails.day_in_words(day) == words
+
+
+def test_an_e_mail_sent_after_the_file_moved_on_tells_the_step_it_was_queued_for(holder, deliver_emails):
+    registration = a_file(holder)
+    deliver_emails()
+    mail.outbox.clear()
+    proposed = move(registration, S.VALIDATED)
+    move(proposed, S.REFUSED_BY_ATTENDEE, now=LATER + datetime.timedelta(hours=1))
+
+    deliver_emails()
+
+    proposal, refusal = sorted(mail.outbox, key=lambda message: "Proposition de" not in message.subject)
+    assert proposal.subject.startswith("Proposition de l'organisme à valider")
+    assert "Proposition à valider avant le mercredi 19 mai 2027 à 12 h 00." in " ".join(proposal.body.split())
+    assert refusal.subject.startswith("Proposition refusée")
+    assert "à valider" not in refusal.body
