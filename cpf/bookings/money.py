@@ -137,7 +137,8 @@ def _split(registration: Registration, accounts: list[Account], *, today: dateti
     rights = by_kind.get(AccountKind.HOLDER_RIGHTS)
     rights_cents = take(balances[rights.pk]) if rights else 0
     grants = []
-    for grant in _usable_grants(registration, set(balances)):
+    grant_accounts = {account.pk for account in accounts if account.kind == AccountKind.HOLDER_GRANT}
+    for grant in _usable_grants(registration, grant_accounts):
         amount = take(balances[grant.account_id])
         if amount:
             grants.append(GrantPart(grant.pk, grant.account_id, grant.funder.name, amount))
@@ -159,6 +160,8 @@ def _split(registration: Registration, accounts: list[Account], *, today: dateti
 def _usable_grants(registration: Registration, account_ids: set[int]) -> list[Grant]:
     """The holder's grants that may pay for this file (rule 10): those earmarked for its
     certification first, then those of free use, oldest first in each group."""
+    if not account_ids:
+        return []
     certification_id = registration.action.training.certification_id
     grants = (
         Grant.objects.filter(holder_id=registration.holder_id, account_id__in=account_ids)
@@ -210,7 +213,9 @@ def reserve_for_acceptance(
     from . import services
 
     with transaction.atomic():
-        locked = services.locked_for(registration, to=S.ACCEPTED, holder=holder, now=now)
+        locked = services.locked_for(
+            registration, to=S.ACCEPTED, holder=holder, now=now, related=("action__training",)
+        )
         if locked.payment_state == PaymentState.PENDING:
             raise services.PaymentPending(
                 "Un paiement est déjà en cours pour ce dossier : terminez-le ou attendez son résultat."
@@ -236,6 +241,7 @@ def reserve_for_acceptance(
                 reason="",
                 now=now,
                 fields={**fields, "payment_state": PaymentState.NONE, "deadline_at": None},
+                already_locked=True,
             )
     return split
 
@@ -316,6 +322,7 @@ def reserve(locked: Registration, *, holder: Holder, today: datetime.date) -> Pr
             reference=f"registration:{locked.pk}",
             actor=holder.user,
             details={"registration_id": locked.pk, "attempt": attempt},
+            locked=accounts,
         )
     locked.payment_attempt = attempt
     locked.split = split.as_json()

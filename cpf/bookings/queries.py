@@ -122,16 +122,15 @@ def holder_registrations(holder: Holder) -> QuerySet[Registration]:
     )
 
 
-def holder_registration(holder: Holder, registration_id: int) -> Registration | None:
-    """One of the holder's files with its history, or None (another holder's file is not
-    found: nobody learns that it exists)."""
-    history = RegistrationTransition.objects.order_by("at", "id")
-    found = (
-        holder_registrations(holder)
-        .prefetch_related(Prefetch("transitions", queryset=history))
-        .filter(pk=registration_id)
-        .first()
-    )
+def holder_registration(holder: Holder, registration_id: int, *, history: bool = True) -> Registration | None:
+    """One of the holder's files with its history (unless ``history=False``), or None (another
+    holder's file is not found: nobody learns that it exists)."""
+    files = holder_registrations(holder)
+    if history:
+        files = files.prefetch_related(
+            Prefetch("transitions", queryset=RegistrationTransition.objects.order_by("at", "id"))
+        )
+    found = files.filter(pk=registration_id).first()
     if found is not None:
         found.holder = holder
     return found

@@ -392,20 +392,28 @@ def _check_no_payment_pending(registration: Registration) -> None:
 
 
 def locked_for(
-    registration: Registration, *, to: str, holder: Holder, now: datetime.datetime
+    registration: Registration,
+    *,
+    to: str,
+    holder: Holder,
+    now: datetime.datetime,
+    related: tuple[str, ...] = (),
 ) -> Registration:
-    """The holder's file, locked, when it may go ``to`` now (in time)."""
+    """The holder's file, locked, when it may go ``to`` now (in time); ``related``: what to
+    read with it (``select_related``)."""
     if registration.holder_id != holder.pk:
         raise NotYourRegistration("Ce dossier est introuvable.")
-    locked = _locked(registration, to=to)
+    locked = _locked(registration, to=to, related=related)
+    locked.holder = holder
     _check_in_time(locked, now=now)
     return locked
 
 
-def _locked(registration: Registration, *, to: str) -> Registration:
+def _locked(registration: Registration, *, to: str, related: tuple[str, ...] = ()) -> Registration:
     """The file under a row lock, when the table allows going ``to`` from its status (checked
     before the other rules, so that a refusal names the real reason)."""
-    locked = Registration.objects.select_for_update(of=("self",)).get(pk=registration.pk)
+    files = Registration.objects.select_for_update(of=("self",))
+    locked = (files.select_related(*related) if related else files).get(pk=registration.pk)
     if not MACHINE.allows(locked.status, to):
         raise MACHINE.refusal([MACHINE.refusal_message(locked.status, to)])
     return locked

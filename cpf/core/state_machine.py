@@ -117,13 +117,18 @@ class StateMachine(Generic[Subject]):
         now: datetime.datetime,
         fields: Mapping[str, Any] | None = None,
         organisation: models.Model | None = None,
+        already_locked: bool = False,
     ) -> Subject:
         """Move ``subject`` to ``to`` if the table allows it from its current status, read under
         a row lock; also set ``fields``. ``organisation``: the one the actor acts for, if any
-        (a provider unpublishing its own offer). Returns the saved row; raises ``self.refusal``
-        (and changes nothing) otherwise."""
+        (a provider unpublishing its own offer). ``already_locked``: ``subject`` was read under
+        its row lock in the caller's transaction, which goes on (it is not read again). Returns
+        the saved row; raises ``self.refusal`` (and changes nothing) otherwise."""
         with transaction.atomic():
-            locked = self.model._default_manager.select_for_update(of=("self",)).get(pk=subject.pk)
+            if already_locked:
+                locked = subject
+            else:
+                locked = self.model._default_manager.select_for_update(of=("self",)).get(pk=subject.pk)
             source = getattr(locked, self.field)
             step = self.table.get((source, to))
             if step is None:

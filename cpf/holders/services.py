@@ -14,7 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Value
+from django.db.models import Exists, OuterRef, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -341,8 +341,15 @@ def is_awaiting_email_confirmation(holder: Holder) -> bool:
 
 
 def has_accepted_current_terms(*, holder: Holder, today: datetime.date) -> bool:
-    current = TermsVersion.objects.current(today)
-    return current is None or holder.terms_acceptances.filter(terms=current).exists()
+    """Rule 27: the holder accepted the newest version in force (or none is in force yet). One
+    query: every request of the API asks it."""
+    accepted = (
+        TermsVersion.objects.in_force(today)
+        .annotate(accepted=Exists(TermsAcceptance.objects.filter(holder=holder, terms=OuterRef("pk"))))
+        .values_list("accepted", flat=True)
+        .first()
+    )
+    return accepted is None or accepted
 
 
 def accept_terms(*, holder: Holder, terms: TermsVersion, now: datetime.datetime) -> TermsAcceptance:

@@ -80,21 +80,22 @@ def post_transaction(
     actor: User | None,
     period: int | None = None,
     details: dict[str, Any] | None = None,
+    locked: Sequence[Account] | None = None,
 ) -> Posted:
     """Record one balanced transaction, exactly once per ``idempotency_key``.
 
     The transaction row is inserted first: it claims the key (a parallel call with the same key
-    waits on the unique index, then finds it and returns it unchanged). The accounts with a
-    cached balance concerned are then locked in ascending id order, their new balances checked
-    (never below zero), the entries written and the cached balances changed, all in one database
-    transaction. A replayed key must carry the same kind and the same postings (the same amounts
-    on the same accounts, in any order): anything else is refused (``IdempotencyKeyReused``).
+    waits on the unique index, then finds it and returns it unchanged; a key already recorded
+    is found the same way). The accounts with a cached balance concerned are then locked in
+    ascending id order, their new balances checked (never below zero), the entries written and
+    the cached balances changed, all in one database transaction. ``locked``: accounts the
+    caller already locked in this transaction, read under their lock (their balances are
+    trusted, not read again). A replayed key must carry the same kind and the same postings
+    (the same amounts on the same accounts, in any order): anything else is refused
+    (``IdempotencyKeyReused``).
     """
     _check_balanced(entries)
     with transaction.atomic():
-        existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _replayed(existing, kind, entries)
         try:
             with transaction.atomic():
                 recorded = Transaction.objects.create(
@@ -110,7 +111,7 @@ def post_transaction(
             if winner is None:
                 raise
             return _replayed(winner, kind, entries)
-        _apply(recorded, entries)
+        _apply(recorded, entries, locked=locked or ())
     return Posted(transaction=recorded, created=True)
 
 
@@ -139,12 +140,16 @@ def _replayed(existing: Transaction, kind: TransactionKind, entries: Sequence[Po
     return Posted(transaction=existing, created=False)
 
 
-def _apply(recorded: Transaction, entries: Sequence[Posting]) -> None:
+def _apply(recorded: Transaction, entries: Sequence[Posting], *, locked: Sequence[Account]) -> None:
     deltas: dict[int, int] = defaultdict(int)
     for posting in entries:
         if posting.account.kind in CACHED_ACCOUNT_KINDS:
             deltas[posting.account.pk] += posting.amount_cents
-    locked = lock_accounts(deltas)
+    held = {account.pk: account for account in locked}
+    if set(deltas) <= set(held):
+        locked = sorted((held[pk] for pk in deltas), key=lambda account: account.pk)
+    else:
+        locked = lock_accounts(deltas)
     for account in locked:
         if (account.balance_cents or 0) + deltas[account.pk] < 0:
             raise InsufficientBalance(
@@ -232,11 +237,10 @@ def _one_per_holder(holder: Holder, kind: AccountKind) -> Account:
     existing = Account.objects.of_kind(kind).for_holder(holder.pk).first()
     if existing is not None:
         return existing
-    try:
-        with transaction.atomic():
-            return Account.objects.create(kind=kind, holder=holder, balance_cents=0)
-    except IntegrityError:
-        return Account.objects.of_kind(kind).for_holder(holder.pk).get()
+    # Opened by whichever of two parallel calls comes first (ON CONFLICT DO NOTHING: no error,
+    # hence no savepoint), then read.
+    Account.objects.bulk_create([Account(kind=kind, holder=holder, balance_cents=0)], ignore_conflicts=True)
+    return Account.objects.of_kind(kind).for_holder(holder.pk).get()
 
 
 def provider_payable_account(provider: Provider) -> Account:

@@ -155,12 +155,13 @@ def test_rights_wait_for_the_terms_in_force_to_be_accepted(client, holder):
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        # token + holder + login; terms in force; acceptance
+        # token + holder + login; terms in force; acceptance (what the holder must do next)
         ("/api/v1/me", 3),
-        # …; rights account, ceiling, grants, their certifications
-        ("/api/v1/me/rights", 7),
-        # …; count, one page
-        ("/api/v1/me/ledger", 5),
+        # token + holder + login; terms in force and their acceptance (rule 27); rights account,
+        # ceiling, grants, their certifications
+        ("/api/v1/me/rights", 6),
+        # token + holder + login; terms in force and their acceptance; count, one page
+        ("/api/v1/me/ledger", 4),
     ],
 )
 def test_each_call_costs_a_fixed_number_of_queries(client, holder, django_assert_num_queries, path, queries):
