@@ -5,7 +5,7 @@ the facts the training page shows in French.
 Rules the database holds are in the models (positive hours, a skills review of 24 hours at most,
 the format of a driving school's agreement number, a known topic); the rules that compare with
 the action or the training are here and are checked at publication (rule 25,
-``services.publication_problems``). docs/adr/0016-eligible-actions-as-kinds.md
+``services.publication_problems``). docs/adr/0017-eligible-actions-as-kinds.md
 """
 
 from __future__ import annotations

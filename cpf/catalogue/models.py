@@ -177,7 +177,7 @@ class TrainingTransition(TransitionLog):
 # What is specific to an action of each eligible kind outside the registries
 # (``CertificationKind``): one table per kind, one row per action, the action's id as key.
 # Which one an action needs follows its training's certification (``cpf.catalogue.details``).
-# docs/adr/0016-eligible-actions-as-kinds.md
+# docs/adr/0017-eligible-actions-as-kinds.md
 
 # A driving school's prefectoral agreement number: E, year (2 digits), department (3 characters),
 # order number (4 digits), a last digit; written here without its spaces (E 15 075 0012 0).

@@ -30,7 +30,9 @@ def test_every_distinct_certification_is_imported_once():
 
 
 def test_levels_come_from_the_european_level():
-    assert dict(Certification.objects.registries().values_list("level").annotate(n=Count("pk")).order_by()) == {
+    assert dict(
+        Certification.objects.registries().values_list("level").annotate(n=Count("pk")).order_by()
+    ) == {
         3: 1_091,
         4: 1_620,
         5: 2_338,
