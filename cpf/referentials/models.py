@@ -7,6 +7,8 @@ rows in place and never breaks what points to them.
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
@@ -208,13 +210,79 @@ class JobTitle(models.Model):
 
 
 class CertificationKind(models.TextChoices):
+    """What a training leads to: an entry of one of the two national registries, or one of the
+    actions the law makes eligible outside them (Code du travail, art. L6323-6: driving
+    licences, skills reviews, VAE support, support for creating or taking over a business).
+    Each eligible action is one referential row (``cpf.referentials.eligible``) so that a training
+    points to it exactly as to a registry entry; what is specific to each offer of it lives in
+    the catalogue (``cpf.catalogue.details``). See docs/adr/0017-eligible-actions-as-kinds.md."""
+
     RNCP = "RNCP", "RNCP"
     RS = "RS", "Répertoire spécifique"
+    DRIVING_LICENCE = "PERMIS", "permis de conduire"
+    SKILLS_REVIEW = "BILAN", "bilan de compétences"
+    VAE_SUPPORT = "VAE", "accompagnement VAE"
+    BUSINESS_CREATION = "CREA", "création ou reprise d'entreprise"
+
+    @classmethod
+    def registries(cls) -> tuple[str, ...]:
+        return (cls.RNCP.value, cls.RS.value)
+
+    @classmethod
+    def eligible_actions(cls) -> tuple[str, ...]:
+        return tuple(kind for kind in cls.values if kind not in cls.registries())
+
+
+class TitleSource(models.TextChoices):
+    """Where a certification's displayed title (and level) comes from."""
+
+    RNCP_2021 = "rncp_2021", "l'export RNCP de France Compétences (2021)"
+    PREDECESSOR = "predecessor", "la certification qu'elle remplace"
+    BUILT_FROM_2026_DATA = "built_from_2026_data", "son code, ses thèmes Formacode et son certificateur"
+    CATALOGUE_SAMPLE = "catalogue_sample", "le catalogue Mon Compte Formation (2024)"
+    UNKNOWN = "", "non précisée"
+
+
+class RegistryStatus(models.TextChoices):
+    """What the latest registry export (``status_as_of``) says of a code (docs/adr/0016)."""
+
+    CURRENT = "current", "en vigueur"
+    REPLACED = "replaced", "remplacée"
+    ENDED = "ended", "plus enregistrée"
+    UNLISTED = "unlisted", "absente de l'export"
+    UNKNOWN = "", "non évaluée"
 
 
 class CertificationQuerySet(models.QuerySet["Certification"]):
     def active(self) -> CertificationQuerySet:
+        """Marked active by the 2021 RNCP export: a historical flag (every one of their end
+        dates has passed). What people may buy is :meth:`current`."""
         return self.filter(is_active=True)
+
+    def registries(self) -> CertificationQuerySet:
+        """Entries of the RNCP and the RS."""
+        return self.filter(kind__in=CertificationKind.registries())
+
+    def eligible_actions(self) -> CertificationQuerySet:
+        """The eligible actions outside the registries (licences, skills review, VAE, business)."""
+        return self.filter(kind__in=CertificationKind.eligible_actions())
+
+    def of_kind(self, kind: str) -> CertificationQuerySet:
+        return self.filter(kind=kind)
+
+    def current(self, day: datetime.date) -> CertificationQuerySet:
+        """Certifications in force on ``day`` (docs/adr/0016-current-certifications.md).
+
+        From the date of the latest export that assessed a code (``status_as_of``, the
+        2026-02-01 France Compétences export), that export says: listed, no successor and not
+        already ended in 2021 (``registry_status = current``). Before that date, or for a code no
+        export assessed (created by hand or by the catalogue sample), the registration data say:
+        ``is_active`` and an end of registration that is not before ``day``."""
+        assessed = Q(status_as_of__isnull=False, status_as_of__lte=day)
+        return self.filter(
+            (assessed & Q(registry_status=RegistryStatus.CURRENT))
+            | (~assessed & Q(is_active=True) & (Q(valid_until__isnull=True) | Q(valid_until__gte=day)))
+        )
 
 
 class NsfSpecialty(models.Model):
@@ -230,11 +298,34 @@ class NsfSpecialty(models.Model):
         return f"{self.code} {self.label}"
 
 
+class FormacodeTopic(models.Model):
+    """A Formacode topic (the thesaurus of training topics): it often names the language, the
+    software or the machine a certification is about."""
+
+    code = models.CharField("code Formacode", max_length=10, primary_key=True)
+    label = models.CharField("libellé", max_length=250)
+
+    class Meta:
+        verbose_name = "thème Formacode"
+        verbose_name_plural = "thèmes Formacode"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
 class Certification(models.Model):
-    """An entry of the national registries (RNCP, or RS for the catalogue sample's RS rows)."""
+    """An entry of the national registries (RNCP or RS), or one of the eligible actions outside
+    them (``kind``; their rows: ``cpf.referentials.eligible``).
+
+    The 2021 RNCP export gives titles, levels and registration dates; the 2026 France
+    Compétences export gives every code (RS included) with its certifiers, NSF specialties,
+    Formacode topics, ROME jobs and successor, but no title: ``title_source`` says where the
+    displayed title comes from, ``registry_status`` / ``status_as_of`` what the 2026 export says
+    (see :meth:`CertificationQuerySet.current`)."""
 
     code = models.CharField("code", max_length=20, primary_key=True)
-    kind = models.CharField("répertoire", max_length=4, choices=CertificationKind.choices)
+    kind = models.CharField("nature", max_length=6, choices=CertificationKind.choices)
     title = models.TextField("intitulé")
     level = models.PositiveSmallIntegerField("niveau", null=True, blank=True)
     type_code = models.CharField("code du type", max_length=50, blank=True)
@@ -245,8 +336,37 @@ class Certification(models.Model):
     previous_code = models.CharField("fiche précédente", max_length=20, blank=True)
     next_code = models.CharField("fiche suivante", max_length=20, blank=True)
     certifiers = ArrayField(models.TextField(), default=list, blank=True, verbose_name="certificateurs")
+    certifier_sirets = ArrayField(
+        models.CharField(max_length=14),
+        default=list,
+        blank=True,
+        verbose_name="SIRET des certificateurs",
+        help_text="Dans l'ordre de « certificateurs », quand l'export 2026 les donne.",
+    )
+    title_source = models.CharField(
+        "origine de l'intitulé", max_length=30, choices=TitleSource.choices, blank=True, default=""
+    )
+    title_inherited_from = models.CharField(
+        "intitulé repris de", max_length=20, blank=True, help_text="Code de la certification remplacée."
+    )
+    registry_status = models.CharField(
+        "statut au registre", max_length=10, choices=RegistryStatus.choices, blank=True, default=""
+    )
+    status_as_of = models.DateField("statut à la date de l'export", null=True, blank=True)
     nsf = models.ManyToManyField(NsfSpecialty, blank=True, related_name="certifications")
+    formacode_topics = models.ManyToManyField(
+        FormacodeTopic, blank=True, related_name="certifications", verbose_name="thèmes Formacode"
+    )
     jobs = models.ManyToManyField(Job, through="CertificationJob", blank=True, related_name="certifications")
+    successors = models.ManyToManyField(
+        "self",
+        through="CertificationSuccession",
+        through_fields=("predecessor", "successor"),
+        symmetrical=False,
+        blank=True,
+        related_name="predecessors",
+        verbose_name="certifications qui la remplacent",
+    )
 
     objects = CertificationQuerySet.as_manager()
 
@@ -261,10 +381,44 @@ class Certification(models.Model):
                 condition=Q(level__isnull=True) | Q(level__gte=1, level__lte=8),
                 name="certification_level_range",
             ),
+            models.CheckConstraint(
+                condition=Q(title_source__in=TitleSource.values), name="certification_title_source_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(registry_status__in=RegistryStatus.values),
+                name="certification_registry_status_known",
+            ),
         ]
+        indexes = [models.Index(fields=["registry_status", "status_as_of"], name="certification_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title[:80]}"
+
+    def is_current(self, day: datetime.date) -> bool:
+        """The row-level twin of :meth:`CertificationQuerySet.current`."""
+        if self.status_as_of is not None and self.status_as_of <= day:
+            return self.registry_status == RegistryStatus.CURRENT
+        return self.is_active and (self.valid_until is None or self.valid_until >= day)
+
+
+class CertificationSuccession(models.Model):
+    """A code replaced by another (France Compétences 2026, ``Ancienne_Nouvelle_Certification``).
+    A code may have several successors (a split) and several predecessors (a merge)."""
+
+    predecessor = models.ForeignKey(Certification, on_delete=models.CASCADE, related_name="+")
+    successor = models.ForeignKey(Certification, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "succession de certifications"
+        verbose_name_plural = "successions de certifications"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="certification_succession_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=models.F("successor")), name="certification_succession_not_self"
+            ),
+        ]
 
 
 class CertificationJob(models.Model):
@@ -272,6 +426,9 @@ class CertificationJob(models.Model):
 
     certification = models.ForeignKey(Certification, on_delete=models.CASCADE)
     job = models.ForeignKey(Job, on_delete=models.PROTECT)
+    source = models.CharField(
+        "source", max_length=20, blank=True, default="", help_text="rncp_2021 ou export_2026"
+    )
 
     class Meta:
         verbose_name = "lien certification → métier"
