@@ -223,7 +223,8 @@ def _certification_codes(where: str, params: dict) -> list[str]:
 
 def load_certifications(codes: list[str]) -> dict[str, CertificationInfo]:
     """The certifications' titles, levels, jobs (classic ROME codes and labels), sectors (NSF
-    specialties and ROME professional domains) and skill blocks."""
+    specialties and ROME professional domains), skill blocks, Formacode topics and themes
+    (``cpf.search.themes``)."""
     result: dict[str, CertificationInfo] = {}
     with connection.cursor() as cursor:
         cursor.execute(
@@ -263,8 +264,17 @@ def load_certifications(codes: list[str]) -> dict[str, CertificationInfo]:
         )
         for code, title in cursor.fetchall():
             result[code].blocks.append(" ".join(title.split()))
+        cursor.execute(
+            "SELECT ct.certification_id, t.label FROM referentials_certification_formacode_topics ct "
+            "JOIN referentials_formacodetopic t ON t.code = ct.formacodetopic_id "
+            "WHERE ct.certification_id = ANY(%s) ORDER BY ct.certification_id, t.code",
+            [codes],
+        )
+        for code, label in cursor.fetchall():
+            result[code].topics.append(label)
     for info in result.values():
         info.themes = themes_of(
+            code=info.code,
             kind=info.kind,
             title=info.title,
             topics=info.topics,

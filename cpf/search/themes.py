@@ -55,6 +55,7 @@ class Theme:
     parent: str | None = None
     # What marks a certification of this theme.
     kinds: tuple[str, ...] = ()  # certification kinds (``referentials.CertificationKind``)
+    codes: tuple[str, ...] = ()  # certification codes (the eligible actions': ``referentials.eligible``)
     topics: tuple[str, ...] = ()  # Formacode labels, exactly (folded)
     titled: tuple[str, ...] = ()  # phrases of the certification's title
     certifiers: tuple[str, ...] = ()  # words of a certifier's name (folded)
@@ -68,6 +69,7 @@ THEMES: tuple[Theme, ...] = (
         "Permis de conduire",
         KIND,
         ("permis", "permis de conduire", "auto-école", "code de la route", "conduite accompagnée"),
+        kinds=("PERMIS",),
         topics=("conduite auto", "conduite moto", "perfectionnement conduite"),
         titled=("permis de conduire", "permis b", "permis moto", "permis a2", "permis poids lourd"),
     ),
@@ -77,6 +79,7 @@ THEMES: tuple[Theme, ...] = (
         KIND,
         ("permis b", "permis voiture", "permis auto", "permis de conduire b", "permis de conduire voiture"),
         parent="permis",
+        codes=("PERMIS-B",),
         topics=("conduite auto",),
         titled=("permis b", "permis de conduire b", "permis de conduire de catégorie b"),
     ),
@@ -86,6 +89,7 @@ THEMES: tuple[Theme, ...] = (
         KIND,
         ("permis moto", "moto", "permis a1", "permis a2", "permis de conduire moto", "motocyclette"),
         parent="permis",
+        codes=("PERMIS-A2", "PERMIS-A"),
         topics=("conduite moto",),
         titled=("permis moto", "permis a1", "permis a2", "catégorie a2", "catégorie a1", "motocyclette"),
     ),
@@ -95,6 +99,7 @@ THEMES: tuple[Theme, ...] = (
         KIND,
         ("permis poids lourd", "permis camion", "permis bus", "permis transport en commun"),
         parent="permis",
+        codes=("PERMIS-C", "PERMIS-CE", "PERMIS-D"),
         titled=("permis poids lourd", "permis de conduire poids lourd"),
     ),
     Theme(
@@ -102,6 +107,7 @@ THEMES: tuple[Theme, ...] = (
         "Bilan de compétences",
         KIND,
         ("bilan", "bilan de compétences", "bilan professionnel", "bilan d'orientation"),
+        kinds=("BILAN",),
         topics=("bilan professionnel",),
         titled=("bilan de compétences",),
     ),
@@ -110,6 +116,7 @@ THEMES: tuple[Theme, ...] = (
         "Accompagnement à la VAE (validation des acquis de l'expérience)",
         KIND,
         ("vae", "validation des acquis", "validation des acquis de l'expérience", "accompagnement vae"),
+        kinds=("VAE",),
         topics=("architecte accompagnateur parcours vae",),
         titled=("vae", "validation des acquis de l'expérience"),
     ),
@@ -130,6 +137,7 @@ THEMES: tuple[Theme, ...] = (
             "créateur d'entreprise",
             "entrepreneuriat",
         ),
+        kinds=("CREA",),
         topics=("création entreprise",),
         titled=(
             "création d'entreprise",
@@ -446,6 +454,7 @@ class _Marks:
     topics: dict[str, tuple[str, ...]]
     certifiers: tuple[tuple[str, str], ...]
     kinds: dict[str, tuple[str, ...]]
+    codes: dict[str, tuple[str, ...]]
 
 
 @cache
@@ -453,6 +462,7 @@ def _marks() -> _Marks:
     titled, certifiers = [], []
     topics: dict[str, list[str]] = {}
     kinds: dict[str, list[str]] = {}
+    codes: dict[str, list[str]] = {}
     for theme in THEMES:
         for text in theme.titled:
             titled.append((theme.code, " " + " ".join(analyze(text)) + " "))
@@ -462,16 +472,20 @@ def _marks() -> _Marks:
             certifiers.append((theme.code, fold(name)))
         for kind in theme.kinds:
             kinds.setdefault(kind, []).append(theme.code)
+        for code in theme.codes:
+            codes.setdefault(code, []).append(theme.code)
     return _Marks(
         tuple(titled),
         {label: tuple(codes) for label, codes in topics.items()},
         tuple(certifiers),
-        {kind: tuple(codes) for kind, codes in kinds.items()},
+        {kind: tuple(found) for kind, found in kinds.items()},
+        {code: tuple(found) for code, found in codes.items()},
     )
 
 
 def themes_of(
     *,
+    code: str = "",
     kind: str = "",
     title: str = "",
     topics: Iterable[str] = (),
@@ -479,10 +493,10 @@ def themes_of(
     job_codes: Iterable[str] = (),
 ) -> list[str]:
     """The themes of a certification (with their parents), from what the registries say of it:
-    its kind, title, Formacode topics, certifiers, and the jobs it leads to (a certification
+    its code, kind, title, Formacode topics, certifiers, and the jobs it leads to (a certification
     leading to teaching is not a course of its subject)."""
     marks = _marks()
-    found: set[str] = set(marks.kinds.get(kind, ()))
+    found: set[str] = set(marks.kinds.get(kind, ())) | set(marks.codes.get(code, ()))
     stems = analyze(title)
     padded = " " + " ".join(stems) + " "
     for code, phrase in marks.titled:

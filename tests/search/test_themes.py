@@ -86,6 +86,26 @@ def test_the_themes_of_a_certification_come_from_the_registries_never_from_teach
     assert themes.themes_of(title="Bilan carbone") == []
 
 
+@pytest.mark.django_db
+def test_the_eligible_actions_outside_the_registries_have_their_themes():
+    expected = {
+        "PERMIS-B": ["permis", "permis-b"],
+        "PERMIS-A2": ["permis", "permis-moto"],
+        "PERMIS-A": ["permis", "permis-moto"],
+        "PERMIS-C": ["permis", "permis-poids-lourd"],
+        "PERMIS-CE": ["permis", "permis-poids-lourd"],
+        "PERMIS-D": ["permis", "permis-poids-lourd"],
+        "BILAN": ["bilan"],
+        "VAE": ["vae"],
+        "CREA": ["creation-entreprise"],
+    }
+    found = {
+        row.code: themes.themes_of(code=row.code, kind=row.kind, title=row.title)
+        for row in Certification.objects.eligible_actions()
+    }
+    assert found == expected
+
+
 def test_every_theme_can_be_typed_and_its_parents_exist():
     for theme in themes.THEMES:
         assert theme.parent is None or theme.parent in themes.BY_CODE
