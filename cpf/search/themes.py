@@ -233,7 +233,6 @@ THEMES: tuple[Theme, ...] = (
         ("bureautique", "pack office", "microsoft office", "office 365", "tosa", "pcie", "icdl"),
         topics=("bureautique", "logiciel bureautique", "logiciel tableur", "logiciel excel", "logiciel word"),
         titled=("bureautique", "tosa", "pcie", "icdl"),
-        certifiers=("isograd",),
         teaching_excluded=True,
     ),
     Theme(
