@@ -55,7 +55,7 @@ def test_without_keyword_the_page_lists_jobs_that_recruit_and_requested_training
     page = text(client.get(SEARCH))
     assert "Métiers qui recrutent en France" in page
     assert "Formations les plus demandées" in page
-    assert "estimées par le nombre de formations ouvertes" in page
+    assert "selon les chiffres publiés" in page
     job_links = [href for href in links(client.get(SEARCH)) if "job=" in href]
     assert len(job_links) == 10
 
