@@ -47,7 +47,7 @@ from cpf.catalogue.generator.offer import Calendar, hours_per_week
 from cpf.catalogue.models import Action, Session, Training
 from cpf.providers.enums import ProviderStatus
 from cpf.providers.models import Provider
-from cpf.referentials.models import Certification, CertificationKind, Commune, CommuneKind
+from cpf.referentials.models import Certification, CertificationKind, Commune, CommuneKind, TitleSource
 
 SAMPLE_PATH = Path("mcf_catalogue") / "mcf_catalogue_sample_informatique_2024.csv"
 DEPARTMENTS_PATH = Path("geo") / "departements.csv"
@@ -209,6 +209,7 @@ def _certifications(groups, result: SampleImportResult) -> set[str]:
             title=row.certification_title or code,
             level=row.level,
             is_active=True,
+            title_source=TitleSource.CATALOGUE_SAMPLE,
         )
         for code, row in wanted.items()
         if code not in present

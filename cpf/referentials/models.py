@@ -339,18 +339,33 @@ class Certification(models.Model):
     certifier_sirets = ArrayField(
         models.CharField(max_length=14),
         default=list,
+        db_default=[],
         blank=True,
         verbose_name="SIRET des certificateurs",
         help_text="Dans l'ordre de « certificateurs », quand l'export 2026 les donne.",
     )
     title_source = models.CharField(
-        "origine de l'intitulé", max_length=30, choices=TitleSource.choices, blank=True, default=""
+        "origine de l'intitulé",
+        max_length=30,
+        choices=TitleSource.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     title_inherited_from = models.CharField(
-        "intitulé repris de", max_length=20, blank=True, help_text="Code de la certification remplacée."
+        "intitulé repris de",
+        max_length=20,
+        blank=True,
+        db_default="",
+        help_text="Code de la certification remplacée.",
     )
     registry_status = models.CharField(
-        "statut au registre", max_length=10, choices=RegistryStatus.choices, blank=True, default=""
+        "statut au registre",
+        max_length=10,
+        choices=RegistryStatus.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     status_as_of = models.DateField("statut à la date de l'export", null=True, blank=True)
     nsf = models.ManyToManyField(NsfSpecialty, blank=True, related_name="certifications")
@@ -427,7 +442,7 @@ class CertificationJob(models.Model):
     certification = models.ForeignKey(Certification, on_delete=models.CASCADE)
     job = models.ForeignKey(Job, on_delete=models.PROTECT)
     source = models.CharField(
-        "source", max_length=20, blank=True, default="", help_text="rncp_2021 ou export_2026"
+        "source", max_length=20, blank=True, default="", db_default="", help_text="rncp_2021 ou export_2026"
     )
 
     class Meta:

@@ -21,8 +21,10 @@ from cpf.referentials.models import (
     BmoAreaCommune,
     Certification,
     CertificationJob,
+    CertificationSuccession,
     Commune,
     Department,
+    FormacodeTopic,
     Job,
     JobDomain,
     JobSubDomain,
@@ -37,7 +39,7 @@ from cpf.referentials.models import (
     TensionAreaCommune,
 )
 
-from . import geo, labour, rncp, rome
+from . import france_competences, geo, labour, rncp, rome
 from .base import Dataset, DatasetResult, Progress, TableResult, file_sha256
 
 __all__ = ["DATASETS", "DatasetOutcome", "ImportReport", "Progress", "import_referentials"]
@@ -49,10 +51,39 @@ DATASETS: list[Dataset] = [
     Dataset("postal_codes", (geo.POSTAL_CODES,), geo.import_postal_codes, PostalCode),
     Dataset("rome_jobs", (rome.DOMAINS, rome.SHEETS, rome.TEXTS), rome.import_jobs, Job),
     Dataset("rome_titles", (rome.TITLES,), rome.import_titles, JobTitle),
-    Dataset("rncp_certifications", (rncp.INFO, rncp.CERTIFIERS), rncp.import_certifications, Certification),
-    Dataset("rncp_nsf", (rncp.NSF, rncp.INFO), rncp.import_nsf, Certification.nsf.through),
     Dataset(
-        "rncp_jobs", (rncp.ROME, rncp.INFO, rome.SHEETS), rncp.import_certification_jobs, CertificationJob
+        "rncp_certifications",
+        (rncp.INFO, rncp.CERTIFIERS, france_competences.CERTIFIERS),
+        rncp.import_certifications,
+        Certification,
+    ),
+    Dataset(
+        "certifications_2026",
+        (*france_competences.CODE_FILES, rncp.INFO),
+        france_competences.import_certifications,
+        CertificationSuccession,
+    ),
+    Dataset(
+        "rncp_nsf", (rncp.NSF, rncp.INFO, france_competences.NSF), rncp.import_nsf, Certification.nsf.through
+    ),
+    Dataset("nsf_2026", (france_competences.NSF, rncp.NSF), france_competences.import_nsf, NsfSpecialty),
+    Dataset(
+        "rncp_jobs",
+        (rncp.ROME, rncp.INFO, rome.SHEETS, france_competences.ROME),
+        rncp.import_certification_jobs,
+        CertificationJob,
+    ),
+    Dataset(
+        "rome_links_2026",
+        (france_competences.ROME, rome.SHEETS),
+        france_competences.import_jobs,
+        CertificationJob,
+    ),
+    Dataset(
+        "formacode_topics",
+        (france_competences.FORMACODE,),
+        france_competences.import_formacode,
+        FormacodeTopic,
     ),
     Dataset("rncp_skill_blocks", (rncp.BLOCKS, rncp.INFO), rncp.import_skill_blocks, SkillBlock),
     Dataset("bmo_projects", (labour.BMO,), labour.import_recruitment_projects, RecruitmentProjects),
@@ -75,6 +106,9 @@ TABLES = [
     NsfSpecialty,
     Certification.nsf.through,
     CertificationJob,
+    CertificationSuccession,
+    FormacodeTopic,
+    Certification.formacode_topics.through,
     SkillBlock,
     RecruitmentProjects,
     BmoAreaCommune,

@@ -127,6 +127,32 @@ def load(
     return TableResult(table.name, len(unique_rows), duplicates, inserted, updated, deleted)
 
 
+def update(table: Table, rows: Iterable[Row]) -> TableResult:
+    """Write ``table.columns`` of rows that exist already (matched on ``table.key``), only where a
+    value differs; rows the table does not hold are left out (an INSERT would need every
+    column). For a source that knows better a few columns of another source's rows."""
+    unique_rows, duplicates = _first_per_key(table, rows)
+    temp = f"update_{table.name}"
+    columns = ", ".join(table.columns)
+    values = [column for column in table.columns if column not in table.key]
+    same_key = " AND ".join(f"t.{column} = s.{column}" for column in table.key)
+    assignments = ", ".join(f"{column} = s.{column}" for column in values)
+    current = ", ".join(f"t.{column}" for column in values)
+    incoming = ", ".join(f"s.{column}" for column in values)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE {temp} AS SELECT {columns} FROM {table.name} WITH NO DATA")
+        with cursor.connection.cursor() as raw, raw.copy(f"COPY {temp} ({columns}) FROM STDIN") as copy:
+            for row in unique_rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"UPDATE {table.name} t SET {assignments} FROM {temp} s "
+            f"WHERE {same_key} AND ROW({current}) IS DISTINCT FROM ROW({incoming})"
+        )
+        updated = cursor.rowcount
+        cursor.execute(f"DROP TABLE {temp}")
+    return TableResult(table.name, len(unique_rows), duplicates, 0, updated, 0)
+
+
 def _first_per_key(table: Table, rows: Iterable[Row]) -> tuple[list[Row], int]:
     positions = [table.columns.index(column) for column in table.key]
     seen: set[Row] = set()

@@ -4,7 +4,6 @@ specialties, the classic ROME jobs they lead to and their skill blocks."""
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from pathlib import Path
 
 from cpf.core.text import undouble_apostrophes
@@ -15,12 +14,15 @@ from cpf.referentials.models import (
     Job,
     NsfSpecialty,
     SkillBlock,
+    TitleSource,
 )
 
 from .base import DatasetResult, Progress, Table, clean, load, read_csv
+from .certifiers import CERTIFIERS_2021
+from .certifiers import certifiers as read_certifiers
 
 INFO = "rncp/rncp_info_2021.csv.gz"
-CERTIFIERS = "rncp/rncp_certificateurs_2021.csv.gz"
+CERTIFIERS = CERTIFIERS_2021
 NSF = "rncp/rncp_nsf_2021.csv.gz"
 ROME = "rncp/rncp_rome_2021.csv.gz"
 BLOCKS = "rncp/rncp_blocs_competences_2021.csv.gz"
@@ -41,6 +43,8 @@ CERTIFICATION_TABLE = Table(
         "previous_code",
         "next_code",
         "certifiers",
+        "certifier_sirets",
+        "title_source",
     ),
     key=("code",),
 )
@@ -53,10 +57,11 @@ CERTIFICATION_NSF_TABLE = Table(
 )
 CERTIFICATION_JOB_TABLE = Table(
     CertificationJob,
-    ("certification_id", "job_id"),
+    ("certification_id", "job_id", "source"),
     key=("certification_id", "job_id"),
     delete_stale=True,
 )
+SOURCE_2021 = "rncp_2021"
 SKILL_BLOCK_TABLE = Table(
     SkillBlock,
     ("code", "certification_id", "title"),
@@ -87,12 +92,9 @@ def level(value: str) -> int | None:
 
 def import_certifications(data_dir: Path, progress: Progress) -> DatasetResult:
     """74 codes are repeated in the source, differing only by their previous / next record:
-    the first row wins. Certifiers keep the source's order, without blanks or repeats."""
-    certifiers: defaultdict[str, list[str]] = defaultdict(list)
-    for r in read_csv(data_dir / CERTIFIERS, delimiter=";", progress=progress):
-        name = text(r["Certificateur"])
-        if name and name not in certifiers[r["CodeRNCP"]]:
-            certifiers[r["CodeRNCP"]].append(name)
+    the first row wins. Certifiers are the 2026 export's when it names any (with their SIRET),
+    the 2021 file's otherwise, in the source's order, without blanks or repeats."""
+    certifiers = read_certifiers(data_dir, progress)
     rows = [
         (
             r["CodeRNCP"],
@@ -106,7 +108,9 @@ def import_certifications(data_dir: Path, progress: Progress) -> DatasetResult:
             clean(r["TypeEnregistrement"]),
             clean(r["AncienneFiche"]),
             clean(r["NouvelleFiche"]),
-            certifiers[r["CodeRNCP"]],
+            certifiers.get(r["CodeRNCP"], ([], []))[0],
+            certifiers.get(r["CodeRNCP"], ([], []))[1],
+            TitleSource.RNCP_2021.value,
         )
         for r in read_csv(data_dir / INFO, delimiter=";", progress=progress)
     ]
@@ -120,7 +124,10 @@ def _source_codes(data_dir: Path) -> set[str]:
 
 
 def import_nsf(data_dir: Path, progress: Progress) -> DatasetResult:
-    certifications = _source_codes(data_dir)
+    """Links of the certifications the 2026 NSF file does not speak for (it is newer)."""
+    from .france_competences import nsf_codes
+
+    certifications = _source_codes(data_dir) - nsf_codes(data_dir)
     specialties = []
     links = []
     for r in read_csv(data_dir / NSF, delimiter=";", progress=progress):
@@ -138,8 +145,13 @@ def import_nsf(data_dir: Path, progress: Progress) -> DatasetResult:
 def import_certification_jobs(data_dir: Path, progress: Progress) -> DatasetResult:
     """The file gives ROME v3 codes, which are the v4 classic codes (``code_rome_parent``).
     Links to any other code (nodes of the ROME tree such as ``M18``, not jobs) are left out;
-    ``details`` counts both sides, in links and in distinct codes."""
+    ``details`` counts both sides, in links and in distinct codes. The links of the
+    certifications the 2026 ROME file speaks for are that file's (``replaced_links``)."""
+    from .france_competences import rome_codes
+
     certifications = _source_codes(data_dir)
+    newer = rome_codes(data_dir)
+    replaced_links = 0
     main_jobs = set(Job.objects.main().values_list("code", flat=True))
     links = []
     resolved_codes: set[str] = set()
@@ -152,16 +164,20 @@ def import_certification_jobs(data_dir: Path, progress: Progress) -> DatasetResu
             unresolved_codes.add(code)
         elif r["CodeRNCP"] in certifications:
             resolved_codes.add(code)
-            links.append((r["CodeRNCP"], code))
+            if r["CodeRNCP"] in newer:
+                replaced_links += 1
+            else:
+                links.append((r["CodeRNCP"], code, SOURCE_2021))
     details = {
-        "resolved_links": len(links),
+        "resolved_links": len(links) + replaced_links,
+        "replaced_links": replaced_links,
         "resolved_codes": len(resolved_codes),
         "unresolved_links": unresolved_links,
         "unresolved_codes": len(unresolved_codes),
         "unresolved_code_list": sorted(unresolved_codes),
     }
     return DatasetResult(
-        [load(CERTIFICATION_JOB_TABLE, links, owned=("certification_id", certifications))], details
+        [load(CERTIFICATION_JOB_TABLE, links, owned=("certification_id", certifications - newer))], details
     )
 
 
