@@ -271,7 +271,7 @@ class Understood:
     corrections: list[tuple[str, str]]
 
 
-THEMES_SCHEMA = 4  # the first schema version with the themes of the offers
+THEMES_SCHEMA = 5  # the first schema version with the themes of the offers
 
 
 def interpret(opened: OpenIndex, request: SearchRequest) -> Understood:

@@ -41,7 +41,7 @@ def titles(**kwargs) -> list[str]:
 )
 def test_case_accents_plural_feminine_and_one_typo_do_not_matter(search_index, typed):
     offer(title="CAP Boulanger", certification="RNCP34454")
-    offer(title="Anglais professionnel", certification="RNCP31114")
+    offer(title="Anglais professionnel", certification="RNCP37674")
     search_index()
     assert titles(q=typed) == ["CAP Boulanger"]
 
@@ -133,7 +133,7 @@ def test_an_index_of_the_previous_schema_is_served_until_rebuilt(search_index):
 
 
 def test_launch_failures_do_not_come_back(search_index):
-    offer(title="Massage aux pierres chaudes", certification="RNCP31114")
+    offer(title="Massage aux pierres chaudes", certification="RNCP37674")
     offer(title="Anglais professionnel par téléphone", content="Cours particuliers par téléphone.")
     offer(title="CAP Tailleur de pierre", certification="RNCP16129")
     search_index()
@@ -272,7 +272,7 @@ def test_filters_price_start_window_duration_and_level(search_index):
     offer(title="Boulanger", certification="RNCP16129", starts=(60,))
     search_index()
     level = Certification.objects.get(code="RNCP16129").level
-    assert level != Certification.objects.get(code="RNCP31114").level
+    assert level != Certification.objects.get(code="RNCP37674").level
 
     assert titles(price_max_cents=100_000) == ["Court et bon marché"]
     assert titles(start_after=in_days(150)) == ["Long et cher"]
@@ -368,7 +368,7 @@ def test_a_result_card_holds_what_the_card_shows(search_index):
     [result] = search(SearchRequest(q="cariste"), today=TODAY).results
     assert result.training_id == action.training_id
     assert result.provider == {"id": action.training.provider_id, "name": action.training.provider.legal_name}
-    assert result.certification["code"] == "RNCP31114"
+    assert result.certification["code"] == "RNCP37674"
     assert (result.price_cents, result.duration_hours, result.modality) == (123_400, 70, "in_person")
     assert result.place["insee_code"] == LYON_3
     assert (result.next_session.start, result.session_count) == (in_days(5), 3)

@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 
 from django.db.models import Avg
 
+from cpf.core import clock
 from cpf.core.text import undouble_apostrophes
 from cpf.referentials.models import (
     Certification,
@@ -85,14 +86,15 @@ class ReferentialSnapshot:
 
 
 def load_snapshot() -> ReferentialSnapshot:
-    """Read communes (weighted by population), regions, departments and the active RNCP
-    certifications with their ROME jobs, skill blocks and labour-market tension."""
+    """Read communes (weighted by population), regions, departments and the RNCP
+    certifications current today (docs/adr/0016) with their ROME jobs, skill blocks and
+    labour-market tension."""
     communes, weights = _load_communes()
     if not communes:
         raise LookupError("No commune in the database: run `manage.py import_referentials` first.")
     certifications = _load_certifications()
     if not certifications:
-        raise LookupError("No active RNCP certification: run `manage.py import_referentials` first.")
+        raise LookupError("No current RNCP certification: run `manage.py import_referentials` first.")
     return ReferentialSnapshot(
         communes=communes,
         national=WeightedPicker(communes, weights),
@@ -139,7 +141,7 @@ def _group_pickers(communes, weights, key) -> dict[str, WeightedPicker[CommuneRo
 
 
 def _load_certifications() -> list[CertificationRow]:
-    active = Certification.objects.active().filter(kind=CertificationKind.RNCP)
+    active = Certification.objects.current(clock.today()).filter(kind=CertificationKind.RNCP)
     certifications = {
         code: CertificationRow(code, " ".join(title.split()), level, type_label)
         for code, title, level, type_label in active.order_by("code").values_list(
