@@ -75,7 +75,7 @@ def test_search_returns_the_documented_shape(client, catalogue):
 
 def test_search_says_the_themes_understood_and_takes_those_chosen(client, search_index):
     offer(title="Permis B accéléré", certification="PERMIS-B")
-    offer(title="Le permis de construire", certification="RNCP31114")
+    offer(title="Le permis de construire", certification="RNCP37674")
     search_index()
     body = client.get("/api/v1/search", {"q": "permis b"}).json()
     assert body["themes"] == [

@@ -28,11 +28,11 @@ def codes(point=None, **kwargs) -> tuple[list[str], str, str]:
 
 def test_the_published_shares_come_first_until_registrations_exist(search_index):
     for _ in range(3):
-        offer(certification="RNCP31114")  # the most offered: once first, whatever it was
+        offer(certification="RNCP37674")  # the most offered: once first, whatever it was
     offer(title="Bilan de compétences", certification="BILAN")
     offer(title="Permis B", certification="PERMIS-B")
     search_index()
-    assert codes() == (["PERMIS-B", "BILAN", "RNCP31114"], "national", "offers")
+    assert codes() == (["PERMIS-B", "BILAN", "RNCP37674"], "national", "offers")
 
 
 def test_then_the_registrations_of_the_last_90_days_in_the_region_of_the_place(search_index, terms):

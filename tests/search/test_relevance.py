@@ -65,7 +65,7 @@ CERTIFIERS = ("LINGUEO", "CAMBRIDGE ASSESSMENT OVERSEAS LIMITED", "CCI FRANCE", 
 
 def certifications_of(job: str, count: int) -> list[Certification]:
     return list(
-        Certification.objects.active()
+        Certification.objects.current(TODAY)
         .filter(kind="RNCP", certificationjob__job_id=job)
         .order_by("code")
         .distinct()[:count]
@@ -114,7 +114,7 @@ def build_catalogue() -> None:
             add(TOPIC_TITLES[copy].format(topic=label, certifier=certifier), certification)
     for title, job in NEAR_MISSES:
         add(title, certifications_of(job, 1)[0])
-    background = Certification.objects.active().filter(kind="RNCP").order_by("code")
+    background = Certification.objects.current(TODAY).filter(kind="RNCP").order_by("code")
     step = background.count() // BACKGROUND
     for certification in background[::step][:BACKGROUND]:
         add(certification.title, certification)

@@ -34,7 +34,7 @@ def links(response) -> list[str]:
 def catalogue(search_index):
     lyon = offer(title="Titre professionnel Développeur web", price_cents=450_000, duration_hours=400)
     remote = offer(title="Développeur web en ligne", modality=Modality.REMOTE, price_cents=200_000)
-    offer(title="CAP Boulanger", certification="RNCP13856", insee="75108")
+    offer(title="CAP Boulanger", certification="RNCP30345", insee="75108")
     search_index()
     return lyon, remote
 
@@ -98,7 +98,7 @@ def test_removing_the_job_and_adding_another_with_links_and_the_form(client, cat
 def test_the_page_says_what_it_understood_and_the_person_changes_it(client, search_index):
     offer(title="Permis B accéléré", certification="PERMIS-B")
     offer(title="Permis moto A2", certification="PERMIS-A2")
-    offer(title="Le permis de construire", certification="RNCP31114")
+    offer(title="Le permis de construire", certification="RNCP37674")
     search_index()
 
     response = client.get(SEARCH, {"q": "permis b"})
