@@ -39,7 +39,14 @@ from cpf.search.engine import SearchRequest, search
 from cpf.search.indexer import apply_outbox, rebuild_index
 from cpf.search.reader import current_index
 from cpf.search.text import query_words
-from tests.search.judged_queries import JUDGED_QUERIES, LAUNCH_FAILURES, precision_at_10
+from tests.search.judged_queries import (
+    ALL_JUDGED,
+    LAUNCH_FAILURES,
+    MOST_BOUGHT,
+    first_three_hold_one,
+    precision_at_10,
+    relevant_certifications,
+)
 
 NAME = "search"
 HELP = "rebuild the search index, time searches in the service and through the HTTP API, judge relevance"
@@ -221,27 +228,36 @@ def measure_apply(out: TextIO, *, now: datetime.datetime, count: int = 20) -> No
 def measure_relevance(out: TextIO, *, today: datetime.date) -> None:
     opened = current_index()
     searcher, schema = opened.searcher(), opened.index.schema
-    scores, failing = [], []
+    scores, failing, no_top_three = {}, [], []
     out.write("\nRelevance on the judged query set (precision of the first 10 results):\n")
-    for judged in JUDGED_QUERIES:
+    for judged in ALL_JUDGED:
+        relevant_codes = relevant_certifications(judged)
         relevant = searcher.search(
-            tantivy.Query.term_set_query(schema, "job_codes", list(judged.jobs)), 1, count=True
+            tantivy.Query.term_set_query(schema, "certification_code", [c.lower() for c in relevant_codes]),
+            1,
+            count=True,
         ).count
         response = search(SearchRequest(q=judged.text, page_size=10), today=today)
-        score = precision_at_10((r.job_codes for r in response.results), judged.jobs, relevant)
+        codes = [r.certification["code"] if r.certification else None for r in response.results]
+        score = precision_at_10(codes, relevant_codes, relevant)
         intruder = LAUNCH_FAILURES.get(judged.text)
         if intruder and any(intruder in r.title.lower() for r in response.results):
             score = 0.0
-        scores.append(score)
+        scores[judged.text] = score
+        if relevant and not first_three_hold_one(codes, relevant_codes):
+            no_top_three.append(judged.text)
         if score < 1:
             shown = "; ".join(
-                r.title[:50] for r in response.results if not set(r.job_codes) & set(judged.jobs)
+                r.title[:50]
+                for r, code in zip(response.results, codes, strict=True)
+                if code not in relevant_codes
             )
-            failing.append(
-                f"    {score:4.2f}  {judged.text!r} → jobs {[j.code for j in response.jobs]}, "
-                f"off-target: {shown}"
-            )
-    out.write(f"  mean precision@10 over {len(scores)} queries: {statistics.mean(scores):.3f}\n")
+            understood = [j.code for j in response.jobs] + [t.code for t in response.themes]
+            failing.append(f"    {score:4.2f}  {judged.text!r} → {understood}, off-target: {shown}")
+    bought = [scores[judged.text] for judged in MOST_BOUGHT]
+    out.write(f"  mean precision@10 over {len(scores)} queries: {statistics.mean(scores.values()):.3f}\n")
+    out.write(f"  of which the {len(bought)} most bought: {statistics.mean(bought):.3f}\n")
+    out.write(f"  queries without a relevant result in their first three: {no_top_three}\n")
     out.write(f"  queries below 1.0: {len(failing)}\n" + "".join(line + "\n" for line in failing))
 
 

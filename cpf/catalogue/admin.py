@@ -15,7 +15,16 @@ from cpf.core.money import InvalidAmount, format_euros, parse_euros
 
 from . import pricing, services
 from .enums import SessionStatus
-from .models import Action, Session, Training, TrainingTransition
+from .models import (
+    Action,
+    BusinessCreationDetails,
+    LicenceDetails,
+    Session,
+    SkillsReviewDetails,
+    Training,
+    TrainingTransition,
+    VaeSupportDetails,
+)
 
 # Changed only through cpf/catalogue/pricing.py (audited), never in the forms below.
 PRICE_FIELDS = ["price_cents", "exam_cost_cents"]
@@ -69,6 +78,31 @@ class SessionInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class DetailsInline(admin.StackedInline):
+    """The kind-specific details of an action of an eligible kind (cpf/catalogue/details.py)."""
+
+    extra = 0
+    max_num = 1
+    can_delete = False
+
+
+class LicenceDetailsInline(DetailsInline):
+    model = LicenceDetails
+
+
+class SkillsReviewDetailsInline(DetailsInline):
+    model = SkillsReviewDetails
+
+
+class VaeSupportDetailsInline(DetailsInline):
+    model = VaeSupportDetails
+    raw_id_fields = ["targeted_certification"]
+
+
+class BusinessCreationDetailsInline(DetailsInline):
+    model = BusinessCreationDetails
 
 
 class TrainingTransitionInline(admin.TabularInline):
@@ -127,7 +161,13 @@ class ActionAdmin(AuditTrailMixin, ServiceActionsAdmin):
     raw_id_fields = ["training", "commune"]
     list_select_related = ["training", "commune"]
     show_full_result_count = False
-    inlines = [SessionInline]
+    inlines = [
+        SessionInline,
+        LicenceDetailsInline,
+        SkillsReviewDetailsInline,
+        VaeSupportDetailsInline,
+        BusinessCreationDetailsInline,
+    ]
     actions = [
         service_action(
             description="Modifier le prix",

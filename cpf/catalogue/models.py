@@ -8,13 +8,14 @@ positive prices and durations, dates in order, a place for anything not fully re
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 
 from cpf.core.state_machine import TransitionLog
 from cpf.providers.enums import ProviderStatus
 
-from .enums import Modality, PublicationStatus, SessionStatus
+from .enums import BusinessTopic, Modality, PublicationStatus, SessionStatus
 
 
 class TrainingQuerySet(models.QuerySet["Training"]):
@@ -169,5 +170,118 @@ class TrainingTransition(TransitionLog):
             models.CheckConstraint(
                 condition=Q(to_status__in=PublicationStatus.values),
                 name="training_transition_to_status_known",
+            ),
+        ]
+
+
+# What is specific to an action of each eligible kind outside the registries
+# (``CertificationKind``): one table per kind, one row per action, the action's id as key.
+# Which one an action needs follows its training's certification (``cpf.catalogue.details``).
+# docs/adr/0017-eligible-actions-as-kinds.md
+
+# A driving school's prefectoral agreement number: E, year (2 digits), department (3 characters),
+# order number (4 digits), a last digit; written here without its spaces (E 15 075 0012 0).
+DRIVING_SCHOOL_AGREEMENT_PATTERN = r"^E[0-9]{2}[0-9]{2}[0-9AB][0-9]{4}[0-9]$"
+SKILLS_REVIEW_MAX_HOURS = 24
+
+
+class LicenceDetails(models.Model):
+    """A driving licence package: the driving school and its agreement, the hours of driving
+    lessons, and whether the code exam (ETG) and the driving exam are included."""
+
+    action = models.OneToOneField(
+        Action, on_delete=models.CASCADE, primary_key=True, related_name="licence_details"
+    )
+    driving_school = models.CharField("auto-école", max_length=200)
+    agreement_number = models.CharField("numéro d'agrément", max_length=12)
+    driving_hours = models.PositiveSmallIntegerField("heures de conduite")
+    theory_exam_included = models.BooleanField("examen du code (ETG) inclus")
+    driving_exam_included = models.BooleanField("examen de conduite inclus")
+
+    class Meta:
+        verbose_name = "détails d'un permis de conduire"
+        verbose_name_plural = "détails des permis de conduire"
+        constraints = [
+            models.CheckConstraint(condition=Q(driving_hours__gt=0), name="licence_driving_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(agreement_number__regex=DRIVING_SCHOOL_AGREEMENT_PATTERN),
+                name="licence_agreement_number_format",
+            ),
+            models.CheckConstraint(condition=~Q(driving_school=""), name="licence_driving_school_named"),
+        ]
+
+
+class SkillsReviewDetails(models.Model):
+    """A skills review's three phases and their hours (Code du travail, art. R6313-4 and
+    R6313-7: preliminary, investigation and conclusion phases; 24 hours at most)."""
+
+    action = models.OneToOneField(
+        Action, on_delete=models.CASCADE, primary_key=True, related_name="skills_review_details"
+    )
+    preliminary_hours = models.PositiveSmallIntegerField("phase préliminaire (heures)")
+    investigation_hours = models.PositiveSmallIntegerField("phase d'investigation (heures)")
+    conclusion_hours = models.PositiveSmallIntegerField("phase de conclusion (heures)")
+
+    class Meta:
+        verbose_name = "détails d'un bilan de compétences"
+        verbose_name_plural = "détails des bilans de compétences"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(preliminary_hours__gt=0, investigation_hours__gt=0, conclusion_hours__gt=0),
+                name="skills_review_every_phase",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    preliminary_hours__lte=SKILLS_REVIEW_MAX_HOURS
+                    - F("investigation_hours")
+                    - F("conclusion_hours")
+                ),
+                name="skills_review_at_most_24_hours",
+            ),
+        ]
+
+    @property
+    def total_hours(self) -> int:
+        return self.preliminary_hours + self.investigation_hours + self.conclusion_hours
+
+
+class VaeSupportDetails(models.Model):
+    """A VAE support: the certification the person seeks through their experience."""
+
+    action = models.OneToOneField(
+        Action, on_delete=models.CASCADE, primary_key=True, related_name="vae_details"
+    )
+    targeted_certification = models.ForeignKey(
+        "referentials.Certification",
+        on_delete=models.PROTECT,
+        related_name="vae_supports",
+        verbose_name="certification visée",
+    )
+    individual_hours = models.PositiveSmallIntegerField("heures d'accompagnement individuel")
+
+    class Meta:
+        verbose_name = "détails d'un accompagnement VAE"
+        verbose_name_plural = "détails des accompagnements VAE"
+        constraints = [
+            models.CheckConstraint(condition=Q(individual_hours__gt=0), name="vae_individual_hours_positive"),
+        ]
+
+
+class BusinessCreationDetails(models.Model):
+    """A support for creating or taking over a business: the topics it covers."""
+
+    action = models.OneToOneField(
+        Action, on_delete=models.CASCADE, primary_key=True, related_name="business_details"
+    )
+    topics = ArrayField(models.CharField(max_length=20, choices=BusinessTopic.choices), verbose_name="thèmes")
+    individual_hours = models.PositiveSmallIntegerField("heures d'accompagnement individuel", default=0)
+
+    class Meta:
+        verbose_name = "détails d'un accompagnement à la création d'entreprise"
+        verbose_name_plural = "détails des accompagnements à la création d'entreprise"
+        constraints = [
+            models.CheckConstraint(condition=Q(topics__len__gt=0), name="business_some_topic"),
+            models.CheckConstraint(
+                condition=Q(topics__contained_by=BusinessTopic.values), name="business_topics_known"
             ),
         ]

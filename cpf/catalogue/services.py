@@ -19,6 +19,7 @@ from cpf.core.errors import BusinessError, required_reason
 from cpf.core.state_machine import StateMachine, Transition
 from cpf.providers.enums import ProviderStatus
 
+from .details import SELECT_DETAILS, details_problems
 from .enums import Modality, PublicationStatus, SessionStatus
 from .models import Action, Training, TrainingTransition
 
@@ -82,11 +83,15 @@ def publication_problems(training: Training, *, today: datetime.date) -> list[st
         problems.append("La certification visée n'est plus en vigueur au répertoire.")
     if training.provider.status != ProviderStatus.REFERENCED:
         problems.append("L'organisme de formation n'est pas référencé.")
-    actions = list(training.actions.prefetch_related("sessions"))
+    actions = list(training.actions.select_related(*SELECT_DETAILS).prefetch_related("sessions"))
     if not actions:
         problems.append("Ajoutez au moins une action de formation (prix, durée, modalité, lieu).")
+    kind = training.certification.kind if training.certification_id else None
     for number, action in enumerate(actions, start=1):
-        problems.extend(f"Action n° {number} : {p}" for p in action_problems(action, today=today))
+        found = action_problems(action, today=today)
+        if kind:
+            found.extend(details_problems(action, kind=kind))
+        problems.extend(f"Action n° {number} : {p}" for p in found)
     return problems
 
 

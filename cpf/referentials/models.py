@@ -210,8 +210,27 @@ class JobTitle(models.Model):
 
 
 class CertificationKind(models.TextChoices):
+    """What a training leads to: an entry of one of the two national registries, or one of the
+    actions the law makes eligible outside them (Code du travail, art. L6323-6: driving
+    licences, skills reviews, VAE support, support for creating or taking over a business).
+    Each eligible action is one referential row (``cpf.referentials.eligible``) so that a training
+    points to it exactly as to a registry entry; what is specific to each offer of it lives in
+    the catalogue (``cpf.catalogue.details``). See docs/adr/0017-eligible-actions-as-kinds.md."""
+
     RNCP = "RNCP", "RNCP"
     RS = "RS", "Répertoire spécifique"
+    DRIVING_LICENCE = "PERMIS", "permis de conduire"
+    SKILLS_REVIEW = "BILAN", "bilan de compétences"
+    VAE_SUPPORT = "VAE", "accompagnement VAE"
+    BUSINESS_CREATION = "CREA", "création ou reprise d'entreprise"
+
+    @classmethod
+    def registries(cls) -> tuple[str, ...]:
+        return (cls.RNCP.value, cls.RS.value)
+
+    @classmethod
+    def eligible_actions(cls) -> tuple[str, ...]:
+        return tuple(kind for kind in cls.values if kind not in cls.registries())
 
 
 class TitleSource(models.TextChoices):
@@ -239,6 +258,17 @@ class CertificationQuerySet(models.QuerySet["Certification"]):
         """Marked active by the 2021 RNCP export: a historical flag (every one of their end
         dates has passed). What people may buy is :meth:`current`."""
         return self.filter(is_active=True)
+
+    def registries(self) -> CertificationQuerySet:
+        """Entries of the RNCP and the RS."""
+        return self.filter(kind__in=CertificationKind.registries())
+
+    def eligible_actions(self) -> CertificationQuerySet:
+        """The eligible actions outside the registries (licences, skills review, VAE, business)."""
+        return self.filter(kind__in=CertificationKind.eligible_actions())
+
+    def of_kind(self, kind: str) -> CertificationQuerySet:
+        return self.filter(kind=kind)
 
     def current(self, day: datetime.date) -> CertificationQuerySet:
         """Certifications in force on ``day`` (docs/adr/0016-current-certifications.md).
@@ -285,7 +315,8 @@ class FormacodeTopic(models.Model):
 
 
 class Certification(models.Model):
-    """An entry of the national registries (RNCP or RS).
+    """An entry of the national registries (RNCP or RS), or one of the eligible actions outside
+    them (``kind``; their rows: ``cpf.referentials.eligible``).
 
     The 2021 RNCP export gives titles, levels and registration dates; the 2026 France
     Compétences export gives every code (RS included) with its certifiers, NSF specialties,
@@ -294,7 +325,7 @@ class Certification(models.Model):
     (see :meth:`CertificationQuerySet.current`)."""
 
     code = models.CharField("code", max_length=20, primary_key=True)
-    kind = models.CharField("répertoire", max_length=4, choices=CertificationKind.choices)
+    kind = models.CharField("nature", max_length=6, choices=CertificationKind.choices)
     title = models.TextField("intitulé")
     level = models.PositiveSmallIntegerField("niveau", null=True, blank=True)
     type_code = models.CharField("code du type", max_length=50, blank=True)

@@ -24,6 +24,7 @@ from cpf.referentials.models import Certification
 
 from . import schema
 from .text import normalized
+from .themes import themes_of
 
 EPOCH = datetime.date(1970, 1, 1)
 TIEBREAK_BITS = 24
@@ -51,8 +52,11 @@ class CertificationInfo:
     job_labels: list[str] = field(default_factory=list)
     sectors: list[str] = field(default_factory=list)
     blocks: list[str] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)  # Formacode labels
     former_codes: list[str] = field(default_factory=list)
+    kind: str = ""
+    certifiers: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)  # ``cpf.search.themes``, set by ``load_certifications``
 
     def keyword_text(self) -> str:
         number = self.code.removeprefix("RNCP").removeprefix("RS")
@@ -231,15 +235,19 @@ def _certification_codes(where: str, params: dict) -> list[str]:
 
 def load_certifications(codes: list[str]) -> dict[str, CertificationInfo]:
     """The certifications' titles, levels, jobs (classic ROME codes and labels), sectors (NSF
-    specialties and ROME professional domains) and skill blocks."""
+    specialties and ROME professional domains), skill blocks, Formacode topics and themes
+    (``cpf.search.themes``)."""
     result: dict[str, CertificationInfo] = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT code, title, level, type_label FROM referentials_certification WHERE code = ANY(%s)",
+            "SELECT code, title, level, type_label, kind, certifiers FROM referentials_certification "
+            "WHERE code = ANY(%s)",
             [codes],
         )
-        for code, title, level, type_label in cursor.fetchall():
-            result[code] = CertificationInfo(code, " ".join(title.split()), level, type_label)
+        for code, title, level, type_label, kind, certifiers in cursor.fetchall():
+            result[code] = CertificationInfo(
+                code, " ".join(title.split()), level, type_label, kind=kind, certifiers=list(certifiers)
+            )
         cursor.execute(
             "SELECT cj.certification_id, j.code, j.label, sd.label "
             "FROM referentials_certificationjob cj JOIN referentials_job j ON j.code = cj.job_id "
@@ -278,6 +286,15 @@ def load_certifications(codes: list[str]) -> dict[str, CertificationInfo]:
             result[code].topics.append(label)
     for code, former in former_codes(codes).items():
         result[code].former_codes = former
+    for info in result.values():
+        info.themes = themes_of(
+            code=info.code,
+            kind=info.kind,
+            title=info.title,
+            topics=info.topics,
+            certifiers=info.certifiers,
+            job_codes=info.job_codes,
+        )
     return result
 
 
@@ -366,6 +383,7 @@ class DocumentBuilder:
             "code": info.code.lower() if info else None,
             "former_codes": [former.lower() for former in info.former_codes] if info else [],
             "job_codes": info.job_codes if info else [],
+            "themes": info.themes if info else [],
             "level": (info.level or 0) if info else 0,
             "completeness": int(bool(strong_points.strip())) + int(self.providers[provider_id][1]),
         }
@@ -396,6 +414,8 @@ class DocumentBuilder:
             doc.add_text("former_codes", former)
         for job_code in part["job_codes"]:
             doc.add_text("job_codes", job_code)
+        for theme in part["themes"]:
+            doc.add_text(schema.THEMES, theme)
         if located:
             doc.add_text("insee", insee)
         doc.add_text("modality", modality)

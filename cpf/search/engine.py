@@ -17,12 +17,13 @@ import tantivy
 
 from cpf.core.errors import BusinessError, Problem
 
-from . import ranking
+from . import ranking, themes
 from . import schema as fields
 from .documents import day_number
 from .geo import DEFAULT_RADIUS_KM, RADIUS_CHOICES_KM, Point, gazetteer, haversine_km
 from .reader import OpenIndex, current_index
 from .text import query_words, stem, surface_forms
+from .themes import Theme
 from .understanding import JobMatch, SpellChecker, certification_code, job_matcher
 
 Occur = tantivy.Occur
@@ -59,6 +60,7 @@ class SearchError(BusinessError):
 class SearchRequest:
     q: str = ""
     jobs: tuple[str, ...] | None = None  # None: associated from the keyword; () : none
+    themes: tuple[str, ...] | None = None  # None: read from the keyword; () : none
     place: str | None = None  # INSEE code or postal code
     lat: float | None = None
     lon: float | None = None
@@ -121,6 +123,8 @@ class SearchResponse:
     facets: dict[str, list[FacetValue]]
     point: Point | None
     corrections: list[tuple[str, str]] = field(default_factory=list)
+    themes: list[Theme] = field(default_factory=list)
+    themes_automatic: bool = True
 
     @property
     def page_count(self) -> int:
@@ -147,6 +151,10 @@ def request_problems(request: SearchRequest) -> list[tuple[str, str]]:
         unknown = [code for code in request.jobs if not _ROME_CODE.match(code) or code not in sheets]
         if unknown:
             problems.append(("job", f"Code ROME inconnu : {', '.join(unknown[:5])}."))
+    if request.themes:
+        unknown = [code for code in request.themes if code not in themes.BY_CODE]
+        if unknown:
+            problems.append(("theme", f"Thème inconnu : {', '.join(unknown[:5])}."))
     if request.place is not None and not _PLACE_CODE.match(request.place.upper()):
         problems.append(("place", "Indiquez un code INSEE ou un code postal (5 caractères)."))
     if (request.lat is None) != (request.lon is None):
@@ -221,10 +229,11 @@ def _vocabulary(opened: OpenIndex) -> SpellChecker:
 
 
 def understand(
-    opened: OpenIndex, text: str
+    opened: OpenIndex, text: str, *, as_typed: frozenset[str] = frozenset()
 ) -> tuple[list[ranking.Term], list[tuple[str, ...]], list[tuple[str, str]]]:
     """The words of the keyword as index terms, their stems for the job matcher, and the
-    corrections made."""
+    corrections made (never to the words ``as_typed``: those a theme took, "toeic" is not a
+    typo)."""
     searcher = opened.searcher()
     spelling = _vocabulary(opened)
     terms, stems, corrections = [], [], []
@@ -232,7 +241,7 @@ def understand(
         base = stem(word)
         alternatives = [base]
         body_forms = tuple(f for f in surface_forms(word) if searcher.doc_freq(fields.BODY, f))
-        if base not in spelling and not body_forms:
+        if base not in spelling and not body_forms and word not in as_typed:
             corrected = spelling.correct(base)
             if corrected:
                 alternatives = [corrected]
@@ -247,12 +256,57 @@ def understand(
     return terms, stems, corrections
 
 
+@dataclass
+class Understood:
+    """What a search is about: the keyword's words as index terms, the jobs and themes (read
+    from the keyword or chosen by the person) and the corrections made."""
+
+    terms: list[ranking.Term]
+    jobs: list[JobMatch]
+    jobs_automatic: bool
+    named_jobs: list[str]  # the jobs whose whole title the keyword is
+    themes: list[Theme]
+    themes_automatic: bool
+    theme_query: ranking.Themes | None
+    corrections: list[tuple[str, str]]
+
+
+THEMES_SCHEMA = 5  # the first schema version with the themes of the offers
+
+
+def interpret(opened: OpenIndex, request: SearchRequest) -> Understood:
+    """The keyword read as themes first ("permis b", "anglais"), then as job titles and words.
+
+    A keyword that is nothing but themes is associated with no job but those it names whole:
+    "anglais" covers half of "Professeur d'anglais", and the person who types it wants English
+    courses; "professeur d'anglais" names that job whole and keeps it."""
+    words = query_words(request.q)[:12]
+    reading = themes.read(words)
+    if opened.schema_version < THEMES_SCHEMA:  # an index of before the themes, served until rebuilt
+        reading = themes.Reading(tuple(words))
+    themes_automatic = request.themes is None
+    chosen = list(reading.themes) if themes_automatic else [themes.BY_CODE[c] for c in request.themes or ()]
+    taken = frozenset(words) - frozenset(reading.left_by([t.code for t in reading.themes]))
+    terms, stems, corrections = understand(opened, request.q, as_typed=taken)
+    theme_query = None
+    if chosen:
+        left = set(reading.left_by([t.code for t in chosen]))
+        rest = tuple(term for term in terms if term.word in left)
+        theme_query = ranking.Themes(tuple(t.code for t in chosen), rest)
+    matched = job_matcher.get().match(stems) if stems else []
+    if theme_query is not None and theme_query.whole:
+        matched = [job for job in matched if job.coverage >= 1]
+    jobs_automatic = request.jobs is None
+    jobs = matched if jobs_automatic else _chosen_jobs(request.jobs or (), matched)
+    named = [job.code for job in jobs if job.coverage >= 1 and job in matched]
+    return Understood(terms, jobs, jobs_automatic, named, chosen, themes_automatic, theme_query, corrections)
+
+
 def automatic_jobs(text: str) -> list[JobMatch]:
     """The jobs a keyword is associated with (what a search shows when no job was chosen)."""
     if not text.strip() or certification_code(text):
         return []
-    _, stems, _ = understand(current_index(), text)
-    return job_matcher.get().match(stems)
+    return interpret(current_index(), SearchRequest(q=text)).jobs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -386,23 +440,27 @@ def search(request: SearchRequest, *, today: datetime.date) -> SearchResponse:
         raise SearchError("Le tri par distance demande un lieu ou votre position.", field="sort")
 
     code = certification_code(request.q)
-    terms, stems, corrections = ([], [], []) if code else understand(opened, request.q)
-    automatic = request.jobs is None
-    matched = job_matcher.get().match(stems) if stems else []
-    jobs = matched if automatic else _chosen_jobs(request.jobs or (), matched)
+    if code:
+        understood = Understood([], [], request.jobs is None, [], [], request.themes is None, None, [])
+    else:
+        understood = interpret(opened, request)
+    terms, jobs, automatic = understood.terms, understood.jobs, understood.jobs_automatic
+    corrections, theme_query = understood.corrections, understood.theme_query
     job_codes = [job.code for job in jobs]
-    named = [job.code for job in jobs if job.coverage >= 1 and job in matched]
-    match, scoring = ranking.relevance_clauses(schema, terms, job_codes, code, named_jobs=named)
-    keyword_given = bool(request.q.strip()) or bool(job_codes)
+    match, scoring = ranking.relevance_clauses(
+        schema, terms, job_codes, code, named_jobs=understood.named_jobs, themes=theme_query
+    )
+    keyword_given = bool(request.q.strip()) or bool(job_codes) or theme_query is not None
+    understood_themes = {"themes": understood.themes, "themes_automatic": understood.themes_automatic}
     if keyword_given and match is None:
-        return SearchResponse(request, 0, [], jobs, automatic, {}, point, corrections)
+        return SearchResponse(request, 0, [], jobs, automatic, {}, point, corrections, **understood_themes)
 
     place = _place(opened, point, request.radius_km) if point is not None else None
     # What must match, unscored: the facet counts and the number of results read it (the ranked
     # search scores ``match`` itself).
     found = match
     if match is not None and opened.schema_version >= WORDS_SCHEMA:
-        found = ranking.relevance_filter(schema, terms, job_codes, code)
+        found = ranking.relevance_filter(schema, terms, job_codes, code, themes=theme_query)
     required = [found] if found is not None else []
     if place is not None:
         required = [place.filter(found)]
@@ -441,7 +499,9 @@ def search(request: SearchRequest, *, today: datetime.date) -> SearchResponse:
                 )
             total, hits = _ranked(searcher, base, scored, request.sort, offset, limit, counted)
     results = [_result(searcher, address, score, point, request, today) for score, address in hits]
-    return SearchResponse(request, total, results, jobs, automatic, facets, point, corrections)
+    return SearchResponse(
+        request, total, results, jobs, automatic, facets, point, corrections, **understood_themes
+    )
 
 
 def _ranked_clauses(

@@ -10,6 +10,12 @@ any payment. It is a sum of points:
 * the certification leads to **one of the jobs** the search was associated with (``JOB``), or,
   when the keyword is that job's whole title, more (``JOB_NAMED``);
 * the certification code typed (``CERTIFICATION_CODE``);
+* the certification is of **a theme the search named** (a kind of action, a language, a
+  software: ``cpf.search.themes``): when the keyword is nothing but that theme ("permis b",
+  "anglais"), more than all the words found together anywhere could give (``THEME_NAMED``),
+  so that an English course always comes before a teacher's certification with "anglais" in
+  its title; when the theme qualifies other words ("anglais débutant"), a little
+  (``THEME``);
 * a text-matching score (BM25) that grows with rare words and short fields, scaled down so that
   it only orders offers within the same tier (``TEXT_SCALE`` and ``FIELD_BOOSTS``);
 * with a place, **closeness** (``DISTANCE_BANDS``), remote trainings counting as nearby;
@@ -38,6 +44,8 @@ PROVIDER_ALL = 5.0
 JOB_NAMES_ALL = 3.0
 SECTOR_ALL = 2.0
 CERTIFICATION_CODE = 20.0
+THEME_NAMED = 25.0  # above TITLE_ALL + CERTIFICATION_ALL + PROVIDER_ALL + JOB_NAMES_ALL + SECTOR_ALL
+THEME = 4.0
 COMPLETE = 0.5
 TEXT_SCALE = 0.3
 FIELD_BOOSTS = {
@@ -156,6 +164,34 @@ def scored_match(match: Query) -> Query:
     return Query.boost_query(match, TEXT_SCALE)
 
 
+@dataclass(frozen=True)
+class Themes:
+    """The themes a search is about (``cpf.search.themes``): their codes, and the words of the
+    keyword they leave (``rest``; none when the keyword is only these themes)."""
+
+    codes: tuple[str, ...]
+    rest: tuple[Term, ...] = ()
+
+    @property
+    def whole(self) -> bool:
+        return bool(self.codes) and not self.rest
+
+
+def theme_match(schema, themes: Themes | None, *, words=None) -> Query | None:
+    """The offers a search finds through its themes: those of the themes, holding the words the
+    themes leave (``words``: how to match them, ``text_match`` by default). None without themes,
+    or when a word left is found nowhere."""
+    if themes is None or not themes.codes:
+        return None
+    of_themes = term_set(schema, fields.THEMES, themes.codes)
+    if themes.whole:
+        return of_themes
+    rest = (words or text_match)(schema, themes.rest)
+    if rest is None:
+        return None
+    return Query.boolean_query([(Occur.Must, of_themes), (Occur.Must, rest)])
+
+
 def relevance_clauses(
     schema,
     terms: Sequence[Term],
@@ -163,11 +199,19 @@ def relevance_clauses(
     code: str | None,
     *,
     named_jobs: Sequence[str] = (),
+    themes: Themes | None = None,
 ) -> tuple[Query | None, list[Query]]:
     """(what an offer must match, the scoring clauses). An offer matches when it holds every
-    word, or leads to a chosen job, or has the certification code typed."""
+    word, or leads to a chosen job, or has the certification code typed, or is of a theme of the
+    search holding the words the themes leave."""
     matches: list[Query] = []
     scoring: list[Query] = []
+    by_theme = theme_match(schema, themes)
+    if by_theme is not None:
+        assert themes is not None
+        matches.append(by_theme)
+        points = THEME_NAMED if themes.whole else THEME
+        scoring.append(Query.const_score_query(term_set(schema, fields.THEMES, themes.codes), points))
     text = text_match(schema, terms)
     if text is not None:
         matches.append(text)  # its BM25 score, times TEXT_SCALE, is the match's own score
@@ -203,11 +247,19 @@ def code_query(schema, code: str) -> Query:
 
 
 def relevance_filter(
-    schema, terms: Sequence[Term], job_codes: Sequence[str], code: str | None
+    schema,
+    terms: Sequence[Term],
+    job_codes: Sequence[str],
+    code: str | None,
+    *,
+    themes: Themes | None = None,
 ) -> Query | None:
     """The offers the match of ``relevance_clauses`` finds, without its scores: what the facet
     counts and the number of results read (``words_filter`` for the words)."""
     matches: list[Query] = []
+    by_theme = theme_match(schema, themes, words=words_filter)
+    if by_theme is not None:
+        matches.append(by_theme)
     text = words_filter(schema, terms)
     if text is not None:
         matches.append(text)

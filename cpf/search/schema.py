@@ -12,7 +12,7 @@ from __future__ import annotations
 import tantivy
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 KEYWORD_TOKENIZER = "cpf_stems"
 FOLDED_TOKENIZER = "cpf_folded"
@@ -29,6 +29,9 @@ BODY = "body"
 # Every stem of the keyword fields together: which offers hold a word is one posting list to read
 # instead of one per field (the matching of the facet counts; ranking scores field by field).
 WORDS = "words"
+# The themes of the offer's certification (``cpf.search.themes``): kinds of action, languages,
+# topics and software, as raw codes ("permis-b", "anglais", "sap").
+THEMES = "themes"
 
 
 def keyword_analyzer() -> tantivy.TextAnalyzer:
@@ -68,6 +71,7 @@ def build_schema() -> tantivy.Schema:
     # its successor.
     builder.add_text_field("former_codes", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("job_codes", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(THEMES, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("insee", tokenizer_name="raw", index_option="basic", fast=True)
     builder.add_text_field("modality", tokenizer_name="raw", index_option="basic", fast=True)
     # Filters and facets.

@@ -43,7 +43,8 @@ def test_search_returns_the_documented_shape(client, catalogue):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"total", "jobs", "results", "facets"}
+    assert set(body) == {"total", "jobs", "themes", "themes_automatic", "results", "facets"}
+    assert (body["themes"], body["themes_automatic"]) == ([], True)
     assert body["total"] == 2
     assert body["jobs"] == [{"code": "M1805", "label": "Développeur / Développeuse web"}]
     first, second = body["results"]
@@ -70,6 +71,23 @@ def test_search_returns_the_documented_shape(client, catalogue):
     }
     assert set(body["facets"]) == {"modality", "level", "price_max_cents", "duration"}
     assert {"value": "remote", "label": "À distance", "count": 1} in body["facets"]["modality"]
+
+
+def test_search_says_the_themes_understood_and_takes_those_chosen(client, search_index):
+    offer(title="Permis B accéléré", certification="PERMIS-B")
+    offer(title="Le permis de construire", certification="RNCP37674")
+    search_index()
+    body = client.get("/api/v1/search", {"q": "permis b"}).json()
+    assert body["themes"] == [
+        {"code": "permis-b", "label": "Permis de conduire B (voiture)", "group": "kind"}
+    ]
+    assert body["themes_automatic"] is True
+    assert [r["title"] for r in body["results"]] == ["Permis B accéléré"]
+    none = client.get("/api/v1/search", {"q": "permis", "theme": "none"}).json()
+    assert (none["themes"], none["themes_automatic"]) == ([], False)
+    assert {r["title"] for r in none["results"]} == {"Permis B accéléré", "Le permis de construire"}
+    chosen = client.get("/api/v1/search", {"theme": ["PERMIS-B"]}).json()
+    assert [t["code"] for t in chosen["themes"]] == ["permis-b"] and chosen["total"] == 1
 
 
 def test_search_reads_only_the_index(client, catalogue, django_assert_num_queries):
@@ -180,6 +198,7 @@ BAD_PARAMETERS = [
     ("/api/v1/search", {"sort": "name"}, "sort"),
     ("/api/v1/search", {"sort": "distance"}, "sort"),
     ("/api/v1/search", {"job": "Z1234"}, "job"),
+    ("/api/v1/search", {"theme": "licorne"}, "theme"),
     ("/api/v1/search", {"q": "x" * 201}, "q"),
     ("/api/v1/trainings/abc", {}, "training_id"),
     ("/api/v1/places", {}, "q"),

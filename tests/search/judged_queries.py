@@ -1,9 +1,15 @@
-"""The judged query set: what a person types, and the ROME jobs a relevant training leads to.
+"""The judged query set: what a person types, and what a relevant training leads to.
 
 A result is relevant when its certification leads (RNCP → ROME link of the real referentials) to
-one of the query's jobs. The jobs were chosen by reading the ROME sheets, not from what the
-search engine answers: "téléphonie" is relevant for telecom installers (I1307), telecom
+one of the query's jobs, or is one of its certifications (the eligible actions: ``PERMIS-B``,
+``BILAN``…), or has one of its Formacode topics (the registry's own classification: "Anglais",
+"Logiciel SAP", "Chariot automoteur"). The jobs were chosen by reading the ROME sheets, not from
+what the search engine answers: "téléphonie" is relevant for telecom installers (I1307), telecom
 engineers (M1804) and phone sellers (D1212), never for a language course by phone.
+
+The second part holds what people buy most with their rights (the published figures of
+``data/cpf_usage``: the car licence, skills reviews, VAE, TOEIC and languages, the motorbike
+licence, business creation, office software, safety at work), typed as people type them.
 
 Shared by the suite (``test_relevance.py``, on a small catalogue built from these links, with a
 precision threshold) and the benchmark (``bench/search.py``, on the generated catalogue of a
@@ -19,8 +25,11 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class JudgedQuery:
     text: str
-    jobs: tuple[str, ...]
+    jobs: tuple[str, ...] = ()
     note: str = ""
+    certifications: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()  # Formacode labels
+    certifiers: tuple[str, ...] = ()  # certifiers' names, as the registry writes them
 
 
 JUDGED_QUERIES: tuple[JudgedQuery, ...] = (
@@ -81,19 +90,87 @@ JUDGED_QUERIES: tuple[JudgedQuery, ...] = (
     JudgedQuery("préparateur en pharmacie", ("J1307",)),
 )
 
+LICENCES = ("PERMIS-B", "PERMIS-A2", "PERMIS-A", "PERMIS-C", "PERMIS-CE", "PERMIS-D")
+ENGLISH = ("Anglais", "Anglais appliqué", "Anglais commercial", "Anglais technique", "Anglais tourisme")
+OFFICE = ("Bureautique", "Logiciel bureautique", "Logiciel Excel", "Logiciel Word", "Logiciel tableur")
+TOEIC_CERTIFIER = "EDUCATIONAL TESTING SERVICE GLOBAL B V"
+MACHINES = ("Chariot automoteur", "Engin chantier", "Nacelle élévatrice", "Grue")
+
+MOST_BOUGHT: tuple[JudgedQuery, ...] = (
+    JudgedQuery("permis", certifications=LICENCES, note="launch failure: building permits first"),
+    JudgedQuery("permis B", certifications=("PERMIS-B",)),
+    JudgedQuery("permis de conduire", certifications=LICENCES),
+    JudgedQuery("permis moto", certifications=("PERMIS-A2", "PERMIS-A")),
+    JudgedQuery("permis poids lourd", certifications=("PERMIS-C", "PERMIS-CE")),
+    JudgedQuery(
+        "bilan de compétences",
+        certifications=("BILAN",),
+        topics=("Bilan professionnel",),
+        note="launch failure: a finance manager's skill block",
+    ),
+    JudgedQuery("bilan", certifications=("BILAN",), topics=("Bilan professionnel",)),
+    JudgedQuery("VAE", certifications=("VAE",), topics=("Architecte accompagnateur parcours VAE",)),
+    JudgedQuery("créer mon entreprise", certifications=("CREA",), topics=("Création entreprise",)),
+    JudgedQuery("création d'entreprise", certifications=("CREA",), topics=("Création entreprise",)),
+    JudgedQuery("anglais", topics=ENGLISH, note="launch failure: trainer and teacher certifications"),
+    JudgedQuery("cours d'anglais", topics=ENGLISH),
+    JudgedQuery("english", topics=ENGLISH),
+    JudgedQuery("TOEIC", certifiers=(TOEIC_CERTIFIER,)),
+    JudgedQuery("espagnol", topics=("Espagnol",)),
+    JudgedQuery("allemand", topics=("Allemand",)),
+    JudgedQuery("FLE", topics=("Français langue étrangère",)),
+    JudgedQuery("excel", topics=("Logiciel Excel", "Logiciel tableur")),
+    JudgedQuery("bureautique", topics=OFFICE),
+    JudgedQuery("SAP", topics=("Logiciel SAP",)),
+    JudgedQuery("habilitation électrique", topics=("Sécurité électrique",)),
+    JudgedQuery("sauveteur secouriste du travail", topics=("Sauvetage secourisme travail",)),
+    JudgedQuery("CACES", topics=MACHINES, note="launch failure: a social mediator's title"),
+    JudgedQuery("professeur d'anglais", ("K2107",), note="the teacher, only when asked"),
+)
+
+ALL_JUDGED = JUDGED_QUERIES + MOST_BOUGHT
+
 LAUNCH_FAILURES = {"tailleuse de pierre": "pierres chaudes", "téléphonie": "par téléphone"}
+# Never again, in the first ten results of these searches: (query, words of an intruder's title).
+KIND_FAILURES = {
+    "permis": "permis de construire",
+    "anglais": "professeur",
+    "bilan de compétences": "responsable financier",
+    "caces": "médiat",
+}
 
 
-def precision_at_10(
-    result_jobs: Iterable[Iterable[str]], wanted: Iterable[str], relevant_total: int
-) -> float:
+def relevant_certifications(query: JudgedQuery) -> set[str]:
+    """The codes of the certifications a result of ``query`` may prepare for."""
+    from cpf.referentials.models import Certification, CertificationJob
+
+    codes = set(query.certifications)
+    if query.jobs:
+        codes.update(
+            CertificationJob.objects.filter(job_id__in=query.jobs).values_list("certification_id", flat=True)
+        )
+    if query.topics:
+        codes.update(
+            Certification.objects.filter(formacode_topics__label__in=query.topics).values_list(
+                "code", flat=True
+            )
+        )
+    for name in query.certifiers:
+        codes.update(Certification.objects.filter(certifiers__contains=[name]).values_list("code", flat=True))
+    return codes
+
+
+def first_three_hold_one(result_codes: Iterable[str | None], relevant: set[str]) -> bool:
+    return any(code in relevant for code in list(result_codes)[:3])
+
+
+def precision_at_10(result_codes: Iterable[str | None], relevant: set[str], relevant_total: int) -> float:
     """Share of relevant results among the first ten, out of the most there could be
     (``min(10, relevant_total)``: a query with 4 relevant offers in the catalogue scores 1.0
-    when all 4 are in its first ten results). ``result_jobs``: the job codes of each result, in
-    rank order."""
-    wanted = set(wanted)
+    when all 4 are in its first ten results). ``result_codes``: the certification code of each
+    result, in rank order; ``relevant``: ``relevant_certifications``."""
     possible = min(10, relevant_total)
     if possible == 0:
         return 1.0
-    hits = sum(1 for jobs in list(result_jobs)[:10] if wanted.intersection(jobs))
+    hits = sum(1 for code in list(result_codes)[:10] if code in relevant)
     return min(1.0, hits / possible)

@@ -52,6 +52,18 @@ class JobOut(Schema):
     label: str
 
 
+class ThemeOut(Schema):
+    code: str = Field(
+        description="Code du thème (à passer en `theme` à /search).", examples=["permis-b", "anglais"]
+    )
+    label: str = Field(examples=["Permis de conduire B (voiture)", "Anglais — certifications de langue"])
+    group: Literal["kind", "language", "topic"] = Field(
+        description="`kind` : type de formation (permis, bilan…) ; `language` : langue ; `topic` : "
+        "thème ou logiciel.",
+        examples=["kind"],
+    )
+
+
 class ProviderOut(Schema):
     id: int
     name: str
@@ -111,6 +123,16 @@ class FacetsOut(Schema):
 class SearchOut(Schema):
     total: int
     jobs: list[JobOut] = Field(description="Métiers associés à la recherche.")
+    themes: list[ThemeOut] = Field(
+        description=(
+            "Ce que la recherche a compris en plus des métiers : type de formation (permis, bilan de "
+            "compétences, VAE, création d'entreprise), langue, thème ou logiciel. Les formations de "
+            "ces thèmes viennent en premier (voir docs/search-ranking.md)."
+        )
+    )
+    themes_automatic: bool = Field(
+        description="Vrai quand les thèmes sont lus dans le mot-clé, faux quand `theme` les a choisis."
+    )
     results: list[ResultOut]
     facets: FacetsOut
 
@@ -137,6 +159,16 @@ def search_trainings(
                 "Codes ROME des métiers choisis (répétable). Absent : métiers déduits du mot-clé "
                 "(voir `jobs` dans la réponse) ; `none` : aucun métier."
             ),
+        ),
+    ] = (),
+    theme: Annotated[
+        list[str],
+        Query(
+            description=(
+                "Thèmes choisis (répétable) : `permis-b`, `anglais`, `bilan`, `sap`… Absent : thèmes "
+                "lus dans le mot-clé (voir `themes` dans la réponse) ; `none` : aucun thème."
+            ),
+            examples=["permis-b"],
         ),
     ] = (),
     place: Annotated[str | None, Query(description="Code INSEE (ou, à défaut, code postal) du lieu.")] = None,
@@ -178,9 +210,15 @@ def search_trainings(
     jobs: tuple[str, ...] | None = None
     if job:
         jobs = () if [j.strip().lower() for j in job] == ["none"] else tuple(j.strip().upper() for j in job)
+    themes: tuple[str, ...] | None = None
+    if theme:
+        themes = (
+            () if [t.strip().lower() for t in theme] == ["none"] else tuple(t.strip().lower() for t in theme)
+        )
     wanted = SearchRequest(
         q=q.strip(),
         jobs=jobs,
+        themes=themes,
         place=(place or "").strip() or None,
         lat=lat,
         lon=lon,
@@ -212,6 +250,8 @@ def serialize_search(response) -> dict:
     return {
         "total": response.total,
         "jobs": [{"code": job.code, "label": job.label} for job in response.jobs],
+        "themes": [{"code": t.code, "label": t.label, "group": t.group} for t in response.themes],
+        "themes_automatic": response.themes_automatic,
         "results": [
             {
                 "training_id": r.training_id,

@@ -7,6 +7,7 @@ import re
 
 from django import forms
 
+from cpf.search import themes
 from cpf.search.engine import (
     DURATION_BUCKETS,
     LEVEL_LABELS,
@@ -16,6 +17,7 @@ from cpf.search.engine import (
     request_problems,
 )
 from cpf.search.geo import DEFAULT_RADIUS_KM, RADIUS_CHOICES_KM, Place, Point, gazetteer
+from cpf.search.text import query_words
 from cpf.search.understanding import job_matcher
 
 AROUND_ME = "Autour de moi"
@@ -99,6 +101,18 @@ class SearchForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "job-options", "autocomplete": "off"}),
     )
 
+    theme = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.MultipleHiddenInput,
+        choices=[(code, code) for code in themes.BY_CODE] + [("none", "none")],
+    )
+    themes_for = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    add_theme = forms.ChoiceField(
+        label="Préciser le type de formation, la langue ou le thème",
+        required=False,
+        choices=[("", "Choisir…"), *themes.choices()],
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["job"].choices = [(code, code) for code in job_matcher.get().sheet_labels] + [
@@ -147,6 +161,20 @@ class SearchForm(forms.Form):
                 chosen.append(added)
         return tuple(chosen) if explicit else None
 
+    def themes(self) -> tuple[str, ...] | None:
+        """The themes chosen for this keyword (None: let the keyword name them), as ``jobs``."""
+        data = self.cleaned_data
+        chosen = [code for code in data.get("theme") or [] if code != "none"]
+        explicit = bool(data.get("theme")) and (data.get("themes_for") or "") == (data.get("q") or "").strip()
+        added = data.get("add_theme") or ""
+        if added:
+            if not explicit:
+                chosen = [theme.code for theme in themes.read(query_words(data.get("q") or "")).themes]
+            explicit = True
+            if added not in chosen:
+                chosen.append(added)
+        return tuple(chosen) if explicit else None
+
     def _added_job(self, text: str) -> str | None:
         text = text.strip()
         if not text:
@@ -171,6 +199,7 @@ class SearchForm(forms.Form):
         return SearchRequest(
             q=(data.get("q") or "").strip(),
             jobs=self.jobs(),
+            themes=self.themes(),
             place=chosen.insee_code if chosen else None,
             lat=point.latitude if located else None,
             lon=point.longitude if located else None,
@@ -195,6 +224,7 @@ class SearchForm(forms.Form):
             "lat": "place",
             "lon": "place",
             "job": "add_job",
+            "theme": "add_theme",
             "q": "q",
         }
         problems = request_problems(request)

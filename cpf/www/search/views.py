@@ -47,14 +47,16 @@ def search_page(request: HttpRequest) -> HttpResponse:
     elif form.is_valid():
         wanted = form.search_request()
         if form.check(wanted) and not form.place_choices:
-            keyword = bool(wanted.q or wanted.jobs)
+            keyword = bool(wanted.q or wanted.jobs or wanted.themes)
             filtered = any(getattr(wanted, name) for name in FILTERS)
             if keyword or filtered or form.point is not None:
                 context.update(_run(request, form, wanted))
             if not keyword:
                 context["discovery"] = discover(form.point, wanted.radius_km)
-    context["query_string"] = _query_string(request, drop={"page", "add_job"})
-    context["query_without_place"] = _query_string(request, drop={"page", "add_job", "place", "lat", "lon"})
+    context["query_string"] = _query_string(request, drop={"page", "add_job", "add_theme"})
+    context["query_without_place"] = _query_string(
+        request, drop={"page", "add_job", "add_theme", "place", "lat", "lon"}
+    )
     context["place_param"] = _query_string(request, keep={"place", "lat", "lon", "radius_km"})
     # htmx asks for the results region only (filters, sort, pagination, job tags).
     partial = request.headers.get("HX-Target") == "search-results"
@@ -71,9 +73,15 @@ def _run(request: HttpRequest, form: SearchForm, wanted) -> dict:
     except IndexUnavailable:
         return {"unavailable": True}
     codes = [job.code for job in response.jobs]
-    base = _query_string(request, drop={"page", "job", "jobs_for", "add_job"})
+    base = _query_string(request, drop={"page", "job", "jobs_for", "add_job", "add_theme"})
     job_links = [
         (job, _with_jobs(base, [c for c in codes if c != job.code], wanted.q)) for job in response.jobs
+    ]
+    theme_codes = [theme.code for theme in response.themes]
+    theme_base = _query_string(request, drop={"page", "theme", "themes_for", "add_job", "add_theme"})
+    theme_links = [
+        (theme, _with("theme", theme_base, [c for c in theme_codes if c != theme.code], wanted.q))
+        for theme in response.themes
     ]
     return {
         "response": response,
@@ -84,12 +92,20 @@ def _run(request: HttpRequest, form: SearchForm, wanted) -> dict:
         "job_links": job_links,
         "no_job_link": _with_jobs(base, [], wanted.q),
         "current_jobs": codes if not response.jobs_automatic else [],
+        "theme_links": theme_links,
+        "no_theme_link": _with("theme", theme_base, [], wanted.q),
+        "current_themes": theme_codes if not response.themes_automatic else [],
     }
 
 
 def _with_jobs(base: str, codes: list[str], q: str) -> str:
-    params = [("job", code) for code in codes] or [("job", "none")]
-    extra = urlencode([*params, ("jobs_for", q)])
+    return _with("job", base, codes, q)
+
+
+def _with(name: str, base: str, codes: list[str], q: str) -> str:
+    """The search ``base`` with these jobs or themes (``name``) chosen for the keyword ``q``."""
+    params = [(name, code) for code in codes] or [(name, "none")]
+    extra = urlencode([*params, (f"{name}s_for", q)])
     return f"{base}&{extra}" if base else extra
 
 

@@ -34,7 +34,7 @@ def links(response) -> list[str]:
 def catalogue(search_index):
     lyon = offer(title="Titre professionnel Développeur web", price_cents=450_000, duration_hours=400)
     remote = offer(title="Développeur web en ligne", modality=Modality.REMOTE, price_cents=200_000)
-    offer(title="CAP Boulanger", certification="RNCP13856", insee="75108")
+    offer(title="CAP Boulanger", certification="RNCP30345", insee="75108")
     search_index()
     return lyon, remote
 
@@ -55,7 +55,7 @@ def test_without_keyword_the_page_lists_jobs_that_recruit_and_requested_training
     page = text(client.get(SEARCH))
     assert "Métiers qui recrutent en France" in page
     assert "Formations les plus demandées" in page
-    assert "estimées par le nombre de formations ouvertes" in page
+    assert "selon les chiffres publiés" in page
     job_links = [href for href in links(client.get(SEARCH)) if "job=" in href]
     assert len(job_links) == 10
 
@@ -93,6 +93,33 @@ def test_removing_the_job_and_adding_another_with_links_and_the_form(client, cat
     assert "correspond aux métiers : Développeur / Développeuse web" in page
     assert "Boulanger / Boulangère" in page
     assert "3 formations" in page  # the baker's training found through the added job
+
+
+def test_the_page_says_what_it_understood_and_the_person_changes_it(client, search_index):
+    offer(title="Permis B accéléré", certification="PERMIS-B")
+    offer(title="Permis moto A2", certification="PERMIS-A2")
+    offer(title="Le permis de construire", certification="RNCP37674")
+    search_index()
+
+    response = client.get(SEARCH, {"q": "permis b"})
+    page = text(response)
+    assert "Nous avons compris que vous cherchez : Permis de conduire B (voiture)" in page
+    ranked = text(client.get(SEARCH, {"q": "permis"}))
+    assert ranked.index("Permis moto A2") < ranked.index("Le permis de construire")
+    assert ranked.index("Permis B accéléré") < ranked.index("Le permis de construire")
+    removals = [href for href in links(response) if "themes_for=permis+b" in href and "theme=none" in href]
+    assert removals  # the theme's tag, and "Chercher seulement les mots tapés"
+    plain = text(client.get(SEARCH + removals[0]))
+    assert "Recherche sur les mots tapés seulement" in plain and "Permis moto A2" not in plain
+    # Another theme picked from the list: the keyword's theme and it.
+    widened = text(client.get(SEARCH, {"q": "permis b", "add_theme": "permis-moto"}))
+    assert "Permis de conduire B (voiture) ✕" in widened and "Permis moto (A1, A2, A) ✕" in widened
+    assert "Permis moto A2" in widened
+    # A theme chosen stays chosen when a filter changes (the form carries it).
+    html = client.get(SEARCH, {"q": "permis b", "add_theme": "permis-moto"}).content.decode()
+    assert '<input type="hidden" name="theme" value="permis-moto">' in html
+    assert '<input type="hidden" name="themes_for" value="permis b">' in html
+    assert client.get(SEARCH, {"q": "permis", "theme": "licorne"}).status_code == 200
 
 
 def test_an_ambiguous_commune_asks_which_one(client, catalogue):
