@@ -20,3 +20,14 @@ class SessionStatus(models.TextChoices):
     OPEN = "open", "ouverte"
     FULL = "full", "complète"
     CANCELLED = "cancelled", "annulée"
+
+
+class ImportStatus(models.TextChoices):
+    """Where a catalogue file's import stands (``CatalogueImport``)."""
+
+    WAITING = "waiting", "en attente"
+    CHECKING = "checking", "vérification des lignes"
+    WRITING = "writing", "enregistrement"
+    DONE = "done", "importé"
+    REFUSED = "refused", "refusé"
+    FAILED = "failed", "échec technique"

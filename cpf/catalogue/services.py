@@ -104,20 +104,31 @@ def action_problems(action: Action, *, today: datetime.date) -> list[str]:
     return problems
 
 
-def publish_training(*, training: Training, actor, now: datetime.datetime, reason: str = "") -> Training:
+def publish_training(
+    *, training: Training, actor, now: datetime.datetime, reason: str = "", organisation=None
+) -> Training:
     """Publish a training once complete (rule 25); also how a suspended or unpublished
-    training comes back."""
+    training comes back. ``organisation``: the provider its member acts for, if any."""
     problems = publication_problems(training, today=timezone.localdate(now))
     if problems:
         raise NotPublishable(problems)
-    return MACHINE.transition(training, to=P.PUBLISHED, actor=actor, reason=reason, now=now)
+    return MACHINE.transition(
+        training, to=P.PUBLISHED, actor=actor, reason=reason, now=now, organisation=organisation
+    )
 
 
-def unpublish_training(*, training: Training, actor, reason: str, now: datetime.datetime) -> Training:
+def unpublish_training(
+    *, training: Training, actor, reason: str, now: datetime.datetime, organisation=None
+) -> Training:
     """Withdraw a training from the catalogue: by its provider, or by the operator as a
     sanction (rule 26). The reason is kept."""
     return MACHINE.transition(
-        training, to=P.UNPUBLISHED, actor=actor, reason=required_reason(reason, CatalogueError), now=now
+        training,
+        to=P.UNPUBLISHED,
+        actor=actor,
+        reason=required_reason(reason, CatalogueError),
+        now=now,
+        organisation=organisation,
     )
 
 
