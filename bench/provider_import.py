@@ -78,7 +78,7 @@ def catalogue_rows(lines: int, *, first_day: datetime.date) -> list[list[str]]:
     return rows
 
 
-def _world(now: datetime.datetime):
+def _world(now: datetime.datetime, siret: str):
     from cpf.accounts.enums import UserKind
     from cpf.accounts.models import ProviderMembership, User
     from cpf.providers.enums import ProviderStatus
@@ -87,14 +87,16 @@ def _world(now: datetime.datetime):
 
     provider = Provider.objects.create(
         legal_name="Organisme du banc d'essai",
-        siret="73282932000074",
+        siret=siret,
         nda="84691234567",
         status=ProviderStatus.REFERENCED,
         commune=Commune.objects.filter(insee_code="69383").first(),
         qualiopi_valid_until=(now + datetime.timedelta(days=700)).date(),
     )
     user = User.objects.create_user(
-        username="banc@organisme.example", kind=UserKind.PROVIDER_MEMBER, email="banc@organisme.example"
+        username=f"banc-{siret}@organisme.example",
+        kind=UserKind.PROVIDER_MEMBER,
+        email=f"banc-{siret}@organisme.example",
     )
     ProviderMembership.objects.create(
         user=user, provider=provider, is_admin=True, joined_at=now, updated_at=now
@@ -156,11 +158,11 @@ def run(options: argparse.Namespace, out: TextIO, *, now: datetime.datetime) -> 
     bad = catalogue_file.lines_of([*rows[:-1], [*rows[-1][:8], "gratuit", *rows[-1][9:]]])
     out.write(f"\nProvider catalogue import: {lines:,} lines, {len(content) / 1024 / 1024:.1f} MB\n")
 
-    def fresh_provider():
+    def fresh_provider(siret: str):
         with transaction.atomic():
-            return _world(now)
+            return _world(now, siret)
 
-    provider, user = fresh_provider()
+    provider, user = fresh_provider("73282932000074")
     outbox_before = SearchOutbox.objects.count()
     seconds, record = _measured(lambda: _import(provider, user, content, now=now, publish=True), trace=False)
     outbox_rows = SearchOutbox.objects.count() - outbox_before
@@ -182,7 +184,7 @@ def run(options: argparse.Namespace, out: TextIO, *, now: datetime.datetime) -> 
     out.write(f"Export: {seconds:.2f} s, {exported.count(chr(10)) - 1:,} lines\n")
 
     # Memory: the same steps traced, on a provider of their own.
-    traced, traced_user = fresh_provider()
+    traced, traced_user = fresh_provider("55203253400646")
     peak_import, _ = _measured(
         lambda: _import(traced, traced_user, content, now=now, publish=True), trace=True
     )

@@ -40,7 +40,7 @@ from cpf.referentials.models import Certification, Commune
 from .enums import Modality, PublicationStatus, SessionStatus
 from .models import Action, Session, Training
 from .offers import RESERVED_PREFIX, effective_reference
-from .services import NotPublishable, publication_problems, publish_training
+from .services import MACHINE, publication_problems
 
 DELIMITER = ";"
 PROGRESS_EVERY = 500
@@ -666,31 +666,37 @@ def _publish(
     trainings, first_line, *, provider, actor, publish, now, written: Written
 ) -> list[dict[str, Any]]:
     """Publish the file's trainings when asked; check that the published ones it changed are
-    still complete. The problems of each, on the first line of the training."""
+    still complete (rule 25, ``services.publication_problems``, on the trainings loaded at once
+    with their actions and sessions). The problems of each, on the first line of the training."""
     errors: list[dict[str, Any]] = []
     today = timezone.localdate(now)
-    for key, training in trainings.items():
-        if training.status == PublicationStatus.PUBLISHED or (
-            publish and training.status != PublicationStatus.SUSPENDED
-        ):
-            fresh = Training.objects.select_related("certification", "provider").get(pk=training.pk)
-            try:
-                if fresh.status == PublicationStatus.PUBLISHED:
-                    problems = publication_problems(fresh, today=today)
-                    if problems:
-                        raise NotPublishable(problems)
-                else:
-                    publish_training(training=fresh, actor=actor, now=now, organisation=provider)
-                    written.published += 1
-            except NotPublishable as refused:
-                errors.extend(
-                    {
-                        "line": first_line[key],
-                        "field": "reference_formation",
-                        "message": f"Formation « {key} » : {message}",
-                    }
-                    for message in refused.messages
-                )
+    keys = {training.pk: key for key, training in trainings.items()}
+    concerned = Training.objects.filter(pk__in=list(keys)).select_related("certification", "provider")
+    if not publish:
+        concerned = concerned.filter(status=PublicationStatus.PUBLISHED)
+    to_publish = []
+    for training in concerned.exclude(status=PublicationStatus.SUSPENDED).prefetch_related(
+        "actions__sessions"
+    ):
+        key = keys[training.pk]
+        problems = publication_problems(training, today=today)
+        errors.extend(
+            {
+                "line": first_line[key],
+                "field": "reference_formation",
+                "message": f"Formation « {key} » : {problem}",
+            }
+            for problem in problems
+        )
+        if not problems and training.status != PublicationStatus.PUBLISHED:
+            to_publish.append(training)
+    if errors:
+        return errors
+    for training in to_publish:  # checked above, under the provider's lock
+        MACHINE.transition(
+            training, to=PublicationStatus.PUBLISHED, actor=actor, reason="", now=now, organisation=provider
+        )
+        written.published += 1
     return errors
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from cpf.core import state_machine
@@ -82,7 +83,9 @@ def publication_problems(training: Training, *, today: datetime.date) -> list[st
         problems.append("La certification visée n'est plus active au répertoire.")
     if training.provider.status != ProviderStatus.REFERENCED:
         problems.append("L'organisme de formation n'est pas référencé.")
-    actions = list(training.actions.prefetch_related("sessions"))
+    # the actions and sessions loaded with the training when they were (a file's many trainings)
+    prefetch_related_objects([training], "actions__sessions")
+    actions = list(training.actions.all())
     if not actions:
         problems.append("Ajoutez au moins une action de formation (prix, durée, modalité, lieu).")
     for number, action in enumerate(actions, start=1):
