@@ -17,6 +17,8 @@ from cpf.accounts.roles import role_group
 from cpf.bookings import services as bookings
 from cpf.bookings.enums import RegistrationStatus
 from cpf.bookings.models import PurchaseCode, Registration, RegistrationTransition
+from cpf.catalogue.enums import ImportStatus
+from cpf.catalogue.models import Action, CatalogueImport, Session, Training
 from cpf.core.models import AuditEvent
 from cpf.holders.models import ApiToken, Holder, TermsAcceptance
 from cpf.holders.services import issue_api_token
@@ -71,6 +73,10 @@ class World:
     registration: Registration | None = None
     api_keys: dict[str, ProviderApiKey] = field(default_factory=dict)  # "own" / "other"
     raw_api_keys: dict[str, str] = field(default_factory=dict)
+    # A complete draft training of the provider's, with its action and session, and a catalogue
+    # file its member sent (the offers' pages).
+    offer: Session | None = None
+    catalogue_import: CatalogueImport | None = None
 
     def organisation(self, side: str, *, other: bool = False):
         return (self.other_organisations if other else self.organisations)[side]
@@ -132,7 +138,22 @@ def build_world() -> World:
         add_members(world, side)
     add_registrations(world)
     add_provider_keys(world)
+    add_offers(world)
     return world
+
+
+def add_offers(world: World) -> None:
+    provider = world.organisation(OrganisationType.PROVIDER)
+    training = TrainingFactory(provider=provider, reference="OFFRE-1")
+    world.offer = SessionFactory(action=ActionFactory(training=training, reference="A1"), reference="S1")
+    world.catalogue_import = CatalogueImport.objects.create(
+        provider=provider,
+        created_by=world.members["provider_member"],
+        file_name="catalogue.csv",
+        status=ImportStatus.DONE,
+        created_at=NOW,
+        finished_at=NOW,
+    )
 
 
 def add_registrations(world: World) -> None:
@@ -234,6 +255,17 @@ def provider_rows(world: World, client: Client) -> tuple:
         RegistrationTransition.objects.count(),
         list(ProviderApiKey.objects.order_by("pk").values_list("pk", "revoked_at")),
         Transaction.objects.count(),
+        AuditEvent.objects.count(),
+    )
+
+
+def offer_rows(world: World, client: Client) -> tuple:
+    """The providers' trainings, actions and sessions, the catalogue files sent, the audit log."""
+    return (
+        list(Training.objects.order_by("pk").values_list("pk", "reference", "title", "status")),
+        list(Action.objects.order_by("pk").values_list("pk", "reference", "price_cents")),
+        list(Session.objects.order_by("pk").values_list("pk", "reference", "seats")),
+        CatalogueImport.objects.count(),
         AuditEvent.objects.count(),
     )
 

@@ -42,6 +42,7 @@ from cpf.accounts.sync import sync_agent_roles
 from cpf.api.v1.api import api
 from cpf.bookings.models import Registration
 from cpf.bookings.services import validate_registration
+from cpf.catalogue.models import CatalogueImport, Training
 from cpf.holders.models import TermsVersion
 from tests.accounts.factories import NOW, log_in_to_back_office
 from tests.holders.factories import NIR
@@ -57,6 +58,7 @@ from tests.permission_world import (
     build_world,
     holder_rows,
     new_terms,
+    offer_rows,
     organisations_rows,
     provider_rows,
     registration_rows,
@@ -748,6 +750,215 @@ def provider_file_cases() -> list[Case]:
     ]
 
 
+def provider_offer_cases() -> list[Case]:
+    """The provider's offers and catalogue files: any member enters, publishes, imports and
+    exports them; another provider finds none of them, through its own URLs or the provider's."""
+    side = OrganisationType.PROVIDER
+
+    def of(world: World, *, other: bool = False) -> dict:
+        return {"provider_id": world.organisation(side, other=other).pk}
+
+    def training(*, other: bool = False, **more: Any) -> Callable[[World], dict]:
+        return lambda world: {**of(world, other=other), "training_id": world.offer.action.training_id, **more}
+
+    def action(*, other: bool = False) -> Callable[[World], dict]:
+        return lambda world: {**training(other=other)(world), "action_id": world.offer.action_id}
+
+    def session(*, other: bool = False) -> Callable[[World], dict]:
+        return lambda world: {**training(other=other)(world), "session_id": world.offer.pk}
+
+    def imported(*, other: bool = False) -> Callable[[World], dict]:
+        return lambda world: {**of(world, other=other), "import_id": world.catalogue_import.pk}
+
+    def offer_page(world: World, url: str) -> str:
+        return reverse("www:provider:offer", kwargs=training()(world))
+
+    def newest_offer(world: World, url: str) -> str:
+        newest = Training.objects.latest("pk")
+        return reverse("www:provider:offer", kwargs={**of(world), "training_id": newest.pk})
+
+    def newest_import(world: World, url: str) -> str:
+        newest = CatalogueImport.objects.latest("pk")
+        return reverse("www:provider:offer_import_status", kwargs={**of(world), "import_id": newest.pk})
+
+    members = side_answers(side, member=OK, admin=OK)
+    through_other = side_answers(side, member=NOT_FOUND, admin=NOT_FOUND)
+
+    def done(target: Target) -> dict[str, Answer]:
+        return side_answers(
+            side, member=Answer(302, target, changes=True), admin=Answer(302, target, changes=True)
+        )
+
+    training_data = {
+        "reference": "OFFRE-2",
+        "certification": "RNCP31114",
+        "title": "Développeur web, seconde formation",
+        "objectives": "Développer.",
+        "content": "Tout.",
+        "expected_results": "Un titre.",
+    }
+    action_data = {
+        "price": "3000",
+        "duration_hours": "200",
+        "modality": "remote",
+        "prerequisites": "Aucun.",
+        "admission_terms": "Entretien.",
+    }
+    session_data = {"start_date": "2027-09-01", "end_date": "2027-12-15", "seats": "8", "status": "open"}
+    catalogue = (
+        "reference_formation;intitule;code_certification;objectifs;contenu;resultats_attendus;points_forts;"
+        "reference_action;prix_ttc;duree_heures;travail_personnel_heures;modalite;code_insee;code_postal;adresse;"
+        "prerequis;modalites_admission;equipement;date_examen;lieu_examen;cout_examen;reference_session;"
+        "date_debut;date_fin;places;etat_session\r\n"
+        "F9;Formation importée;RNCP31114;Objectifs;Contenu;Résultats;;"
+        "A1;1500;100;0;distance;;;;Aucun;Entretien;;;;;"
+        "S1;01/09/2027;01/12/2027;10;ouverte\r\n"
+    )
+    gets = [
+        ("offers", of),
+        ("offer_new", of),
+        ("offer_import", of),
+        ("offer_export", of),
+        ("offer", training()),
+        ("offer_edit", training()),
+        ("offer_preview", training()),
+        ("action_new", training()),
+        ("action_edit", action()),
+        ("session_new", action()),
+        ("session_edit", session()),
+        ("offer_import_status", imported()),
+    ]
+    through = [
+        ("offer", training(other=True)),
+        ("offer_preview", training(other=True)),
+        ("action_edit", action(other=True)),
+        ("session_edit", session(other=True)),
+        ("offer_import_status", imported(other=True)),
+    ]
+    return [
+        *[
+            Case(f"provider:{name}", f"www:provider:{name}", "GET", members, kwargs=kwargs)
+            for name, kwargs in gets
+        ],
+        *[
+            Case(
+                f"provider:{name} (through another provider)",
+                f"www:provider:{name}",
+                "GET",
+                through_other,
+                kwargs=k,
+            )
+            for name, k in through
+        ],
+        Case(
+            "provider:offer_new",
+            "www:provider:offer_new",
+            "POST",
+            done(newest_offer),
+            kwargs=of,
+            data=lambda world: training_data,
+            watch=offer_rows,
+        ),
+        Case(
+            "provider:offer_edit",
+            "www:provider:offer_edit",
+            "POST",
+            done(offer_page),
+            kwargs=training(),
+            data=lambda world: {**training_data, "reference": "OFFRE-1"},
+            watch=offer_rows,
+        ),
+        Case(
+            "provider:offer_edit (through another provider)",
+            "www:provider:offer_edit",
+            "POST",
+            through_other,
+            kwargs=training(other=True),
+            data=lambda world: training_data,
+            watch=offer_rows,
+        ),
+        Case(
+            "provider:offer_publication (publier)",
+            "www:provider:offer_publication",
+            "POST",
+            done(offer_page),
+            kwargs=training(action="publier"),
+            watch=offer_rows,
+        ),
+        Case(
+            "provider:offer_publication (through another provider)",
+            "www:provider:offer_publication",
+            "POST",
+            through_other,
+            kwargs=training(other=True, action="publier"),
+            watch=offer_rows,
+        ),
+        Case(
+            "provider:action_new",
+            "www:provider:action_new",
+            "POST",
+            done(offer_page),
+            kwargs=training(),
+            data=lambda world: action_data,
+            watch=offer_rows,
+        ),
+        Case(
+            "provider:action_edit",
+            "www:provider:action_edit",
+            "POST",
+            done(offer_page),
+            kwargs=action(),
+            data=lambda world: {**action_data, "reference": "A1"},
+            watch=offer_rows,
+        ),
+        Case(
+            "provider:action_edit (through another provider)",
+            "www:provider:action_edit",
+            "POST",
+            through_other,
+            kwargs=action(other=True),
+            data=lambda world: action_data,
+            watch=offer_rows,
+        ),
+        Case(
+            "provider:session_new",
+            "www:provider:session_new",
+            "POST",
+            done(offer_page),
+            kwargs=action(),
+            data=lambda world: session_data,
+            watch=offer_rows,
+        ),
+        Case(
+            "provider:session_edit",
+            "www:provider:session_edit",
+            "POST",
+            done(offer_page),
+            kwargs=session(),
+            data=lambda world: {**session_data, "reference": "S1"},
+            watch=offer_rows,
+        ),
+        Case(
+            "provider:session_edit (through another provider)",
+            "www:provider:session_edit",
+            "POST",
+            through_other,
+            kwargs=session(other=True),
+            data=lambda world: session_data,
+            watch=offer_rows,
+        ),
+        Case(
+            "provider:offer_import",
+            "www:provider:offer_import",
+            "POST",
+            done(newest_import),
+            kwargs=of,
+            data=lambda world: {"file": SimpleUploadedFile("catalogue.csv", catalogue.encode())},
+            watch=offer_rows,
+        ),
+    ]
+
+
 def provider_api_cases() -> list[Case]:
     """The providers' API: a key of the file's provider; any other credential is none (401),
     another provider's key finds no file (404)."""
@@ -797,6 +1008,7 @@ CASES = [
     *[case for side in SIDES for case in organisation_cases(side)],
     *grant_cases(),
     *provider_file_cases(),
+    *provider_offer_cases(),
     *api_cases(),
     *registration_cases(),
     *registration_api_cases(),

@@ -34,3 +34,14 @@ class BusinessTopic(models.TextChoices):
     ACCOUNTING = "accounting", "gestion, comptabilité et obligations déclaratives"
     TAKEOVER = "takeover", "reprise d'entreprise : évaluation et transmission"
     DIGITAL = "digital", "présence en ligne et outils numériques"
+
+
+class ImportStatus(models.TextChoices):
+    """Where a catalogue file's import stands (``CatalogueImport``)."""
+
+    WAITING = "waiting", "en attente"
+    CHECKING = "checking", "vérification des lignes"
+    WRITING = "writing", "enregistrement"
+    DONE = "done", "importé"
+    REFUSED = "refused", "refusé"
+    FAILED = "failed", "échec technique"

@@ -8,6 +8,7 @@ positive prices and durations, dates in order, a place for anything not fully re
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
@@ -15,7 +16,7 @@ from django.db.models import F, Q
 from cpf.core.state_machine import TransitionLog
 from cpf.providers.enums import ProviderStatus
 
-from .enums import BusinessTopic, Modality, PublicationStatus, SessionStatus
+from .enums import BusinessTopic, ImportStatus, Modality, PublicationStatus, SessionStatus
 
 
 class TrainingQuerySet(models.QuerySet["Training"]):
@@ -69,8 +70,15 @@ class Training(models.Model):
                 condition=~Q(status=PublicationStatus.PUBLISHED) | Q(certification__isnull=False),
                 name="training_published_has_certification",
             ),
+            models.UniqueConstraint(
+                fields=["provider", "reference"],
+                condition=~Q(reference=""),
+                name="training_reference_unique_per_provider",
+            ),
         ]
-        indexes = [models.Index(fields=["status"], name="training_status_idx")]
+        indexes = [
+            models.Index(fields=["status"], name="training_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -80,6 +88,7 @@ class Action(models.Model):
     """How, where and at what price a training is delivered."""
 
     training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="actions")
+    reference = models.CharField("référence de l'organisme", max_length=100, blank=True)
     price_cents = models.BigIntegerField("prix TTC (centimes)")
     duration_hours = models.PositiveIntegerField("durée (heures)")
     personal_work_hours = models.PositiveIntegerField("travail personnel (heures)", default=0)
@@ -117,6 +126,11 @@ class Action(models.Model):
                 | Q(latitude__isnull=False, longitude__isnull=False),
                 name="action_coordinates_both_or_none",
             ),
+            models.UniqueConstraint(
+                fields=["training", "reference"],
+                condition=~Q(reference=""),
+                name="action_reference_unique_per_training",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -127,6 +141,7 @@ class Session(models.Model):
     """When an action takes place."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="sessions")
+    reference = models.CharField("référence de l'organisme", max_length=100, blank=True)
     start_date = models.DateField("début")
     end_date = models.DateField("fin")
     seats = models.PositiveIntegerField("places")
@@ -144,6 +159,11 @@ class Session(models.Model):
                 condition=Q(end_date__gte=F("start_date")), name="session_end_after_start"
             ),
             models.CheckConstraint(condition=Q(seats__gt=0), name="session_seats_positive"),
+            models.UniqueConstraint(
+                fields=["action", "reference"],
+                condition=~Q(reference=""),
+                name="session_reference_unique_per_action",
+            ),
         ]
         indexes = [models.Index(fields=["start_date"], name="session_start_idx")]
 
@@ -285,3 +305,56 @@ class BusinessCreationDetails(models.Model):
                 condition=Q(topics__contained_by=BusinessTopic.values), name="business_topics_known"
             ),
         ]
+
+
+class CatalogueImport(models.Model):
+    """One catalogue file a provider's member sent (rule 25; ``cpf/catalogue/catalogue_file.py``).
+
+    The file is checked line by line, then written all at once in one transaction, or not at
+    all: ``errors`` lists every refused line (``{"line", "field", "message"}``). A large file is
+    imported by the worker; ``checked_lines`` out of ``total_lines`` is the progress its page
+    shows. The file's bytes are kept until the import ends, then dropped."""
+
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="envoyé par"
+    )
+    file_name = models.CharField("fichier", max_length=255)
+    content = models.BinaryField("contenu", blank=True, default=b"")
+    publish = models.BooleanField("publier les formations importées", default=False)
+    status = models.CharField(
+        "statut", max_length=20, choices=ImportStatus.choices, default=ImportStatus.WAITING
+    )
+    total_lines = models.PositiveIntegerField("lignes", default=0)
+    checked_lines = models.PositiveIntegerField("lignes vérifiées", default=0)
+    errors = models.JSONField("lignes refusées", default=list, blank=True)
+    summary = models.JSONField("bilan", default=dict, blank=True)
+    created_at = models.DateTimeField("envoyé le")
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import de catalogue"
+        verbose_name_plural = "imports de catalogue"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ImportStatus.values), name="import_status_known"),
+            models.CheckConstraint(
+                condition=Q(checked_lines__lte=F("total_lines")), name="import_checked_within_total"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED])
+                | Q(finished_at__isnull=True),
+                name="import_finished_only_when_over",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return self.checked_lines * 100 // self.total_lines if self.total_lines else 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from cpf.core import state_machine
@@ -83,7 +84,10 @@ def publication_problems(training: Training, *, today: datetime.date) -> list[st
         problems.append("La certification visée n'est plus en vigueur au répertoire.")
     if training.provider.status != ProviderStatus.REFERENCED:
         problems.append("L'organisme de formation n'est pas référencé.")
-    actions = list(training.actions.select_related(*SELECT_DETAILS).prefetch_related("sessions"))
+    # the actions and sessions loaded with the training when they were (a file's many trainings)
+    details = Action.objects.select_related(*SELECT_DETAILS).prefetch_related("sessions")
+    prefetch_related_objects([training], Prefetch("actions", queryset=details))
+    actions = list(training.actions.all())
     if not actions:
         problems.append("Ajoutez au moins une action de formation (prix, durée, modalité, lieu).")
     kind = training.certification.kind if training.certification_id else None
@@ -109,20 +113,31 @@ def action_problems(action: Action, *, today: datetime.date) -> list[str]:
     return problems
 
 
-def publish_training(*, training: Training, actor, now: datetime.datetime, reason: str = "") -> Training:
+def publish_training(
+    *, training: Training, actor, now: datetime.datetime, reason: str = "", organisation=None
+) -> Training:
     """Publish a training once complete (rule 25); also how a suspended or unpublished
-    training comes back."""
+    training comes back. ``organisation``: the provider its member acts for, if any."""
     problems = publication_problems(training, today=timezone.localdate(now))
     if problems:
         raise NotPublishable(problems)
-    return MACHINE.transition(training, to=P.PUBLISHED, actor=actor, reason=reason, now=now)
+    return MACHINE.transition(
+        training, to=P.PUBLISHED, actor=actor, reason=reason, now=now, organisation=organisation
+    )
 
 
-def unpublish_training(*, training: Training, actor, reason: str, now: datetime.datetime) -> Training:
+def unpublish_training(
+    *, training: Training, actor, reason: str, now: datetime.datetime, organisation=None
+) -> Training:
     """Withdraw a training from the catalogue: by its provider, or by the operator as a
     sanction (rule 26). The reason is kept."""
     return MACHINE.transition(
-        training, to=P.UNPUBLISHED, actor=actor, reason=required_reason(reason, CatalogueError), now=now
+        training,
+        to=P.UNPUBLISHED,
+        actor=actor,
+        reason=required_reason(reason, CatalogueError),
+        now=now,
+        organisation=organisation,
     )
 
 

@@ -313,3 +313,34 @@ class ProviderApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class CertificationAuthorisation(models.Model):
+    """The certifier's authorisation for a provider to prepare for a certification (rule 24):
+    a provider offers only the certifications it is authorised for (rule 25,
+    ``cpf.providers.queries.authorised_certifications``). Recorded by an agent."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="certification_authorisations"
+    )
+    certification = models.ForeignKey(
+        "referentials.Certification", on_delete=models.PROTECT, related_name="+"
+    )
+    granted_on = models.DateField("accordée le")
+    valid_until = models.DateField("valable jusqu'au", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "habilitation du certificateur"
+        verbose_name_plural = "habilitations des certificateurs"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "certification"], name="certification_authorisation_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("granted_on")),
+                name="certification_authorisation_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} – {self.certification_id}"

@@ -1,9 +1,9 @@
 """The providers' space: the provider's identity and referencing status, its members, its
-registration files and its API keys (mounted at /organisme/)."""
+offers, its registration files and its API keys (mounted at /organisme/)."""
 
 from django.urls import path
 
-from . import api_keys, registrations, views
+from . import api_keys, offers, registrations, views
 
 app_name = "provider"
 
@@ -31,6 +31,41 @@ urlpatterns = [
         "<int:provider_id>/dossiers/<int:registration_id>/<slug:action>/",
         registrations.registration_action,
         name="registration_action",
+    ),
+    path("<int:provider_id>/offres/", offers.offer_list, name="offers"),
+    path("<int:provider_id>/offres/nouvelle/", offers.offer_new, name="offer_new"),
+    path("<int:provider_id>/offres/import/", offers.offer_import, name="offer_import"),
+    path(
+        "<int:provider_id>/offres/import/<int:import_id>/",
+        offers.offer_import_status,
+        name="offer_import_status",
+    ),
+    path("<int:provider_id>/offres/export.csv", offers.offer_export, name="offer_export"),
+    path("<int:provider_id>/offres/<int:training_id>/", offers.offer, name="offer"),
+    path("<int:provider_id>/offres/<int:training_id>/modifier/", offers.offer_edit, name="offer_edit"),
+    path("<int:provider_id>/offres/<int:training_id>/apercu/", offers.offer_preview, name="offer_preview"),
+    path(
+        "<int:provider_id>/offres/<int:training_id>/statut/<slug:action>/",
+        offers.offer_publication,
+        name="offer_publication",
+    ),
+    path(
+        "<int:provider_id>/offres/<int:training_id>/actions/nouvelle/", offers.action_new, name="action_new"
+    ),
+    path(
+        "<int:provider_id>/offres/<int:training_id>/actions/<int:action_id>/modifier/",
+        offers.action_edit,
+        name="action_edit",
+    ),
+    path(
+        "<int:provider_id>/offres/<int:training_id>/actions/<int:action_id>/sessions/nouvelle/",
+        offers.session_new,
+        name="session_new",
+    ),
+    path(
+        "<int:provider_id>/offres/<int:training_id>/sessions/<int:session_id>/modifier/",
+        offers.session_edit,
+        name="session_edit",
     ),
     path("<int:provider_id>/cles-api/", api_keys.api_keys, name="api_keys"),
     path("<int:provider_id>/cles-api/<int:key_id>/revoquer/", api_keys.revoke, name="api_key_revoke"),
