@@ -3,6 +3,7 @@ fixed order so that a seed always gives the same catalogue."""
 
 from __future__ import annotations
 
+import datetime
 import random
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -11,13 +12,15 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Generic, TypeVar
 
-from django.db.models import Avg
+from django.db.models import Avg, Q
 
-from cpf.core.text import undouble_apostrophes
+from cpf.core import clock
+from cpf.core.text import fold, undouble_apostrophes
 from cpf.referentials.models import (
     Certification,
     CertificationJob,
     CertificationKind,
+    CertificationQuerySet,
     Commune,
     Department,
     Job,
@@ -71,6 +74,9 @@ class CertificationRow:
     jobs: list[JobRow] = field(default_factory=list)
     blocks: list[str] = field(default_factory=list)
     tension: float | None = None
+    kind: str = CertificationKind.RNCP
+    # Formacode topic labels, folded (lower case, no accents): they name a language or a software.
+    topics: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,15 +90,16 @@ class ReferentialSnapshot:
     certifications: list[CertificationRow]
 
 
-def load_snapshot() -> ReferentialSnapshot:
-    """Read communes (weighted by population), regions, departments and the active RNCP
-    certifications with their ROME jobs, skill blocks and labour-market tension."""
+def load_snapshot(today: datetime.date | None = None) -> ReferentialSnapshot:
+    """Read communes (weighted by population), regions, departments, the certifications that
+    may be offered on ``today`` (RNCP and RS, with their ROME jobs, skill blocks, Formacode topics
+    and labour-market tension) and the eligible actions outside the registries."""
     communes, weights = _load_communes()
     if not communes:
         raise LookupError("No commune in the database: run `manage.py import_referentials` first.")
-    certifications = _load_certifications()
-    if not certifications:
-        raise LookupError("No active RNCP certification: run `manage.py import_referentials` first.")
+    certifications = _load_certifications(today or clock.today())
+    if not any(c.kind in CertificationKind.registries() for c in certifications):
+        raise LookupError("No current certification: run `manage.py import_referentials` first.")
     return ReferentialSnapshot(
         communes=communes,
         national=WeightedPicker(communes, weights),
@@ -138,14 +145,34 @@ def _group_pickers(communes, weights, key) -> dict[str, WeightedPicker[CommuneRo
     return {code: WeightedPicker(items, w) for code, (items, w) in sorted(groups.items())}
 
 
-def _load_certifications() -> list[CertificationRow]:
-    active = Certification.objects.active().filter(kind=CertificationKind.RNCP)
+def offered_certifications(today: datetime.date) -> CertificationQuerySet:
+    """What a demo offer may lead to: the registries' certifications current on ``today`` and the
+    eligible actions. Referentials without the 2026 registry export (no code assessed by it)
+    know only the 2021 flag, whose end dates have all passed: the 2021 active ones stand in."""
+    registries = Certification.objects.registries()
+    if registries.filter(status_as_of__isnull=False).exists():
+        registries = registries.current(today)
+    else:
+        registries = registries.active()
+    eligible = Certification.objects.eligible_actions().current(today)
+    return Certification.objects.filter(Q(pk__in=registries.values("pk")) | Q(pk__in=eligible.values("pk")))
+
+
+def _load_certifications(today: datetime.date) -> list[CertificationRow]:
+    active = offered_certifications(today)
     certifications = {
-        code: CertificationRow(code, " ".join(title.split()), level, type_label)
-        for code, title, level, type_label in active.order_by("code").values_list(
-            "code", "title", "level", "type_label"
+        code: CertificationRow(code, " ".join(title.split()), level, type_label, kind=kind)
+        for code, title, level, type_label, kind in active.order_by("code").values_list(
+            "code", "title", "level", "type_label", "kind"
         )
     }
+    topics = (
+        Certification.formacode_topics.through.objects.filter(certification__in=active)
+        .order_by("certification_id", "formacodetopic_id")
+        .values_list("certification_id", "formacodetopic__label")
+    )
+    for certification_code, label in topics:
+        certifications[certification_code].topics.append(fold(label))
     links = (
         CertificationJob.objects.filter(certification__in=active)
         .order_by("certification_id", "job_id")
