@@ -95,7 +95,7 @@ class TrainingFactory(factory.django.DjangoModelFactory):
         model = Training
 
     provider = factory.SubFactory(ProviderFactory)
-    certification = factory.LazyFunction(lambda: Certification.objects.get(code="RNCP31114"))
+    certification = factory.LazyFunction(lambda: Certification.objects.get(code="RNCP37674"))
     title = "Développeur web et web mobile"
     objectives = "Concevoir et développer des applications web sécurisées."
     content = "Front-end, back-end, bases de données, déploiement."

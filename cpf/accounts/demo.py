@@ -302,9 +302,10 @@ def _demo_training(provider: Provider, now: datetime.datetime) -> Session:
     from cpf.catalogue.enums import Modality
     from cpf.catalogue.models import Action, Training
     from cpf.catalogue.services import NotPublishable, publish_training
+    from cpf.core.calendar import paris_day
     from cpf.referentials.models import Certification
 
-    certification = Certification.objects.filter(is_active=True).order_by("code").first()
+    certification = Certification.objects.current(paris_day(now)).order_by("code").first()
     if certification is None:
         raise NotPublishable(["aucune certification active : lancez d'abord « make demo-data »."])
     training = Training.objects.create(

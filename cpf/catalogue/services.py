@@ -79,8 +79,8 @@ def publication_problems(training: Training, *, today: datetime.date) -> list[st
     ]
     if training.certification_id is None:
         problems.append("Indiquez la certification à laquelle la formation prépare.")
-    elif not training.certification.is_active:
-        problems.append("La certification visée n'est plus active au répertoire.")
+    elif not training.certification.is_current(today):
+        problems.append("La certification visée n'est plus en vigueur au répertoire.")
     if training.provider.status != ProviderStatus.REFERENCED:
         problems.append("L'organisme de formation n'est pas référencé.")
     actions = list(training.actions.select_related(*SELECT_DETAILS).prefetch_related("sessions"))

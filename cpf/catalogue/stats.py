@@ -29,8 +29,8 @@ class CatalogueFigures:
 
 def compute_catalogue_figures(*, today: datetime.date) -> CatalogueFigures:
     """Count what a person can find ``today``: published trainings, their open sessions not
-    over, the referenced providers, the active certifications and the communes one can search
-    around."""
+    over, the referenced providers, the certifications current ``today`` (docs/adr/0016) and
+    the communes one can search around."""
     trainings = Training.objects.visible().count()
     sessions = Session.objects.filter(
         status=SessionStatus.OPEN,
@@ -39,7 +39,7 @@ def compute_catalogue_figures(*, today: datetime.date) -> CatalogueFigures:
         action__training__provider__status=ProviderStatus.REFERENCED,
     ).count()
     providers = Provider.objects.referenced().count()
-    certifications = Certification.objects.active().count()
+    certifications = Certification.objects.current(today).count()
     communes = Commune.objects.searchable().aggregate(
         n=Count("insee_code", distinct=True, filter=Q(latitude__isnull=False))
     )["n"]

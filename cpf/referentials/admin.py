@@ -9,8 +9,10 @@ from .models import (
     BmoAreaCommune,
     Certification,
     CertificationJob,
+    CertificationSuccession,
     Commune,
     Department,
+    FormacodeTopic,
     Job,
     JobDomain,
     JobSubDomain,
@@ -143,12 +145,25 @@ class SkillBlockInline(ReadOnlyTabularInline):
     fields = ["code", "title"]
 
 
+@admin.register(FormacodeTopic)
+class FormacodeTopicAdmin(ReadOnlyAdmin):
+    list_display = ["code", "label"]
+    search_fields = ["code", "label"]
+
+
 @admin.register(Certification)
 class CertificationAdmin(BigTableAdmin):
-    list_display = ["code", "title", "kind", "level", "type_code", "is_active", "valid_until"]
-    list_filter = ["kind", "is_active", "level"]
+    list_display = ["code", "title", "kind", "level", "registry_status", "title_source", "valid_until"]
+    list_filter = ["kind", "registry_status", "title_source", "is_active", "level"]
     search_fields = ["=code", "title", "type_code"]
     inlines = [CertificationJobInline, SkillBlockInline]
+
+
+@admin.register(CertificationSuccession)
+class CertificationSuccessionAdmin(BigTableAdmin):
+    list_display = ["predecessor", "successor"]
+    list_select_related = ["predecessor", "successor"]
+    search_fields = ["=predecessor__code", "=successor__code"]
 
 
 @admin.register(CertificationJob)

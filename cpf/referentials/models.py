@@ -409,6 +409,31 @@ class Certification(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.title[:80]}"
 
+    @property
+    def title_provenance(self) -> str:
+        """Where the displayed title comes from, in French, for the pages that show it."""
+        match self.title_source:
+            case TitleSource.RNCP_2021:
+                return (
+                    "Intitulé du répertoire national des certifications professionnelles "
+                    "(export de France Compétences, 2021)."
+                )
+            case TitleSource.PREDECESSOR:
+                return (
+                    f"Intitulé et niveau repris de la certification {self.title_inherited_from}, "
+                    "qu'elle remplace : l'export de France Compétences du 1er février 2026 ne donne "
+                    "pas les intitulés."
+                )
+            case TitleSource.BUILT_FROM_2026_DATA:
+                return (
+                    "Intitulé composé de son code, de ses thèmes de formation (Formacode) et de son "
+                    "certificateur : l'export de France Compétences du 1er février 2026 ne donne pas "
+                    "les intitulés."
+                )
+            case TitleSource.CATALOGUE_SAMPLE:
+                return "Intitulé tel que l'affiche le catalogue Mon Compte Formation (extrait de 2024)."
+        return ""
+
     def is_current(self, day: datetime.date) -> bool:
         """The row-level twin of :meth:`CertificationQuerySet.current`."""
         if self.status_as_of is not None and self.status_as_of <= day:

@@ -19,6 +19,8 @@ from django.db import connection
 
 from cpf.catalogue.enums import Modality, PublicationStatus, SessionStatus
 from cpf.providers.enums import ProviderStatus
+from cpf.referentials import successions
+from cpf.referentials.models import Certification
 
 from . import schema
 from .text import normalized
@@ -49,10 +51,15 @@ class CertificationInfo:
     job_labels: list[str] = field(default_factory=list)
     sectors: list[str] = field(default_factory=list)
     blocks: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    former_codes: list[str] = field(default_factory=list)
 
     def keyword_text(self) -> str:
         number = self.code.removeprefix("RNCP").removeprefix("RS")
-        return normalized(f"{self.title} {self.type_label} {self.code} {self.code[: -len(number)]} {number}")
+        topics = " ".join(self.topics)
+        return normalized(
+            f"{self.title} {self.type_label} {self.code} {self.code[: -len(number)]} {number} {topics}"
+        )
 
 
 _PROVIDERS_SQL = """
@@ -125,8 +132,14 @@ ORDER BY 1, 2, 3, 4, action_id, start_date, id
 KEY = 4  # columns of the order key at the start of every row
 
 
-def _filters(training_ids: Iterable[int] | None, provider_ids: Iterable[int] | None) -> tuple[str, dict]:
-    where, params = "", {}
+def _filters(
+    training_ids: Iterable[int] | None, provider_ids: Iterable[int] | None, today: datetime.date
+) -> tuple[str, dict]:
+    """The trainings to index: those of the given trainings or providers, and only those that
+    lead to no certification or to one current on ``today`` (a replaced or ended one is no
+    longer offered, docs/adr/0016)."""
+    current = current_certifications_sql(today).replace("%", "%%")
+    where, params = f" AND (t.certification_id IS NULL OR t.certification_id IN ({current}))", {}
     if training_ids is not None:
         where += " AND t.id = ANY(%(training_ids)s)"
         params["training_ids"] = list(training_ids)
@@ -149,7 +162,7 @@ def iter_documents(
     sessions) are merged here: a training's text crosses the wire once per zone it has actions
     in, however many actions it has there (``REMOTE_ZONE`` says why zones come first).
     """
-    where, extra = _filters(training_ids, provider_ids)
+    where, extra = _filters(training_ids, provider_ids, today)
     params = {
         "published": PublicationStatus.PUBLISHED,
         "referenced": ProviderStatus.REFERENCED,
@@ -255,7 +268,33 @@ def load_certifications(codes: list[str]) -> dict[str, CertificationInfo]:
         )
         for code, title in cursor.fetchall():
             result[code].blocks.append(" ".join(title.split()))
+        cursor.execute(
+            "SELECT cf.certification_id, f.label FROM referentials_certification_formacode_topics cf "
+            "JOIN referentials_formacodetopic f ON f.code = cf.formacodetopic_id "
+            "WHERE cf.certification_id = ANY(%s) ORDER BY cf.certification_id, f.code",
+            [codes],
+        )
+        for code, label in cursor.fetchall():
+            result[code].topics.append(label)
+    for code, former in former_codes(codes).items():
+        result[code].former_codes = former
     return result
+
+
+def former_codes(codes: list[str]) -> dict[str, list[str]]:
+    """The codes each certification replaced, any number of steps back (a cycle in the data
+    ends the walk, ``cpf.referentials.successions``)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT predecessor_id, successor_id FROM referentials_certificationsuccession")
+        _, predecessors = successions.graph(cursor.fetchall())
+    return {code: found for code in codes if (found := successions.reachable(code, predecessors))}
+
+
+def current_certifications_sql(today: datetime.date) -> str:
+    """``SELECT code …`` of the certifications current on ``today``
+    (``Certification.objects.current``), as SQL with its values bound, to put in a query."""
+    sql, params = Certification.objects.current(today).order_by().values("code").query.sql_with_params()
+    return connection.ops.compose_sql(sql, params)
 
 
 class DocumentBuilder:
@@ -325,6 +364,7 @@ class DocumentBuilder:
                 f'"training_id":{training_id},"title":{_json(title)},{provider_json},{certification_json}'
             ),
             "code": info.code.lower() if info else None,
+            "former_codes": [former.lower() for former in info.former_codes] if info else [],
             "job_codes": info.job_codes if info else [],
             "level": (info.level or 0) if info else 0,
             "completeness": int(bool(strong_points.strip())) + int(self.providers[provider_id][1]),
@@ -352,6 +392,8 @@ class DocumentBuilder:
                 doc.add_text(name, part[name])
         if part["code"]:
             doc.add_text("certification_code", part["code"])
+        for former in part["former_codes"]:
+            doc.add_text("former_codes", former)
         for job_code in part["job_codes"]:
             doc.add_text("job_codes", job_code)
         if located:

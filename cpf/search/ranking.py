@@ -183,13 +183,23 @@ def relevance_clauses(
             named = term_set(schema, "job_codes", named_jobs)
             scoring.append(Query.const_score_query(named, JOB_NAMED - JOB))
     if code:
-        by_code = Query.term_query(schema, "certification_code", code.lower())
+        by_code = code_query(schema, code)
         matches.append(by_code)
         scoring.append(Query.const_score_query(by_code, CERTIFICATION_CODE))
     if not matches:
         return None, []
     match = matches[0] if len(matches) == 1 else Query.boolean_query([(Occur.Should, q) for q in matches])
     return match, scoring
+
+
+def code_query(schema, code: str) -> Query:
+    """Offers of the certification ``code``, or of those that replaced it (``former_codes``)."""
+    return Query.boolean_query(
+        [
+            (Occur.Should, Query.term_query(schema, "certification_code", code.lower())),
+            (Occur.Should, Query.term_query(schema, "former_codes", code.lower())),
+        ]
+    )
 
 
 def relevance_filter(
@@ -204,7 +214,7 @@ def relevance_filter(
     if job_codes:
         matches.append(term_set(schema, "job_codes", job_codes))
     if code:
-        matches.append(Query.term_query(schema, "certification_code", code.lower()))
+        matches.append(code_query(schema, code))
     if not matches:
         return None
     return matches[0] if len(matches) == 1 else Query.boolean_query([(Occur.Should, q) for q in matches])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import tantivy
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 KEYWORD_TOKENIZER = "cpf_stems"
 FOLDED_TOKENIZER = "cpf_folded"
@@ -64,6 +64,9 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field(WORDS, tokenizer_name=KEYWORD_TOKENIZER, index_option="basic")
     # Codes, as raw terms.
     builder.add_text_field("certification_code", tokenizer_name="raw", index_option="basic", fast=True)
+    # The codes the certification replaced (any number of steps back): typing an old code finds
+    # its successor.
+    builder.add_text_field("former_codes", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("job_codes", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("insee", tokenizer_name="raw", index_option="basic", fast=True)
     builder.add_text_field("modality", tokenizer_name="raw", index_option="basic", fast=True)

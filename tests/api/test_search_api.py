@@ -64,8 +64,8 @@ def test_search_returns_the_documented_shape(client, catalogue):
         "name": in_lyon.training.provider.legal_name,
     }
     assert second["certification"] == {
-        "code": "RNCP31114",
-        "title": "Développeur web et web mobile",
+        "code": "RNCP37674",
+        "title": "TP Développeur web et web mobile",
         "level": 5,
     }
     assert set(body["facets"]) == {"modality", "level", "price_max_cents", "duration"}
@@ -96,7 +96,7 @@ def test_training_detail(client, catalogue):
     assert response.status_code == 200
     body = response.json()
     assert body["title"] == "Titre professionnel Développeur web"
-    assert body["certification"]["code"] == "RNCP31114"
+    assert body["certification"]["code"] == "RNCP37674"
     assert {"code": "M1805", "label": "Développeur / Développeuse informatique"} in body["certification"][
         "jobs"
     ]
@@ -134,7 +134,7 @@ def test_discover_nationally_and_around_a_place(client, catalogue):
     assert (national["recruiting_jobs_scope"], national["popularity_basis"]) == ("national", "offers")
     assert len(national["recruiting_jobs"]) == 10
     assert set(national["recruiting_jobs"][0]) == {"code", "label", "job_offers", "tension"}
-    assert national["popular_certifications"][0]["code"] == "RNCP31114"
+    assert national["popular_certifications"][0]["code"] == "RNCP37674"
     assert national["popularity_explanation"]
 
     around = client.get("/api/v1/discover", {"place": "69383"}).json()

@@ -168,7 +168,7 @@ def funded_holder() -> Holder:
     holder = new_holder()
     give_rights(holder, 300_00)
     give_grant(holder, 100_00)
-    give_grant(holder, 200_00, certifications=("RNCP31114",))
+    give_grant(holder, 200_00, certifications=("RNCP37674",))
     give_credit_note(holder, 50_00)
     return holder
 

@@ -38,7 +38,7 @@ S = RegistrationStatus
 
 def test_the_split_takes_rights_then_earmarked_then_free_grants_then_credit_note_then_card():
     holder = funded_holder()
-    other = Certification.objects.exclude(code="RNCP31114").values_list("code", flat=True).first()
+    other = Certification.objects.exclude(code="RNCP37674").values_list("code", flat=True).first()
     give_grant(holder, 500_00, certifications=(other,))  # earmarked for another certification
     registration = RegistrationFactory(holder=holder)
 

@@ -64,7 +64,7 @@ def test_a_training_without_action_or_on_an_inactive_certification_is_not_publis
         services.publish_training(training=training, actor=None, now=NOW)
 
     assert refused.value.messages == [
-        "La certification visée n'est plus active au répertoire.",
+        "La certification visée n'est plus en vigueur au répertoire.",
         "Ajoutez au moins une action de formation (prix, durée, modalité, lieu).",
     ]
 

@@ -15,24 +15,25 @@ from cpf.referentials.models import (
     NsfSpecialty,
     ReferentialImport,
     SkillBlock,
+    TitleSource,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 def test_every_distinct_certification_is_imported_once():
-    """17,470 rows in the source, 17,369 distinct codes (74 codes repeated)."""
-    registries = Certification.objects.registries()
-    assert registries.count() == 17_369
-    assert Certification.objects.filter(kind=CertificationKind.RNCP).count() == 17_369
-    assert registries.active().count() == 4_481
-    assert registries.filter(valid_until__isnull=True).count() == 6_119
+    """17,470 rows in the source, 17,369 distinct codes (74 codes repeated); the 2026 export
+    adds the codes it alone names (tests/referentials/test_france_competences_import.py)."""
+    from_2021 = Certification.objects.filter(title_source=TitleSource.RNCP_2021)
+    assert from_2021.count() == 17_369
+    assert from_2021.filter(kind=CertificationKind.RNCP).count() == 17_369
+    assert from_2021.active().count() == 4_481
+    assert from_2021.filter(valid_until__isnull=True).count() == 6_119
 
 
 def test_levels_come_from_the_european_level():
-    assert dict(
-        Certification.objects.registries().values_list("level").annotate(n=Count("pk")).order_by()
-    ) == {
+    from_2021 = Certification.objects.filter(title_source=TitleSource.RNCP_2021)
+    assert dict(from_2021.values_list("level").annotate(n=Count("pk")).order_by()) == {
         3: 1_091,
         4: 1_620,
         5: 2_338,
@@ -104,17 +105,23 @@ def test_a_repeated_certification_keeps_its_first_row():
 
 
 def test_nsf_specialties_and_links_are_imported_without_repeats():
-    assert NsfSpecialty.objects.count() == 449
-    assert Certification.nsf.through.objects.count() == 25_411
+    """449 specialties in 2021, 22 more named by the 2026 export; links of the 2026 export for
+    the certifications it speaks for, of 2021 for the 82 others."""
+    assert NsfSpecialty.objects.count() == 471
+    assert Certification.nsf.through.objects.count() == 45_095
+    assert ReferentialImport.objects.get(dataset="rncp_nsf").rows == 449 + 82
     assert NsfSpecialty.objects.get(code="326").label == (
         "Informatique, traitement de l'information, réseaux de transmission"
     )
 
 
 def test_only_links_to_the_532_classic_rome_codes_are_imported():
-    """45,165 links in the source: 44,942 onto 521 classic codes, 223 onto 104 tree nodes."""
-    assert CertificationJob.objects.count() == 44_942
-    assert CertificationJob.objects.values("job").distinct().count() == 521
+    """45,165 links in the source: 44,942 onto 521 classic codes, 223 onto 104 tree nodes. The
+    2026 export's links replace them for the certifications it speaks for: 4 links of 2021
+    remain, beside 64,993 of 2026."""
+    assert CertificationJob.objects.count() == 64_997
+    assert CertificationJob.objects.filter(source="rncp_2021").count() == 4
+    assert CertificationJob.objects.values("job").distinct().count() == 528
     assert not CertificationJob.objects.filter(job__parent__isnull=False).exists()
     details = ReferentialImport.objects.get(dataset="rncp_jobs").details
     assert (

@@ -33,7 +33,7 @@ def commune(insee_code: str) -> Commune:
 def offer(
     *,
     title: str = "Développeur web et web mobile",
-    certification: str = "RNCP31114",
+    certification: str = "RNCP37674",
     provider=None,
     provider_name: str | None = None,
     insee: str | None = "69383",

@@ -40,8 +40,8 @@ def titles(**kwargs) -> list[str]:
     "typed", ["boulanger", "Boulangère", "BOULANGERS", "boulangeres", "boulanjer", "formation boulanger"]
 )
 def test_case_accents_plural_feminine_and_one_typo_do_not_matter(search_index, typed):
-    offer(title="CAP Boulanger", certification="RNCP34454")
-    offer(title="Anglais professionnel", certification="RNCP31114")
+    offer(title="CAP Boulanger", certification="RNCP40920")
+    offer(title="Anglais professionnel", certification="RNCP37674")
     search_index()
     assert titles(q=typed) == ["CAP Boulanger"]
 
@@ -60,8 +60,8 @@ def test_comptabilitee_finds_accounting(search_index):
 
 def test_the_keyword_is_associated_with_jobs_which_widen_the_search(search_index):
     # given a training whose title does not hold the keyword, whose certification leads to M1805
-    offer(title="Concepteur d'applications", certification="RNCP11543")
-    offer(title="Cuisinier", certification="RNCP34857")
+    offer(title="Concepteur d'applications", certification="RNCP35419")
+    offer(title="Cuisinier", certification="RNCP40499")
     search_index()
 
     response = search(SearchRequest(q="développeur web"), today=TODAY)
@@ -72,8 +72,8 @@ def test_the_keyword_is_associated_with_jobs_which_widen_the_search(search_index
 
 
 def test_jobs_chosen_replace_the_automatic_ones(search_index):
-    offer(title="Concepteur d'applications", certification="RNCP11543")
-    offer(title="Tailleur de pierre", certification="RNCP16129")
+    offer(title="Concepteur d'applications", certification="RNCP35419")
+    offer(title="Tailleur de pierre", certification="RNCP38310")
     search_index()
 
     assert titles(q="développeur web", jobs=()) == []  # no job: only the words count
@@ -83,10 +83,10 @@ def test_jobs_chosen_replace_the_automatic_ones(search_index):
 
 
 def test_a_certification_code_finds_its_trainings(search_index):
-    offer(title="Concepteur d'applications", certification="RNCP11543")
+    offer(title="Concepteur d'applications", certification="RNCP35419")
     offer(title="Autre formation")
     search_index()
-    assert titles(q="RNCP11543") == titles(q="rncp 11543") == ["Concepteur d'applications"]
+    assert titles(q="RNCP35419") == titles(q="rncp 35419") == ["Concepteur d'applications"]
 
 
 def test_a_provider_name_finds_its_trainings(search_index):
@@ -98,22 +98,22 @@ def test_a_provider_name_finds_its_trainings(search_index):
 
 def test_words_in_the_title_rank_above_words_in_the_description(search_index):
     offer(title="Logistique d'entrepôt", content="Conduite de chariot, le métier de cariste au quotidien.")
-    offer(title="Cariste d'entrepôt", certification="RNCP34857")
+    offer(title="Cariste d'entrepôt", certification="RNCP40499")
     search_index()
     assert titles(q="cariste") == ["Cariste d'entrepôt", "Logistique d'entrepôt"]
 
 
-KEYWORDS = ["cariste", "entrepot", "chariot", "cariste entrepot", "developpeur web", "RNCP34857", "gutenberg"]
+KEYWORDS = ["cariste", "entrepot", "chariot", "cariste entrepot", "developpeur web", "RNCP40499", "gutenberg"]
 
 
 def test_the_count_and_facets_find_the_offers_the_ranked_search_finds(search_index):
     """The counts match each word through the field of all keyword stems and the description;
     the ranked search, field by field: both must find the same offers."""
     offer(title="Logistique d'entrepôt", content="Conduite de chariot, le métier de cariste au quotidien.")
-    offer(title="Cariste d'entrepôt", certification="RNCP34857", modality=Modality.REMOTE)
-    offer(title="Concepteur d'applications", certification="RNCP11543", modality=Modality.MIXED)
+    offer(title="Cariste d'entrepôt", certification="RNCP40499", modality=Modality.REMOTE)
+    offer(title="Concepteur d'applications", certification="RNCP35419", modality=Modality.MIXED)
     offer(title="Préparateur de commandes", provider_name="Institut Gutenberg des métiers")
-    offer(title="Cuisinier", certification="RNCP34857")
+    offer(title="Cuisinier", certification="RNCP40499")
     search_index()
     for keyword in KEYWORDS:
         response = search(SearchRequest(q=keyword, page_size=50), today=TODAY)
@@ -125,7 +125,7 @@ def test_the_count_and_facets_find_the_offers_the_ranked_search_finds(search_ind
 
 def test_an_index_of_the_previous_schema_is_served_until_rebuilt(search_index):
     offer(title="Logistique d'entrepôt", content="Conduite de chariot, le métier de cariste au quotidien.")
-    offer(title="Cariste d'entrepôt", certification="RNCP34857")
+    offer(title="Cariste d'entrepôt", certification="RNCP40499")
     search_index()
     expected = {keyword: search(SearchRequest(q=keyword), today=TODAY).total for keyword in KEYWORDS}
     current_index().schema_version = 2  # built before the field of all keyword stems
@@ -133,9 +133,9 @@ def test_an_index_of_the_previous_schema_is_served_until_rebuilt(search_index):
 
 
 def test_launch_failures_do_not_come_back(search_index):
-    offer(title="Massage aux pierres chaudes", certification="RNCP31114")
+    offer(title="Massage aux pierres chaudes", certification="RNCP37674")
     offer(title="Anglais professionnel par téléphone", content="Cours particuliers par téléphone.")
-    offer(title="CAP Tailleur de pierre", certification="RNCP16129")
+    offer(title="CAP Tailleur de pierre", certification="RNCP38310")
     search_index()
     assert titles(q="tailleuse de pierre") == ["CAP Tailleur de pierre"]
     assert "Anglais professionnel par téléphone" not in titles(q="téléphonie")
@@ -269,10 +269,10 @@ def test_the_queries_of_the_last_places_searched_are_kept_the_least_recent_dropp
 def test_filters_price_start_window_duration_and_level(search_index):
     offer(title="Court et bon marché", price_cents=90_000, duration_hours=35, starts=(10,))
     offer(title="Long et cher", price_cents=900_000, duration_hours=800, starts=(200,))
-    offer(title="Boulanger", certification="RNCP16129", starts=(60,))
+    offer(title="Boulanger", certification="RNCP38310", starts=(60,))
     search_index()
-    level = Certification.objects.get(code="RNCP16129").level
-    assert level != Certification.objects.get(code="RNCP31114").level
+    level = Certification.objects.get(code="RNCP38310").level
+    assert level != Certification.objects.get(code="RNCP37674").level
 
     assert titles(price_max_cents=100_000) == ["Court et bon marché"]
     assert titles(start_after=in_days(150)) == ["Long et cher"]
@@ -368,7 +368,7 @@ def test_a_result_card_holds_what_the_card_shows(search_index):
     [result] = search(SearchRequest(q="cariste"), today=TODAY).results
     assert result.training_id == action.training_id
     assert result.provider == {"id": action.training.provider_id, "name": action.training.provider.legal_name}
-    assert result.certification["code"] == "RNCP31114"
+    assert result.certification["code"] == "RNCP37674"
     assert (result.price_cents, result.duration_hours, result.modality) == (123_400, 70, "in_person")
     assert result.place["insee_code"] == LYON_3
     assert (result.next_session.start, result.session_count) == (in_days(5), 3)
@@ -428,3 +428,13 @@ def test_an_unknown_place_is_an_error(search_index):
 )
 def test_bad_requests_name_the_parameter_at_fault(request_, field):
     assert [f for f, _ in request_problems(request_)] == [field]
+
+
+def test_an_old_code_finds_its_successor_and_a_replaced_certification_is_not_offered(search_index):
+    """RNCP31114 is replaced by RNCP37674 (France Compétences 2026)."""
+    offer(title="Développeur web, titre actuel", certification="RNCP37674")
+    offer(title="Développeur web, ancien titre", certification="RNCP31114")
+    search_index()
+    assert titles(q="RNCP31114") == ["Développeur web, titre actuel"]
+    assert titles(q="RNCP 37674") == ["Développeur web, titre actuel"]
+    assert titles(q="developpeur web") == ["Développeur web, titre actuel"]

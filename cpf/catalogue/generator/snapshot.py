@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Generic, TypeVar
 
-from django.db.models import Avg, Q
+from django.db.models import Avg
 
 from cpf.core import clock
 from cpf.core.text import fold, undouble_apostrophes
@@ -146,16 +146,9 @@ def _group_pickers(communes, weights, key) -> dict[str, WeightedPicker[CommuneRo
 
 
 def offered_certifications(today: datetime.date) -> CertificationQuerySet:
-    """What a demo offer may lead to: the registries' certifications current on ``today`` and the
-    eligible actions. Referentials without the 2026 registry export (no code assessed by it)
-    know only the 2021 flag, whose end dates have all passed: the 2021 active ones stand in."""
-    registries = Certification.objects.registries()
-    if registries.filter(status_as_of__isnull=False).exists():
-        registries = registries.current(today)
-    else:
-        registries = registries.active()
-    eligible = Certification.objects.eligible_actions().current(today)
-    return Certification.objects.filter(Q(pk__in=registries.values("pk")) | Q(pk__in=eligible.values("pk")))
+    """What a demo offer may lead to: the certifications of the registries current on ``today``
+    (docs/adr/0016) and the eligible actions outside them."""
+    return Certification.objects.current(today)
 
 
 def _load_certifications(today: datetime.date) -> list[CertificationRow]:
