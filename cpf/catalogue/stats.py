@@ -39,7 +39,7 @@ def compute_catalogue_figures(*, today: datetime.date) -> CatalogueFigures:
         action__training__provider__status=ProviderStatus.REFERENCED,
     ).count()
     providers = Provider.objects.referenced().count()
-    certifications = Certification.objects.current(today).count()
+    certifications = Certification.objects.registries().current(today).count()
     communes = Commune.objects.searchable().aggregate(
         n=Count("insee_code", distinct=True, filter=Q(latitude__isnull=False))
     )["n"]

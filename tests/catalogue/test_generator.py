@@ -16,11 +16,11 @@ from cpf.catalogue.enums import Modality, PublicationStatus, SessionStatus
 from cpf.catalogue.generator.catalogue import generate_catalogue
 from cpf.catalogue.generator.identity import of
 from cpf.catalogue.generator.offer import Calendar
+from cpf.catalogue.generator.snapshot import offered_certifications
 from cpf.catalogue.models import Action, Session, Training
 from cpf.providers.bank_details import bank_details_in_force
 from cpf.providers.enums import ProviderStatus
 from cpf.providers.models import BankDetails, Provider
-from cpf.referentials.models import CertificationKind
 
 TODAY = date(2026, 3, 2)
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
@@ -80,15 +80,15 @@ def test_generate_writes_exactly_the_requested_sessions():
         result.sessions,
     ) == (
         5,
-        59,
-        51,
-        112,
+        225,
+        167,
+        235,
         300,
     )
     assert Provider.objects.count() == 5
-    assert Training.objects.count() == 59
-    assert Training.objects.filter(status=PublicationStatus.PUBLISHED).count() == 51
-    assert Action.objects.count() == 112
+    assert Training.objects.count() == 225
+    assert Training.objects.filter(status=PublicationStatus.PUBLISHED).count() == 167
+    assert Action.objects.count() == 235
     assert Session.objects.count() == 300
 
 
@@ -157,7 +157,7 @@ def test_trainings_of_applicants_are_drafts_and_those_of_suspended_providers_sus
     # then
     applying = Training.objects.filter(provider__status=ProviderStatus.APPLYING)
     suspended = Training.objects.filter(provider__status=ProviderStatus.SUSPENDED)
-    assert (applying.count(), suspended.count()) == (64, 7)
+    assert (applying.count(), suspended.count()) == (194, 15)
     assert set(applying.values_list("status", flat=True)) == {PublicationStatus.DRAFT}
     assert set(suspended.values_list("status", flat=True)) == {PublicationStatus.SUSPENDED}
     assert not suspended.filter(published_at__isnull=True).exists()
@@ -170,11 +170,11 @@ def test_actions_take_place_in_real_communes_except_remote_ones():
     # then
     remote = Action.objects.filter(modality=Modality.REMOTE)
     placed = Action.objects.exclude(modality=Modality.REMOTE).select_related("commune")
-    assert remote.count() == 21
+    assert remote.count() == 50
     assert not remote.filter(commune__isnull=False).exists()
     assert not remote.filter(latitude__isnull=False).exists()
-    assert remote.filter(address="").count() == 21
-    assert placed.count() == 91
+    assert remote.filter(address="").count() == 50
+    assert placed.count() == 185
     assert all(
         (a.latitude, a.longitude) == (a.commune.latitude, a.commune.longitude) and a.address for a in placed
     )
@@ -184,10 +184,12 @@ def test_actions_are_mostly_in_the_department_of_their_provider():
     # when
     generate(sessions=3000)
 
-    # then
-    placed = Action.objects.exclude(modality=Modality.REMOTE)
+    # then (driving schools and skills reviews are spread over the country instead)
+    placed = Action.objects.exclude(modality=Modality.REMOTE).filter(
+        licence_details__isnull=True, skills_review_details__isnull=True
+    )
     same = placed.filter(commune__department=F("training__provider__commune__department"))
-    assert (same.count(), placed.count()) == (822, 943)
+    assert (same.count(), placed.count()) == (1191, 1387)
 
 
 def test_sessions_start_within_the_next_twelve_months():
@@ -202,15 +204,14 @@ def test_sessions_start_within_the_next_twelve_months():
     assert set(sessions.values_list("status", flat=True)) == {SessionStatus.OPEN}
 
 
-def test_trainings_lead_to_active_rncp_certifications_and_published_ones_have_a_date():
+def test_trainings_lead_to_offered_certifications_and_published_ones_have_a_date():
     # when
     generate()
 
     # then
     trainings = Training.objects.select_related("certification")
-    assert all(
-        t.certification.kind == CertificationKind.RNCP and t.certification.is_active for t in trainings
-    )
+    offered = set(offered_certifications(TODAY).values_list("code", flat=True))
+    assert all(t.certification_id in offered for t in trainings)
     assert not trainings.filter(status=PublicationStatus.PUBLISHED, published_at__isnull=True).exists()
     assert not trainings.filter(status=PublicationStatus.DRAFT, published_at__isnull=False).exists()
     assert all(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
@@ -21,8 +21,9 @@ from cpf.catalogue.enums import Modality, PublicationStatus, SessionStatus
 from cpf.catalogue.sample_import import read_sample, sample_path
 from cpf.providers.enums import ProviderStatus
 from cpf.providers.models import Provider
+from cpf.referentials.models import CertificationKind
 
-from . import identity, texts
+from . import demand, eligible, identity, texts
 from .offer import Calendar, PriceDurationModel, hours_per_week, session_count
 from .providers import BANK_DETAILS_COLUMNS, PROVIDER_COLUMNS, ProviderProfile, build_providers
 from .snapshot import CertificationRow, CommuneRow, ReferentialSnapshot, WeightedPicker, load_snapshot
@@ -99,6 +100,8 @@ class Chunk:
     actions: list[tuple]
     sessions: list[tuple]
     published: int = 0
+    # Kind-specific details: table → rows, each starting with its action's position in the chunk.
+    details: dict[str, list[tuple]] = field(default_factory=dict)
 
 
 def provider_count(sessions: int) -> int:
@@ -118,7 +121,7 @@ def generate_catalogue(
     """Write a demo catalogue of exactly ``sessions`` sessions, with their providers, trainings
     and actions, drawn from the real referentials (``snapshot``, read here unless given) and the
     real catalogue sample."""
-    snapshot = snapshot or load_snapshot()
+    snapshot = snapshot or load_snapshot(today)
     prices = PriceDurationModel.from_sample(read_sample(sample_path()))
     # Followed as a whole by the search index (one rebuild), not row by row.
     with transaction.atomic(), bulk_load():
@@ -174,6 +177,8 @@ def _write_chunk(writer: CopyWriter, chunk: Chunk) -> None:
         SESSION_COLUMNS,
         ((session_base + i, action_base + row[0], *row[1:]) for i, row in enumerate(chunk.sessions)),
     )
+    for table, rows in chunk.details.items():
+        writer.copy(table, eligible.DETAILS_TABLES[table], ((action_base + row[0], *row[1:]) for row in rows))
 
 
 def _share(rng: random.Random, shares):
@@ -186,7 +191,8 @@ def _share(rng: random.Random, shares):
 
 
 class OfferFactory:
-    """Draws trainings with their actions and sessions, one after the other."""
+    """Draws trainings with their actions and sessions, one after the other, segment by segment
+    of demand (``demand.py``)."""
 
     def __init__(
         self,
@@ -203,32 +209,64 @@ class OfferFactory:
         self.prices = prices
         self.calendar = Calendar(today)
         self.now = now.astimezone(UTC)
-        self.certifications = _certification_picker(random.Random(f"{seed}:certifications"), snapshot)
+        popularity = _popularity(random.Random(f"{seed}:certifications"), snapshot)
+        self.segments = demand.segments(snapshot.certifications, popularity)
+        registries = [c for c in snapshot.certifications if c.kind in CertificationKind.registries()]
+        self.vae_targets = WeightedPicker(registries, [popularity(c) for c in registries])
         self.providers = WeightedPicker(
             providers, [1 / (provider.size_rank + 3) ** ZIPF_EXPONENT for provider in providers]
         )
+        # Departments not yet given a nationally spread action, in a seeded order: driving schools
+        # and skills-review centres reach every department before any gets a second one.
+        self.departments_left: dict[str, list[str]] = {}
+        self.added = 0
 
     def chunks(self, sessions: int, chunk_sessions: int) -> Iterator[Chunk]:
-        remaining = sessions
+        """Sessions shared between the demand segments; in each, one training per certification
+        first (as many as the segment's sessions allow), then trainings drawn by popularity."""
         chunk = Chunk([], [], [])
-        while remaining > 0:
-            remaining -= self._add_training(chunk, remaining)
-            if len(chunk.sessions) >= chunk_sessions or remaining == 0:
-                yield chunk
-                chunk = Chunk([], [], [])
+        for segment, budget in zip(self.segments, budgets(self.segments, sessions), strict=True):
+            for certification, allowed in self._plan(segment, budget):
+                self.added = self._add_training(chunk, allowed, certification)
+                if len(chunk.sessions) >= chunk_sessions:
+                    yield chunk
+                    chunk = Chunk([], [], [])
+        if chunk.sessions:
+            yield chunk
 
-    def _add_training(self, chunk: Chunk, budget: int) -> int:
+    def _plan(self, segment: demand.Segment, budget: int) -> Iterator[tuple[CertificationRow, int]]:
+        """(certification, sessions it may take) until the segment's ``budget`` is spent; the
+        sessions each training took are read from ``self.added``."""
+        order = list(segment.certifications)
+        self.rng.shuffle(order)
+        # A training per certification first, small enough to leave room for the popular ones.
+        per_training = max(1, budget // (2 * len(order)))
+        for certification in order:
+            if budget <= 0:
+                return
+            yield certification, min(per_training, budget)
+            budget -= self.added
+        picker = WeightedPicker(segment.certifications, segment.weights)
+        while budget > 0:
+            yield picker.pick(self.rng), budget
+            budget -= self.added
+
+    def _add_training(self, chunk: Chunk, budget: int, certification: CertificationRow) -> int:
         """Append one training with its actions and at most ``budget`` sessions; return the
         number of sessions added."""
         rng = self.rng
         provider = self.providers.pick(rng)
-        certification = self.certifications.pick(rng)
+        offer = None
         block = None
-        share = 1.0
-        if certification.blocks and rng.random() < BLOCK_TRAINING_SHARE:
-            block = rng.choice(certification.blocks)
-            share = rng.uniform(0.2, 0.4)
-        price_cents, hours = self.prices.draw(rng, certification.level, share=share)
+        if certification.kind in CertificationKind.eligible_actions():
+            offer = eligible.draw(rng, certification, lambda: self.vae_targets.pick(rng))
+            price_cents, hours = offer.price_cents, offer.hours
+        else:
+            share = 1.0
+            if certification.blocks and rng.random() < BLOCK_TRAINING_SHARE:
+                block = rng.choice(certification.blocks)
+                share = rng.uniform(0.2, 0.4)
+            price_cents, hours = self.prices.draw(rng, certification.level, share=share)
         created = self.now - timedelta(seconds=rng.randrange(20 * 86400, 900 * 86400))
         status, published_at = self._status(provider, created)
         training_index = len(chunk.trainings)
@@ -237,10 +275,16 @@ class OfferFactory:
                 provider.id,
                 certification.code,
                 provider.next_reference(certification.code, created.year),
-                texts.training_title(rng, certification, block),
-                texts.objectives(certification, block),
-                texts.content(rng, certification, block),
-                texts.expected_results(certification, block),
+                *(
+                    (offer.title, offer.objectives, offer.content, offer.expected_results)
+                    if offer
+                    else (
+                        texts.training_title(rng, certification, block),
+                        texts.objectives(certification, block),
+                        texts.content(rng, certification, block),
+                        texts.expected_results(certification, block),
+                    )
+                ),
                 texts.strong_points(rng),
                 status,
                 published_at.isoformat() if published_at else None,
@@ -250,9 +294,20 @@ class OfferFactory:
         )
         chunk.published += status == PublicationStatus.PUBLISHED
         added = 0
-        for _ in range(rng.choice(ACTIONS_PER_TRAINING)):
+        for index in range(rng.choice(ACTIONS_PER_TRAINING)):
+            if offer and index:  # each action of an eligible kind has its own package and details
+                offer = eligible.draw(rng, certification, lambda: self.vae_targets.pick(rng))
+                price_cents, hours = offer.price_cents, offer.hours
             added += self._add_action(
-                chunk, training_index, provider, certification, price_cents, hours, created, budget - added
+                chunk,
+                training_index,
+                provider,
+                certification,
+                offer,
+                price_cents,
+                hours,
+                created,
+                budget - added,
             )
             if added >= budget:
                 break
@@ -274,18 +329,26 @@ class OfferFactory:
         training_index: int,
         provider: ProviderProfile,
         certification: CertificationRow,
+        offer: eligible.EligibleOffer | None,
         price_cents: int,
         hours: int,
         created: datetime,
         budget: int,
     ) -> int:
         rng = self.rng
-        modality = _share(rng, MODALITY_SHARES)
-        commune = None if modality == Modality.REMOTE else self._place(provider)
+        modality = _share(rng, offer.modalities if offer else MODALITY_SHARES)
+        commune = None
+        if modality != Modality.REMOTE:
+            commune = (
+                self._spread_place(certification.kind) if offer and offer.national else self._place(provider)
+            )
         starts = self.calendar.starts(rng, min(session_count(rng, hours), budget), hours)
         weekly = hours_per_week(rng, modality)
         ends = [Calendar.end(start, hours, weekly) for start in starts]
-        exam_cost, exam_place, exam_date = self._exam(commune, ends)
+        if offer:
+            exam_cost, exam_place, exam_date = offer.exam_cost_cents, "", None
+        else:
+            exam_cost, exam_place, exam_date = self._exam(commune, ends)
         if modality == Modality.IN_PERSON:
             personal_work = round(hours * 0.1) if rng.random() < 0.3 else 0
         else:
@@ -302,7 +365,7 @@ class OfferFactory:
                 identity.street_address(rng) if commune else "",
                 commune.latitude if commune else None,
                 commune.longitude if commune else None,
-                texts.prerequisites(rng, certification.level, modality),
+                offer.prerequisites if offer else texts.prerequisites(rng, certification.level, modality),
                 texts.admission_terms(rng),
                 texts.EQUIPMENT[modality],
                 exam_date,
@@ -312,6 +375,9 @@ class OfferFactory:
                 created.isoformat(),
             )
         )
+        if offer:
+            table, row = offer.details(commune)
+            chunk.details.setdefault(table, []).append((action_index, *row))
         low, high = (10, 31) if modality == Modality.REMOTE else (6, 21)
         for start, end in zip(starts, ends, strict=True):
             session_created = max(created, self.now - timedelta(seconds=rng.randrange(0, 90 * 86400)))
@@ -339,6 +405,18 @@ class OfferFactory:
             return self.snapshot.by_department[home.department_code].pick(self.rng)
         return self.snapshot.by_region[home.region_code].pick(self.rng)
 
+    def _spread_place(self, kind: str) -> CommuneRow:
+        """Driving schools and skills-review centres are everywhere: for each kind, one in each
+        department first (in a seeded order), then anywhere, by commune population."""
+        if kind not in self.departments_left:
+            order = sorted(self.snapshot.by_department)
+            self.rng.shuffle(order)
+            self.departments_left[kind] = order
+        left = self.departments_left[kind]
+        if not left:
+            return self.snapshot.national.pick(self.rng)
+        return self.snapshot.by_department[left.pop()].pick(self.rng)
+
     def _exam(self, commune: CommuneRow | None, ends: list[date]) -> tuple[int, str, str | None]:
         rng = self.rng
         if rng.random() >= EXAM_COST_SHARE:
@@ -350,20 +428,35 @@ class OfferFactory:
         return rng.randrange(9, 46) * 1000, place, exam_date
 
 
-def _certification_picker(
-    rng: random.Random, snapshot: ReferentialSnapshot
-) -> WeightedPicker[CertificationRow]:
+def budgets(segments: list[demand.Segment], sessions: int) -> list[int]:
+    """Each segment's sessions, proportional to its share (largest remainders). The rest (the
+    last segment) gets at least one session per certification, up to half of the sessions, the
+    others giving up sessions in proportion: from 25,000 sessions every current certification
+    is offered and the published shares hold as they are."""
+    floor = min(len(segments[-1].certifications), sessions // 2)
+    rest = max(floor, round(segments[-1].share * sessions))
+    named = segments[:-1]
+    scale = (sessions - rest) / sum(segment.share * sessions for segment in named)
+    exact = [segment.share * sessions * scale for segment in named]
+    counts = [math.floor(value) for value in exact]
+    by_remainder = sorted(range(len(named)), key=lambda i: counts[i] - exact[i])
+    for index in by_remainder[: sessions - rest - sum(counts)]:
+        counts[index] += 1
+    return [*counts, rest]
+
+
+def _popularity(rng: random.Random, snapshot: ReferentialSnapshot):
     """Zipf-like popularity over a seeded ranking of certifications, weighted by level and type,
     and raised for certifications leading to jobs in high demand (labour-market tension)."""
     certifications = snapshot.certifications
     ranks = list(range(len(certifications)))
     rng.shuffle(ranks)
-    weights = []
+    weights = {}
     for rank, certification in zip(ranks, certifications, strict=True):
         weight = 1 / (rank + 20) ** ZIPF_EXPONENT
         weight *= LEVEL_WEIGHTS.get(certification.level or 0, 0.5)
         weight *= TYPE_WEIGHTS.get(certification.type_label, 1.0)
         if certification.tension is not None:
             weight *= 1 + max(0.0, certification.tension - 3) * 0.75
-        weights.append(weight)
-    return WeightedPicker(certifications, weights)
+        weights[certification.code] = weight
+    return lambda certification: weights[certification.code]

@@ -3,6 +3,7 @@ fixed order so that a seed always gives the same catalogue."""
 
 from __future__ import annotations
 
+import datetime
 import random
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -14,11 +15,12 @@ from typing import Generic, TypeVar
 from django.db.models import Avg
 
 from cpf.core import clock
-from cpf.core.text import undouble_apostrophes
+from cpf.core.text import fold, undouble_apostrophes
 from cpf.referentials.models import (
     Certification,
     CertificationJob,
     CertificationKind,
+    CertificationQuerySet,
     Commune,
     Department,
     Job,
@@ -72,6 +74,9 @@ class CertificationRow:
     jobs: list[JobRow] = field(default_factory=list)
     blocks: list[str] = field(default_factory=list)
     tension: float | None = None
+    kind: str = CertificationKind.RNCP
+    # Formacode topic labels, folded (lower case, no accents): they name a language or a software.
+    topics: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -85,16 +90,16 @@ class ReferentialSnapshot:
     certifications: list[CertificationRow]
 
 
-def load_snapshot() -> ReferentialSnapshot:
-    """Read communes (weighted by population), regions, departments and the RNCP
-    certifications current today (docs/adr/0016) with their ROME jobs, skill blocks and
-    labour-market tension."""
+def load_snapshot(today: datetime.date | None = None) -> ReferentialSnapshot:
+    """Read communes (weighted by population), regions, departments, the certifications that
+    may be offered on ``today`` (RNCP and RS, with their ROME jobs, skill blocks, Formacode topics
+    and labour-market tension) and the eligible actions outside the registries."""
     communes, weights = _load_communes()
     if not communes:
         raise LookupError("No commune in the database: run `manage.py import_referentials` first.")
-    certifications = _load_certifications()
-    if not certifications:
-        raise LookupError("No current RNCP certification: run `manage.py import_referentials` first.")
+    certifications = _load_certifications(today or clock.today())
+    if not any(c.kind in CertificationKind.registries() for c in certifications):
+        raise LookupError("No current certification: run `manage.py import_referentials` first.")
     return ReferentialSnapshot(
         communes=communes,
         national=WeightedPicker(communes, weights),
@@ -140,14 +145,27 @@ def _group_pickers(communes, weights, key) -> dict[str, WeightedPicker[CommuneRo
     return {code: WeightedPicker(items, w) for code, (items, w) in sorted(groups.items())}
 
 
-def _load_certifications() -> list[CertificationRow]:
-    active = Certification.objects.current(clock.today()).filter(kind=CertificationKind.RNCP)
+def offered_certifications(today: datetime.date) -> CertificationQuerySet:
+    """What a demo offer may lead to: the certifications of the registries current on ``today``
+    (docs/adr/0016) and the eligible actions outside them."""
+    return Certification.objects.current(today)
+
+
+def _load_certifications(today: datetime.date) -> list[CertificationRow]:
+    active = offered_certifications(today)
     certifications = {
-        code: CertificationRow(code, " ".join(title.split()), level, type_label)
-        for code, title, level, type_label in active.order_by("code").values_list(
-            "code", "title", "level", "type_label"
+        code: CertificationRow(code, " ".join(title.split()), level, type_label, kind=kind)
+        for code, title, level, type_label, kind in active.order_by("code").values_list(
+            "code", "title", "level", "type_label", "kind"
         )
     }
+    topics = (
+        Certification.formacode_topics.through.objects.filter(certification__in=active)
+        .order_by("certification_id", "formacodetopic_id")
+        .values_list("certification_id", "formacodetopic__label")
+    )
+    for certification_code, label in topics:
+        certifications[certification_code].topics.append(fold(label))
     links = (
         CertificationJob.objects.filter(certification__in=active)
         .order_by("certification_id", "job_id")

@@ -25,7 +25,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--sessions", type=int, default=20_000, help="number of sessions to generate")
+        parser.add_argument("--sessions", type=int, default=25_000, help="number of sessions to generate")
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when the catalogue already has sessions"
