@@ -27,7 +27,7 @@ from django.utils import timezone
 
 NAME = "provider_import"
 HELP = "import a provider's catalogue file of N lines (time, memory), re-import it, export it"
-CERTIFICATION = "RNCP31114"
+CERTIFICATION = "RNCP37674"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

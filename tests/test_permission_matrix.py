@@ -791,7 +791,7 @@ def provider_offer_cases() -> list[Case]:
 
     training_data = {
         "reference": "OFFRE-2",
-        "certification": "RNCP31114",
+        "certification": "RNCP37674",
         "title": "Développeur web, seconde formation",
         "objectives": "Développer.",
         "content": "Tout.",
@@ -810,7 +810,7 @@ def provider_offer_cases() -> list[Case]:
         "reference_action;prix_ttc;duree_heures;travail_personnel_heures;modalite;code_insee;code_postal;adresse;"
         "prerequis;modalites_admission;equipement;date_examen;lieu_examen;cout_examen;reference_session;"
         "date_debut;date_fin;places;etat_session\r\n"
-        "F9;Formation importée;RNCP31114;Objectifs;Contenu;Résultats;;"
+        "F9;Formation importée;RNCP37674;Objectifs;Contenu;Résultats;;"
         "A1;1500;100;0;distance;;;;Aucun;Entretien;;;;;"
         "S1;01/09/2027;01/12/2027;10;ouverte\r\n"
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from cpf.catalogue.catalogue_file import HEADER, lines_of
 
-CERTIFICATION = "RNCP31114"  # in the real referentials every test database holds
+CERTIFICATION = "RNCP37674"  # in the real referentials every test database holds
 
 
 def line(
