@@ -55,3 +55,9 @@ def french_date(value: datetime.date | datetime.datetime | None, format_string: 
     if value.day == 1:
         format_string = _DAY_OF_MONTH.sub(r"\\1\\e\\r", format_string)
     return django_date(value, format_string)
+
+
+@register.filter
+def usual_place_name(name: str | None) -> str:
+    """``Lyon 1er Arrondissement`` → ``Lyon`` (the postal code beside it says which part)."""
+    return text.usual_commune_name(name or "")
