@@ -6,9 +6,14 @@ import datetime
 
 import pytest
 from django.template import Context, Template
+from django.urls import reverse
 from django.utils import timezone
 
+from cpf.core.text import MONTHS
 from cpf.www.templatetags.cpf_format import french_date
+from tests.clock import TODAY
+from tests.search.fixtures import *  # noqa: F403
+from tests.search.fixtures import offer
 
 
 @pytest.mark.parametrize(
@@ -41,3 +46,18 @@ def test_the_filter_in_a_template_and_nothing_for_no_date():
     assert (
         template.render(Context({"start": datetime.date(2027, 1, 1), "none": None})) == "du 1er janvier 2027"
     )
+
+
+@pytest.mark.django_db
+def test_the_training_page_writes_a_session_starting_on_the_first_1er(client):
+    # given a session starting on the first day of a month two to three months ahead
+    first = (TODAY.replace(day=1) + datetime.timedelta(days=70)).replace(day=1)
+    action = offer(title="Cariste d'entrepôt", certification="RNCP34857", starts=((first - TODAY).days,))
+
+    # when anyone opens the training's page
+    html = client.get(reverse("www:training", args=[action.training_id])).text
+
+    # then the day is written "1er"
+    month = MONTHS[first.month - 1]
+    assert f"prochaine session le 1er {month} {first.year}" in html
+    assert f" 1 {month} " not in html
