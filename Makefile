@@ -12,7 +12,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 CLOCK_SHIFT_DAYS ?= 365
 
-.PHONY: install run serve migrate referentials demo-data demo-logins totp test test-future quality fix bench worker clean reset-db
+.PHONY: install run serve migrate referentials demo-data demo-logins totp test test-future quality fix bench worker clean reset-db a11y
 
 # The virtual environment is rebuilt only when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -55,6 +55,20 @@ run: demo-logins
 	@echo "Compte Formation: http://$(HOST):$(PORT)/  (administration: http://$(HOST):$(PORT)/admin/)"
 	PAYMENT_PSP_BASE_URL=$${PAYMENT_PSP_BASE_URL:-$(PSP_URL)} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \
 		$(PY) -m cpf.core.devserver --host $(HOST) --port $(PORT)
+
+# Accessibility: the main pages checked with axe-core in a headless Chromium at 1280 and 360 px
+# wide, against a site already running with the demo data (make run, in another terminal).
+# Prints every violation and fails if there is one. Needs Node.js and Debian's chromium
+# (apt-get install chromium); not part of make test. SCREENSHOTS=docs/screenshots also saves
+# a picture of the main pages at both widths.
+A11Y_URL ?= http://$(HOST):$(PORT)
+CHROMIUM ?= /usr/bin/chromium
+tools/a11y/node_modules/.package-lock.json: tools/a11y/package.json tools/a11y/package-lock.json
+	cd tools/a11y && npm ci --no-audit --no-fund --loglevel=error
+
+a11y: tools/a11y/node_modules/.package-lock.json
+	@test -x $(CHROMIUM) || { echo "make a11y needs Chromium: apt-get install chromium (or CHROMIUM=/path/to/chrome)"; exit 1; }
+	CHROMIUM=$(CHROMIUM) node tools/a11y/check.mjs --base-url $(A11Y_URL) $(if $(SCREENSHOTS),--screenshots $(abspath $(SCREENSHOTS)))
 
 worker: migrate
 	$(MANAGE) procrastinate worker

@@ -1105,6 +1105,10 @@ def test_each_agent_role_enters_the_back_office_with_the_second_factor(client, w
 PUBLIC = {
     "www:home": "the home page: what the service is, public figures",
     "www:health": "the load balancers' liveness probe, no data",
+    "www:legal_notice": "the legal notice: static text (tests/www/test_footer_pages.py)",
+    "www:accessibility": "the accessibility statement: static text",
+    "www:contact": "whom to contact: static text",
+    "www:help": "answers to common questions: static text and today's legal figures",
     "www:search": "the catalogue's search: public data",
     "www:search-places": "places for the search form: public referential",
     "www:search-jobs": "jobs for the search form: public referential",

@@ -258,6 +258,17 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Compte Formation <ne-pas-repondre@compte-formation.localhost>"
 )
 
+# Who answers for this instance of the service: the legal notice and the contact page print
+# these (www/pages/). Each deployment sets its own; left empty, the pages say that the operator
+# has not given it, rather than print someone else's name.
+SITE_OPERATOR = {
+    "publisher": os.environ.get("SITE_PUBLISHER", "").strip(),
+    "publisher_address": os.environ.get("SITE_PUBLISHER_ADDRESS", "").strip(),
+    "publication_director": os.environ.get("SITE_PUBLICATION_DIRECTOR", "").strip(),
+    "hosting": os.environ.get("SITE_HOSTING", "").strip(),
+    "contact_email": os.environ.get("SITE_CONTACT_EMAIL", "").strip(),
+}
+
 # Security headers that hold in every environment; production adds HTTPS-only ones.
 # Content-Security-Policy (django-csp): only our own origin, no inline script, no inline style.
 # What is allowed beyond 'self', and why:

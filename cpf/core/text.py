@@ -49,3 +49,14 @@ def day_in_words(day: datetime.date, *, today: datetime.date | None = None) -> s
     if today is not None and day.year == today.year:
         return words
     return f"{words} {day.year}"
+
+
+# The official name of an arrondissement of the three cities divided into them (INSEE's
+# "Lyon 1er Arrondissement"), and the name people use: "Lyon", the postal code saying which part.
+_ARRONDISSEMENT = re.compile(r"^(Paris|Lyon|Marseille) \d+(?:er|e) Arrondissement$")
+
+
+def usual_commune_name(name: str) -> str:
+    """``Lyon 1er Arrondissement`` → ``Lyon``; any other name as it is."""
+    found = _ARRONDISSEMENT.match(name)
+    return found.group(1) if found else name

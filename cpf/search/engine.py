@@ -491,6 +491,10 @@ def search(request: SearchRequest, *, today: datetime.date) -> SearchResponse:
             assert place is not None  # checked above: a distance needs a place
             ranked = _ranked_clauses(match, place, filters, remote=remote)
             total, hits = _by_distance(searcher, schema, base, ranked, scoring, place, offset, limit)
+        elif request.sort == "relevance" and place is not None and remote and limit > 0:
+            total, hits = _located_first(
+                searcher, schema, match, place, filters, scoring, offset, limit, counted
+            )
         else:
             scored = None
             if request.sort == "relevance":
@@ -555,6 +559,45 @@ def _ranked(
         result = searcher.search(scored, limit, count=count, offset=offset, weight_by_field="tiebreak")
         return (result.count if count else counted), result.hits
     return (result.count if count else counted), [(None, address) for _, address in result.hits]
+
+
+def _located_first(
+    searcher,
+    schema,
+    match: Query | None,
+    place: ranking.Place,
+    filters: dict,
+    scoring,
+    offset: int,
+    limit: int,
+    counted: int | None,
+):
+    """With a place, by relevance: the offers within the radius first, then the remote ones,
+    each group by relevance. A person who names a place means to go there: a remote training
+    comes after every offer around it, however well its title matches (the remote trainings
+    are a quarter of the index and would otherwise fill the first pages of many searches).
+    The second group is read only when the page goes past the first."""
+    located = ranking.scored(schema, _ranked_clauses(match, place, filters, remote=False), scoring)
+    found = searcher.search(located, limit, count=True, offset=offset, weight_by_field="tiebreak")
+    hits = list(found.hits)
+    located_count = found.count
+    remote = None
+    if len(hits) < limit or counted is None:
+        remote_clauses = [*_ranked_clauses(match, None, filters, remote=True), _const(place.remote)]
+        remote = ranking.scored(schema, remote_clauses, scoring)
+    remote_count = None
+    if remote is not None and len(hits) < limit:
+        start = max(0, offset - located_count)
+        more = searcher.search(
+            remote, limit - len(hits), count=True, offset=start, weight_by_field="tiebreak"
+        )
+        hits.extend(more.hits)
+        remote_count = more.count
+    if counted is not None:
+        return counted, hits
+    if remote_count is None:
+        remote_count = searcher.search(remote, 1, count=True).count
+    return located_count + remote_count, hits
 
 
 def _ranked_by_tiers(

@@ -19,6 +19,7 @@ from operator import itemgetter
 
 import numpy as np
 
+from cpf.core.text import usual_commune_name
 from cpf.referentials.models import Commune, CommuneKind, Department
 
 from .text import fold
@@ -54,6 +55,23 @@ class Place:
     @property
     def postal_code(self) -> str:
         return self.postal_codes[0] if self.postal_codes else ""
+
+    @property
+    def usual_name(self) -> str:
+        """The name people use: ``Lyon`` for the arrondissement ``Lyon 1er Arrondissement``."""
+        return usual_commune_name(self.name)
+
+    @property
+    def is_whole_city(self) -> bool:
+        return self.insee_code in WHOLE_CITIES
+
+    @property
+    def short_label(self) -> str:
+        """How a page names the place searched around: ``Lyon (69001)``, ``Lyon`` for the whole
+        city, ``Amiens (80000)``."""
+        if self.is_whole_city or not self.postal_code:
+            return self.usual_name
+        return f"{self.usual_name} ({self.postal_code})"
 
 
 @dataclass(frozen=True)
@@ -201,11 +219,15 @@ class Gazetteer:
         return inside + low, distances[inside]
 
     def label(self, place: Place) -> str:
-        """How a place is shown: ``Saint-Denis (93200, Seine-Saint-Denis)`` when the name is
-        shared by several communes, ``Lyon 3e Arrondissement (69003)`` otherwise."""
+        """How a place is offered to choose: ``Saint-Denis (93200, Seine-Saint-Denis)`` when the
+        name is shared by several communes, ``Lyon (69003)`` for an arrondissement (the name
+        people use, the postal code saying which part), ``Lyon (toute la ville)`` for the whole
+        city. ``find`` reads each of them back as the same place."""
+        if place.is_whole_city:
+            return f"{place.name} (toute la ville)"
         if place.search_name in self.ambiguous:
-            return f"{place.name} ({place.postal_code}, {place.department_name})"
-        return f"{place.name} ({place.postal_code})" if place.postal_code else place.name
+            return f"{place.usual_name} ({place.postal_code}, {place.department_name})"
+        return place.short_label
 
 
 _lock = threading.Lock()

@@ -18,7 +18,8 @@ any payment. It is a sum of points:
   (``THEME``);
 * a text-matching score (BM25) that grows with rare words and short fields, scaled down so that
   it only orders offers within the same tier (``TEXT_SCALE`` and ``FIELD_BOOSTS``);
-* with a place, **closeness** (``DISTANCE_BANDS``), remote trainings counting as nearby;
+* with a place, **closeness** (``DISTANCE_BANDS``); the offers within the radius come before
+  the remote trainings, each group ranked by its points (``engine._located_first``);
 * **completeness** of the offer (``COMPLETE``).
 
 Equal scores are ordered by a draw from the action id and the index's seed, which changes
@@ -360,8 +361,12 @@ class Place:
 
     @cached_property
     def points_tiers(self) -> list[tuple[float, Query]]:
-        """``points_tiers`` around this place."""
-        return _points_tiers(self.band_list(), (self.complete, self.incomplete))
+        """``points_tiers`` around this place: the groups of the offers within the radius, then
+        those of the remote offers (a place given, the offers around it come first)."""
+        completeness = (self.complete, self.incomplete)
+        return _points_tiers(self.bands, completeness) + _points_tiers(
+            [(REMOTE_POINTS, self.remote)], completeness
+        )
 
 
 def _union(queries: Sequence[Query]) -> Query:

@@ -343,8 +343,11 @@ def test_a_place_alone_pages_through_the_offers_nearest_and_most_complete_first(
     assert (whole.total, paged) == (9, order)
     lyon = max(order.index(a) for a in order if places[a] == LYON_3)
     assert lyon < min(order.index(a) for a in order if places[a] in (VILLEFRANCHE, None))
-    scores = [r.score for r in whole.results]
-    assert scores == sorted(scores, reverse=True)
+    # the offers around the place, then the remote ones, each group by decreasing points
+    assert [places[a] is None for a in order] == [False] * 6 + [True] * 3
+    for group in (whole.results[:6], whole.results[6:]):
+        scores = [r.score for r in group]
+        assert scores == sorted(scores, reverse=True)
 
 
 def test_pages(search_index):

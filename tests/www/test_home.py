@@ -57,3 +57,16 @@ def test_the_health_probe_answers(client):
     response = client.get(reverse("www:health"))
 
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_the_home_page_holds_the_search_form_with_a_keyword_and_a_place(client):
+    html = client.get(reverse("www:home")).text
+
+    form = html[html.index('role="search"') - 60 : html.index("</form>")]
+    assert f'method="get" action="{reverse("www:search")}"' in form
+    assert 'name="q"' in form and 'name="place"' in form
+    assert '<label class="fr-label" for="home-q">' in form
+    assert '<label class="fr-label" for="home-place">' in form
+    # the button says what it does, not only a magnifier
+    assert 'type="submit">Rechercher</button>' in form

@@ -5,6 +5,7 @@ everything personal while the public search keeps its caching."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -60,7 +61,10 @@ class ContentSecurityAudit(HTMLParser):
         for name, value in attrs:
             if name == "style" or name.startswith("on"):
                 self.refused.append(f"{tag} {name}={value!r}")
-            if name in {"src", "href", "action", "srcset", "data"} and value and _elsewhere(value):
+            # A link (<a href>) to another site is a navigation, which the policy leaves free;
+            # what a page loads (scripts, styles, images, frames) and where forms go are not.
+            loads = not (tag == "a" and name == "href")
+            if loads and name in {"src", "href", "action", "srcset", "data"} and value and _elsewhere(value):
                 self.refused.append(f"{tag} {name}={value!r}")
 
     def handle_data(self, data):
@@ -112,6 +116,10 @@ PUBLIC_PAGES += [
     "/compte/conditions-utilisation/",
     "/admin/login/",
     "/api/v1/docs",
+    "/mentions-legales",
+    "/accessibilite",
+    "/contact",
+    "/aide",
 ]
 
 
@@ -168,6 +176,18 @@ def test_the_api_docs_are_served_from_our_own_origin(client):
     assert '"validatorUrl": null' in html  # no call to swagger's online validator either
     assert "cdn" not in html.lower()
     assert refused_by_the_policy(response) == []
+
+
+def test_the_api_docs_page_is_in_french_with_its_landmarks_and_no_third_party_address(client):
+    html = client.get("/api/v1/docs").content.decode()
+
+    assert '<html lang="fr">' in html
+    assert "<h1>Documentation de l'API</h1>" in html.replace("&#x27;", "'")
+    assert '<main id="contenu">' in html and '<div id="swagger-ui"></div>' in html
+    assert '<script src="/static/www/api-docs.js"></script>' in html
+    assert '"deepLinking": false' in html  # swagger-ui would put a link inside each operation's button
+    # every script and style sheet is ours: the page works offline
+    assert re.findall(r'(?:src|href)="(https?:)?//', html) == []
 
 
 def test_a_form_sent_without_its_csrf_cookie_gets_a_french_page_within_the_policy(terms):

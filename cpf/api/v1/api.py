@@ -28,6 +28,14 @@ from cpf.core.http import upload_limit
 
 logger = logging.getLogger(__name__)
 
+
+class FrenchSwagger(Swagger):
+    """swagger-ui in our own page (``www/api_docs.html``): in French, with a header and a main
+    region, colours that meet the contrast ratios."""
+
+    template = "www/api_docs.html"
+
+
 api = NinjaAPI(
     title="Compte Formation API",
     version="1",
@@ -38,8 +46,9 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url="/docs",
-    # No call to swagger's online validator (a third-party service) from the docs page.
-    docs=Swagger(settings={"validatorUrl": None}),
+    # No call to swagger's online validator (a third-party service) from the docs page; no deep
+    # links: swagger-ui puts each one inside its operation's button (a link in a button).
+    docs=FrenchSwagger(settings={"validatorUrl": None, "deepLinking": False}),
 )
 
 

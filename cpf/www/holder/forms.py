@@ -24,6 +24,15 @@ from cpf.holders.nir import InvalidNir, Nir, parse_nir
 INPUT_WIDGETS = (forms.TextInput, forms.EmailInput, forms.PasswordInput, forms.DateInput, forms.NumberInput)
 
 
+# The password rules, said once: the rule of the holders (rule 27) and what Django's own
+# validators refuse. Django's default help lists each validator's sentence, two of which say the
+# length again, as a list inside the field's label.
+PASSWORD_HELP = (
+    "Au moins 8 caractères, dont une lettre majuscule, une lettre minuscule et un chiffre ; "
+    "ni un mot de passe courant, ni un mot de passe proche de vos nom ou adresse e-mail."
+)
+
+
 class AccessibleFormMixin:
     """DSFR classes on the widgets; once validated, each field in error is marked invalid and
     the first one gets the focus."""
@@ -121,7 +130,7 @@ class SignUpForm(AccessibleFormMixin, forms.Form):
     password1 = forms.CharField(
         label="Mot de passe",
         strip=False,
-        help_text="Au moins 8 caractères, dont une lettre majuscule, une lettre minuscule et un chiffre.",
+        help_text=PASSWORD_HELP,
         error_messages={"required": "Choisissez un mot de passe."},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -267,5 +276,15 @@ class HolderPasswordResetForm(SentByWorkerMixin, AccessibleFormMixin, PasswordRe
         return (user for user in users if user.has_usable_password())
 
 
-class HolderSetPasswordForm(AccessibleFormMixin, SetPasswordForm):
+class NewPasswordHelpMixin:
+    """The password rules once, in one sentence, under the new password's label. It comes after
+    ``AccessibleFormMixin`` in the bases, so that the help is set before that mixin reads it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = PASSWORD_HELP
+        self.fields["new_password2"].help_text = ""
+
+
+class HolderSetPasswordForm(AccessibleFormMixin, NewPasswordHelpMixin, SetPasswordForm):
     pass

@@ -12,7 +12,7 @@ from cpf.accounts.logins import MEMBER_KINDS
 from cpf.accounts.models import User
 from cpf.core import clock
 from cpf.core.errors import add_to_form
-from cpf.www.holder.forms import AccessibleFormMixin, SentByWorkerMixin
+from cpf.www.holder.forms import AccessibleFormMixin, NewPasswordHelpMixin, SentByWorkerMixin
 
 
 class MemberLoginForm(AccessibleFormMixin, forms.Form):
@@ -75,5 +75,5 @@ class MemberPasswordResetForm(SentByWorkerMixin, AccessibleFormMixin, PasswordRe
         return (user for user in users if user.has_usable_password())
 
 
-class MemberSetPasswordForm(AccessibleFormMixin, SetPasswordForm):
+class MemberSetPasswordForm(AccessibleFormMixin, NewPasswordHelpMixin, SetPasswordForm):
     pass

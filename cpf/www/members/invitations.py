@@ -22,7 +22,7 @@ from cpf.accounts.organisations import display_name, side_of_membership
 from cpf.accounts.services import MembershipRefused, NewLogin
 from cpf.core import clock
 from cpf.core.errors import add_to_form
-from cpf.www.holder.forms import AccessibleFormMixin
+from cpf.www.holder.forms import PASSWORD_HELP, AccessibleFormMixin
 
 MEMBER_BACKEND = "cpf.accounts.backends.MemberEmailBackend"
 
@@ -44,7 +44,7 @@ class NewLoginForm(AccessibleFormMixin, forms.Form):
         label="Mot de passe",
         strip=False,
         max_length=4096,
-        help_text="Au moins 8 caractères, dont une lettre majuscule, une lettre minuscule et un chiffre.",
+        help_text=PASSWORD_HELP,
         error_messages={"required": "Choisissez un mot de passe."},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )

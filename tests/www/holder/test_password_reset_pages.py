@@ -113,3 +113,14 @@ def test_a_login_an_agent_deactivated_gets_no_reset_e_mail(client, holder, deliv
     deliver_emails()
 
     assert mail.outbox == []
+
+
+def test_the_new_password_page_states_the_rules_once(client, holder, deliver_emails):
+    client.post(RESET, {"email": "camille.martin@example.fr"})
+    deliver_emails()
+
+    page = client.get(reset_link(), follow=True).text
+
+    assert page.count("8 caractères") == 1
+    assert "Au moins 8 caractères, dont une lettre majuscule, une lettre minuscule et un chiffre" in page
+    assert "<ul><li>Votre mot de passe" not in page  # Django's list of every validator's sentence

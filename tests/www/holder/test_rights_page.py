@@ -115,3 +115,20 @@ def test_the_page_costs_a_fixed_number_of_queries_whatever_the_history(
 
     assert small.status_code == large.status_code == 200
     assert len(large.context["page"].object_list) == 20
+
+
+def test_on_a_phone_each_line_of_the_tables_stacks_its_cells_under_their_column_names(client, holder):
+    # given a credit and a grant
+    credit_year(holder, year=2024, amount_cents=500_00)
+    grant(holder, amount_cents=1_500_00, reference="ATLAS-1")
+    client.force_login(holder.user)
+
+    # when the holder opens the page
+    html = client.get(RIGHTS).text
+
+    # then both tables are stacked on narrow screens (www/account.css), each cell named
+    assert html.count('class="fr-table fr-table--no-caption cf-stacked"') == 2
+    assert "www/account.css" in html
+    assert '<td data-label="Montant">+500,00\u00a0€</td>' in html
+    assert '<td data-label="Montant versé">1\u00a0500,00\u00a0€</td>' in html
+    assert "<td>" not in html  # no cell without its column's name
