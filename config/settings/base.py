@@ -248,8 +248,8 @@ def documents_storage(environ=os.environ) -> dict:
     bucket = environ.get("DOCUMENTS_S3_BUCKET", "")
     if not bucket:
         return {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(DOCUMENTS_ROOT), "base_url": None, "file_permissions_mode": 0o600},
+            "BACKEND": "cpf.core.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(DOCUMENTS_ROOT), "file_permissions_mode": 0o600},
         }
     options = {
         "bucket_name": bucket,

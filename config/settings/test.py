@@ -40,8 +40,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "documents": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(DOCUMENTS_ROOT), "base_url": None},
+        "BACKEND": "cpf.core.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(DOCUMENTS_ROOT)},
     },
 }
 LOGGING = {
