@@ -5,16 +5,32 @@ views that check who asks (never at a public address)."""
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
 from cpf.accounts.enums import AgentRole, UserKind
-from cpf.providers.documents import DocumentRefused, check_upload, content_type_of
+from cpf.providers.documents import (
+    DocumentRefused,
+    check_upload,
+    content_type_of,
+    files_removed_on_failure,
+    store_document,
+)
+from cpf.providers.enums import DocumentKind
+from cpf.providers.models import ProviderDocument, document_storage
 from cpf.providers.onboarding import sign_up_provider
 from tests.accounts.factories import log_in_to_back_office, member, provider_member
 from tests.accounts.support import agent_with_roles
-from tests.clock import NOW
-from tests.providers.onboarding_support import administrator, application, pdf_bytes, png_bytes, upload
+from tests.clock import NOW, TODAY
+from tests.providers.onboarding_support import (
+    administrator,
+    application,
+    checked,
+    pdf_bytes,
+    png_bytes,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +180,24 @@ def test_the_documents_have_no_public_address(two_providers):
 
     with pytest.raises(ValueError):
         document.file.url  # noqa: B018  the storage has no base URL: nothing serves it
+
+
+def test_a_file_written_by_a_transaction_that_fails_is_deleted(two_providers):
+    first, _ = two_providers
+    written = []
+
+    with pytest.raises(RuntimeError), files_removed_on_failure(), transaction.atomic():
+        document = store_document(
+            provider=first,
+            kind=DocumentKind.KBIS,
+            checked=checked("kbis.pdf"),
+            issued_on=TODAY,
+            actor=None,
+            now=NOW,
+        )
+        written.append(document.file.name)
+        assert document.file.storage.exists(document.file.name)
+        raise RuntimeError("something failed after the file was written")
+
+    assert not document_storage().exists(written[0])
+    assert not ProviderDocument.objects.filter(file=written[0]).exists()

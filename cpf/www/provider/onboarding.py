@@ -49,7 +49,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     _check_audience(request)
     form = IdentityForm(request.POST or None, initial=request.session.get(SESSION_KEY))
     if request.method == "POST" and form.is_valid():
-        identity = {name: form.cleaned_data[name].strip() for name in IdentityForm.base_fields}
+        identity = {name: " ".join(form.cleaned_data[name].split()) for name in IdentityForm.base_fields}
         problems = identity_problems(**identity)
         if problems:
             add_to_form(form, ProviderError(problems=problems))
