@@ -45,7 +45,6 @@ from cpf.bookings.services import validate_registration
 from cpf.holders.models import TermsVersion
 from tests.accounts.factories import NOW, log_in_to_back_office
 from tests.holders.factories import NIR
-from tests.providers.onboarding_support import pdf_bytes
 from tests.permission_world import (
     AGENTS,
     AUDIENCES,
@@ -65,6 +64,7 @@ from tests.permission_world import (
     session_user,
     sign_in,
 )
+from tests.providers.onboarding_support import pdf_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
@@ -758,7 +758,7 @@ def onboarding_cases() -> list[Case]:
     applicants = ("anonymous", "provider_member", "provider_admin", "other_provider")
 
     def for_applicants(answer: Answer) -> dict[str, Answer]:
-        return answers(FORBIDDEN, **{audience: answer for audience in applicants})
+        return answers(FORBIDDEN, **dict.fromkeys(applicants, answer))
 
     def of(world: World, *, other: bool = False) -> dict:
         return {"provider_id": world.organisation(side, other=other).pk}
