@@ -9,6 +9,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
+from config.settings.base import documents_storage as documents_storage_settings
 from cpf.accounts.enums import AgentRole, UserKind
 from cpf.providers.documents import (
     DocumentRefused,
@@ -201,3 +202,16 @@ def test_a_file_written_by_a_transaction_that_fails_is_deleted(two_providers):
 
     assert not document_storage().exists(written[0])
     assert not ProviderDocument.objects.filter(file=written[0]).exists()
+
+
+def test_the_documents_storage_is_a_private_folder_unless_a_bucket_is_named():
+    assert documents_storage_settings({})["BACKEND"] == "cpf.core.storage.PrivateFileSystemStorage"
+    s3 = documents_storage_settings(
+        {"DOCUMENTS_S3_BUCKET": "cpf-documents", "DOCUMENTS_S3_ENDPOINT_URL": "https://s3.example"}
+    )
+    assert (s3["BACKEND"], s3["OPTIONS"]["bucket_name"], s3["OPTIONS"]["endpoint_url"]) == (
+        "storages.backends.s3.S3Storage",
+        "cpf-documents",
+        "https://s3.example",
+    )
+    assert (s3["OPTIONS"]["default_acl"], s3["OPTIONS"]["file_overwrite"]) == ("private", False)
