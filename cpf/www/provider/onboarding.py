@@ -12,6 +12,7 @@ another kind while logged in."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cpf.accounts.enums import UserKind
 from cpf.core import clock
 from cpf.core.errors import add_to_form
+from cpf.core.http import client_ip
+from cpf.holders.sign_up_limits import provider_application_allowed
 from cpf.providers.onboarding import (
     Administrator,
     ProviderSignUp,
@@ -33,6 +36,10 @@ from cpf.providers.validators import validate_siret
 from .onboarding_forms import ApplicationForm, IdentityForm
 
 SESSION_KEY = "cpf_provider_sign_up"
+THROTTLED = (
+    "Trop de demandes de création d'espace organisme ont été faites en peu de temps depuis votre "
+    "connexion. Par sécurité, réessayez dans une heure."
+)
 NOT_FOR_YOU = (
     "La création d'un espace organisme se fait sans être connecté, ou connecté en tant que membre "
     "d'un organisme : déconnectez-vous d'abord."
@@ -70,6 +77,10 @@ def sign_up_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("www:provider:sign_up")
     new_login = not request.user.is_authenticated
     form = ApplicationForm(request.POST or None, request.FILES or None, new_login=new_login)
+    if request.method == "POST" and not provider_application_allowed(
+        ip_address=client_ip(request), now=clock.now()
+    ):
+        return _throttled(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         application = ProviderSignUp(
@@ -118,6 +129,13 @@ def sign_up_confirm(request: HttpRequest) -> HttpResponse:
         "title": "Vérifier et compléter la demande",
     }
     return render(request, "www/provider/sign_up_confirm.html", context)
+
+
+def _throttled(request: HttpRequest) -> HttpResponse:
+    context = {"message": THROTTLED, "title": "Trop de demandes"}
+    response = render(request, "www/provider/sign_up_throttled.html", context, status=429)
+    response["Retry-After"] = str(int(settings.SIGN_UP_LIMIT_WINDOW.total_seconds()))
+    return response
 
 
 @require_GET

@@ -8,6 +8,7 @@ from html import unescape
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 
 from cpf.accounts.enums import AgentRole
@@ -243,3 +244,16 @@ def test_an_agent_without_the_referencing_permission_cannot_decide_in_the_back_o
 
     space.provider.refresh_from_db()
     assert space.provider.status == ProviderStatus.APPLYING
+
+
+@override_settings(SIGN_UP_LIMIT_PER_ADDRESS=2)
+def test_applications_from_one_address_are_limited(client):
+    client.post(SIGN_UP, identity(new_siret()))
+    for _ in range(2):
+        assert client.post(CONFIRM, rest(nda="1")).status_code == 200  # refused on its field
+
+    response = client.post(CONFIRM, rest())
+
+    assert response.status_code == 429
+    assert "réessayez dans une heure" in unescape(response.content.decode())
+    assert Provider.objects.count() == 0
