@@ -19,7 +19,6 @@ from tests.providers.onboarding_support import administrator, application
 pytestmark = pytest.mark.django_db(
     transaction=True,
     available_apps=[
-        "cpf.core",
         "cpf.accounts",
         "cpf.providers",
         "django.contrib.auth",
