@@ -144,6 +144,9 @@ def remove_the_test_search_index():
     folder = Path(settings.SEARCH_INDEX_DIR)
     if folder.name.startswith("cpf-test-search-index-"):
         shutil.rmtree(folder, ignore_errors=True)
+    documents = Path(settings.DOCUMENTS_ROOT)  # providers' documents, also per process
+    if documents.name.startswith("cpf-test-documents-"):
+        shutil.rmtree(documents, ignore_errors=True)
 
 
 class _TestWorkerConnector(DjangoConnector):

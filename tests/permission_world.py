@@ -24,7 +24,9 @@ from cpf.holders.models import ApiToken, Holder, TermsAcceptance
 from cpf.holders.services import issue_api_token
 from cpf.ledger.models import Transaction
 from cpf.providers.api_keys import create_api_key
-from cpf.providers.models import ProviderApiKey
+from cpf.providers.documents import CheckedFile, store_document
+from cpf.providers.enums import DocumentKind
+from cpf.providers.models import BankDetails, Provider, ProviderApiKey, ProviderDocument
 from cpf.rights import services as rights
 from cpf.rights.enums import FunderKind
 from cpf.rights.models import Grant
@@ -33,6 +35,7 @@ from tests.bookings.states import file_in
 from tests.factories import ActionFactory, ProviderFactory, SessionFactory, TrainingFactory
 from tests.holders.factories import OTHER_NIR, TermsVersionFactory, holder_with_login
 from tests.holders.rights_data import credit_year
+from tests.providers.onboarding_support import pdf_bytes
 
 # The audiences, in the order of the matrix.
 ANONYMOUS = "anonymous"
@@ -77,6 +80,7 @@ class World:
     # file its member sent (the offers' pages).
     offer: Session | None = None
     catalogue_import: CatalogueImport | None = None
+    documents: dict[str, ProviderDocument] = field(default_factory=dict)  # "own" / "other"
 
     def organisation(self, side: str, *, other: bool = False):
         return (self.other_organisations if other else self.organisations)[side]
@@ -139,6 +143,7 @@ def build_world() -> World:
     add_registrations(world)
     add_provider_keys(world)
     add_offers(world)
+    add_provider_documents(world)
     return world
 
 
@@ -182,6 +187,19 @@ def add_provider_keys(world: World) -> None:
         creator = world.members["other_provider" if other else "provider_admin"]
         world.api_keys[which], world.raw_api_keys[which] = create_api_key(
             provider=organisation, name="Logiciel", actor=creator, now=NOW
+        )
+
+
+def add_provider_documents(world: World) -> None:
+    """A Kbis of each provider, stored as a real file."""
+    for which, other in (("own", False), ("other", True)):
+        world.documents[which] = store_document(
+            provider=world.organisation(OrganisationType.PROVIDER, other=other),
+            kind=DocumentKind.KBIS,
+            checked=CheckedFile(name="kbis.pdf", content=pdf_bytes(), content_type="application/pdf"),
+            issued_on=NOW.date(),
+            actor=None,
+            now=NOW,
         )
 
 
@@ -267,6 +285,18 @@ def offer_rows(world: World, client: Client) -> tuple:
         list(Session.objects.order_by("pk").values_list("pk", "reference", "seats")),
         CatalogueImport.objects.count(),
         AuditEvent.objects.count(),
+    )
+
+
+def onboarding_rows(world: World, client: Client) -> tuple:
+    """Providers, logins, memberships, bank details, documents and the e-mails waiting."""
+    return (
+        list(Provider.objects.order_by("pk").values_list("pk", "status")),
+        User.objects.count(),
+        ProviderMembership.objects.count(),
+        list(BankDetails.objects.order_by("pk").values_list("pk", "status")),
+        ProviderDocument.objects.count(),
+        ProcrastinateJob.objects.count(),
     )
 
 

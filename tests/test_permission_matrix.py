@@ -59,12 +59,14 @@ from tests.permission_world import (
     holder_rows,
     new_terms,
     offer_rows,
+    onboarding_rows,
     organisations_rows,
     provider_rows,
     registration_rows,
     session_user,
     sign_in,
 )
+from tests.providers.onboarding_support import pdf_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
@@ -959,6 +961,111 @@ def provider_offer_cases() -> list[Case]:
     ]
 
 
+def onboarding_cases() -> list[Case]:
+    """A provider's application (open to visitors and to providers' members, who become the new
+    space's administrator; refused to logins of another kind); its documents, read by its
+    members only; its bank details, changed by its administrators only."""
+    side = OrganisationType.PROVIDER
+    applicants = ("anonymous", "provider_member", "provider_admin", "other_provider")
+
+    def for_applicants(answer: Answer) -> dict[str, Answer]:
+        return answers(FORBIDDEN, **dict.fromkeys(applicants, answer))
+
+    def of(world: World, *, other: bool = False) -> dict:
+        return {"provider_id": world.organisation(side, other=other).pk}
+
+    def document(which: str) -> Callable[[World], dict]:
+        return lambda world: {**of(world), "document_id": world.documents[which].pk}
+
+    def bank_page(world: World, url: str) -> str:
+        return reverse("www:provider:bank_details", kwargs=of(world))
+
+    identity = {
+        "siret": "732 829 320 00074",
+        "legal_name": "Nouvel organisme",
+        "address": "1 rue de la Paix",
+        "postal_code": "75002",
+        "city": "Paris",
+    }
+    new_account = lambda world: {  # noqa: E731
+        "iban": "FR7630006000011234567890189",
+        "account_holder_name": "Organisme Atlas",
+        "statement": SimpleUploadedFile("rib.pdf", pdf_bytes(), content_type="application/pdf"),
+    }
+    members = side_answers(side, member=OK, admin=OK)
+    through_other = side_answers(side, member=NOT_FOUND, admin=NOT_FOUND)
+    to_first_page = Answer(302, page("www:provider:sign_up"))
+    return [
+        Case("provider:sign_up", "www:provider:sign_up", "GET", for_applicants(OK)),
+        # The identity checked is kept in the session for the next page: nothing is created yet.
+        Case(
+            "provider:sign_up",
+            "www:provider:sign_up",
+            "POST",
+            for_applicants(Answer(302, page("www:provider:sign_up_confirm"))),
+            data=lambda world: identity,
+            watch=onboarding_rows,
+        ),
+        # Without the identity of the first page in the session: back to it.
+        Case(
+            "provider:sign_up_confirm", "www:provider:sign_up_confirm", "GET", for_applicants(to_first_page)
+        ),
+        Case(
+            "provider:sign_up_confirm",
+            "www:provider:sign_up_confirm",
+            "POST",
+            for_applicants(to_first_page),
+            data=lambda world: {"confirm_identity": "on"},
+            watch=onboarding_rows,
+        ),
+        Case("provider:documents", "www:provider:documents", "GET", members, kwargs=of),
+        Case("provider:document", "www:provider:document", "GET", members, kwargs=document("own")),
+        Case(
+            "provider:document (another provider's)",
+            "www:provider:document",
+            "GET",
+            through_other,
+            kwargs=document("other"),
+        ),
+        # The other provider's own document, through its own space: only its administrator's.
+        Case(
+            "provider:document (through another provider)",
+            "www:provider:document",
+            "GET",
+            side_answers(side, member=NOT_FOUND, admin=NOT_FOUND, other=OK),
+            kwargs=lambda world: {**of(world, other=True), "document_id": world.documents["other"].pk},
+        ),
+        Case("provider:bank_details", "www:provider:bank_details", "GET", members, kwargs=of),
+        Case(
+            "provider:bank_details",
+            "www:provider:bank_details",
+            "POST",
+            side_answers(side, member=FORBIDDEN, admin=Answer(302, bank_page, changes=True)),
+            kwargs=of,
+            data=new_account,
+            watch=onboarding_rows,
+        ),
+        Case(
+            "provider:bank_details (through another provider)",
+            "www:provider:bank_details",
+            "POST",
+            side_answers(
+                side,
+                member=NOT_FOUND,
+                admin=NOT_FOUND,
+                other=Answer(
+                    302,
+                    lambda world, url: reverse("www:provider:bank_details", kwargs=of(world, other=True)),
+                    changes=True,
+                ),
+            ),
+            kwargs=lambda world: of(world, other=True),
+            data=new_account,
+            watch=onboarding_rows,
+        ),
+    ]
+
+
 def provider_api_cases() -> list[Case]:
     """The providers' API: a key of the file's provider; any other credential is none (401),
     another provider's key finds no file (404)."""
@@ -1013,6 +1120,7 @@ CASES = [
     *registration_cases(),
     *registration_api_cases(),
     *provider_api_cases(),
+    *onboarding_cases(),
 ]
 
 
@@ -1035,8 +1143,10 @@ def test_each_audience_gets_its_answer_and_a_refusal_changes_nothing(client, wor
     url = reverse(case.name, kwargs=case.kwargs(world))
     before = case.watch(world, client) if case.watch else None
 
-    # when the audience sends the request
+    # when the audience sends the request (a file sent is read whole, which closes it)
     response = send(client, case, url, world, headers)
+    if response.streaming:
+        b"".join(response.streaming_content)
 
     # then the answer is the one of the matrix, and only an allowed request changed anything
     expected = case.answers[audience]
@@ -1122,6 +1232,7 @@ PUBLIC = {
     "www:holder:password_reset_confirm": "the e-mailed link is the proof",
     "www:holder:password_reset_complete": "a static message",
     "www:members:login": "the way in",
+    "www:provider:sign_up_done": "the same page after every application, showing only the session's own",
     "www:members:invitation": "the e-mailed link is the proof (tests/www/members/test_invitation_page.py)",
     "www:members:confirm_email": "the e-mailed link is the proof",
     "www:members:password_reset": "the way back in, answering alike for every address",

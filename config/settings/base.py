@@ -186,10 +186,6 @@ LOGOUT_REDIRECT_URL = "www:holder:login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 # Bearer tokens of the mobile app (POST /api/v1/auth/token).
 API_TOKEN_LIFETIME = datetime.timedelta(days=int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30")))
-# A provider's verified bank details are used for payouts only this many calendar days after
-# their verification (cpf/providers/bank_details.py): time for the provider, warned of the
-# change, and for fraud control to stop a hijacked one.
-BANK_DETAILS_WAITING_DAYS = int(os.environ.get("BANK_DETAILS_WAITING_DAYS", "5"))
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(4 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -239,9 +235,39 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Providers' documents (rule 24: Qualiopi, certifiers' authorisations, Kbis, bank statements):
+# private files, read only through a view that checks who asks (cpf/providers/documents.py),
+# never at a public address (no MEDIA_URL is served). A local folder by default; an
+# S3-compatible bucket when DOCUMENTS_S3_BUCKET is set (django-storages; the credentials from
+# DOCUMENTS_S3_ACCESS_KEY_ID / DOCUMENTS_S3_SECRET_ACCESS_KEY, or the machine's role).
+DOCUMENTS_ROOT = Path(os.environ.get("DOCUMENTS_ROOT", BASE_DIR / "var" / "documents"))
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+
+
+def documents_storage(environ=os.environ) -> dict:
+    bucket = environ.get("DOCUMENTS_S3_BUCKET", "")
+    if not bucket:
+        return {
+            "BACKEND": "cpf.core.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(DOCUMENTS_ROOT), "file_permissions_mode": 0o600},
+        }
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": environ.get("DOCUMENTS_S3_ENDPOINT_URL") or None,
+        "region_name": environ.get("DOCUMENTS_S3_REGION") or None,
+        "access_key": environ.get("DOCUMENTS_S3_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("DOCUMENTS_S3_SECRET_ACCESS_KEY") or None,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "documents": documents_storage(),
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

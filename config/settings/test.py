@@ -34,9 +34,15 @@ PAYMENT_PSP_TRANSPORT = "tests.payments.transport.InProcessTransport"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SITE_URL = "http://testserver"
+# Each test process keeps providers' documents in its own temporary folder.
+DOCUMENTS_ROOT = Path(tempfile.gettempdir()) / f"cpf-test-documents-{os.getpid()}"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": {
+        "BACKEND": "cpf.core.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(DOCUMENTS_ROOT)},
+    },
 }
 LOGGING = {
     "version": 1,

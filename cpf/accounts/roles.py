@@ -106,6 +106,9 @@ QUALITY = {
         {"view", "change", "reference_provider", "suspend_provider", "delist_provider"}
     ),
     "providers.providertransition": READ,
+    "providers.providerdocument": READ,
+    "providers.providersanction": frozenset({"view", "add"}),
+    "providers.qualiopiwarning": READ,
     **CATALOGUE_READ,
     "catalogue.training": frozenset({"view", "publish_training", "suspend_training"}),
     "catalogue.action": frozenset({"view", "change_action_price"}),
@@ -142,6 +145,8 @@ FRAUD = {
     "providers.provider": frozenset({"view", "suspend_provider"}),
     "providers.providertransition": READ,
     "providers.bankdetails": READ,
+    "providers.providerdocument": READ,
+    "providers.providersanction": frozenset({"view", "add"}),
     **CATALOGUE_READ,
     "catalogue.training": frozenset({"view", "suspend_training"}),
     "holders.holder": READ,
@@ -163,6 +168,8 @@ PAYMENTS = {
     "providers.provider": READ,
     "providers.providertransition": READ,
     "providers.bankdetails": frozenset({"view", "verify_bankdetails"}),
+    # the bank statement (RIB) a change of bank details comes with
+    "providers.providerdocument": READ,
     "rights.funder": READ,
     "rights.grant": READ,
     "rights.creditingrun": READ,

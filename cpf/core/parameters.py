@@ -129,6 +129,11 @@ REGISTRY: dict[str, ParameterSpec] = {
     "provider_payment_calendar_days": ParameterSpec(
         "Délai de paiement de l'organisme après validation du service fait", CALENDAR, 23
     ),
+    # Bank details of a provider (rule 24): a change is used for payouts only this many days
+    # after an agent verified it (cpf/providers/bank_details.py).
+    "bank_details_waiting_calendar_days": ParameterSpec(
+        "Délai avant l'utilisation de nouvelles coordonnées bancaires vérifiées", CALENDAR, 24
+    ),
 }
 
 

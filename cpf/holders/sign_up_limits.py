@@ -37,6 +37,13 @@ def sign_up_attempt_allowed(*, ip_address: str, nir: Nir, now: datetime.datetime
     return _within(f"sign-up:nir:{nir.lookup_hash}", settings.SIGN_UP_LIMIT_PER_NIR, window, now)
 
 
+def provider_application_allowed(*, ip_address: str, now: datetime.datetime) -> bool:
+    """Count one application for a provider space (which writes files and a login) from this
+    address; False past ``SIGN_UP_LIMIT_PER_ADDRESS`` in the current window."""
+    window = settings.SIGN_UP_LIMIT_WINDOW
+    return _within(f"provider-sign-up:address:{ip_address}", settings.SIGN_UP_LIMIT_PER_ADDRESS, window, now)
+
+
 def _within(key: str, limit: int, window: datetime.timedelta, now: datetime.datetime) -> bool:
     seconds = int(window.total_seconds())
     counter = f"{key}:{int(now.timestamp()) // seconds}"

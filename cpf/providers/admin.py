@@ -1,7 +1,14 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import FileResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
+from cpf.core import clock
 from cpf.core.admin_actions import (
     AuditTrailMixin,
     ReadOnlyAdmin,
@@ -9,9 +16,19 @@ from cpf.core.admin_actions import (
     ServiceActionsAdmin,
     service_action,
 )
+from cpf.core.calendar import paris_day
+from cpf.core.errors import BusinessError
 
-from . import bank_details, services
-from .models import BankDetails, Provider, ProviderApiKey, ProviderTransition
+from . import bank_details, onboarding, services
+from .models import (
+    BankDetails,
+    Provider,
+    ProviderApiKey,
+    ProviderDocument,
+    ProviderSanction,
+    ProviderTransition,
+    QualiopiWarning,
+)
 
 
 class DelistForm(ReasonForm):
@@ -80,6 +97,85 @@ class ProviderAdmin(AuditTrailMixin, ServiceActionsAdmin):
     inlines = [BankDetailsInline, ProviderTransitionInline]
     # A website typed without a scheme is taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_urls(self):
+        review = [
+            path(
+                "candidatures/",
+                self.admin_site.admin_view(self.review_queue),
+                name="providers_provider_review_queue",
+            ),
+            path(
+                "<int:provider_id>/candidature/",
+                self.admin_site.admin_view(self.review),
+                name="providers_provider_review",
+            ),
+        ]
+        return review + super().get_urls()
+
+    def review_queue(self, request):
+        """The applications awaiting an agent (rule 24): the overdue first, then by deadline."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = paris_day(clock.now())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Candidatures à examiner",
+            "entries": onboarding.review_queue(today=today),
+            "today": today,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/providers/review_queue.html", context)
+
+    def review(self, request, provider_id: int):
+        """One application: its identity, documents, bank details, sanctions and deadlines; the
+        agent declares it admissible, accepts it or refuses it with a reason."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        provider = get_object_or_404(Provider, pk=provider_id, applied_at__isnull=False)
+        if request.method == "POST":
+            return self._decide(request, provider)
+        today = paris_day(clock.now())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Candidature de {provider.legal_name}",
+            "provider": provider,
+            "deadlines": onboarding.deadlines(provider),
+            "today": today,
+            "documents": provider.documents.select_related("certification").order_by("kind", "-uploaded_at"),
+            "bank_details": provider.bank_details.order_by("-submitted_at", "-id"),
+            "sanctions": provider.sanctions.order_by("-decided_on"),
+            "recently_sanctioned": onboarding.recently_sanctioned(provider, today=today),
+            "problems": services.referencing_problems(provider, today=today),
+            "can_decide": request.user.has_perm("providers.reference_provider"),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/providers/review.html", context)
+
+    def _decide(self, request, provider: Provider):
+        decision, now = request.POST.get("decision"), clock.now()
+        try:
+            if decision == "admissible":
+                onboarding.declare_admissible(provider=provider, actor=request.user, now=now)
+                self.message_user(request, "Candidature déclarée recevable.", messages.SUCCESS)
+            elif decision == "accept":
+                onboarding.accept_application(provider=provider, actor=request.user, now=now)
+                self.message_user(
+                    request, "Organisme référencé ; il en est averti par e-mail.", messages.SUCCESS
+                )
+            elif decision == "refuse":
+                onboarding.refuse_application(
+                    provider=provider, actor=request.user, reason=request.POST.get("reason", ""), now=now
+                )
+                self.message_user(
+                    request, "Candidature refusée ; l'organisme en est averti par e-mail.", messages.SUCCESS
+                )
+            else:
+                self.message_user(request, "Choisissez une décision.", messages.ERROR)
+        except BusinessError as refused:
+            for message in refused.messages:
+                self.message_user(request, message, messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:providers_provider_review", args=[provider.pk]))
 
     actions = [
         service_action(
@@ -189,3 +285,98 @@ class ProviderApiKeyAdmin(AuditTrailMixin, ReadOnlyAdmin):
     exclude = ["key_hash"]
     readonly_fields = ["audit_trail"]
     show_full_result_count = False
+
+
+@admin.register(ProviderDocument)
+class ProviderDocumentAdmin(ReadOnlyAdmin):
+    """Providers' documents: browsed and read here by agents, never edited; the file is sent by
+    ``file`` after the permission check (the storage has no public address)."""
+
+    list_display = ["provider", "kind", "detail", "uploaded_at", "download"]
+    list_filter = ["kind"]
+    search_fields = ["provider__legal_name", "=provider__siret"]
+    list_select_related = ["provider", "certification"]
+    exclude = ["file", "sha256"]
+    show_full_result_count = False
+
+    def get_urls(self):
+        file = path(
+            "<int:document_id>/fichier/",
+            self.admin_site.admin_view(self.file),
+            name="providers_providerdocument_file",
+        )
+        return [file, *super().get_urls()]
+
+    def file(self, request, document_id: int) -> FileResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        document = get_object_or_404(ProviderDocument, pk=document_id)
+        response = FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.original_name,
+            content_type=document.content_type,
+        )
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+
+    @admin.display(description="détail")
+    def detail(self, document: ProviderDocument) -> str:
+        if document.certification_id:
+            return document.certification_id
+        if document.valid_until:
+            return f"valable jusqu'au {document.valid_until:%d/%m/%Y}"
+        if document.issued_on:
+            return f"du {document.issued_on:%d/%m/%Y}"
+        return "—"
+
+    @admin.display(description="fichier")
+    def download(self, document: ProviderDocument) -> str:
+        url = reverse("admin:providers_providerdocument_file", args=[document.pk])
+        return format_html('<a href="{}">{}</a>', url, document.original_name)
+
+
+class SanctionForm(forms.ModelForm):
+    class Meta:
+        model = ProviderSanction
+        fields = ["provider", "kind", "decided_on", "ends_on", "reason"]
+
+
+@admin.register(ProviderSanction)
+class ProviderSanctionAdmin(AuditTrailMixin, admin.ModelAdmin):
+    """Sanctions decided against providers (rule 26): recorded by an agent, never edited or
+    deleted; a provider sanctioned in the last 2 years is flagged in the review queue."""
+
+    form = SanctionForm
+    list_display = ["provider", "kind", "decided_on", "ends_on", "created_by"]
+    list_filter = ["kind"]
+    search_fields = ["provider__legal_name", "=provider__siret"]
+    list_select_related = ["provider", "created_by"]
+    raw_id_fields = ["provider"]
+    readonly_fields = ["audit_trail"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        recorded = onboarding.record_sanction(
+            provider=obj.provider,
+            kind=obj.kind,
+            decided_on=obj.decided_on,
+            ends_on=obj.ends_on,
+            reason=obj.reason,
+            actor=request.user,
+            now=clock.now(),
+        )
+        obj.pk = recorded.pk
+
+
+@admin.register(QualiopiWarning)
+class QualiopiWarningAdmin(ReadOnlyAdmin):
+    list_display = ["provider", "valid_until", "days_before", "sent_at"]
+    list_select_related = ["provider"]
+    search_fields = ["provider__legal_name", "=provider__siret"]

@@ -3,24 +3,29 @@ period (rule 24; issue 13, "bank details get their own history with a verificati
 
 Each change is a new ``BankDetails`` row; a row is only ever updated once, when it is verified
 or rejected (the database refuses anything else). Verified details are used for payouts from
-``effective_from``, ``BANK_DETAILS_WAITING_DAYS`` days after the verification: a change made by
-someone who took over a provider's account is visible to the provider and to fraud control
-before any money goes to it. Every payout reads ``bank_details_in_force``; nothing else says
-where to pay. Each service writes one audit event, the IBAN masked.
+``effective_from``, the dated parameter ``bank_details_waiting_calendar_days`` (in force on the
+day of the verification) after it: a change made by someone who took over a provider's account
+is visible to the provider and to fraud control before any money goes to it. Every request,
+verification and rejection is e-mailed to the provider's administrators and address (a fraud
+alert: a change nobody at the provider asked for is seen at once). An administrator asks for a
+change in the providers' space with the new account's bank statement
+(``request_bank_details_change``). Every payout reads ``bank_details_in_force``; nothing else
+says where to pay. Each service writes one audit event, the IBAN masked.
 """
 
 from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.db import transaction
 from schwifty import IBAN
 
-from cpf.core import audit
+from cpf.core import audit, parameters
+from cpf.core.calendar import paris_day
 from cpf.core.errors import BusinessError, Problem, required_reason
 
-from .enums import BankDetailsStatus
+from .emails import send_bank_details_email
+from .enums import BankDetailsStatus, DocumentKind
 from .models import BankDetails, Provider
 from .validators import InvalidIdentifier, validate_iban
 
@@ -72,6 +77,50 @@ def submit_bank_details(
             changes=audit.diff({}, audit.snapshot(details, ["iban", "bic", "account_holder_name"])),
             organisation=provider,
         )
+        send_bank_details_email(details=details, event="submitted")
+    return details
+
+
+def request_bank_details_change(
+    *,
+    provider: Provider,
+    iban: str,
+    bic: str = "",
+    account_holder_name: str,
+    statement,
+    actor,
+    now: datetime.datetime,
+) -> BankDetails:
+    """An administrator of the provider asks, in the providers' space, for payouts to go to a
+    new account, with the bank's statement (RIB, ``statement``: a checked file) that the agent
+    compares. The details then await verification like any other entry; the provider's
+    administrators and address are told at once (a fraud alert)."""
+    from cpf.accounts.services import is_active_admin
+
+    from .documents import files_removed_on_failure, store_document
+
+    if actor is None or not is_active_admin(organisation=provider, user=actor):
+        raise BankDetailsError(
+            "Seul un administrateur de l'organisme demande un changement de coordonnées bancaires.",
+            code="administrators_only",
+        )
+    with files_removed_on_failure(), transaction.atomic():
+        details = submit_bank_details(
+            provider=provider,
+            iban=iban,
+            bic=bic,
+            account_holder_name=account_holder_name,
+            actor=actor,
+            now=now,
+        )
+        store_document(
+            provider=provider,
+            kind=DocumentKind.BANK_STATEMENT,
+            checked=statement,
+            bank_details=details,
+            actor=actor,
+            now=now,
+        )
     return details
 
 
@@ -109,8 +158,9 @@ def bank_details_in_force(*, provider: Provider, on: datetime.datetime) -> BankD
     return BankDetails.objects.filter(provider=provider).in_force(on).first()
 
 
-def waiting_period() -> datetime.timedelta:
-    return datetime.timedelta(days=settings.BANK_DETAILS_WAITING_DAYS)
+def waiting_period(*, on: datetime.datetime) -> datetime.timedelta:
+    """The waiting period of details verified at ``on`` (the parameter in force that day)."""
+    return datetime.timedelta(days=parameters.integer("bank_details_waiting_calendar_days", on=paris_day(on)))
 
 
 def _decide(
@@ -119,7 +169,11 @@ def _decide(
     before = audit.snapshot(details, AUDITED_FIELDS)
     details.status = status
     if status == BankDetailsStatus.VERIFIED:
-        details.verified_at, details.verified_by, details.effective_from = now, actor, now + waiting_period()
+        details.verified_at, details.verified_by, details.effective_from = (
+            now,
+            actor,
+            now + waiting_period(on=now),
+        )
     else:
         details.rejected_at, details.rejected_by, details.rejection_reason = now, actor, reason
     details.save()
@@ -132,6 +186,8 @@ def _decide(
         organisation=details.provider,
         reason=reason,
     )
+    if reason != REPLACED:  # the request that replaces them has its own e-mail
+        send_bank_details_email(details=details, event=str(status))
     return details
 
 

@@ -17,3 +17,21 @@ class BankDetailsStatus(models.TextChoices):
     SUBMITTED = "submitted", "en attente de vérification"
     VERIFIED = "verified", "vérifiées"
     REJECTED = "rejected", "rejetées"
+
+
+class DocumentKind(models.TextChoices):
+    """The documents a provider gives for its referencing and its bank details (rule 24)."""
+
+    QUALIOPI = "qualiopi", "certificat Qualiopi"
+    CERTIFIER_AUTHORISATION = "certifier_authorisation", "habilitation du certificateur"
+    KBIS = "kbis", "extrait Kbis"
+    BANK_STATEMENT = "bank_statement", "relevé d'identité bancaire (RIB)"
+
+
+class SanctionKind(models.TextChoices):
+    """What the operator decided against a provider (rule 26)."""
+
+    UNPUBLISHING = "unpublishing", "dépublication d'offres"
+    PAYMENT_SUSPENSION = "payment_suspension", "suspension des paiements"
+    TEMPORARY_DELISTING = "temporary_delisting", "déréférencement temporaire"
+    DEFINITIVE_DELISTING = "definitive_delisting", "déréférencement définitif"

@@ -4,8 +4,11 @@ details."""
 from __future__ import annotations
 
 import datetime
+import pathlib
+import uuid
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -13,7 +16,7 @@ from django.db.models import F, Q
 from cpf.core.audit import mask_iban
 from cpf.core.state_machine import TransitionLog
 
-from .enums import BankDetailsStatus, ProviderStatus
+from .enums import BankDetailsStatus, DocumentKind, ProviderStatus, SanctionKind
 
 siret_format = RegexValidator(r"^\d{14}$", "Le SIRET compte 14 chiffres.")
 nda_format = RegexValidator(r"^\d{11}$", "Le numéro de déclaration d'activité compte 11 chiffres.")
@@ -50,6 +53,19 @@ class Provider(models.Model):
         "statut", max_length=20, choices=ProviderStatus.choices, default=ProviderStatus.APPLYING
     )
     delisted_until = models.DateField("déréférencé jusqu'au", null=True, blank=True)
+    # The application made in the providers' space (rule 24): its deadlines run from
+    # ``applied_at`` (cpf/providers/onboarding.py); ``admissible_at`` once an agent found the
+    # file complete. Empty for providers entered by agents.
+    applied_at = models.DateTimeField("candidature déposée le", null=True, blank=True)
+    admissible_at = models.DateTimeField("déclarée recevable le", null=True, blank=True)
+    admissible_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="déclarée recevable par",
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
@@ -77,6 +93,18 @@ class Provider(models.Model):
                 condition=Q(delisted_until__isnull=True) | Q(status=ProviderStatus.DELISTED),
                 name="provider_delisted_until_only_when_delisted",
             ),
+            models.CheckConstraint(
+                condition=Q(admissible_at__isnull=True)
+                | Q(applied_at__isnull=False, admissible_at__gte=F("applied_at")),
+                name="provider_admissible_after_application",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["applied_at"],
+                condition=Q(status=ProviderStatus.APPLYING, applied_at__isnull=False),
+                name="provider_review_queue_idx",
+            )
         ]
 
     def __str__(self) -> str:
@@ -344,3 +372,159 @@ class CertificationAuthorisation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} – {self.certification_id}"
+
+
+def document_path(document: ProviderDocument, filename: str) -> str:
+    """A name that says nothing of the content and cannot be guessed: the provider's folder
+    and a random name with the checked extension (the name given is kept apart)."""
+    return f"providers/{document.provider_id}/{uuid.uuid4().hex}{pathlib.PurePath(filename).suffix.lower()}"
+
+
+def document_storage():
+    """The storage of providers' documents (``STORAGES["documents"]``: a private folder, or an
+    S3-compatible bucket), never served at a public address."""
+    return storages["documents"]
+
+
+class ProviderDocument(models.Model):
+    """A document a provider gave (rule 24): its Qualiopi certificate (with its expiry), a
+    certifier's authorisation for one certification, its company-registry extract (with its
+    date), or the bank statement of a change of bank details. Checked on upload (PDF, PNG or
+    JPEG, by content, and size; ``cpf/providers/documents.py``) and read only through a view
+    that checks the reader is a member of the provider or an agent."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="documents", verbose_name="organisme"
+    )
+    kind = models.CharField("type", max_length=30, choices=DocumentKind.choices)
+    file = models.FileField("fichier", upload_to=document_path, storage=document_storage, max_length=200)
+    original_name = models.CharField("nom du fichier déposé", max_length=200)
+    content_type = models.CharField("type de contenu", max_length=50)
+    size = models.PositiveIntegerField("taille (octets)")
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    certification = models.ForeignKey(
+        "referentials.Certification",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="certification",
+    )
+    valid_until = models.DateField("valable jusqu'au", null=True, blank=True)
+    issued_on = models.DateField("délivré le", null=True, blank=True)
+    bank_details = models.ForeignKey(
+        BankDetails,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name="coordonnées bancaires",
+    )
+    uploaded_at = models.DateTimeField("déposé le")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="déposé par",
+    )
+
+    class Meta:
+        verbose_name = "document d'organisme"
+        verbose_name_plural = "documents d'organismes"
+        ordering = ["provider", "kind", "-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=DocumentKind.values), name="provider_document_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(content_type__in=["application/pdf", "image/png", "image/jpeg"]),
+                name="provider_document_content_type_allowed",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=DocumentKind.CERTIFIER_AUTHORISATION, certification__isnull=False)
+                | (~Q(kind=DocumentKind.CERTIFIER_AUTHORISATION) & Q(certification__isnull=True)),
+                name="provider_document_certification_only_for_authorisations",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=DocumentKind.QUALIOPI) | Q(valid_until__isnull=False),
+                name="provider_document_qualiopi_has_expiry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=DocumentKind.KBIS) | Q(issued_on__isnull=False),
+                name="provider_document_kbis_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=DocumentKind.BANK_STATEMENT) | Q(bank_details__isnull=True),
+                name="provider_document_bank_details_only_for_statements",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.original_name}"
+
+
+class ProviderSanctionQuerySet(models.QuerySet["ProviderSanction"]):
+    def decided_since(self, day: datetime.date) -> ProviderSanctionQuerySet:
+        return self.filter(decided_on__gte=day)
+
+
+class ProviderSanction(models.Model):
+    """A sanction the operator decided against a provider (rule 26), recorded by an agent. A
+    provider sanctioned in the last 2 years may be refused referencing (rule 24): the review
+    queue flags it. Recording a sanction does not apply it by itself: suspending payments,
+    de-listing and unpublishing are their own actions."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="sanctions", verbose_name="organisme"
+    )
+    kind = models.CharField("sanction", max_length=30, choices=SanctionKind.choices)
+    decided_on = models.DateField("décidée le")
+    reason = models.TextField("motif")
+    ends_on = models.DateField("prend fin le", null=True, blank=True)
+    created_at = models.DateTimeField("enregistrée le")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="enregistrée par"
+    )
+
+    objects = ProviderSanctionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "sanction d'organisme"
+        verbose_name_plural = "sanctions d'organismes"
+        ordering = ["provider", "-decided_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SanctionKind.values), name="provider_sanction_kind_known"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="provider_sanction_has_reason"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("decided_on")),
+                name="provider_sanction_ends_after_decision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} du {self.decided_on:%d/%m/%Y}"
+
+
+class QualiopiWarning(models.Model):
+    """An e-mail sent to a provider whose Qualiopi certificate expires soon (60 and 30 days
+    before): one row per certificate end date and delay, so that the nightly job warns once."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="qualiopi_warnings", verbose_name="organisme"
+    )
+    valid_until = models.DateField("certificat valable jusqu'au")
+    days_before = models.PositiveSmallIntegerField("jours avant l'échéance")
+    sent_at = models.DateTimeField("envoyé le")
+
+    class Meta:
+        verbose_name = "alerte d'échéance Qualiopi"
+        verbose_name_plural = "alertes d'échéance Qualiopi"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "valid_until", "days_before"], name="qualiopi_warning_once"
+            )
+        ]

@@ -8,7 +8,6 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.test import override_settings
 
 from cpf.accounts.enums import AgentRole
 from cpf.core.models import AuditEvent
@@ -127,7 +126,6 @@ def test_new_details_replace_those_still_awaiting_verification():
     ]
 
 
-@override_settings(BANK_DETAILS_WAITING_DAYS=5)
 def test_a_payments_agent_verifies_details_which_take_effect_after_the_waiting_period(payments):
     details = BankDetailsFactory(submitted=True)
 
@@ -216,7 +214,6 @@ def test_decided_details_cannot_be_decided_again(payments):
     assert refused.value.messages == ["Ces coordonnées bancaires sont déjà vérifiées."]
 
 
-@override_settings(BANK_DETAILS_WAITING_DAYS=5)
 def test_the_details_in_force_at_a_date_across_a_change_and_its_waiting_period(payments):
     # given details in force since 2024, then new ones entered on day 0 and verified on day 1
     provider = ProviderFactory()

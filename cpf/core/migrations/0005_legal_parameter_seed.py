@@ -52,6 +52,9 @@ SEED = [
     ("completion_tiers_percent", "percent_tiers", [(OPENING, [25, 80])], 22),
     ("abandonment_minimum_payment_percent", "percent", [(OPENING, 25)], 22),
     ("provider_payment_calendar_days", "calendar_days", [(OPENING, 30)], 23),
+    # Not published: an operating choice of the operator (migration 0006 adds it to databases
+    # seeded before it).
+    ("bank_details_waiting_calendar_days", "calendar_days", [(OPENING, 5)], 24),
 ]
 
 

@@ -1,14 +1,21 @@
-"""The providers' space: the provider's identity and referencing status, its members, its
-offers, its registration files and its API keys (mounted at /organisme/)."""
+"""The providers' space (mounted at /organisme/): the creation of a provider space (its
+application), the provider's identity and referencing status, its members, its documents and
+bank details, its offers, its registration files and its API keys."""
 
 from django.urls import path
 
-from . import api_keys, offers, registrations, views
+from . import api_keys, documents, offers, onboarding, registrations, views
 
 app_name = "provider"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("inscription/", onboarding.sign_up, name="sign_up"),
+    path("inscription/confirmation/", onboarding.sign_up_confirm, name="sign_up_confirm"),
+    path("inscription/envoyee/", onboarding.sign_up_done, name="sign_up_done"),
+    path("<int:provider_id>/documents/", documents.documents, name="documents"),
+    path("<int:provider_id>/documents/<int:document_id>/", documents.document, name="document"),
+    path("<int:provider_id>/coordonnees-bancaires/", documents.bank_details, name="bank_details"),
     path("<int:provider_id>/", views.provider_page, name="provider"),
     path("<int:provider_id>/membres/", views.members, name="members"),
     path(
