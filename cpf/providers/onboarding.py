@@ -41,7 +41,7 @@ from .bank_details import _checked as checked_bank_details
 from .bank_details import submit_bank_details
 from .documents import CheckedFile, files_removed_on_failure, store_document
 from .enums import DocumentKind, ProviderStatus, SanctionKind
-from .models import Provider, ProviderSanction
+from .models import CertificationAuthorisation, Provider, ProviderSanction
 from .services import MACHINE, ProviderError, reference_provider, refuse_provider
 from .validators import InvalidIdentifier, validate_nda, validate_siret
 
@@ -423,8 +423,23 @@ def accept_application(*, provider: Provider, actor, now: datetime.datetime, rea
         accepted = reference_provider(
             provider=provider, actor=actor, now=now, reason=reason or "Candidature acceptée"
         )
+        record_authorisations(provider=accepted, on=paris_day(now))
         emails.send_decision_email(provider=accepted, accepted=True, reason="")
     return accepted
+
+
+def record_authorisations(*, provider: Provider, on: datetime.date) -> None:
+    """The certifiers' authorisations the application proved (one document each) become the
+    certifications the provider may offer from ``on`` (rule 25,
+    ``queries.authorised_certifications``); one already recorded is kept as it is."""
+    documents = provider.documents.filter(kind=DocumentKind.CERTIFIER_AUTHORISATION)
+    CertificationAuthorisation.objects.bulk_create(
+        [
+            CertificationAuthorisation(provider=provider, certification_id=certification_id, granted_on=on)
+            for certification_id in set(documents.values_list("certification_id", flat=True))
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def refuse_application(*, provider: Provider, actor, reason: str, now: datetime.datetime) -> Provider:

@@ -24,6 +24,7 @@ from cpf.providers.onboarding import (
     review_queue,
     sign_up_provider,
 )
+from cpf.providers.queries import authorised_certifications
 from cpf.providers.services import ProviderError
 from tests.accounts.factories import provider_member
 from tests.accounts.support import agent_with_roles
@@ -271,6 +272,19 @@ def test_accepting_references_the_provider_and_tells_it(quality, deliver_emails)
     assert message.to == ["contact@lumiere-formation.example", f"admin{NOW:%Y%m%d%H%M}@exemple.fr"]
     assert "Vous pouvez publier vos offres" in message.body
     assert review_queue(today=TODAY) == []
+
+
+def test_accepting_lets_the_provider_offer_the_certifications_it_proved(quality):
+    provider = applied(NOW)
+    proved = {document.certification for document in provider.documents.filter(certification__isnull=False)}
+    assert proved
+    assert not set(authorised_certifications(provider, today=TODAY)) & proved
+
+    accept_application(provider=provider, actor=quality, now=NOW + DAY)
+    recorded = provider.certification_authorisations.count()
+
+    assert proved <= set(authorised_certifications(provider, today=(NOW + DAY).date()))
+    assert recorded == len(proved)
 
 
 def test_refusing_needs_a_reason_which_the_provider_reads(quality, deliver_emails):
