@@ -305,7 +305,7 @@ def _demo_training(provider: Provider, now: datetime.datetime) -> Session:
     from cpf.core.calendar import paris_day
     from cpf.referentials.models import Certification
 
-    certification = Certification.objects.current(paris_day(now)).order_by("code").first()
+    certification = Certification.objects.current(paris_day(now)).registries().order_by("code").first()
     if certification is None:
         raise NotPublishable(["aucune certification active : lancez d'abord « make demo-data »."])
     training = Training.objects.create(

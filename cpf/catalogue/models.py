@@ -40,7 +40,7 @@ class Training(models.Model):
         blank=True,
         related_name="trainings",
     )
-    reference = models.CharField("référence de l'organisme", max_length=100, blank=True)
+    reference = models.CharField("référence de l'organisme", max_length=100, blank=True, db_default="")
     title = models.CharField("intitulé", max_length=300)
     objectives = models.TextField("objectifs", blank=True)
     content = models.TextField("contenu", blank=True)
@@ -88,7 +88,7 @@ class Action(models.Model):
     """How, where and at what price a training is delivered."""
 
     training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="actions")
-    reference = models.CharField("référence de l'organisme", max_length=100, blank=True)
+    reference = models.CharField("référence de l'organisme", max_length=100, blank=True, db_default="")
     price_cents = models.BigIntegerField("prix TTC (centimes)")
     duration_hours = models.PositiveIntegerField("durée (heures)")
     personal_work_hours = models.PositiveIntegerField("travail personnel (heures)", default=0)
@@ -141,7 +141,7 @@ class Session(models.Model):
     """When an action takes place."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="sessions")
-    reference = models.CharField("référence de l'organisme", max_length=100, blank=True)
+    reference = models.CharField("référence de l'organisme", max_length=100, blank=True, db_default="")
     start_date = models.DateField("début")
     end_date = models.DateField("fin")
     seats = models.PositiveIntegerField("places")
