@@ -698,7 +698,7 @@ def validate_overdue_service_done(*, now: datetime.datetime) -> int:
 
 
 def open_service_done_control(
-    *, registration: Registration, agent: User, reason: str, now: datetime.datetime
+    *, registration: Registration, actor: User, reason: str, now: datetime.datetime
 ) -> ServiceDoneControl:
     """An agent opens a control of a declared service done (rule 21), with a reason: the
     automatic validation and the provider's corrections wait until the agent closes it."""
@@ -712,13 +712,13 @@ def open_service_done_control(
         if locked.control_state == ControlState.IN_CONTROL:
             raise ControlRefused("Un contrôle est déjà en cours pour ce dossier.", code="already_in_control")
         control = ServiceDoneControl.objects.create(
-            registration=locked, reason=reason, opened_at=now, opened_by=agent
+            registration=locked, reason=reason, opened_at=now, opened_by=actor
         )
         _set_control_state(
             locked,
             ControlState.IN_CONTROL,
             event="registration.control_opened",
-            actor=agent,
+            actor=actor,
             reason=reason,
             now=now,
         )
@@ -726,7 +726,7 @@ def open_service_done_control(
 
 
 def close_service_done_control(
-    *, registration: Registration, agent: User, outcome: str, reason: str, now: datetime.datetime
+    *, registration: Registration, actor: User, outcome: str, reason: str, now: datetime.datetime
 ) -> Registration:
     """An agent closes the control under way (rule 21): ``validated`` validates the service
     done now (and settles it); ``correction_asked`` rejects the declaration as it stands and
@@ -750,7 +750,7 @@ def close_service_done_control(
             raise ControlRefused("Aucun contrôle n'est en cours pour ce dossier.", code="not_in_control")
         control.closed_at, control.closed_by, control.outcome, control.closing_reason = (
             now,
-            agent,
+            actor,
             outcome,
             reason,
         )
@@ -759,13 +759,13 @@ def close_service_done_control(
             locked,
             ControlState.RELEASED,
             event="registration.control_closed",
-            actor=agent,
+            actor=actor,
             reason=f"{ControlOutcome(outcome).label}. {reason}".strip(),
             now=now,
         )
         if outcome == ControlOutcome.VALIDATED:
             return _validate(
-                locked, actor=agent, now=now, reason=reason or "Service fait validé après contrôle"
+                locked, actor=actor, now=now, reason=reason or "Service fait validé après contrôle"
             )
         days = parameters.integers(
             ["service_done_auto_validation_business_days", "service_done_correction_business_days"],

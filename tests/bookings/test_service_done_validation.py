@@ -67,7 +67,7 @@ def test_an_open_control_holds_the_validation_and_the_corrections():
     checker = agent("controle")
 
     control = services.open_service_done_control(
-        registration=registration, agent=checker, reason="Feuilles d'émargement à vérifier", now=DECLARED_AT
+        registration=registration, actor=checker, reason="Feuilles d'émargement à vérifier", now=DECLARED_AT
     )
 
     assert reloaded(registration).control_state == ControlState.IN_CONTROL
@@ -91,11 +91,11 @@ def test_closing_a_control_by_validating_settles_at_once():
     registration = declared(hours=50, reason="holder_fault")
     checker = agent("controle")
     services.open_service_done_control(
-        registration=registration, agent=checker, reason="À vérifier", now=DECLARED_AT
+        registration=registration, actor=checker, reason="À vérifier", now=DECLARED_AT
     )
 
     stored = services.close_service_done_control(
-        registration=registration, agent=checker, outcome="validated", reason="", now=paris(2027, 4, 20)
+        registration=registration, actor=checker, outcome="validated", reason="", now=paris(2027, 4, 20)
     )
 
     assert (stored.status, stored.control_state, stored.provider_due_cents) == (
@@ -116,13 +116,13 @@ def test_a_correction_asked_gives_a_new_period_then_the_automatic_validation_app
     registration = declared(hours=50, reason="holder_fault")
     checker = agent("controle")
     services.open_service_done_control(
-        registration=registration, agent=checker, reason="À vérifier", now=DECLARED_AT
+        registration=registration, actor=checker, reason="À vérifier", now=DECLARED_AT
     )
     asked_at = paris(2027, 4, 20)  # a Tuesday: 5 business days end on Tuesday 27 April
 
     services.close_service_done_control(
         registration=registration,
-        agent=checker,
+        actor=checker,
         outcome="correction_asked",
         reason="Les heures ne correspondent pas aux feuilles d'émargement.",
         now=asked_at,
@@ -203,7 +203,7 @@ def test_a_validated_service_done_cannot_be_corrected_nor_controlled():
         )
     with pytest.raises(services.ControlRefused):
         services.open_service_done_control(
-            registration=registration, agent=agent(), reason="Trop tard", now=DUE_AT
+            registration=registration, actor=agent(), reason="Trop tard", now=DUE_AT
         )
 
     assert state() == before
@@ -223,14 +223,14 @@ def test_controls_need_a_reason_and_a_known_outcome(reason, outcome, code):
     if outcome is None:
         with pytest.raises(services.ControlRefused) as refused:
             services.open_service_done_control(
-                registration=registration, agent=checker, reason=reason, now=DECLARED_AT
+                registration=registration, actor=checker, reason=reason, now=DECLARED_AT
             )
     else:
         services.open_service_done_control(
-            registration=registration, agent=checker, reason="x", now=DECLARED_AT
+            registration=registration, actor=checker, reason="x", now=DECLARED_AT
         )
         with pytest.raises(services.ControlRefused) as refused:
             services.close_service_done_control(
-                registration=registration, agent=checker, outcome=outcome, reason=reason, now=DECLARED_AT
+                registration=registration, actor=checker, outcome=outcome, reason=reason, now=DECLARED_AT
             )
     assert refused.value.problems[0].code == code
