@@ -23,6 +23,7 @@ from cpf.holders.services import issue_api_token
 from cpf.invoicing.models import Invoice
 from cpf.ledger.models import Transaction
 from cpf.providers.api_keys import create_api_key
+from cpf.webhooks.models import WebhookEndpoint
 from cpf.providers.models import ProviderApiKey
 from cpf.rights import services as rights
 from cpf.rights.enums import FunderKind
@@ -235,6 +236,7 @@ def provider_rows(world: World, client: Client) -> tuple:
         RegistrationTransition.objects.count(),
         list(ProviderApiKey.objects.order_by("pk").values_list("pk", "revoked_at")),
         list(Invoice.objects.order_by("pk").values_list("pk", "status")),
+        list(WebhookEndpoint.objects.order_by("pk").values_list("pk", "url", "secret_sealed")),
         Transaction.objects.count(),
         AuditEvent.objects.count(),
     )
