@@ -23,11 +23,11 @@ from cpf.holders.services import issue_api_token
 from cpf.invoicing.models import Invoice
 from cpf.ledger.models import Transaction
 from cpf.providers.api_keys import create_api_key
-from cpf.webhooks.models import WebhookEndpoint
 from cpf.providers.models import ProviderApiKey
 from cpf.rights import services as rights
 from cpf.rights.enums import FunderKind
 from cpf.rights.models import Grant
+from cpf.webhooks.models import WebhookEndpoint
 from tests.accounts.factories import NOW, log_in_to_back_office, member_of, membership_of
 from tests.bookings.states import file_in
 from tests.factories import ActionFactory, ProviderFactory, SessionFactory, TrainingFactory
