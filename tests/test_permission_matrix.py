@@ -687,6 +687,31 @@ def provider_file_cases() -> list[Case]:
         Case("provider:registrations", "www:provider:registrations", "GET", members, kwargs=of),
         Case("provider:registration", "www:provider:registration", "GET", members, kwargs=file()),
         Case("provider:registrations_csv", "www:provider:registrations_csv", "GET", members, kwargs=of),
+        Case("provider:statement", "www:provider:statement", "GET", members, kwargs=of),
+        Case(
+            "provider:registration_invoice",
+            "www:provider:registration_invoice",
+            "GET",
+            members,
+            kwargs=file(),
+        ),
+        # the request's service is not validated: the form answers with the refusal, nothing issued
+        Case(
+            "provider:registration_invoice (issue)",
+            "www:provider:registration_invoice",
+            "POST",
+            members,
+            kwargs=file(),
+            data=lambda world: {"number": "F-1", "amount": "1", "vat_rate": "0", "issued_on": "2026-11-27"},
+            watch=provider_rows,
+        ),
+        Case(
+            "provider:registration_invoice (through another provider)",
+            "www:provider:registration_invoice",
+            "GET",
+            through_other,
+            kwargs=file(other=True),
+        ),
         Case(
             "provider:webhook",
             "www:provider:webhook",

@@ -3,7 +3,7 @@ registration files and its API keys (mounted at /organisme/)."""
 
 from django.urls import path
 
-from . import api_keys, registrations, views, webhooks
+from . import api_keys, invoices, registrations, views, webhooks
 
 app_name = "provider"
 
@@ -29,10 +29,16 @@ urlpatterns = [
         name="registration",
     ),
     path(
+        "<int:provider_id>/dossiers/<int:registration_id>/facture/",
+        invoices.invoice,
+        name="registration_invoice",
+    ),
+    path(
         "<int:provider_id>/dossiers/<int:registration_id>/<slug:action>/",
         registrations.registration_action,
         name="registration_action",
     ),
+    path("<int:provider_id>/releve/", invoices.statement, name="statement"),
     path("<int:provider_id>/webhook/", webhooks.webhook, name="webhook"),
     path("<int:provider_id>/webhook/secret/", webhooks.webhook_secret, name="webhook_secret"),
     path("<int:provider_id>/cles-api/", api_keys.api_keys, name="api_keys"),
