@@ -5,6 +5,7 @@ it may give to a file now (rules 14 to 16)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 
 from django.db.models import F, Q, QuerySet
 
@@ -128,7 +129,7 @@ CSV_HEADERS = (
 )
 
 
-def worklist_csv_rows(found: QuerySet[Registration]):
+def worklist_csv_rows(found: QuerySet[Registration]) -> Iterator[tuple[object, ...]]:
     """The rows of the worklist's CSV export, headers first: French headers, dates as
     dd/mm/yyyy (Paris), amounts in euros with a decimal comma, as Excel reads them in France."""
     yield CSV_HEADERS
