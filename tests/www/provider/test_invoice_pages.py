@@ -8,6 +8,8 @@ from html import unescape
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cpf.invoicing import services as invoicing
@@ -137,3 +139,16 @@ def test_a_member_of_another_provider_sees_neither_the_invoice_page_nor_the_stat
     own = unescape(client.get(statement_url(other)).content.decode())
     assert f"statement-{registration.pk}" not in own
     assert Invoice.objects.count() == 0
+
+
+def test_the_statement_costs_the_same_queries_for_one_file_or_many(client, staff, provider, registration):
+    client.get(statement_url(provider))
+    with CaptureQueriesContext(connection) as one:
+        client.get(statement_url(provider))
+    for _ in range(3):
+        validated_file(session__action__training=registration.action.training)
+    with CaptureQueriesContext(connection) as four:
+        response = client.get(statement_url(provider))
+
+    assert response.content.decode().count('id="statement-') == 5  # four files and the totals
+    assert len(four.captured_queries) == len(one.captured_queries)

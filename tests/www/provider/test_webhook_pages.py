@@ -164,3 +164,19 @@ def test_an_event_is_queued_with_the_change_and_not_when_it_is_rolled_back(provi
         last.payload["data"]["to_status"] == "validated"
         and last.payload["type"] == "registration.status_changed"
     )
+
+
+def test_the_providers_menu_links_the_files_to_every_member_and_the_webhook_to_administrators(
+    client, provider
+):
+    home = reverse("www:provider:provider", kwargs={"provider_id": provider.pk})
+    client.force_login(provider_member(provider, "membre@organisme.example"))
+    member_html = text(client.get(home))
+    client.force_login(administrator(provider))
+    admin_html = text(client.get(home))
+
+    files = reverse("www:provider:registrations", kwargs={"provider_id": provider.pk})
+    assert f'href="{files}" id="menu-registrations">Dossiers</a>' in member_html
+    assert 'id="menu-statement"' in member_html
+    assert 'id="menu-webhook"' not in member_html
+    assert f'href="{page(provider)}" id="menu-webhook"' in admin_html
