@@ -22,6 +22,7 @@ from cpf.catalogue.models import Action, CatalogueImport, Session, Training
 from cpf.core.models import AuditEvent
 from cpf.holders.models import ApiToken, Holder, TermsAcceptance
 from cpf.holders.services import issue_api_token
+from cpf.invoicing.models import Invoice
 from cpf.ledger.models import Transaction
 from cpf.providers.api_keys import create_api_key
 from cpf.providers.documents import CheckedFile, store_document
@@ -30,6 +31,7 @@ from cpf.providers.models import BankDetails, Provider, ProviderApiKey, Provider
 from cpf.rights import services as rights
 from cpf.rights.enums import FunderKind
 from cpf.rights.models import Grant
+from cpf.webhooks.models import WebhookEndpoint
 from tests.accounts.factories import NOW, log_in_to_back_office, member_of, membership_of
 from tests.bookings.states import file_in
 from tests.factories import ActionFactory, ProviderFactory, SessionFactory, TrainingFactory
@@ -272,6 +274,8 @@ def provider_rows(world: World, client: Client) -> tuple:
         list(Registration.objects.order_by("pk").values_list("pk", "status", "deadline_at")),
         RegistrationTransition.objects.count(),
         list(ProviderApiKey.objects.order_by("pk").values_list("pk", "revoked_at")),
+        list(Invoice.objects.order_by("pk").values_list("pk", "status")),
+        list(WebhookEndpoint.objects.order_by("pk").values_list("pk", "url", "secret_sealed")),
         Transaction.objects.count(),
         AuditEvent.objects.count(),
     )

@@ -10,7 +10,7 @@ from cpf.core import clock
 from cpf.core.tasks import EMAIL_RETRY
 
 from . import emails
-from .services import lapse_overdue_registrations
+from .services import lapse_overdue_registrations, validate_overdue_service_done
 
 
 @app.periodic(cron="* * * * *", periodic_id="bookings-lapse")
@@ -34,3 +34,11 @@ def send_step_email(registration_id: int, step: str, at: str, status: str, deadl
         status=status,
         deadline_at=datetime.datetime.fromisoformat(deadline_at) if deadline_at else None,
     )
+
+
+@app.periodic(cron="* * * * *", periodic_id="bookings-validate-service-done")
+@app.task(queue="default", name="bookings.validate_overdue_service_done")
+def validate_overdue_service_done_task(timestamp: int) -> int:
+    """Every minute, validate the declared services done whose 5 business days have passed
+    without an agent's control (rule 21), as of the period's scheduled moment."""
+    return validate_overdue_service_done(now=clock.moved(timestamp))

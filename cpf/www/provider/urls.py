@@ -4,7 +4,7 @@ bank details, its offers, its registration files and its API keys."""
 
 from django.urls import path
 
-from . import api_keys, documents, offers, onboarding, registrations, views
+from . import api_keys, documents, invoices, offers, onboarding, registrations, views, webhooks
 
 app_name = "provider"
 
@@ -29,10 +29,16 @@ urlpatterns = [
         name="revoke_invitation",
     ),
     path("<int:provider_id>/dossiers/", registrations.registrations, name="registrations"),
+    path("<int:provider_id>/dossiers/export.csv", registrations.registrations_csv, name="registrations_csv"),
     path(
         "<int:provider_id>/dossiers/<int:registration_id>/",
         registrations.registration,
         name="registration",
+    ),
+    path(
+        "<int:provider_id>/dossiers/<int:registration_id>/facture/",
+        invoices.invoice,
+        name="registration_invoice",
     ),
     path(
         "<int:provider_id>/dossiers/<int:registration_id>/<slug:action>/",
@@ -74,6 +80,9 @@ urlpatterns = [
         offers.session_edit,
         name="session_edit",
     ),
+    path("<int:provider_id>/releve/", invoices.statement, name="statement"),
+    path("<int:provider_id>/webhook/", webhooks.webhook, name="webhook"),
+    path("<int:provider_id>/webhook/secret/", webhooks.webhook_secret, name="webhook_secret"),
     path("<int:provider_id>/cles-api/", api_keys.api_keys, name="api_keys"),
     path("<int:provider_id>/cles-api/<int:key_id>/revoquer/", api_keys.revoke, name="api_key_revoke"),
 ]
