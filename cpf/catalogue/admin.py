@@ -18,6 +18,7 @@ from .enums import SessionStatus
 from .models import (
     Action,
     BusinessCreationDetails,
+    CatalogueImport,
     LicenceDetails,
     Session,
     SkillsReviewDetails,
@@ -223,3 +224,13 @@ class TrainingTransitionAdmin(ReadOnlyAdmin):
     raw_id_fields = ["training"]
     list_select_related = ["training", "actor"]
     show_full_result_count = False
+
+
+@admin.register(CatalogueImport)
+class CatalogueImportAdmin(ReadOnlyAdmin):
+    """The catalogue files providers sent (rule 25): their state, counts and refused lines."""
+
+    list_display = ["provider", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["provider__legal_name", "=provider__siret"]
+    list_select_related = ["provider"]

@@ -22,6 +22,7 @@ from cpf.core.errors import BusinessError
 from . import bank_details, onboarding, services
 from .models import (
     BankDetails,
+    CertificationAuthorisation,
     Provider,
     ProviderApiKey,
     ProviderDocument,
@@ -380,3 +381,13 @@ class QualiopiWarningAdmin(ReadOnlyAdmin):
     list_display = ["provider", "valid_until", "days_before", "sent_at"]
     list_select_related = ["provider"]
     search_fields = ["provider__legal_name", "=provider__siret"]
+
+
+@admin.register(CertificationAuthorisation)
+class CertificationAuthorisationAdmin(ReadOnlyAdmin):
+    """The certifications each provider may offer (rules 24 and 25): recorded from the
+    certifiers' authorisations of its application when an agent accepts it."""
+
+    list_display = ["provider", "certification", "granted_on", "valid_until"]
+    search_fields = ["provider__legal_name", "=provider__siret", "=certification__code"]
+    list_select_related = ["provider", "certification"]

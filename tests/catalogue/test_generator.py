@@ -61,7 +61,7 @@ def delete_catalogue() -> None:
     Training.objects.all().delete()
     with connection.cursor() as cursor:  # append-only: no DELETE, but the test may empty it
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the foreign keys checked first
-        cursor.execute("TRUNCATE providers_bankdetails")
+        cursor.execute("TRUNCATE providers_providerdocument, providers_bankdetails")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     Provider.objects.all().delete()
 

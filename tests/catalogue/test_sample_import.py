@@ -35,7 +35,8 @@ def test_import_counts():
     # then
     assert (result.rows, result.imported, result.already_present, result.skipped) == (877, 877, 0, [])
     assert result.providers_created == 151
-    assert (result.rs_certifications_created, result.rncp_certifications_created) == (37, 38)
+    # the referentials (France Compétences 2026) already hold every code of the sample
+    assert (result.rs_certifications_created, result.rncp_certifications_created) == (0, 0)
     assert (result.trainings_created, result.draft_trainings_created) == (858, 570)
     assert (result.actions_created, result.sessions_created) == (307, 672)
     assert result.sirets_failing_luhn == []
@@ -63,7 +64,7 @@ def test_second_import_changes_nothing():
 
 
 @pytest.mark.django_db
-def test_rs_rows_create_their_certification_and_rncp_rows_link_to_the_referential():
+def test_rows_link_to_the_referential_s_rs_and_rncp_certifications():
     # given an RNCP certification the referentials hold
     known = Certification.objects.get(code="RNCP29969")
 
@@ -72,12 +73,13 @@ def test_rs_rows_create_their_certification_and_rncp_rows_link_to_the_referentia
 
     # then
     excel = Certification.objects.get(code="RS6289")
-    assert (excel.kind, excel.title, excel.level, excel.is_active) == (
+    assert (excel.kind, excel.title, excel.level, excel.is_current(TODAY)) == (
         CertificationKind.RS,
         "Certification bureautique Excel",
         None,
         True,
     )
+    assert Training.objects.filter(certification=excel).exists()
     assert Training.objects.filter(certification=known).count() == 4
     created = Certification.objects.get(code="RNCP36075")
     assert (created.kind, created.title, created.level) == (

@@ -31,7 +31,9 @@ def test_rs_certifications_are_imported_with_their_certifiers():
     rs = Certification.objects.filter(kind=CertificationKind.RS)
     assert rs.count() == 4_625
     assert rs.exclude(certifiers=[]).count() == 4_613
-    assert Certification.objects.count() == 29_389
+    # the registries' codes, and the 9 eligible actions outside them (cpf/referentials/eligible.py)
+    assert Certification.objects.registries().count() == 29_389
+    assert Certification.objects.eligible_actions().count() == 9
     assert CertificationSuccession.objects.count() == 10_313
     assert FormacodeTopic.objects.count() == 2_073
     assert Certification.formacode_topics.through.objects.count() == 32_506
@@ -121,7 +123,8 @@ def test_current_at_a_date():
         kind: Certification.objects.current(TODAY).filter(kind=kind).count()
         for kind in CertificationKind.values
     }
-    assert counts == {"RNCP": 6_547, "RS": 3_459}
+    # the eligible actions outside the registries are always current (cpf/referentials/eligible.py)
+    assert counts == {"RNCP": 6_547, "RS": 3_459, "PERMIS": 6, "BILAN": 1, "VAE": 1, "CREA": 1}
 
 
 def test_a_certification_no_export_assessed_follows_its_registration_dates():
