@@ -11,6 +11,7 @@ import pytest
 from bench import search as search_bench
 from tests.clock import NOW
 from tests.search.fixtures import *  # noqa: F403
+from tests.search.judged_queries import ALL_JUDGED, MOST_BOUGHT
 
 
 @pytest.mark.django_db
@@ -38,7 +39,9 @@ def test_search_benchmark_reports_rebuild_latency_relevance_and_apply_time(searc
     assert "Query mix: 60 queries, " in report
     for kind in ("keyword ", "keyword+place+modality", "place "):
         assert f"  {kind}" in report
-    assert "mean precision@10 over 53 queries: " in report
+    assert f"mean precision@10 over {len(ALL_JUDGED)} queries: " in report
+    assert f"of which the {len(MOST_BOUGHT)} most bought: " in report
+    assert "queries without a relevant result in their first three: " in report
     assert "Applying one catalogue change to the index" in report
 
 

@@ -26,9 +26,9 @@ def found(**kwargs) -> list[str]:
 def offers(search_index):
     # the remote training matches the keyword in its title and its certification; the one
     # around the place only in its certification
-    offer(title="Cariste à distance", certification="RNCP34857", modality=Modality.REMOTE)
-    offer(title="Conduite en sécurité", insee=VILLEFRANCHE, certification="RNCP34857")
-    offer(title="Cariste tout à distance", certification="RNCP34857", modality=Modality.REMOTE)
+    offer(title="Cariste à distance", certification="RNCP40499", modality=Modality.REMOTE)
+    offer(title="Conduite en sécurité", insee=VILLEFRANCHE, certification="RNCP40499")
+    offer(title="Cariste tout à distance", certification="RNCP40499", modality=Modality.REMOTE)
     search_index()
 
 
