@@ -52,7 +52,7 @@ def test_the_filter_in_a_template_and_nothing_for_no_date():
 def test_the_training_page_writes_a_session_starting_on_the_first_1er(client):
     # given a session starting on the first day of a month two to three months ahead
     first = (TODAY.replace(day=1) + datetime.timedelta(days=70)).replace(day=1)
-    action = offer(title="Cariste d'entrepôt", certification="RNCP34857", starts=((first - TODAY).days,))
+    action = offer(title="Cariste d'entrepôt", certification="RNCP40499", starts=((first - TODAY).days,))
 
     # when anyone opens the training's page
     html = client.get(reverse("www:training", args=[action.training_id])).text
