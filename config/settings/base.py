@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "cpf.rights",
     "cpf.bookings",
     "cpf.payments",
+    "cpf.payouts",
     "cpf.search",
     "cpf.sandbox_psp",
     "cpf.www",
@@ -190,6 +191,19 @@ API_TOKEN_LIFETIME = datetime.timedelta(days=int(os.environ.get("API_TOKEN_LIFET
 # their verification (cpf/providers/bank_details.py): time for the provider, warned of the
 # change, and for fraud control to stop a hijacked one.
 BANK_DETAILS_WAITING_DAYS = int(os.environ.get("BANK_DETAILS_WAITING_DAYS", "5"))
+# The operator's account the payment runs pay providers from (the debtor of the pain.001 files,
+# cpf/payouts/sepa.py). The default IBAN is a well-formed one for development and tests only:
+# production requires PAYOUT_DEBTOR_IBAN (config/settings/production.py).
+PAYOUT_DEBTOR = {
+    "name": os.environ.get("PAYOUT_DEBTOR_NAME", "Caisse des Depots et Consignations"),
+    "iban": os.environ.get("PAYOUT_DEBTOR_IBAN", "FR7640031000000000100000164"),
+    "bic": os.environ.get("PAYOUT_DEBTOR_BIC", "CDCGFRPPXXX"),
+    "street": os.environ.get("PAYOUT_DEBTOR_STREET", "rue de Lille"),
+    "building": os.environ.get("PAYOUT_DEBTOR_BUILDING", "56"),
+    "postcode": os.environ.get("PAYOUT_DEBTOR_POSTCODE", "75007"),
+    "town": os.environ.get("PAYOUT_DEBTOR_TOWN", "Paris"),
+    "country": os.environ.get("PAYOUT_DEBTOR_COUNTRY", "FR"),
+}
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(4 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Lax"

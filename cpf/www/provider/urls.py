@@ -3,7 +3,7 @@ registration files and its API keys (mounted at /organisme/)."""
 
 from django.urls import path
 
-from . import api_keys, registrations, views
+from . import api_keys, payouts, registrations, views
 
 app_name = "provider"
 
@@ -32,6 +32,7 @@ urlpatterns = [
         registrations.registration_action,
         name="registration_action",
     ),
+    path("<int:provider_id>/virements/", payouts.payouts, name="payouts"),
     path("<int:provider_id>/cles-api/", api_keys.api_keys, name="api_keys"),
     path("<int:provider_id>/cles-api/<int:key_id>/revoquer/", api_keys.revoke, name="api_key_revoke"),
 ]
