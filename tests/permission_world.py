@@ -20,6 +20,7 @@ from cpf.bookings.models import PurchaseCode, Registration, RegistrationTransiti
 from cpf.core.models import AuditEvent
 from cpf.holders.models import ApiToken, Holder, TermsAcceptance
 from cpf.holders.services import issue_api_token
+from cpf.invoicing.models import Invoice
 from cpf.ledger.models import Transaction
 from cpf.providers.api_keys import create_api_key
 from cpf.providers.models import ProviderApiKey
@@ -233,6 +234,7 @@ def provider_rows(world: World, client: Client) -> tuple:
         list(Registration.objects.order_by("pk").values_list("pk", "status", "deadline_at")),
         RegistrationTransition.objects.count(),
         list(ProviderApiKey.objects.order_by("pk").values_list("pk", "revoked_at")),
+        list(Invoice.objects.order_by("pk").values_list("pk", "status")),
         Transaction.objects.count(),
         AuditEvent.objects.count(),
     )

@@ -790,6 +790,22 @@ def provider_api_cases() -> list[Case]:
                 ("cancel", acted, lambda world: {"reason_code": "session_cancelled"}, propose),
             )
         ],
+        # the request's service is not validated: nothing to invoice yet (tests/invoicing/)
+        Case(
+            "api provider/registrations/{id}/invoice",
+            f"{ns}:provider_invoice",
+            "POST",
+            keyed(UNPROCESSABLE),
+            kwargs=file,
+            data=lambda world: {
+                "number": "F-1",
+                "amount_cents": 100,
+                "vat_rate": 0,
+                "issued_on": "2026-11-27",
+            },
+            watch=provider_rows,
+        ),
+        Case("api provider/invoices", f"{ns}:provider_invoices", "GET", keyed(OK, other=OK)),
     ]
 
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "cpf.ledger",
     "cpf.rights",
     "cpf.bookings",
+    "cpf.invoicing",
     "cpf.payments",
     "cpf.payouts",
     "cpf.search",

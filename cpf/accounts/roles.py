@@ -67,6 +67,10 @@ CUSTOM_PERMISSIONS: dict[str, dict[str, str]] = {
     "catalogue.action": {"change_action_price": "Peut modifier le prix d'une action de formation"},
     "bookings.registration": {
         "cancel_registration_by_operator": "Peut annuler un dossier d'inscription au nom de l'opérateur",
+        "control_service_done": "Peut ouvrir et clore un contrôle du service fait",
+    },
+    "invoicing.invoice": {
+        "check_invoice": "Peut valider ou rejeter la facture d'un organisme",
     },
     "catalogue.session": {
         "change_session_status": "Peut modifier le statut ou les places d'une session",
@@ -157,12 +161,17 @@ FRAUD = {
     "rights.funder": READ,
     "rights.grant": READ,
     **REGISTRATIONS_READ,
+    "bookings.registration": frozenset({"view", "control_service_done"}),
+    "bookings.servicedonecontrol": READ,
 }
 
 PAYMENTS = {
     **LEDGER_READ,
     **REGISTRATIONS_READ,
-    "bookings.registration": frozenset({"view", "cancel_registration_by_operator"}),
+    "bookings.registration": frozenset({"view", "cancel_registration_by_operator", "control_service_done"}),
+    "bookings.servicedonecontrol": READ,
+    "invoicing.invoice": frozenset({"view", "check_invoice"}),
+    "invoicing.invoicetransition": READ,
     "providers.provider": READ,
     "providers.providertransition": READ,
     "providers.bankdetails": frozenset({"view", "verify_bankdetails"}),
@@ -187,6 +196,7 @@ ADMINISTERED_APPS = (
     "rights",
     "bookings",
     "payouts",
+    "invoicing",
     "procrastinate",
     "dsfr",
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -19,15 +20,31 @@ from cpf.core.money import format_euros
 from cpf.holders.nir import InvalidNir, parse_nir
 
 from . import services
-from .models import CardRefundDue, Registration, RegistrationTransition
+from .enums import ControlOutcome
+from .models import CardRefundDue, Registration, RegistrationTransition, ServiceDoneControl
 
 if TYPE_CHECKING:
     TransitionInline = admin.TabularInline[RegistrationTransition, Registration]
     RefundInline = admin.TabularInline[CardRefundDue, Registration]
+    ControlInline = admin.TabularInline[ServiceDoneControl, Registration]
 else:
-    TransitionInline = RefundInline = admin.TabularInline
+    TransitionInline = RefundInline = ControlInline = admin.TabularInline
 
 CANCEL_PERMISSION = "bookings.cancel_registration_by_operator"
+CONTROL_PERMISSION = "bookings.control_service_done"
+
+
+class CloseControlForm(forms.Form):
+    """How an agent closes a control of the service done (rule 21)."""
+
+    outcome = forms.ChoiceField(label="Issue du contrôle", choices=ControlOutcome.choices)
+    reason = forms.CharField(
+        label="Motif (obligatoire pour demander une correction)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 # A file number has at most this many digits; a longer number is a provider's SIRET (14).
 FILE_NUMBER_MAX_DIGITS = 12
 
@@ -90,6 +107,9 @@ FIELD_GROUPS: list[tuple[str | None, list[str]]] = [
             "hours_done",
             "completion_rate",
             "force_majeure",
+            "control_state",
+            "validation_due_at",
+            "correctable_until",
             "refusal_reason_code",
             "cancellation_reason_code",
         ],
@@ -137,6 +157,22 @@ class RegistrationTransitionInline(TransitionInline):
         return False
 
 
+class ServiceDoneControlInline(ControlInline):
+    """The agents' controls of the service done (rule 21), opened and closed by the actions."""
+
+    model = ServiceDoneControl
+    extra = 0
+    can_delete = False
+    fields = ("opened_at", "opened_by", "reason", "closed_at", "closed_by", "outcome", "closing_reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class CardRefundDueInline(RefundInline):
     """Card refunds decided for the file, and when the worker sent them."""
 
@@ -171,7 +207,7 @@ class RegistrationAdmin(AuditTrailMixin, ServiceActionsAdmin, ReadOnlyAdmin):
         "deadline_at",
     ]
     list_display_links = ["id", "holder"]
-    list_filter = ["status", "payment_state"]
+    list_filter = ["status", "payment_state", "control_state"]
     list_select_related = ["holder", "action__training__provider"]
     search_fields = [
         "holder__birth_name",
@@ -187,7 +223,7 @@ class RegistrationAdmin(AuditTrailMixin, ServiceActionsAdmin, ReadOnlyAdmin):
     date_hierarchy = "sent_at"
     show_full_result_count = False
     fieldsets = [(title, {"fields": tuple(names)}) for title, names in FIELD_GROUPS]
-    inlines = [RegistrationTransitionInline, CardRefundDueInline]
+    inlines = [RegistrationTransitionInline, ServiceDoneControlInline, CardRefundDueInline]
     actions = [
         service_action(
             description="Annuler le dossier (opérateur)",
@@ -195,6 +231,21 @@ class RegistrationAdmin(AuditTrailMixin, ServiceActionsAdmin, ReadOnlyAdmin):
             object_arg="registration",
             success="dossier(s) annulé(s) par l'opérateur : droits recrédités et paiements remboursés.",
             permission=CANCEL_PERMISSION,
+        ),
+        service_action(
+            description="Ouvrir un contrôle du service fait",
+            service=services.open_service_done_control,
+            object_arg="registration",
+            success="contrôle(s) ouvert(s) : la validation automatique du service fait attend sa clôture.",
+            permission=CONTROL_PERMISSION,
+        ),
+        service_action(
+            description="Clore le contrôle du service fait",
+            service=services.close_service_done_control,
+            object_arg="registration",
+            form_class=CloseControlForm,
+            success="contrôle(s) clos.",
+            permission=CONTROL_PERMISSION,
         ),
     ]
 

@@ -139,11 +139,13 @@ STEPS: dict[str, Step] = {
     "service_done_declared": Step(
         "Service fait déclaré par l'organisme",
         "L'organisme de formation a déclaré le service fait : les heures que vous avez suivies. "
-        "Vous les retrouvez dans votre dossier, avec ce qui lui est payé.",
+        "Vous les retrouvez dans votre dossier. Une fois le service fait validé, ce qui est payé à "
+        "l'organisme et ce qui vous revient sont réglés.",
     ),
     "service_done_validated": Step(
         "Formation terminée",
         "Le service fait est validé : votre formation est terminée et votre dossier est clos. "
+        "Vous retrouvez dans votre dossier ce qui est payé à l'organisme et ce qui vous revient. "
         "Merci d'avoir utilisé Compte Formation.",
     ),
 }

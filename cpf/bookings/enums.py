@@ -122,3 +122,19 @@ class CancellationBy(models.TextChoices):
     PROVIDER = "provider", "l'organisme"
     OPERATOR = "operator", "l'opérateur"
     NOT_REALIZED = "not_realized", "formation non réalisée"
+
+
+class ControlState(models.TextChoices):
+    """An agent's control of the service done (rule 21), beside the file's status
+    (booking-reference §1): none, under way (the automatic validation waits), or closed."""
+
+    NOT_IN_CONTROL = "not_in_control", "Pas de contrôle"
+    IN_CONTROL = "in_control", "Contrôle en cours"
+    RELEASED = "released", "Contrôle clos"
+
+
+class ControlOutcome(models.TextChoices):
+    """How an agent closes a control of the service done (rule 21)."""
+
+    VALIDATED = "validated", "Service fait validé"
+    CORRECTION_ASKED = "correction_asked", "Déclaration rejetée : correction demandée à l'organisme"

@@ -25,6 +25,8 @@ from .enums import (
     HOLDER_LABEL_CHANGED_PROPOSAL,
     HOLDER_LABELS,
     TIMED,
+    ControlOutcome,
+    ControlState,
     ExitReason,
     FlatParticipationExemption,
     PaymentState,
@@ -189,6 +191,17 @@ class Registration(models.Model):
     hours_done = models.PositiveIntegerField("heures réalisées", null=True, blank=True)
     completion_rate = models.PositiveSmallIntegerField("taux de réalisation (%)", null=True, blank=True)
     force_majeure = models.BooleanField("force majeure", default=False)
+    # Rule 21: a declared service done is validated at ``validation_due_at`` unless an agent's
+    # control is under way; the provider may correct it until ``correctable_until``. Both set
+    # while, and only while, the service done is declared.
+    control_state = models.CharField(
+        "contrôle du service fait",
+        max_length=20,
+        choices=ControlState.choices,
+        default=ControlState.NOT_IN_CONTROL,
+    )
+    validation_due_at = models.DateTimeField("validation automatique le", null=True, blank=True)
+    correctable_until = models.DateTimeField("rectifiable jusqu'au", null=True, blank=True)
     cancellation_reason_code = models.CharField(
         "motif d'annulation de l'organisme",
         max_length=40,
@@ -283,6 +296,26 @@ class Registration(models.Model):
                 condition=Q(in_training_at__isnull=True) | Q(entry_date__isnull=False),
                 name="registration_entry_date_when_entered",
             ),
+            models.CheckConstraint(
+                condition=Q(control_state__in=ControlState.values), name="registration_control_state_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status=S.SERVICE_DONE_DECLARED,
+                    validation_due_at__isnull=False,
+                    correctable_until__isnull=False,
+                )
+                | (
+                    ~Q(status=S.SERVICE_DONE_DECLARED)
+                    & Q(validation_due_at__isnull=True, correctable_until__isnull=True)
+                ),
+                name="registration_validation_due_iff_service_done_declared",
+            ),
+            models.CheckConstraint(
+                condition=Q(control_state=ControlState.NOT_IN_CONTROL)
+                | Q(status__in=[S.SERVICE_DONE_DECLARED, S.SERVICE_DONE_VALIDATED]),
+                name="registration_control_only_of_a_service_done",
+            ),
         ]
         indexes = [
             # The sweeper's scan: overdue files waiting for an answer.
@@ -290,6 +323,12 @@ class Registration(models.Model):
                 fields=["deadline_at"],
                 condition=Q(deadline_at__isnull=False),
                 name="registration_deadline_idx",
+            ),
+            # The automatic validation's scan (rule 21).
+            models.Index(
+                fields=["validation_due_at"],
+                condition=Q(validation_due_at__isnull=False),
+                name="registration_validation_idx",
             ),
             models.Index(fields=["session", "status"], name="registration_session_idx"),
             models.Index(fields=["holder", "action", "status"], name="registration_holder_idx"),
@@ -335,6 +374,44 @@ class CardRefundDue(models.Model):
 
     def __str__(self) -> str:
         return f"Remboursement de {self.amount_cents} c (dossier n° {self.registration_id})"
+
+
+class ServiceDoneControl(models.Model):
+    """An agent's control of a declared service done (rule 21): opened with a reason, it holds
+    the automatic validation until the agent closes it, validating the service done or asking
+    the provider for a correction. Closed once (``closed_at``), never deleted."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="controls")
+    reason = models.TextField("motif du contrôle")
+    opened_at = models.DateTimeField("ouvert le")
+    opened_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField("clos le", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField("issue", max_length=20, choices=ControlOutcome.choices, blank=True)
+    closing_reason = models.TextField("motif de la clôture", blank=True)
+
+    class Meta:
+        verbose_name = "contrôle du service fait"
+        verbose_name_plural = "contrôles du service fait"
+        ordering = ["registration", "opened_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"],
+                condition=Q(closed_at__isnull=True),
+                name="service_done_control_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, outcome="", closed_by__isnull=True)
+                | Q(closed_at__isnull=False, outcome__in=ControlOutcome.values, closed_by__isnull=False),
+                name="service_done_control_closed_with_outcome",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="service_done_control_reason_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contrôle du service fait du dossier n° {self.registration_id}"
 
 
 class RegistrationTransition(TransitionLog):

@@ -36,13 +36,15 @@ from .enums import (
     OPEN_REQUEST,
     TIMED,
     CancellationBy,
+    ControlOutcome,
+    ControlState,
     ExitReason,
     PaymentState,
     ProviderCancellationReason,
     ProviderRefusalReason,
     RegistrationStatus,
 )
-from .models import STAMPS, Registration, RegistrationTransition
+from .models import STAMPS, Registration, RegistrationTransition, ServiceDoneControl
 
 S = RegistrationStatus
 
@@ -116,6 +118,12 @@ class DeclarationRefused(BookingError):
 
 class InvalidCancellationReason(BookingError):
     code = "cancellation_reason_invalid"
+
+
+class ControlRefused(BookingError):
+    """An agent's control of the service done that cannot be opened or closed (rule 21)."""
+
+    code = "control_refused"
 
 
 class CancellationNotAllowed(BookingError):
@@ -524,42 +532,17 @@ def declare_service_done(
     now: datetime.datetime,
 ) -> Registration:
     """The provider declares the service done (rule 21) with the hours done, the exit reason
-    and whether force majeure caused an absence; the completion rate is computed, and the
-    price settled (rule 22, ``service_done_settlement``):
-
-    - the provider's fault without a postponement: nothing is paid, all is re-credited and
-      refunded, the flat participation too (rule 13);
-    - force majeure, or the provider's fault with a postponement: the provider is paid pro rata
-      of the hours done, all the rest is re-credited and refunded (docs/adr/0013);
-    - otherwise (the planned end, or an abandonment by the holder's fault) the completion tiers:
-      under 25 % the provider is paid 25 % of the price, from 25 % to under 80 % pro rata of the
-      hours done, from 80 % the whole price; the rights committed and not paid are not
-      re-credited, the card part not paid is kept as a credit note."""
-    if exit_reason not in ExitReason.values:
-        raise DeclarationRefused("Choisissez un motif de sortie.", field="exit_reason")
+    and whether force majeure caused an absence; the completion rate is computed. The provider
+    may correct it for ``service_done_correction_business_days`` (``correct_service_done``); it
+    is validated after ``service_done_auto_validation_business_days`` unless an agent opens a
+    control, and only then is the price settled (``validate_service_done``)."""
+    _check_service_done_input(exit_reason)
+    today = paris_day(now)
     with transaction.atomic():
         locked = _locked(registration, to=S.SERVICE_DONE_DECLARED)
-        if not 0 <= hours_done <= locked.duration_hours:
-            raise DeclarationRefused(
-                f"Les heures réalisées vont de 0 à {locked.duration_hours}.", field="hours_done"
-            )
-        rate = completion_rate(hours_done=hours_done, total_hours=locked.duration_hours)
-        settlement = _service_done_settlement(
-            locked,
-            hours_done=hours_done,
-            rate=rate,
-            exit_reason=exit_reason,
-            force_majeure=force_majeure,
-            now=now,
-        )
-        money.settle(
-            locked,
-            settlement=settlement,
-            kind=TransactionKind.SERVICE_DONE_SETTLEMENT,
-            step="service_done",
-            actor=actor,
-            reason="Règlement du service fait",
-            now=now,
+        rate = _checked_rate(locked, hours_done)
+        days = parameters.integers(
+            ["service_done_auto_validation_business_days", "service_done_correction_business_days"], on=today
         )
         return MACHINE.transition(
             locked,
@@ -572,9 +555,242 @@ def declare_service_done(
                 "completion_rate": rate,
                 "exit_reason": exit_reason,
                 "force_majeure": force_majeure,
-                "provider_due_cents": locked.provider_due_cents,
+                "validation_due_at": deadline_after(now, days["service_done_auto_validation_business_days"]),
+                "correctable_until": deadline_after(now, days["service_done_correction_business_days"]),
             },
         )
+
+
+def _check_service_done_input(exit_reason: str) -> None:
+    if exit_reason not in ExitReason.values:
+        raise DeclarationRefused("Choisissez un motif de sortie.", field="exit_reason")
+
+
+def _checked_rate(registration: Registration, hours_done: int) -> int:
+    if not 0 <= hours_done <= registration.duration_hours:
+        raise DeclarationRefused(
+            f"Les heures réalisées vont de 0 à {registration.duration_hours}.", field="hours_done"
+        )
+    return completion_rate(hours_done=hours_done, total_hours=registration.duration_hours)
+
+
+def correct_service_done(
+    *,
+    registration: Registration,
+    actor: User | None,
+    hours_done: int,
+    exit_reason: str,
+    force_majeure: bool,
+    now: datetime.datetime,
+) -> Registration:
+    """The provider corrects its declaration of the service done (rule 21) before
+    ``correctable_until`` and while no control is under way: the hours done, the exit reason,
+    force majeure. Nothing is settled yet; the correction is written to the audit log with the
+    old and new values."""
+    _check_service_done_input(exit_reason)
+    with transaction.atomic():
+        locked = Registration.objects.select_for_update(of=("self",)).get(pk=registration.pk)
+        if locked.status != S.SERVICE_DONE_DECLARED:
+            raise DeclarationRefused("Seul un service fait déclaré, pas encore validé, peut être rectifié.")
+        if locked.control_state == ControlState.IN_CONTROL:
+            raise DeclarationRefused(
+                "Un contrôle du service fait est en cours : il ne peut être rectifié.", code="in_control"
+            )
+        if now >= locked.correctable_until:  # type: ignore[operator]
+            raise DeclarationRefused(
+                "Le délai pour rectifier le service fait est dépassé.", code="correction_too_late"
+            )
+        changes = {
+            "hours_done": hours_done,
+            "completion_rate": _checked_rate(locked, hours_done),
+            "exit_reason": exit_reason,
+            "force_majeure": force_majeure,
+        }
+        before = audit.snapshot(locked, changes)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=list(changes))
+        audit.record_event(
+            event="registration.service_done_corrected",
+            target=locked,
+            at=now,
+            actor=actor,
+            changes=audit.diff(before, audit.snapshot(locked, changes)),
+            organisation=locked.action.training.provider,
+            reason="Service fait rectifié par l'organisme",
+        )
+        return locked
+
+
+def validate_service_done(
+    *, registration: Registration, actor: User | None, now: datetime.datetime, reason: str = ""
+) -> Registration:
+    """Validate the declared service done (rule 21) and settle the price from what was declared
+    (rule 22, ``_service_done_settlement``):
+
+    - the provider's fault without a postponement: nothing is paid, all is re-credited and
+      refunded, the flat participation too (rule 13);
+    - force majeure, or the provider's fault with a postponement: the provider is paid pro rata
+      of the hours done, all the rest is re-credited and refunded (docs/adr/0013);
+    - otherwise (the planned end, or an abandonment by the holder's fault) the completion tiers:
+      under 25 % the provider is paid 25 % of the price, from 25 % to under 80 % pro rata of the
+      hours done, from 80 % the whole price; the rights committed and not paid are not
+      re-credited, the card part not paid is kept as a credit note.
+
+    The amount owed is then ``provider_due_cents`` (what the provider may invoice, rule 23)."""
+    with transaction.atomic():
+        locked = _locked(registration, to=S.SERVICE_DONE_VALIDATED)
+        return _validate(locked, actor=actor, now=now, reason=reason)
+
+
+def _validate(
+    locked: Registration, *, actor: User | None, now: datetime.datetime, reason: str
+) -> Registration:
+    settlement = _service_done_settlement(
+        locked,
+        hours_done=locked.hours_done or 0,
+        rate=locked.completion_rate or 0,
+        exit_reason=locked.exit_reason or "",
+        force_majeure=locked.force_majeure,
+        now=now,
+    )
+    money.settle(
+        locked,
+        settlement=settlement,
+        kind=TransactionKind.SERVICE_DONE_SETTLEMENT,
+        step="service_done",
+        actor=actor,
+        reason="Règlement du service fait",
+        now=now,
+    )
+    return MACHINE.transition(
+        locked,
+        to=S.SERVICE_DONE_VALIDATED,
+        actor=actor,
+        reason=reason,
+        now=now,
+        fields={
+            "provider_due_cents": locked.provider_due_cents,
+            "validation_due_at": None,
+            "correctable_until": None,
+        },
+    )
+
+
+def validate_overdue_service_done(*, now: datetime.datetime) -> int:
+    """Validate every declared service done whose ``validation_due_at`` has passed at ``now``
+    and that no agent is controlling (rule 21); returns how many. Files another worker holds are
+    skipped (``SKIP LOCKED``): runs at once, or again, validate each file once."""
+    validated = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Registration.objects.select_for_update(of=("self",), skip_locked=True)
+                .filter(status=S.SERVICE_DONE_DECLARED, validation_due_at__lte=now)
+                .exclude(control_state=ControlState.IN_CONTROL)
+                .order_by("validation_due_at", "id")[:LAPSE_BATCH]
+            )
+            for registration in batch:
+                _validate(registration, actor=None, now=now, reason="Service fait validé automatiquement")
+        validated += len(batch)
+        if len(batch) < LAPSE_BATCH:
+            return validated
+
+
+def open_service_done_control(
+    *, registration: Registration, actor: User, reason: str, now: datetime.datetime
+) -> ServiceDoneControl:
+    """An agent opens a control of a declared service done (rule 21), with a reason: the
+    automatic validation and the provider's corrections wait until the agent closes it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ControlRefused("Indiquez le motif du contrôle.", field="reason", code="reason_required")
+    with transaction.atomic():
+        locked = Registration.objects.select_for_update(of=("self",)).get(pk=registration.pk)
+        if locked.status != S.SERVICE_DONE_DECLARED:
+            raise ControlRefused("Seul un service fait déclaré, pas encore validé, peut être contrôlé.")
+        if locked.control_state == ControlState.IN_CONTROL:
+            raise ControlRefused("Un contrôle est déjà en cours pour ce dossier.", code="already_in_control")
+        control = ServiceDoneControl.objects.create(
+            registration=locked, reason=reason, opened_at=now, opened_by=actor
+        )
+        _set_control_state(
+            locked,
+            ControlState.IN_CONTROL,
+            event="registration.control_opened",
+            actor=actor,
+            reason=reason,
+            now=now,
+        )
+        return control
+
+
+def close_service_done_control(
+    *, registration: Registration, actor: User, outcome: str, reason: str, now: datetime.datetime
+) -> Registration:
+    """An agent closes the control under way (rule 21): ``validated`` validates the service
+    done now (and settles it); ``correction_asked`` rejects the declaration as it stands and
+    gives the provider a new correction period, after which the automatic validation applies
+    again (unless another control)."""
+    if outcome not in ControlOutcome.values:
+        raise ControlRefused("Choisissez l'issue du contrôle.", field="outcome", code="outcome_invalid")
+    reason = (reason or "").strip()
+    if outcome == ControlOutcome.CORRECTION_ASKED and not reason:
+        raise ControlRefused(
+            "Indiquez ce que l'organisme doit rectifier.", field="reason", code="reason_required"
+        )
+    with transaction.atomic():
+        locked = Registration.objects.select_for_update(of=("self",)).get(pk=registration.pk)
+        control = (
+            ServiceDoneControl.objects.select_for_update()
+            .filter(registration=locked, closed_at__isnull=True)
+            .first()
+        )
+        if control is None or locked.status != S.SERVICE_DONE_DECLARED:
+            raise ControlRefused("Aucun contrôle n'est en cours pour ce dossier.", code="not_in_control")
+        control.closed_at, control.closed_by, control.outcome, control.closing_reason = (
+            now,
+            actor,
+            outcome,
+            reason,
+        )
+        control.save(update_fields=["closed_at", "closed_by", "outcome", "closing_reason"])
+        _set_control_state(
+            locked,
+            ControlState.RELEASED,
+            event="registration.control_closed",
+            actor=actor,
+            reason=f"{ControlOutcome(outcome).label}. {reason}".strip(),
+            now=now,
+        )
+        if outcome == ControlOutcome.VALIDATED:
+            return _validate(
+                locked, actor=actor, now=now, reason=reason or "Service fait validé après contrôle"
+            )
+        days = parameters.integers(
+            ["service_done_auto_validation_business_days", "service_done_correction_business_days"],
+            on=paris_day(now),
+        )
+        locked.correctable_until = deadline_after(now, days["service_done_correction_business_days"])
+        locked.validation_due_at = deadline_after(now, days["service_done_auto_validation_business_days"])
+        locked.save(update_fields=["correctable_until", "validation_due_at"])
+        return locked
+
+
+def _set_control_state(
+    locked: Registration, state: str, *, event: str, actor: User, reason: str, now: datetime.datetime
+) -> None:
+    before = audit.snapshot(locked, ["control_state"])
+    locked.control_state = state
+    locked.save(update_fields=["control_state"])
+    audit.record_event(
+        event=event,
+        target=locked,
+        at=now,
+        actor=actor,
+        changes=audit.diff(before, audit.snapshot(locked, ["control_state"])),
+        reason=reason,
+    )
 
 
 def _service_done_settlement(

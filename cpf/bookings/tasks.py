@@ -6,7 +6,7 @@ from procrastinate.contrib.django import app
 
 from cpf.core import clock
 
-from .services import lapse_overdue_registrations
+from .services import lapse_overdue_registrations, validate_overdue_service_done
 
 
 @app.periodic(cron="* * * * *", periodic_id="bookings-lapse")
@@ -17,3 +17,11 @@ def lapse_overdue_registrations_task(timestamp: int) -> int:
     workers, and a late run still judges the deadlines as of its minute, moved like every
     clock of the service outside production (``CLOCK_OFFSET_DAYS``, cpf/core/clock.py)."""
     return lapse_overdue_registrations(now=clock.moved(timestamp))
+
+
+@app.periodic(cron="* * * * *", periodic_id="bookings-validate-service-done")
+@app.task(queue="default", name="bookings.validate_overdue_service_done")
+def validate_overdue_service_done_task(timestamp: int) -> int:
+    """Every minute, validate the declared services done whose 5 business days have passed
+    without an agent's control (rule 21), as of the period's scheduled moment."""
+    return validate_overdue_service_done(now=clock.moved(timestamp))

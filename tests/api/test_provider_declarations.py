@@ -8,12 +8,13 @@ import datetime
 
 import pytest
 
+from cpf.bookings import services
 from cpf.bookings.enums import RegistrationStatus
 from cpf.bookings.models import Registration
 from tests.api.calls import post_json
 from tests.bookings import money_support
 from tests.bookings.money_support import PRICE, assert_reconciled
-from tests.clock import TODAY
+from tests.clock import NOW, TODAY
 from tests.factories import ProviderFactory
 from tests.providers.files import (
     STARTED,
@@ -159,22 +160,27 @@ def test_an_exit_before_the_entry_is_refused(client, key, accepted):
 # Service done ------------------------------------------------------------------------------
 
 
-def test_service_done_computes_the_completion_rate_and_settles(client, key, accepted):
+def test_service_done_computes_the_completion_rate_and_is_settled_at_its_validation(client, key, accepted):
     exited(entered(accepted))
 
     response = post_json(client, url(accepted, "service-done"), {"hours_done": 50}, **bearer(key))
 
     body = response.json()
     assert response.status_code == 200
-    # the planned end, 50 % of the hours: paid pro rata (rule 22)
     assert (body["status"], body["hours_done"], body["completion_rate"], body["exit_reason"]) == (
         "service_done_declared",
         50,
         50,
         "completed",
     )
-    assert body["provider_due_cents"] == PRICE // 2
+    # nothing settled before the validation (rule 21): the payable holds the whole price
+    assert body["provider_due_cents"] == PRICE
     assert body["allowed_actions"] == []
+    validated = services.validate_service_done(
+        registration=Registration.objects.get(pk=accepted.pk), actor=None, now=NOW
+    )
+    # the planned end, 50 % of the hours: paid pro rata (rule 22)
+    assert validated.provider_due_cents == PRICE // 2
     assert_reconciled()
 
 
@@ -185,7 +191,10 @@ def test_service_done_with_force_majeure_and_another_exit_reason(client, key, ac
     body = post_json(client, url(accepted, "service-done"), data, **bearer(key)).json()
 
     assert (body["exit_reason"], body["force_majeure"], body["completion_rate"]) == ("holder_fault", True, 10)
-    assert body["provider_due_cents"] == PRICE // 10
+    validated = services.validate_service_done(
+        registration=Registration.objects.get(pk=accepted.pk), actor=None, now=NOW
+    )
+    assert validated.provider_due_cents == PRICE // 10
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,15 @@ def _step(registration: Registration, to: str, at: datetime.datetime) -> Registr
     elif to == S.TERMINATED:
         fields.update(exit_date=registration.end_date, exit_reason="completed")
     elif to == S.SERVICE_DONE_DECLARED:
-        fields.update(hours_done=registration.duration_hours, completion_rate=100)
+        due = at + datetime.timedelta(days=7)
+        fields.update(
+            hours_done=registration.duration_hours,
+            completion_rate=100,
+            validation_due_at=due,
+            correctable_until=due,
+        )
+    elif to == S.SERVICE_DONE_VALIDATED:
+        fields.update(validation_due_at=None, correctable_until=None)
     return MACHINE.transition(registration, to=to, actor=None, reason="", now=at, fields=fields)
 
 

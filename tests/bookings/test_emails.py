@@ -73,6 +73,8 @@ def move(registration: Registration, to: str, *, now: datetime.datetime = LATER)
         fields["refusal_reason_code"] = "session_full"
     if to == S.IN_TRAINING:
         fields["entry_date"] = registration.start_date
+    due = now + datetime.timedelta(days=7) if to == S.SERVICE_DONE_DECLARED else None
+    fields.update(validation_due_at=due, correctable_until=due)
     return MACHINE.transition(registration, to=to, actor=None, reason="Motif de test", now=now, fields=fields)
 
 

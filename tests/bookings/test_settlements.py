@@ -153,7 +153,8 @@ def exited(registration, *, reason="completed"):
 
 
 def service_done(registration, *, hours, reason="holder_fault", force_majeure=False):
-    return services.declare_service_done(
+    """Declared, then validated by the operator: the price is settled at the validation."""
+    declared = services.declare_service_done(
         registration=registration,
         actor=None,
         hours_done=hours,
@@ -161,6 +162,7 @@ def service_done(registration, *, hours, reason="holder_fault", force_majeure=Fa
         force_majeure=force_majeure,
         now=paris(2027, 3, 30),
     )
+    return services.validate_service_done(registration=declared, actor=None, now=paris(2027, 3, 31))
 
 
 def test_exit_is_refused_after_three_business_days():
@@ -208,7 +210,7 @@ def test_service_done_by_the_holders_fault_follows_the_completion_tiers(hours, p
     stored = service_done(registration, hours=hours)
 
     assert (stored.status, stored.completion_rate, stored.hours_done) == (
-        S.SERVICE_DONE_DECLARED,
+        S.SERVICE_DONE_VALIDATED,
         hours,
         hours,
     )

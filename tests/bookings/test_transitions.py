@@ -41,6 +41,8 @@ def move(registration: Registration, to: str) -> Registration:
         fields["refusal_reason_code"] = "other"
     if to == S.IN_TRAINING:
         fields["entry_date"] = registration.start_date
+    due = LATER + datetime.timedelta(days=7) if to == S.SERVICE_DONE_DECLARED else None
+    fields.update(validation_due_at=due, correctable_until=due)
     return MACHINE.transition(registration, to=to, actor=None, reason="", now=LATER, fields=fields)
 
 

@@ -125,12 +125,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from cpf.api.v1 import holders, provider, registrations, search
+    from cpf.api.v1 import holders, invoices, provider, registrations, search
 
     api.add_router("/", search.router)
     api.add_router("/", holders.router)
     api.add_router("/", registrations.router)
     api.add_router("/", provider.router)
+    api.add_router("/", invoices.router)
 
 
 _register_routers()
