@@ -714,7 +714,13 @@ def provider_file_cases() -> list[Case]:
         ),
         # The transfers the operator sent the provider: its members only.
         Case("provider:payouts", "www:provider:payouts", "GET", members, kwargs=of),
-        Case("provider:payouts", "www:provider:payouts", "POST", side_answers(side, member=NOT_ALLOWED, admin=NOT_ALLOWED, other=NOT_ALLOWED), kwargs=of),
+        Case(
+            "provider:payouts",
+            "www:provider:payouts",
+            "POST",
+            side_answers(side, member=NOT_ALLOWED, admin=NOT_ALLOWED, other=NOT_ALLOWED),
+            kwargs=of,
+        ),
         Case("provider:api_keys", "www:provider:api_keys", "GET", members, kwargs=of),
         Case(
             "provider:api_keys (create)",

@@ -148,29 +148,33 @@ def _payout_differences() -> list[FileDifference]:
     transfer against its items (``transfer``, the transfer) and each run against its transfers
     (``payout_run``, the run). A returned transfer's items are marked returned and its amount
     taken out of clearing by the same transaction."""
-    return _differences(
-        "payout_clearing",
-        """
+    return (
+        _differences(
+            "payout_clearing",
+            """
         SELECT 0, l.cents, f.cents FROM
             (SELECT coalesce(sum(e.amount_cents), 0) AS cents FROM ledger_entry e
              JOIN ledger_account a ON a.id = e.account_id WHERE a.kind = 'payout_clearing') l,
             (SELECT coalesce(sum(amount_cents), 0) AS cents FROM payouts_transfer WHERE status = 'sent') f
         WHERE l.cents <> f.cents
         """,
-    ) + _differences(
-        "transfer",
-        """
+        )
+        + _differences(
+            "transfer",
+            """
         SELECT x.id, x.amount_cents, coalesce(sum(i.amount_cents), 0)
         FROM payouts_transfer x LEFT JOIN payouts_payoutitem i ON i.transfer_id = x.id
         GROUP BY x.id HAVING x.amount_cents <> coalesce(sum(i.amount_cents), 0)
         """,
-    ) + _differences(
-        "payout_run",
-        """
+        )
+        + _differences(
+            "payout_run",
+            """
         SELECT r.id, r.total_cents, coalesce(sum(x.amount_cents), 0)
         FROM payouts_payoutrun r LEFT JOIN payouts_transfer x ON x.run_id = r.id
         GROUP BY r.id HAVING r.total_cents <> coalesce(sum(x.amount_cents), 0)
         """,
+        )
     )
 
 

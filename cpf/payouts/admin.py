@@ -44,7 +44,16 @@ class PayoutItemInline(admin.TabularInline):
 
 @admin.register(PayoutRun)
 class PayoutRunAdmin(ReadOnlyAdmin):
-    list_display = ["id", "started_at", "trigger", "started_by", "execution_date", "transfer_count", "total", "file"]
+    list_display = [
+        "id",
+        "started_at",
+        "trigger",
+        "started_by",
+        "execution_date",
+        "transfer_count",
+        "total",
+        "file",
+    ]
     list_filter = ["trigger"]
     list_select_related = ["started_by"]
     exclude = ["xml"]
@@ -58,13 +67,21 @@ class PayoutRunAdmin(ReadOnlyAdmin):
     def file(self, run):
         if not run.xml:
             return "—"
-        return format_html('<a href="{}">{}.xml</a>', reverse("admin:payouts_payoutrun_file", args=[run.pk]), run.message_id)
+        return format_html(
+            '<a href="{}">{}.xml</a>', reverse("admin:payouts_payoutrun_file", args=[run.pk]), run.message_id
+        )
 
     def get_urls(self):
         own = [
-            path("tableau-de-bord/", self.admin_site.admin_view(self.dashboard_view), name="payouts_dashboard"),
+            path(
+                "tableau-de-bord/", self.admin_site.admin_view(self.dashboard_view), name="payouts_dashboard"
+            ),
             path("lancer/", self.admin_site.admin_view(require_POST(self.start_view)), name="payouts_start"),
-            path("<int:run_id>/fichier/", self.admin_site.admin_view(self.file_view), name="payouts_payoutrun_file"),
+            path(
+                "<int:run_id>/fichier/",
+                self.admin_site.admin_view(self.file_view),
+                name="payouts_payoutrun_file",
+            ),
         ]
         return own + super().get_urls()
 
@@ -95,7 +112,8 @@ class PayoutRunAdmin(ReadOnlyAdmin):
         key = f"agent:{request.user.pk}:{now.strftime('%Y%m%dT%H%M%S.%f')}"
         run_task.defer(key=key, actor_id=request.user.pk)
         self.message_user(
-            request, "Campagne de virements lancée : elle apparaîtra ici dès que le traitement l'aura terminée.",
+            request,
+            "Campagne de virements lancée : elle apparaîtra ici dès que le traitement l'aura terminée.",
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:payouts_dashboard"))
@@ -105,7 +123,9 @@ class PayoutRunAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         run = PayoutRun.objects.filter(pk=run_id).exclude(xml="").first()
         if run is None:
-            return HttpResponse("Aucun fichier pour cette campagne.", status=404, content_type="text/plain; charset=utf-8")
+            return HttpResponse(
+                "Aucun fichier pour cette campagne.", status=404, content_type="text/plain; charset=utf-8"
+            )
         response = HttpResponse(run.xml, content_type="application/xml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{run.message_id}.xml"'
         return response
@@ -137,4 +157,3 @@ class TransferAdmin(ServiceActionsAdmin, ReadOnlyAdmin):
     @admin.display(description="IBAN")
     def masked_iban(self, transfer):
         return mask_iban(transfer.iban)
-

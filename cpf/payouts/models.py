@@ -114,7 +114,9 @@ class Transfer(models.Model):
                 | Q(status=TransferStatus.REJECTED, rejected_at__isnull=False),
                 name="payout_transfer_rejected_at_with_status",
             ),
-            models.UniqueConstraint(fields=["run", "provider"], name="payout_transfer_one_per_provider_and_run"),
+            models.UniqueConstraint(
+                fields=["run", "provider"], name="payout_transfer_one_per_provider_and_run"
+            ),
         ]
         indexes = [models.Index(fields=["provider", "status"], name="payout_transfer_provider_idx")]
 
@@ -124,14 +126,25 @@ class Transfer(models.Model):
 
 class PayoutItem(models.Model):
     """What a transfer pays for one registration file (rules 20, 23): its advance or its
-    balance. ``due_on`` is the last day it could be paid on time (30 calendar days after the
-    validated service or the entry, rule 23)."""
+    balance (the provider's validated invoice, less the advance paid). ``due_on`` is the last
+    day it could be paid on time (30 calendar days after the validated service or the entry,
+    rule 23)."""
 
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="items")
     registration = models.ForeignKey(
         "bookings.Registration", on_delete=models.PROTECT, related_name="payout_items", verbose_name="dossier"
     )
     kind = models.CharField("nature", max_length=10, choices=ItemKind.choices)
+    # The provider's invoice the balance pays (rule 23); none for an advance, nor for what a
+    # cancellation gave the provider (an indemnity is not invoiced).
+    invoice = models.ForeignKey(
+        "invoicing.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payout_items",
+        verbose_name="facture",
+    )
     amount_cents = models.BigIntegerField("montant (centimes)")
     due_on = models.DateField("à payer au plus tard le")
     returned = models.BooleanField("rendu (virement rejeté)", default=False)

@@ -6,9 +6,13 @@ An amount is **due** for a file when:
 - *advance* (rule 20): the holder has entered a session longer than three months
   (``advance_due_cents`` set at entry), the file is not closed yet and no advance was paid;
   the amount is the advance, never more than what the payable holds for the file;
-- *balance* (rules 19, 22, 23): the service done is validated, or the file was cancelled with an
-  amount for the provider (an indemnity, a completion tier); the amount is what the file gave
-  the provider's payable (``provider_due_cents``) less what was already paid for it.
+- *balance* (rule 23): the service done is validated and the provider's invoice for it is
+  validated (``Invoice.objects.payable()``, cpf/invoicing); the amount is the invoice's less
+  what was already paid for the file (the advance), never more than what the payable holds for
+  it; the item names the invoice, which the run marks paid;
+- *balance* of a cancelled file (rules 19, 22): a cancellation gave the provider an amount (the
+  late-cancellation indemnity): it is paid without an invoice, what the file gave the provider's
+  payable (``provider_due_cents``) less what was already paid for it.
 
 Its deadline (``due_on``) is 30 calendar days after the validated service, the cancellation or
 the entry (rule 23; the rules set no other deadline for the advance), in France's calendar.
@@ -23,18 +27,19 @@ from dataclasses import dataclass
 from django.db import connection
 
 from cpf.bookings.enums import RegistrationStatus as S
+from cpf.invoicing.enums import InvoiceStatus
 from cpf.providers.enums import BankDetailsStatus
 
 from .enums import ItemKind, TransferStatus
 
 PAYMENT_DEADLINE_DAYS = 30  # rule 23
-CLOSED_WITH_AMOUNT = (
-    S.SERVICE_DONE_VALIDATED,
+CANCELLED = (
     S.CANCELED_BY_ATTENDEE,
     S.CANCELED_BY_ORGANISM,
     S.CANCELED_BY_FINANCER,
     S.CANCELED_BY_ATTENDEE_NOT_REALIZED,
 )
+CLOSED_WITH_AMOUNT = (S.SERVICE_DONE_VALIDATED, *CANCELLED)
 ENTERED = (S.IN_TRAINING, S.TERMINATED, S.SERVICE_DONE_DECLARED)
 
 
@@ -42,11 +47,12 @@ def _in(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
 
-# One row per amount due: registration_id, provider_id, kind, amount_cents, due_on. The paid part
+# One row per amount due: registration_id, provider_id, kind, amount_cents, due_on, invoice_id
+# (the invoice a balance pays; one live invoice per file, cpf/invoicing). The paid part
 # of each file is read through the partial unique index of the live items (one per file and
 # kind), never by aggregating every item ever paid.
 DUE_SQL = f"""
-SELECT r.id AS registration_id, t.provider_id, k.kind, k.amount_cents, k.due_on
+SELECT r.id AS registration_id, t.provider_id, k.kind, k.amount_cents, k.due_on, k.invoice_id
 FROM bookings_registration r
 JOIN catalogue_action a ON a.id = r.action_id
 JOIN catalogue_training t ON t.id = a.training_id
@@ -55,13 +61,20 @@ CROSS JOIN LATERAL (
     FROM payouts_payoutitem i WHERE i.registration_id = r.id AND NOT i.returned
 ) p
 CROSS JOIN LATERAL (
-    SELECT '{ItemKind.BALANCE}' AS kind, r.provider_due_cents - p.cents AS amount_cents,
-        (coalesce(r.service_done_validated_at, r.canceled_at) AT TIME ZONE 'Europe/Paris')::date
-            + {PAYMENT_DEADLINE_DAYS} AS due_on
-    WHERE r.status IN ({_in(CLOSED_WITH_AMOUNT)})
+    SELECT '{ItemKind.BALANCE}' AS kind,
+        least(v.amount_cents, r.provider_due_cents) - p.cents AS amount_cents,
+        (r.service_done_validated_at AT TIME ZONE 'Europe/Paris')::date + {PAYMENT_DEADLINE_DAYS} AS due_on,
+        v.id AS invoice_id
+    FROM invoicing_invoice v
+    WHERE r.status = '{S.SERVICE_DONE_VALIDATED}' AND v.registration_id = r.id
+        AND v.status = '{InvoiceStatus.VALIDATED}'
+    UNION ALL
+    SELECT '{ItemKind.BALANCE}', r.provider_due_cents - p.cents,
+        (r.canceled_at AT TIME ZONE 'Europe/Paris')::date + {PAYMENT_DEADLINE_DAYS}, NULL
+    WHERE r.status IN ({_in(CANCELLED)})
     UNION ALL
     SELECT '{ItemKind.ADVANCE}', least(r.advance_due_cents, r.provider_due_cents - p.cents),
-        (r.in_training_at AT TIME ZONE 'Europe/Paris')::date + {PAYMENT_DEADLINE_DAYS}
+        (r.in_training_at AT TIME ZONE 'Europe/Paris')::date + {PAYMENT_DEADLINE_DAYS}, NULL
     WHERE r.status IN ({_in(ENTERED)}) AND r.advance_due_cents > 0 AND p.advance IS NOT TRUE
 ) k
 WHERE r.provider_due_cents > p.cents AND r.status IN ({_in((*CLOSED_WITH_AMOUNT, *ENTERED))})
@@ -84,7 +97,8 @@ JOIN LATERAL (
 ) b ON true
 WHERE {{not_suspended}}
     AND NOT EXISTS (
-        SELECT 1 FROM payouts_transfer x WHERE x.bank_details_id = b.id AND x.status = '{TransferStatus.REJECTED}'
+        SELECT 1 FROM payouts_transfer x
+        WHERE x.bank_details_id = b.id AND x.status = '{TransferStatus.REJECTED}'
     )
 """
 
@@ -129,7 +143,8 @@ def dashboard(*, today: datetime.date, limit: int = 200) -> Dashboard:
         due_cents, due_count, overdue_cents, overdue_count = cursor.fetchone()
         cursor.execute(
             f"""
-            SELECT due.registration_id, due.provider_id, pr.legal_name, due.kind, due.amount_cents, due.due_on
+            SELECT due.registration_id, due.provider_id, pr.legal_name, due.kind, due.amount_cents,
+                due.due_on
             FROM ({DUE_SQL}) due JOIN providers_provider pr ON pr.id = due.provider_id
             ORDER BY due.due_on, due.registration_id LIMIT %(limit)s
             """,

@@ -103,7 +103,11 @@ def structured_address(address_line: str, postcode: str, town: str, country: str
     found = BUILDING_AND_STREET.match(address_line or "")
     building, street = (found.group(1), found.group(2)) if found else ("", address_line or "")
     return Address(
-        street_name=street, building_number=building.replace(" ", ""), postcode=postcode, town=town, country=country
+        street_name=street,
+        building_number=building.replace(" ", ""),
+        postcode=postcode,
+        town=town,
+        country=country,
     )
 
 
@@ -169,7 +173,8 @@ def build_file(
         if line.address is not None:
             payment["address"] = line.address.as_sepaxml()
         transfer.add_payment(payment)
-    document = ET.fromstring(transfer.export(validate=False))
+    exported: bytes = transfer.export(validate=False)
+    document = ET.fromstring(exported)
     # sepaxml draws random identifiers and reads the wall clock: the run's own are written.
     header = document.find("p:CstmrCdtTrfInitn/p:GrpHdr", NS)
     assert header is not None
@@ -178,7 +183,8 @@ def build_file(
     for number, block in enumerate(document.iterfind("p:CstmrCdtTrfInitn/p:PmtInf", NS), start=1):
         _set(block, "p:PmtInfId", f"{message_id[: ID_MAX - 4]}-{number:03d}")
     ET.register_namespace("", NS["p"])
-    content = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(document, encoding="utf-8")
+    body: bytes = ET.tostring(document, encoding="utf-8")
+    content = b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
     check_file(content)
     return content
 

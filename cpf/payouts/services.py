@@ -17,23 +17,29 @@
 
 Killed at any point, the transaction is rolled back whole: a restarted run pays each amount
 once. ``reject_transfer`` gives a returned transfer's amount back to the provider's payable
-(key ``payout-return:<EndToEndId>``) and tells the provider.
+(key ``payout-return:<EndToEndId>``), validates again the invoices it paid, and tells the
+provider.
 """
 
 from __future__ import annotations
 
 import datetime
 import textwrap
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
 
+from cpf.accounts.models import User
 from cpf.core import audit
 from cpf.core.calendar import paris_day
 from cpf.core.errors import BusinessError, required_reason
 from cpf.core.mail import send_later
 from cpf.core.money import format_euros
+from cpf.invoicing.enums import InvoiceStatus
+from cpf.invoicing.models import Invoice
+from cpf.invoicing.services import return_paid_invoice
 from cpf.ledger.enums import AccountKind, TransactionKind
 from cpf.ledger.services import Posting, post_transaction, provider_payable_account, system_account
 
@@ -54,7 +60,9 @@ def daily_key(day: datetime.date) -> str:
     return f"daily:{day.isoformat()}"
 
 
-def run_payouts(*, key: str, trigger: RunTrigger, now: datetime.datetime, actor=None) -> PayoutRun:
+def run_payouts(
+    *, key: str, trigger: RunTrigger, now: datetime.datetime, actor: User | None = None
+) -> PayoutRun:
     """Pay every amount due to every provider that can be paid (see the module's docstring),
     once per ``key``; returns the run (with no transfer when nothing was due)."""
     with transaction.atomic():
@@ -71,7 +79,7 @@ def run_payouts(*, key: str, trigger: RunTrigger, now: datetime.datetime, actor=
             execution_date=sepa.next_target2_business_day(paris_day(now) + datetime.timedelta(days=1)),
         )
         run.message_id = f"CPF-PAIEMENTS-{run.pk:010d}"
-        _gather(run, now)
+        _gather(run, now, actor)
         transfers = list(Transfer.objects.filter(run=run).select_related("provider__commune").order_by("pk"))
         if transfers:
             _post_payouts(run, actor)
@@ -100,9 +108,15 @@ def run_payouts(*, key: str, trigger: RunTrigger, now: datetime.datetime, actor=
     return run
 
 
-def _gather(run: PayoutRun, now: datetime.datetime) -> None:
-    """The due amounts, the payees, the transfers and the items, in four statements."""
-    params = {"run": run.pk, "now": now, "prefix": f"CPF-V{run.pk}-"}
+def _gather(run: PayoutRun, now: datetime.datetime, actor: User | None) -> None:
+    """The due amounts, the payees, the transfers, the items and the invoices paid, in five
+    statements."""
+    params: dict[str, Any] = {
+        "run": run.pk,
+        "now": now,
+        "prefix": f"CPF-V{run.pk}-",
+        "actor": actor.pk if actor else None,
+    }
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE payout_due ON COMMIT DROP AS {DUE_SQL}")
         cursor.execute(
@@ -128,20 +142,40 @@ def _gather(run: PayoutRun, now: datetime.datetime) -> None:
         )
         cursor.execute(
             """
-            INSERT INTO payouts_payoutitem (transfer_id, registration_id, kind, amount_cents, due_on, returned)
-            SELECT t.id, d.registration_id, d.kind, d.amount_cents, d.due_on, false
+            INSERT INTO payouts_payoutitem (transfer_id, registration_id, kind, invoice_id, amount_cents,
+                due_on, returned)
+            SELECT t.id, d.registration_id, d.kind, d.invoice_id, d.amount_cents, d.due_on, false
             FROM payout_due d JOIN payouts_transfer t ON t.run_id = %(run)s AND t.provider_id = d.provider_id
+            """,
+            params,
+        )
+        # The invoices paid (cpf.invoicing: ``payout_line:<transfer>``, the state logged), in one
+        # statement rather than one ``mark_invoice_paid`` per invoice.
+        cursor.execute(
+            f"""
+            WITH paid AS (
+                UPDATE invoicing_invoice v
+                SET status = '{InvoiceStatus.PAID}', paid_at = %(now)s,
+                    payout_reference = 'payout_line:' || i.transfer_id
+                FROM payouts_payoutitem i JOIN payouts_transfer t ON t.id = i.transfer_id
+                WHERE t.run_id = %(run)s AND i.invoice_id = v.id AND v.status = '{InvoiceStatus.VALIDATED}'
+                RETURNING v.id
+            )
+            INSERT INTO invoicing_invoicetransition (invoice_id, from_status, to_status, actor_id, reason, at)
+            SELECT id, '{InvoiceStatus.VALIDATED}', '{InvoiceStatus.PAID}', %(actor)s,
+                'Campagne de virements n° ' || %(run)s, %(now)s
+            FROM paid
             """,
             params,
         )
         cursor.execute("DROP TABLE payout_due, payout_payee")
 
 
-def _post_payouts(run: PayoutRun, actor) -> None:
+def _post_payouts(run: PayoutRun, actor: User | None) -> None:
     """One ``payout`` transaction per transfer, payable → payout clearing, set-based; the
     payables locked first in ascending id order and their cached balances lowered."""
     clearing = system_account(AccountKind.PAYOUT_CLEARING)
-    params = {
+    params: dict[str, Any] = {
         "run": run.pk,
         "clearing": clearing.pk,
         "payable": AccountKind.PROVIDER_PAYABLE,
@@ -206,15 +240,20 @@ def _line(transfer: Transfer) -> sepa.Line:
 # --- Returned transfers ---------------------------------------------------------------------------
 
 
-def reject_transfer(*, transfer: Transfer, reason: str, actor, now: datetime.datetime) -> Transfer:
+def reject_transfer(
+    *, transfer: Transfer, reason: str, actor: User | None, now: datetime.datetime
+) -> Transfer:
     """The bank returned the transfer (wrong or closed account…), as a return file says or an
     agent records: its amount goes back to the provider's payable (``payout_return``, keyed by
-    the transfer), its items are due again, and the provider is told by e-mail to check its bank
-    details (the next runs skip the details it was returned from). Rejecting a rejected transfer
+    the transfer), its items are due again (their invoices validated again), and the provider is
+    told by e-mail to check its bank details (the next runs skip the details it was returned
+    from). Rejecting a rejected transfer
     changes nothing."""
     reason = required_reason(reason, PayoutError)
     with transaction.atomic():
-        locked = Transfer.objects.select_for_update(of=("self",)).select_related("provider").get(pk=transfer.pk)
+        locked = (
+            Transfer.objects.select_for_update(of=("self",)).select_related("provider").get(pk=transfer.pk)
+        )
         if locked.status == TransferStatus.REJECTED:
             return locked
         post_transaction(
@@ -229,6 +268,8 @@ def reject_transfer(*, transfer: Transfer, reason: str, actor, now: datetime.dat
             details={"run_id": locked.run_id, "transfer_id": locked.pk, "reason": reason[:200]},
         )
         locked.items.update(returned=True)
+        for invoice in Invoice.objects.filter(payout_items__transfer=locked):
+            return_paid_invoice(invoice=invoice, actor=actor, reason=f"Virement rejeté : {reason}", now=now)
         before = audit.snapshot(locked, ["status", "rejection_reason"])
         locked.status, locked.rejected_at = TransferStatus.REJECTED, now
         locked.rejected_by, locked.rejection_reason = actor, reason[:200]
@@ -271,7 +312,9 @@ def _tell_rejected(transfer: Transfer) -> None:
             "Compte Formation",
         ]
     )
-    send_later(subject="Virement rejeté : vos coordonnées bancaires à vérifier", body=body, to=[provider.email])
+    send_later(
+        subject="Virement rejeté : vos coordonnées bancaires à vérifier", body=body, to=[provider.email]
+    )
 
 
 # --- Status reports (pain.002) --------------------------------------------------------------------
@@ -292,7 +335,7 @@ REASONS = {
 }
 
 
-def apply_status_report(*, content: bytes, actor, now: datetime.datetime) -> list[Transfer]:
+def apply_status_report(*, content: bytes, actor: User | None, now: datetime.datetime) -> list[Transfer]:
     """Read a payment status report (``pain.002``, any version: elements are read by their local
     names) and reject each transfer it reports rejected (``TxSts`` ``RJCT``, or the whole message
     when ``GrpSts`` is ``RJCT``), with the bank's reason. Transfers accepted or unknown are left

@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime
 
 from cpf.bookings import services
-from cpf.bookings.enums import RegistrationStatus
 from cpf.bookings.models import Registration
-from cpf.bookings.services import MACHINE
+from cpf.invoicing.enums import VatRate
+from cpf.invoicing.models import Invoice
+from cpf.invoicing.services import issue_invoice
 from cpf.ledger.enums import AccountKind
 from cpf.ledger.models import Account, Entry
 from cpf.payouts.enums import RunTrigger
@@ -26,16 +27,17 @@ from tests.bookings.money_support import (
     paris,
 )
 
-S = RegistrationStatus
 VALIDATED_AT = paris(2027, 3, 31)
 RUN_AT = paris(2027, 4, 2, 7)
 LONG_END = datetime.date(2027, 6, 30)  # more than three months after 18 January: an advance
 ADVANCE = PRICE * 30 // 100
 
 
-def validated_file(provider: Provider | None = None, *, hours: int = 100) -> Registration:
+def validated_file(
+    provider: Provider | None = None, *, hours: int = 100, invoiced: bool = True
+) -> Registration:
     """A €1,000 file whose service done (``hours`` of 100) is validated: the provider's payable
-    holds what the completion tiers give it."""
+    holds what the completion tiers give it; invoiced for all of it unless not ``invoiced``."""
     extra = {"session__action__training__provider": provider} if provider else {}
     registration = entered(accepted(RegistrationFactory(holder=funded_holder(), **extra)))
     registration = services.declare_exit(
@@ -53,15 +55,31 @@ def validated_file(provider: Provider | None = None, *, hours: int = 100) -> Reg
         force_majeure=False,
         now=paris(2027, 3, 30),
     )
-    return MACHINE.transition(registration, to=S.SERVICE_DONE_VALIDATED, actor=None, reason="", now=VALIDATED_AT)
+    registration = services.validate_service_done(registration=registration, actor=None, now=VALIDATED_AT)
+    if invoiced:
+        invoice(registration)
+    return registration
+
+
+def invoice(registration: Registration, *, amount_cents: int | None = None) -> Invoice:
+    """The provider's invoice for all it is owed (or ``amount_cents``), validated at once by the
+    operator's automatic checks."""
+    return issue_invoice(
+        provider=provider_of(registration),
+        registration=registration,
+        number=f"F-{registration.pk}",
+        amount_cents=amount_cents or registration.provider_due_cents,
+        vat_rate=VatRate.EXEMPT,
+        issued_on=VALIDATED_AT.date(),
+        actor=None,
+        now=VALIDATED_AT,
+    )
 
 
 def long_file(provider: Provider | None = None) -> Registration:
     """A €1,000 file entered in a session over three months: an advance of €300 owed."""
     extra = {"session__action__training__provider": provider} if provider else {}
-    registration = RegistrationFactory(
-        holder=funded_holder(), session__end_date=LONG_END, **extra
-    )
+    registration = RegistrationFactory(holder=funded_holder(), session__end_date=LONG_END, **extra)
     return entered(accepted(registration))
 
 

@@ -50,7 +50,9 @@ def files(count: int) -> list:
 
 
 def assert_paid_once(registrations: list) -> None:
-    assert sorted(PayoutItem.objects.values_list("registration_id", flat=True)) == sorted(r.pk for r in registrations)
+    assert sorted(PayoutItem.objects.values_list("registration_id", flat=True)) == sorted(
+        r.pk for r in registrations
+    )
     assert Transfer.objects.count() == len(registrations)
     assert Transaction.objects.filter(kind=TransactionKind.PAYOUT).count() == len(registrations)
     assert paid_out() == PRICE * len(registrations)

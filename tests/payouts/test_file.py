@@ -34,7 +34,9 @@ def line(**changes) -> sepa.Line:
 
 
 def build(*lines: sepa.Line, execution: datetime.date = EXECUTION) -> bytes:
-    return sepa.build_file(message_id="CPF-PAIEMENTS-0000000001", created_at=CREATED, execution_date=execution, lines=list(lines))
+    return sepa.build_file(
+        message_id="CPF-PAIEMENTS-0000000001", created_at=CREATED, execution_date=execution, lines=list(lines)
+    )
 
 
 def find(content: bytes, path: str) -> list[str]:

@@ -102,10 +102,14 @@ def test_the_payments_role_records_a_returned_transfer_from_the_list(paid):
 
     response = client.post(
         reverse("admin:payouts_transfer_changelist"),
-        {"action": "reject_transfer_action", "_selected_action": [transfer.pk], "apply": "1", "reason": "AC01"},
+        {
+            "action": "reject_transfer_action",
+            "_selected_action": [transfer.pk],
+            "apply": "1",
+            "reason": "AC01",
+        },
     )
 
     assert response.status_code == 302
     assert Transfer.objects.get(pk=transfer.pk).status == TransferStatus.REJECTED
     assert Transaction.objects.filter(kind=TransactionKind.PAYOUT_RETURN).count() == 1
-

@@ -55,6 +55,7 @@ def test_an_agent_marks_a_transfer_rejected_the_amount_returns_to_the_payable_an
     assert (rejected.status, rejected.rejected_by) == (TransferStatus.REJECTED, admin_user)
     assert payable_of(provider) == PRICE and paid_out() == 0
     assert PayoutItem.objects.get().returned is True
+    assert PayoutItem.objects.get().invoice.status == "validated"  # to be paid by a later run
     returned = Transaction.objects.get(kind=TransactionKind.PAYOUT_RETURN)
     assert returned.idempotency_key == f"payout-return:{transfer.end_to_end_id}"
     assert AuditEvent.objects.filter(event="payouts.transfer_rejected").count() == 1
@@ -98,7 +99,9 @@ def test_the_returned_amount_is_paid_again_only_once_new_bank_details_are_in_for
     same_details = run("daily:2027-04-06", at=LATER)
     assert same_details.transfer_count == 0  # the details it came back from are not used again
 
-    new = BankDetailsFactory(provider=provider, verified_at=LATER, effective_from=LATER + datetime.timedelta(days=1))
+    new = BankDetailsFactory(
+        provider=provider, verified_at=LATER, effective_from=LATER + datetime.timedelta(days=1)
+    )
     again = run("daily:2027-04-07", at=LATER + datetime.timedelta(days=2))
 
     transfer = again.transfers.get()
@@ -113,7 +116,10 @@ def test_a_status_report_rejects_the_transfers_it_reports_rejected_once():
     payout = run()
     first, second = (payout.transfers.get(provider=provider_of(r)) for r in (one, two))
     report = status_report(
-        payout.message_id, (first.end_to_end_id, "RJCT", "AC04"), (second.end_to_end_id, "ACSC", ""), ("CPF-UNKNOWN", "RJCT", "AC01")
+        payout.message_id,
+        (first.end_to_end_id, "RJCT", "AC04"),
+        (second.end_to_end_id, "ACSC", ""),
+        ("CPF-UNKNOWN", "RJCT", "AC01"),
     )
 
     rejected = apply_status_report(content=report, actor=None, now=LATER)

@@ -6,6 +6,10 @@ import datetime
 
 import pytest
 
+from cpf.bookings import services
+from cpf.invoicing.enums import InvoiceStatus, VatRate
+from cpf.invoicing.models import Invoice
+from cpf.invoicing.services import issue_invoice
 from cpf.ledger.enums import TransactionKind
 from cpf.ledger.models import Transaction
 from cpf.ledger.reconcile import reconcile
@@ -15,10 +19,22 @@ from cpf.payouts.models import PayoutItem, PayoutRun, Transfer
 from cpf.payouts.queries import dashboard
 from cpf.providers.bank_details import bank_details_in_force
 from cpf.providers.enums import ProviderStatus
-from tests.bookings.money_support import PRICE
+from cpf.providers.models import Provider
+from tests.bookings.money_support import PRICE, paris
 from tests.factories import BankDetailsFactory, ProviderFactory
 
-from .support import ADVANCE, RUN_AT, long_file, paid_out, payable_of, provider_of, run, validated_file
+from .support import (
+    ADVANCE,
+    LONG_END,
+    RUN_AT,
+    invoice,
+    long_file,
+    paid_out,
+    payable_of,
+    provider_of,
+    run,
+    validated_file,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +83,11 @@ def test_the_transfer_goes_to_the_bank_details_in_force_at_the_run():
     run()
 
     transfer = Transfer.objects.get()
-    assert (transfer.bank_details_id, transfer.iban, transfer.bic) == (in_force.pk, in_force.iban, in_force.bic)
+    assert (transfer.bank_details_id, transfer.iban, transfer.bic) == (
+        in_force.pk,
+        in_force.iban,
+        in_force.bic,
+    )
 
 
 def test_an_advance_is_paid_at_entry_and_the_balance_after_the_validated_service():
@@ -88,7 +108,8 @@ def test_an_advance_is_paid_at_entry_and_the_balance_after_the_validated_service
 
 def test_nothing_is_paid_to_a_provider_without_bank_details_in_force_or_whose_payments_are_suspended():
     without = validated_file(ProviderFactory(iban=""))
-    suspended = validated_file(ProviderFactory(status=ProviderStatus.SUSPENDED))
+    suspended = validated_file()
+    Provider.objects.filter(pk=provider_of(suspended).pk).update(status=ProviderStatus.SUSPENDED)  # rule 26
 
     payout = run()
 
@@ -117,8 +138,8 @@ def test_the_same_run_started_twice_is_recorded_once_and_pays_once():
 def test_the_dashboard_counts_what_is_due_overdue_and_paid():
     paid = validated_file()
     run()
-    suspended = ProviderFactory(status=ProviderStatus.SUSPENDED)
-    late = validated_file(suspended)
+    late = validated_file()
+    Provider.objects.filter(pk=provider_of(late).pk).update(status=ProviderStatus.SUSPENDED)
 
     # 31 March + 30 days = 30 April: due until then, overdue from 1 May
     on_time = dashboard(today=datetime.date(2027, 4, 30))
@@ -150,3 +171,58 @@ def test_the_execution_date_is_the_next_target2_business_day(at, execution):
 
     assert payout.execution_date == execution
     assert sepa.is_target2_business_day(execution)
+
+
+def test_a_validated_service_is_paid_once_invoiced_and_the_invoice_is_marked_paid():
+    waiting = validated_file(invoiced=False)
+
+    assert run("daily:2027-04-02").transfer_count == 0  # no invoice yet: nothing to pay
+    bill = invoice(waiting, amount_cents=900_00)  # the provider invoices less than it is owed
+    payout = run("daily:2027-04-03", at=RUN_AT + datetime.timedelta(days=1))
+
+    transfer = payout.transfers.get()
+    assert transfer.amount_cents == 900_00
+    assert PayoutItem.objects.get().invoice == bill
+    paid = Invoice.objects.get(pk=bill.pk)
+    assert (paid.status, paid.payout_reference) == (InvoiceStatus.PAID, f"payout_line:{transfer.pk}")
+    assert list(paid.transitions.values_list("from_status", "to_status"))[-1] == ("validated", "paid")
+    assert payable_of(provider_of(waiting)) == PRICE - 900_00
+    assert reconcile().ok, reconcile()
+
+
+def test_the_balance_of_an_invoice_is_what_the_advance_did_not_pay():
+    registration = long_file()
+    run("daily:2027-04-02")  # the advance, €300
+    end = paris(2027, 7, 5)
+    registration = services.declare_exit(
+        registration=registration, actor=None, exit_date=LONG_END, reason_code="completed", now=end
+    )
+    registration = services.declare_service_done(
+        registration=registration,
+        actor=None,
+        hours_done=100,
+        exit_reason="completed",
+        force_majeure=False,
+        now=end,
+    )
+    registration = services.validate_service_done(registration=registration, actor=None, now=end)
+    issue_invoice(
+        provider=provider_of(registration),
+        registration=registration,
+        number="F-LONG",
+        amount_cents=PRICE,
+        vat_rate=VatRate.EXEMPT,
+        issued_on=end.date(),
+        actor=None,
+        now=end,
+    )
+
+    payout = run("daily:2027-07-06", at=end + datetime.timedelta(days=1))
+
+    assert payout.transfers.get().amount_cents == PRICE - ADVANCE
+    assert sorted(PayoutItem.objects.values_list("kind", "amount_cents")) == [
+        (ItemKind.ADVANCE, ADVANCE),
+        (ItemKind.BALANCE, PRICE - ADVANCE),
+    ]
+    assert payable_of(provider_of(registration)) == 0
+    assert reconcile().ok, reconcile()

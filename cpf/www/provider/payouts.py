@@ -20,7 +20,9 @@ from ..organisation import member_required, membership_for
 def payouts(request: HttpRequest, provider_id: int) -> HttpResponse:
     membership = membership_for(request, OrganisationType.PROVIDER, provider_id)
     provider = membership.provider
-    transfers = list(Transfer.objects.for_provider(provider.pk).select_related("run").order_by("-run_id")[:50])
+    transfers = list(
+        Transfer.objects.for_provider(provider.pk).select_related("run").order_by("-run_id")[:50]
+    )
     items = PayoutItem.objects.filter(transfer__in=transfers).order_by("registration_id", "kind")
     by_transfer: dict[int, list[PayoutItem]] = {}
     for item in items:
