@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-BENCHMARK_MODULES = ("catalogue", "search", "crediting", "bookings")
+BENCHMARK_MODULES = ("catalogue", "search", "crediting", "bookings", "payouts")
 
 
 def machine_reference_ms() -> float:
