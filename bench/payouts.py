@@ -57,12 +57,17 @@ def run(options: argparse.Namespace, out: TextIO, *, now: datetime.datetime) -> 
     from cpf.payouts.services import run_payouts
 
     services, providers = options.payout_services, options.payout_providers
-    out.write(f"\nPayouts: a payment run over {services:,} validated services of up to {providers:,} providers\n")
+    out.write(
+        f"\nPayouts: a payment run over {services:,} validated services of up to {providers:,} providers\n"
+    )
     started = time.monotonic()
+    from cpf.catalogue.generator.catalogue import SESSIONS_PER_PROVIDER
     from cpf.catalogue.models import Session
 
-    if not Session.objects.exists():
-        call_command("generate_catalogue", sessions=max(100, providers * 4), seed=1, verbosity=0)
+    if Session.objects.count() < providers * SESSIONS_PER_PROVIDER:
+        # enough sessions for the providers wanted (a fifth of them are not referenced)
+        sessions_wanted = max(100, providers * SESSIONS_PER_PROVIDER * 6 // 5)
+        call_command("generate_catalogue", sessions=sessions_wanted, seed=1, verbosity=0)
     open_holders(now=now)
     sessions = one_session_per_provider(providers, now=now)
     write_validated_services(services, sessions, now=now)
@@ -77,7 +82,9 @@ def run(options: argparse.Namespace, out: TextIO, *, now: datetime.datetime) -> 
     warm_up()
     aggregation_seconds, aggregated = timed(aggregation)
     writes_seconds, written = timed(sql_run, now)
-    out.write(f"Baseline, the aggregation alone (GROUP BY provider): {aggregation_seconds:.2f} s: {aggregated}\n")
+    out.write(
+        f"Baseline, the aggregation alone (GROUP BY provider): {aggregation_seconds:.2f} s: {aggregated}\n"
+    )
     out.write(f"Baseline, the same writes in plain SQL (rolled back): {writes_seconds:.2f} s: {written}\n")
     out.flush()
     started = time.monotonic()
@@ -150,7 +157,8 @@ def one_session_per_provider(count: int, *, now: datetime.datetime) -> list[int]
         rows = cursor.fetchall()
         cursor.execute(
             """
-            INSERT INTO providers_bankdetails (provider_id, iban, bic, account_holder_name, status, submitted_at,
+            INSERT INTO providers_bankdetails (provider_id, iban, bic, account_holder_name, status,
+                submitted_at,
                 verified_at, effective_from, rejection_reason)
             SELECT p.id, 'FR7630004000031234567890143', 'BNPAFRPP', left(p.legal_name, 200), 'verified',
                 %(since)s, %(since)s, %(since)s, ''
@@ -159,7 +167,11 @@ def one_session_per_provider(count: int, *, now: datetime.datetime) -> list[int]
                 WHERE b.provider_id = p.id AND b.status = 'verified' AND b.effective_from <= %(now)s
             )
             """,
-            {"ids": [provider for _, provider in rows], "since": now - datetime.timedelta(days=60), "now": now},
+            {
+                "ids": [provider for _, provider in rows],
+                "since": now - datetime.timedelta(days=60),
+                "now": now,
+            },
         )
     return [session for session, _ in rows]
 
@@ -182,7 +194,8 @@ def write_validated_services(count: int, sessions: list[int], *, now: datetime.d
                 prerequisites_to_check, proposal_changed, c2p_points, payment_state, payment_attempt,
                 reserved_cents, card_held_cents, provider_due_cents, advance_due_cents, entry_date, exit_date,
                 exit_reason, hours_done, completion_rate, force_majeure, control_state, sent_at, validated_at,
-                accepted_at, in_training_at, terminated_at, service_done_declared_at, service_done_validated_at)
+                accepted_at, in_training_at, terminated_at, service_done_declared_at,
+                service_done_validated_at)
             SELECT h.id, s.id, a.id, %(status)s, a.price_cents, 0, a.duration_hours, s.start_date,
                 greatest(s.end_date, s.start_date), a.modality, '', false, false, false, %(payment_state)s,
                 %(payment_attempt)s, 0, 0, a.price_cents, 0, s.start_date, s.end_date, 'completed',
@@ -208,13 +221,16 @@ def write_validated_services(count: int, sessions: list[int], *, now: datetime.d
         )
         cursor.execute(
             """
-            INSERT INTO invoicing_invoice (provider_id, registration_id, number, issued_on, amount_cents, vat_rate,
+            INSERT INTO invoicing_invoice (provider_id, registration_id, number, issued_on, amount_cents,
+                vat_rate,
                 vat_cents, status, rejection_reason, payout_reference, issued_at, validated_at)
-            SELECT t.provider_id, r.id, 'B-' || r.id, %(day)s, r.provider_due_cents, 0, 0, 'validated', '', '',
+            SELECT t.provider_id, r.id, 'B-' || r.id, %(day)s, r.provider_due_cents, 0, 0, 'validated',
+                '', '',
                 %(at)s, %(at)s
             FROM bookings_registration r JOIN catalogue_action a ON a.id = r.action_id
             JOIN catalogue_training t ON t.id = a.training_id
-            WHERE r.status = %(status)s AND NOT EXISTS (SELECT 1 FROM invoicing_invoice v WHERE v.registration_id = r.id)
+            WHERE r.status = %(status)s
+                AND NOT EXISTS (SELECT 1 FROM invoicing_invoice v WHERE v.registration_id = r.id)
             """,
             {"status": RegistrationStatus.SERVICE_DONE_VALIDATED, "day": validated.date(), "at": validated},
         )
@@ -233,7 +249,8 @@ def write_validated_services(count: int, sessions: list[int], *, now: datetime.d
                 SELECT %(kind)s, 'bench:owed:' || o.provider_id, 'provider:' || o.provider_id, '{}'::jsonb
                 FROM bench_owed o RETURNING id, reference
             ), lines AS (
-                SELECT r.id AS transaction_id, a.id AS payable_id, o.cents - coalesce(a.balance_cents, 0) AS cents
+                SELECT r.id AS transaction_id, a.id AS payable_id,
+                    o.cents - coalesce(a.balance_cents, 0) AS cents
                 FROM recorded r JOIN bench_owed o ON 'provider:' || o.provider_id = r.reference
                 JOIN ledger_account a ON a.provider_id = o.provider_id AND a.kind = %(payable)s
             ), entries AS (
@@ -241,7 +258,8 @@ def write_validated_services(count: int, sessions: list[int], *, now: datetime.d
                 SELECT transaction_id, payable_id, cents FROM lines
                 UNION ALL SELECT transaction_id, %(fund)s, -cents FROM lines
             )
-            UPDATE ledger_account a SET balance_cents = a.balance_cents + l.cents FROM lines l WHERE a.id = l.payable_id
+            UPDATE ledger_account a SET balance_cents = a.balance_cents + l.cents
+            FROM lines l WHERE a.id = l.payable_id
             """,
             {"payable": AccountKind.PROVIDER_PAYABLE, "kind": TransactionKind.ENTRY_DEBIT, "fund": fund.pk},
         )
@@ -284,7 +302,8 @@ def sql_run(now: datetime.datetime) -> Figures:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO payouts_payoutrun (key, trigger, started_at, execution_date, message_id, transfer_count,
+            INSERT INTO payouts_payoutrun (key, trigger, started_at, execution_date, message_id,
+                transfer_count,
                 item_count, total_cents, xml)
             VALUES ('bench:baseline', 'daily', %(now)s, %(day)s, '', 0, 0, 0, '') RETURNING id
             """,
@@ -294,7 +313,8 @@ def sql_run(now: datetime.datetime) -> Figures:
         cursor.execute(f"CREATE TEMPORARY TABLE bench_due ON COMMIT DROP AS {DUE}")
         cursor.execute(
             """
-            INSERT INTO payouts_transfer (run_id, provider_id, bank_details_id, creditor_name, iban, bic, amount_cents,
+            INSERT INTO payouts_transfer (run_id, provider_id, bank_details_id, creditor_name, iban, bic,
+                amount_cents,
                 end_to_end_id, remittance, status, rejection_reason)
             SELECT %(run)s, d.provider_id, b.id, left(b.account_holder_name, 70), b.iban, b.bic, d.cents,
                 'BENCH-' || d.provider_id, 'bench', 'sent', ''
@@ -302,7 +322,8 @@ def sql_run(now: datetime.datetime) -> Figures:
             JOIN LATERAL (SELECT * FROM providers_bankdetails b WHERE b.provider_id = d.provider_id
                 AND b.status = 'verified' AND b.effective_from <= %(now)s
                 ORDER BY b.effective_from DESC, b.id DESC LIMIT 1) b ON true;
-            INSERT INTO payouts_payoutitem (transfer_id, registration_id, kind, invoice_id, amount_cents, due_on, returned)
+            INSERT INTO payouts_payoutitem (transfer_id, registration_id, kind, invoice_id, amount_cents,
+                due_on, returned)
             SELECT t.id, d.registration_id, 'balance', d.invoice_id, d.cents, %(day)s, false
             FROM bench_due d JOIN payouts_transfer t ON t.run_id = %(run)s AND t.provider_id = d.provider_id;
             WITH paid AS (

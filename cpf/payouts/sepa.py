@@ -3,7 +3,7 @@ version since November 2023; booking-reference.md §5), written with ``sepaxml``
 twice before it is kept:
 
 - against the ISO 20022 schema, ``schemas/pain.001.001.09.xsd`` in this package (the official
-  schema, as ``sepaxml`` ships it);
+  schema, as ``sepaxml`` ships it), with ``lxml``;
 - against the EPC rules the schema does not hold (``epc_problems``): euros only; names ≤ 70
   characters, remittance ≤ 140, identifiers (``MsgId``, ``PmtInfId``, ``EndToEndId``) ≤ 35,
   without a leading or trailing ``/`` nor ``//``; every text in the SEPA character set (Latin
@@ -26,8 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import holidays
-import xmlschema
 from django.conf import settings
+from lxml import etree
 from sepaxml import SepaTransfer
 from text_unidecode import unidecode
 
@@ -199,13 +199,18 @@ def _set(parent: ET.Element, path: str, text: str) -> None:
 
 
 @functools.cache
-def _schema() -> xmlschema.XMLSchema:
-    return xmlschema.XMLSchema(str(XSD_PATH))
+def _schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(XSD_PATH)))
 
 
 def schema_problems(content: bytes) -> list[str]:
-    """What the ISO 20022 schema refuses in the document (empty: valid)."""
-    return [f"{error.path}: {error.reason}" for error in _schema().iter_errors(content.decode("utf-8"))]
+    """What the ISO 20022 schema refuses in the document (empty: valid). ``lxml`` (libxml2)
+    validates: two thousand lines in milliseconds, where the pure-Python ``xmlschema`` takes
+    seconds."""
+    schema = _schema()
+    if schema.validate(etree.fromstring(content)):
+        return []
+    return [f"line {error.line}: {error.message}" for error in schema.error_log]
 
 
 def check_file(content: bytes) -> None:

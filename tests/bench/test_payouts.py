@@ -20,6 +20,11 @@ def test_the_payouts_benchmark_compares_the_run_with_the_sql_baselines():
 
     lines = out.getvalue().splitlines()
     assert "Same figures: yes" in lines, lines
-    assert any(line.startswith("Payment run over 600 services: project ") and "(goal ≤ 2)" in line for line in lines)
-    assert any(line.startswith("Second run (nothing left to pay): ") and line.endswith(", 0 transfers") for line in lines)
+    assert any(
+        line.startswith("Payment run over 600 services: project ") and "(goal ≤ 2)" in line for line in lines
+    )
+    assert any(
+        line.startswith("Second run (nothing left to pay): ") and line.endswith(", 0 transfers")
+        for line in lines
+    )
     assert lines[-1].startswith("reconcile_ledger: clean"), lines

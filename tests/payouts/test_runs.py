@@ -17,6 +17,7 @@ from cpf.payouts import sepa
 from cpf.payouts.enums import ItemKind
 from cpf.payouts.models import PayoutItem, PayoutRun, Transfer
 from cpf.payouts.queries import dashboard
+from cpf.payouts.tasks import daily_run_task
 from cpf.providers.bank_details import bank_details_in_force
 from cpf.providers.enums import ProviderStatus
 from cpf.providers.models import Provider
@@ -226,3 +227,15 @@ def test_the_balance_of_an_invoice_is_what_the_advance_did_not_pay():
     ]
     assert payable_of(provider_of(registration)) == 0
     assert reconcile().ok, reconcile()
+
+
+def test_the_daily_task_runs_once_per_french_day():
+    validated_file()
+    timestamp = int(RUN_AT.timestamp())
+
+    first = daily_run_task(timestamp)
+    again = daily_run_task(timestamp + 3600)
+
+    assert first == again
+    run_row = PayoutRun.objects.get()
+    assert (run_row.key, run_row.trigger, run_row.total_cents) == ("daily:2027-04-02", "daily", PRICE)
