@@ -27,6 +27,7 @@ from cpf.providers.models import ProviderApiKey
 from cpf.rights import services as rights
 from cpf.rights.enums import FunderKind
 from cpf.rights.models import Grant
+from cpf.webhooks.models import WebhookEndpoint
 from tests.accounts.factories import NOW, log_in_to_back_office, member_of, membership_of
 from tests.bookings.states import file_in
 from tests.factories import ActionFactory, ProviderFactory, SessionFactory, TrainingFactory
@@ -235,6 +236,7 @@ def provider_rows(world: World, client: Client) -> tuple:
         RegistrationTransition.objects.count(),
         list(ProviderApiKey.objects.order_by("pk").values_list("pk", "revoked_at")),
         list(Invoice.objects.order_by("pk").values_list("pk", "status")),
+        list(WebhookEndpoint.objects.order_by("pk").values_list("pk", "url", "secret_sealed")),
         Transaction.objects.count(),
         AuditEvent.objects.count(),
     )

@@ -660,6 +660,9 @@ def provider_file_cases() -> list[Case]:
     def keys_page(world: World, url: str) -> str:
         return reverse("www:provider:api_keys", kwargs=of(world))
 
+    def webhook_page(world: World, url: str) -> str:
+        return reverse("www:provider:webhook", kwargs=of(world))
+
     answered = Answer(302, file_page, changes=True)
     not_now = Answer(302, file_page)  # the file does not wait for that: a message, no change
     members = side_answers(side, member=OK, admin=OK)
@@ -683,6 +686,56 @@ def provider_file_cases() -> list[Case]:
     return [
         Case("provider:registrations", "www:provider:registrations", "GET", members, kwargs=of),
         Case("provider:registration", "www:provider:registration", "GET", members, kwargs=file()),
+        Case("provider:registrations_csv", "www:provider:registrations_csv", "GET", members, kwargs=of),
+        Case("provider:statement", "www:provider:statement", "GET", members, kwargs=of),
+        Case(
+            "provider:registration_invoice",
+            "www:provider:registration_invoice",
+            "GET",
+            members,
+            kwargs=file(),
+        ),
+        # the request's service is not validated: the form answers with the refusal, nothing issued
+        Case(
+            "provider:registration_invoice (issue)",
+            "www:provider:registration_invoice",
+            "POST",
+            members,
+            kwargs=file(),
+            data=lambda world: {"number": "F-1", "amount": "1", "vat_rate": "0", "issued_on": "2026-11-27"},
+            watch=provider_rows,
+        ),
+        Case(
+            "provider:registration_invoice (through another provider)",
+            "www:provider:registration_invoice",
+            "GET",
+            through_other,
+            kwargs=file(other=True),
+        ),
+        Case(
+            "provider:webhook",
+            "www:provider:webhook",
+            "GET",
+            side_answers(side, member=FORBIDDEN, admin=OK),
+            kwargs=of,
+        ),
+        Case(
+            "provider:webhook (set the address)",
+            "www:provider:webhook",
+            "POST",
+            side_answers(side, member=FORBIDDEN, admin=Answer(302, webhook_page, changes=True)),
+            kwargs=of,
+            data=lambda world: {"url": "https://gestion.example.fr/webhooks"},
+            watch=provider_rows,
+        ),
+        Case(
+            "provider:webhook_secret",
+            "www:provider:webhook_secret",
+            "POST",
+            side_answers(side, member=FORBIDDEN, admin=Answer(200, changes=True)),
+            kwargs=of,
+            watch=provider_rows,
+        ),
         Case(
             "provider:registration (through another provider)",
             "www:provider:registration",
@@ -793,6 +846,7 @@ def provider_api_cases() -> list[Case]:
                     None,
                 ),
                 ("service_done", UNPROCESSABLE, lambda world: {"hours_done": 10}, None),
+                ("service_done_correction", UNPROCESSABLE, lambda world: {"hours_done": 10}, None),
                 ("cancel", acted, lambda world: {"reason_code": "session_cancelled"}, propose),
             )
         ],

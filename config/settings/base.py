@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "cpf.rights",
     "cpf.bookings",
     "cpf.invoicing",
+    "cpf.webhooks",
     "cpf.payments",
     "cpf.payouts",
     "cpf.search",
@@ -304,6 +305,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Providers' webhooks go to https addresses only; http://localhost and http://127.0.0.1 are
+# accepted where this is on (development, tests: a receiver on the developer's machine).
+PROVIDER_WEBHOOKS_ALLOW_LOCAL_HTTP = DEBUG
 
 # Background work: procrastinate on the same PostgreSQL.
 # A worker wakes on the notification sent when a job is deferred, and otherwise looks for jobs

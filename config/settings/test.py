@@ -21,6 +21,7 @@ SECRET_KEY = TEST_SECRET_KEY
 FIELD_ENCRYPTION_KEYS = [TEST_FIELD_ENCRYPTION_KEY]
 NIR_HASH_KEY = TEST_NIR_HASH_KEY
 DEBUG = False
+PROVIDER_WEBHOOKS_ALLOW_LOCAL_HTTP = True
 SANDBOX_PSP_ENABLED = True
 SANDBOX_PSP_SECRET_KEY = "sk_test_test_suite_only"
 # The product pays through the sandbox, called inside the test's own process through Django's

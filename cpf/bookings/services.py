@@ -29,6 +29,7 @@ from cpf.core.state_machine import StateMachine, Transition
 from cpf.holders.models import Holder
 from cpf.holders.services import has_accepted_current_terms
 from cpf.ledger.enums import TransactionKind
+from cpf.webhooks import services as file_events
 
 from . import emails, money
 from .enums import (
@@ -130,6 +131,13 @@ class CancellationNotAllowed(BookingError):
     code = "cancellation_not_allowed"
 
 
+def _on_transition(registration: Registration, source: str, target: str, now: datetime.datetime) -> None:
+    """What every step of a file causes, in its transaction: the holder's e-mail (rule 14) and
+    the event sent to the provider's webhook."""
+    emails.on_transition(registration, source, target, now)
+    file_events.on_transition(registration, source, target, now)
+
+
 MACHINE = StateMachine(
     model=Registration,
     statuses=RegistrationStatus,
@@ -138,7 +146,7 @@ MACHINE = StateMachine(
     refusal=TransitionNotAllowed,
     audit_event="registration.status_changed",
     stamps=STAMPS,
-    on_transition=emails.on_transition,
+    on_transition=_on_transition,
     transitions=[
         Transition(S.NOT_PROCESSED, S.VALIDATED, "Proposition de commande de l'organisme"),
         Transition(S.NOT_PROCESSED, S.REFUSED_BY_ORGANISM, "Refus de l'organisme"),
@@ -209,6 +217,7 @@ def request_registration(
         MACHINE.log_creation(registration, actor=holder.user, reason="Demande d'inscription", now=now)
         audit.record_event(event="registration.requested", target=registration, at=now, actor=holder.user)
         emails.send_request_sent(registration, now=now)
+        file_events.on_request(registration, now)
     return registration
 
 

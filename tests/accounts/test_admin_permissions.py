@@ -123,7 +123,20 @@ ACTIONS: dict[str, dict] = {
         P: ["reject_bank_details_action", "verify_bank_details_action"],
         A: ["reject_bank_details_action", "verify_bank_details_action"],
     },
-    "bookings_registration_changelist": {P: ["cancel_by_operator_action"], A: ["cancel_by_operator_action"]},
+    # rule 21: the fraud and payments teams open and close controls of the service done
+    "bookings_registration_changelist": {
+        F: ["close_service_done_control_action", "open_service_done_control_action"],
+        P: [
+            "cancel_by_operator_action",
+            "close_service_done_control_action",
+            "open_service_done_control_action",
+        ],
+        A: [
+            "cancel_by_operator_action",
+            "close_service_done_control_action",
+            "open_service_done_control_action",
+        ],
+    },
     "payouts_transfer_changelist": {P: ["reject_transfer_action"], A: ["reject_transfer_action"]},
     "holders_holder_changelist": {
         S: ["deactivate_holder_login_action", "reactivate_holder_login_action"],

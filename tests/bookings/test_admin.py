@@ -168,6 +168,9 @@ def test_files_are_found_by_number_nir_siret_and_names(client, accepted_file):
     other = RegistrationFactory()
     logged_in(client, AgentRole.SUPPORT)
     provider = accepted_file.action.training.provider
+    # a name of its own: the factories' "Organisme de formation n° 1" is found in "… n° 12" too
+    provider.legal_name = "Formations Vauban"
+    provider.save(update_fields=["legal_name"])
 
     def found(term: str) -> list[int]:
         return [r.pk for r in client.get(CHANGELIST, {"q": term}).context["cl"].result_list]

@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from cpf.bookings import services
 from cpf.bookings.enums import (
+    ControlState,
     ExitReason,
     ProviderCancellationReason,
     ProviderRefusalReason,
@@ -119,6 +120,26 @@ class ProviderRegistrationOut(Schema):
     provider_due_cents: int = Field(description="Montant versé au compte de l'organisme, en centimes.")
     advance_due_cents: int = Field(
         description="Avance due à l'entrée pour une session de plus de 3 mois (règle 20), en centimes."
+    )
+    validation_due_at: datetime.datetime | None = Field(
+        description=(
+            "Service fait déclaré : moment de sa validation automatique, 5 jours ouvrés après la "
+            "déclaration, sauf contrôle en cours (règle 21) ; vide sinon."
+        ),
+        examples=["2027-07-08T22:00:00Z"],
+    )
+    correctable_until: datetime.datetime | None = Field(
+        description=(
+            "Service fait déclaré : moment jusqu'auquel vous pouvez le rectifier (règle 21) ; vide sinon."
+        ),
+        examples=["2027-07-08T22:00:00Z"],
+    )
+    control_state: ControlState = Field(
+        description=(
+            "Contrôle du service fait par l'opérateur : not_in_control, in_control (la validation "
+            "automatique attend), released (contrôle clos)."
+        ),
+        examples=["not_in_control"],
     )
     sent_at: datetime.datetime
     validated_at: datetime.datetime | None
@@ -223,6 +244,23 @@ class ServiceDoneIn(BodyIn):
     model_config = {
         "json_schema_extra": {
             "examples": [{"hours_done": 120}, {"hours_done": 80, "exit_reason": "holder_fault"}]
+        }
+    }
+
+
+class ServiceDoneCorrectionIn(BodyIn):
+    hours_done: int = Field(ge=0, le=100_000, description="Heures réalisées, rectifiées.", examples=[110])
+    exit_reason: ExitReason | None = Field(
+        None, description="Motif de sortie ; absent : celui déjà déclaré.", examples=["completed"]
+    )
+    force_majeure: bool = Field(False, description="Absence due à un cas de force majeure.")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"hours_done": 110},
+                {"hours_done": 60, "exit_reason": "force_majeure", "force_majeure": True},
+            ]
         }
     }
 
@@ -488,6 +526,45 @@ def declare_service_done(request: HttpRequest, registration_id: int, payload: Se
     registration = own_registration(request, registration_id)
     key: ProviderApiKey = request.auth
     services.declare_service_done(
+        registration=registration,
+        actor=key.created_by,
+        hours_done=payload.hours_done,
+        exit_reason=payload.exit_reason or registration.exit_reason or "",
+        force_majeure=payload.force_majeure,
+        now=clock.now(),
+    )
+    return answered(request, registration)
+
+
+@router.post(
+    "/provider/registrations/{registration_id}/service-done/correction",
+    url_name="provider_service_done_correction",
+    auth=provider_key,
+    response=RESPONSES,
+    summary="Rectifier le service fait déclaré",
+    description=(
+        "Le dossier doit être « service_done_declared », avant `correctable_until` et hors contrôle "
+        "en cours (`control_state` différent de « in_control ») : les heures réalisées, le motif de "
+        "sortie et la force majeure remplacent ceux déclarés (règle 21). Le montant dû est calculé "
+        "à la validation (règle 22). Refus : `correction_too_late`, `in_control`, "
+        "`declaration_refused`."
+    ),
+    openapi_extra=documented(
+        {
+            "errors": [
+                {
+                    "field": "",
+                    "code": "correction_too_late",
+                    "message": "Le délai pour rectifier le service fait est dépassé.",
+                }
+            ]
+        }
+    ),
+)
+def correct_service_done(request: HttpRequest, registration_id: int, payload: ServiceDoneCorrectionIn):
+    registration = own_registration(request, registration_id)
+    key: ProviderApiKey = request.auth
+    services.correct_service_done(
         registration=registration,
         actor=key.created_by,
         hours_done=payload.hours_done,

@@ -11,6 +11,7 @@ from cpf.bookings.enums import (
     RegistrationStatus,
 )
 from cpf.bookings.models import Registration
+from cpf.bookings.provider_queries import DUE_WITHIN_DAYS, OVERDUE
 from cpf.bookings.services import ProposalChanges
 from cpf.core.money import InvalidAmount, format_euros, parse_euros
 
@@ -110,13 +111,56 @@ class RefuseForm(AccessibleFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class StatusFilterForm(forms.Form):
+class WorklistFilterForm(forms.Form):
+    """The worklist's filters (``cpf.bookings.provider_queries.provider_worklist``); a filter
+    with an invalid value (a session of another provider) is ignored."""
+
     statut = forms.ChoiceField(
         label="Statut",
         required=False,
         choices=[("", "Tous les dossiers"), *RegistrationStatus.choices],
         widget=forms.Select(attrs={"class": "fr-select"}),
     )
+    echeance = forms.ChoiceField(
+        label="Échéance",
+        required=False,
+        choices=[
+            ("", "Toutes les échéances"),
+            (OVERDUE, "Délai dépassé"),
+            *[(str(days), f"Dans les {days} jours") for days in DUE_WITHIN_DAYS],
+        ],
+        widget=forms.Select(attrs={"class": "fr-select"}),
+    )
+    session = forms.TypedChoiceField(
+        label="Session",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.Select(attrs={"class": "fr-select"}),
+    )
+    titulaire = forms.CharField(
+        label="Nom ou prénom du titulaire",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "fr-input", "type": "search"}),
+    )
+
+    def __init__(self, *args, sessions: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].choices = [("", "Toutes les sessions"), *sessions]
+
+    def filters(self) -> dict:
+        """The keyword arguments of ``provider_worklist``, without ``now``."""
+        if not self.is_bound:
+            return {"status": None, "due": None, "session_id": None, "holder_name": None}
+        self.is_valid()
+        data = self.cleaned_data  # the valid fields only
+        return {
+            "status": data.get("statut") or None,
+            "due": data.get("echeance") or None,
+            "session_id": data.get("session"),
+            "holder_name": (data.get("titulaire") or "").strip() or None,
+        }
 
 
 class ApiKeyForm(AccessibleFormMixin, forms.Form):

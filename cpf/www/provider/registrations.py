@@ -7,14 +7,16 @@ through another provider's URL, is not found (404). Each form calls one service 
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,9 +28,12 @@ from cpf.bookings.provider_queries import (
     last_day_to_answer,
     provider_actions,
     provider_registrations,
+    provider_sessions,
     provider_worklist,
+    worklist_csv_rows,
 )
 from cpf.core import clock
+from cpf.core.calendar import paris_day
 from cpf.core.errors import BusinessError, add_to_form
 from cpf.providers.models import Provider
 
@@ -40,8 +45,8 @@ from .forms import (
     ExitForm,
     RefuseForm,
     ServiceDoneForm,
-    StatusFilterForm,
     ValidateForm,
+    WorklistFilterForm,
 )
 
 provider_member_required = member_required(OrganisationType.PROVIDER)
@@ -122,22 +127,53 @@ SLUGS = {code: slug for slug, (code, *_rest) in ACTIONS.items()}
 @require_GET
 def registrations(request: HttpRequest, provider_id: int) -> HttpResponse:
     provider = membership_for(request, OrganisationType.PROVIDER, provider_id).provider
-    filter_form = StatusFilterForm(request.GET or None)
-    status = filter_form.cleaned_data["statut"] if filter_form.is_valid() else ""
-    page = Paginator(provider_worklist(provider, status=status or None), PAGE_SIZE).get_page(
+    now = clock.now()
+    filter_form = WorklistFilterForm(request.GET or None, sessions=provider_sessions(provider))
+    filters = filter_form.filters()
+    page = Paginator(provider_worklist(provider, now=now, **filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    now = clock.now()
+    query = {name: value for name, value in request.GET.items() if name != "page" and value}
     context = {
         "provider": provider,
         "filter_form": filter_form,
-        "status": status,
-        "status_label": S(status).label if status else "",
+        "filtered": any(value is not None for value in filters.values()),
+        "status_label": S(filters["status"]).label if filters.get("status") else "",
+        "query": urlencode(query),
         "page": page,
         "rows": [(registration, due(registration, now=now)) for registration in page],
         "title": f"Dossiers d'inscription – {provider.legal_name}",
     }
     return render(request, "www/provider/registrations.html", context)
+
+
+@provider_member_required
+@require_GET
+def registrations_csv(request: HttpRequest, provider_id: int) -> StreamingHttpResponse:
+    """The worklist, with the same filters, as a CSV file for Excel: UTF-8 with a byte-order
+    mark, ``;`` between fields, French headers; only this provider's files."""
+    provider = membership_for(request, OrganisationType.PROVIDER, provider_id).provider
+    now = clock.now()
+    filters = WorklistFilterForm(request.GET or None, sessions=provider_sessions(provider)).filters()
+    rows = worklist_csv_rows(provider_worklist(provider, now=now, **filters))
+    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+
+    def lines():
+        yield "\ufeff"
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    name = f"dossiers-{provider.siret}-{paris_day(now):%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+class _Echo:
+    """A file whose ``write`` returns what it is given: the csv writer's line, to stream."""
+
+    def write(self, value: str) -> str:
+        return value
 
 
 @provider_member_required

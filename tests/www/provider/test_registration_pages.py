@@ -212,8 +212,8 @@ def test_the_worklist_costs_a_fixed_number_of_queries(
     client.get(worklist(provider))
 
     # session, user, the terms in force and the holder (the site's middleware), membership,
-    # count, page
-    with django_assert_num_queries(7):
+    # the sessions of the filter, count, page
+    with django_assert_num_queries(8):
         client.get(worklist(provider))
 
 

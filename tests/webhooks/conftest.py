@@ -1,0 +1,1 @@
+from tests.holders.fixtures import *  # noqa: F403
