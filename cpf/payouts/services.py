@@ -118,7 +118,9 @@ def _gather(run: PayoutRun, now: datetime.datetime, actor: User | None) -> None:
         "actor": actor.pk if actor else None,
     }
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE payout_due ON COMMIT DROP AS {DUE_SQL}")
+        # The files paid are share-locked until the run commits: a settlement or a cancellation
+        # changing what one of them owes waits for the run, then sees what it paid.
+        cursor.execute(f"CREATE TEMPORARY TABLE payout_due ON COMMIT DROP AS {DUE_SQL} FOR SHARE OF r")
         cursor.execute(
             "CREATE TEMPORARY TABLE payout_payee ON COMMIT DROP AS "
             + PAYEES_SQL.format(due="payout_due", not_suspended=NOT_SUSPENDED_SQL),
