@@ -37,6 +37,7 @@ APPS = [
     "cpf.rights",
     "cpf.ledger",
     "cpf.bookings",
+    "cpf.invoicing",
     "cpf.payments",
     "cpf.payouts",
     "procrastinate.contrib.django",
