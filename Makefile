@@ -90,7 +90,7 @@ quality: install
 		SECRET_KEY=quality-check-only-$$(date +%s)-a-long-random-looking-secret-key-value \
 		ALLOWED_HOSTS=compte-formation.example \
 		FIELD_ENCRYPTION_KEYS=$$($(PY) -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
-		NIR_HASH_KEY=quality-check-only-hash-key TRUSTED_PROXY_COUNT=1 \
+		NIR_HASH_KEY=quality-check-only-hash-key TRUSTED_PROXY_COUNT=1 PAYOUT_DEBTOR_IBAN=FR7640031000000000100000164 \
 		$(MANAGE) check --deploy --fail-level WARNING
 
 fix: install

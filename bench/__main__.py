@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-BENCHMARK_MODULES = ("catalogue", "search", "crediting", "bookings", "provider_import")
+BENCHMARK_MODULES = ("catalogue", "search", "crediting", "bookings", "provider_import", "payouts")
 
 
 def machine_reference_ms() -> float:

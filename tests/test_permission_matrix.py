@@ -769,6 +769,15 @@ def provider_file_cases() -> list[Case]:
             data=lambda world: valid_proposal,
             watch=provider_rows,
         ),
+        # The transfers the operator sent the provider: its members only.
+        Case("provider:payouts", "www:provider:payouts", "GET", members, kwargs=of),
+        Case(
+            "provider:payouts",
+            "www:provider:payouts",
+            "POST",
+            side_answers(side, member=NOT_ALLOWED, admin=NOT_ALLOWED, other=NOT_ALLOWED),
+            kwargs=of,
+        ),
         Case("provider:api_keys", "www:provider:api_keys", "GET", members, kwargs=of),
         Case(
             "provider:api_keys (create)",

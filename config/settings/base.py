@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "cpf.invoicing",
     "cpf.webhooks",
     "cpf.payments",
+    "cpf.payouts",
     "cpf.search",
     "cpf.sandbox_psp",
     "cpf.www",
@@ -188,6 +189,19 @@ LOGOUT_REDIRECT_URL = "www:holder:login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 # Bearer tokens of the mobile app (POST /api/v1/auth/token).
 API_TOKEN_LIFETIME = datetime.timedelta(days=int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30")))
+# The operator's account the payment runs pay providers from (the debtor of the pain.001 files,
+# cpf/payouts/sepa.py). The default IBAN is a well-formed one for development and tests only:
+# production requires PAYOUT_DEBTOR_IBAN (config/settings/production.py).
+PAYOUT_DEBTOR = {
+    "name": os.environ.get("PAYOUT_DEBTOR_NAME", "Caisse des Depots et Consignations"),
+    "iban": os.environ.get("PAYOUT_DEBTOR_IBAN", "FR7640031000000000100000164"),
+    "bic": os.environ.get("PAYOUT_DEBTOR_BIC", "CDCGFRPPXXX"),
+    "street": os.environ.get("PAYOUT_DEBTOR_STREET", "rue de Lille"),
+    "building": os.environ.get("PAYOUT_DEBTOR_BUILDING", "56"),
+    "postcode": os.environ.get("PAYOUT_DEBTOR_POSTCODE", "75007"),
+    "town": os.environ.get("PAYOUT_DEBTOR_TOWN", "Paris"),
+    "country": os.environ.get("PAYOUT_DEBTOR_COUNTRY", "FR"),
+}
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(4 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Lax"

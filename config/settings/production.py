@@ -40,6 +40,12 @@ TRUSTED_PROXY_COUNT = whole_number(
     ),
 )
 
+# The operator's own account: never the development default in a payment file.
+PAYOUT_DEBTOR = {
+    **PAYOUT_DEBTOR,  # noqa: F405
+    "iban": env_required("PAYOUT_DEBTOR_IBAN", "The operator's IBAN payouts are paid from."),
+}
+
 # Query strings carry what people type (a search, sometimes a NIR by mistake): the access logs of
 # production keep the path only (cpf/core/logs.py). The query goes first, whole, before the
 # NIR filter rewrites anything in it.

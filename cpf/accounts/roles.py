@@ -14,8 +14,9 @@ needs:
 - **fraud** reads what an investigation needs (providers, bank details, offers, holders,
   registration files, the ledger, grants, the audit log) and suspends providers and trainings;
 - **payments** reads the ledger, funders, grants, crediting runs and registration files,
-  verifies or rejects providers' bank details, and cancels a file as the operator (its rights
-  re-credited and its card payments refunded: a decision on money, rule 13);
+  verifies or rejects providers' bank details, cancels a file as the operator (its rights
+  re-credited and its card payments refunded: a decision on money, rule 13), starts payment
+  runs, reads what is due and paid to providers and records a transfer the bank returned;
 - **administrator** does everything, the agents and the legal parameters included.
 
 Permissions are written ``"app_label.model": {actions}``, where an action is one of Django's
@@ -74,6 +75,8 @@ CUSTOM_PERMISSIONS: dict[str, dict[str, str]] = {
     "catalogue.session": {
         "change_session_status": "Peut modifier le statut ou les places d'une session",
     },
+    "payouts.payoutrun": {"start_payoutrun": "Peut lancer une campagne de virements aux organismes"},
+    "payouts.transfer": {"reject_transfer": "Peut déclarer un virement rejeté par la banque"},
 }
 
 CATALOGUE_READ = {
@@ -182,6 +185,11 @@ PAYMENTS = {
     "rights.funder": READ,
     "rights.grant": READ,
     "rights.creditingrun": READ,
+    # Payment runs (rules 20, 23): start one, read the dashboard and the files, record a
+    # transfer the bank returned.
+    "payouts.payoutrun": frozenset({"view", "start_payoutrun"}),
+    "payouts.transfer": frozenset({"view", "reject_transfer"}),
+    "payouts.payoutitem": READ,
 }
 
 # The administrator gets every permission of these applications' models...
@@ -194,6 +202,7 @@ ADMINISTERED_APPS = (
     "ledger",
     "rights",
     "bookings",
+    "payouts",
     "invoicing",
     "procrastinate",
     "dsfr",

@@ -15,6 +15,7 @@ class AccountKind(models.TextChoices):
     CARD_CLEARING = "card_clearing", "attente des paiements par carte"
     PROVIDER_PAYABLE = "provider_payable", "sommes dues à l'organisme"
     OPERATOR_BANK = "operator_bank", "banque de l'opérateur"
+    PAYOUT_CLEARING = "payout_clearing", "virements émis aux organismes"
 
 
 # A holder's accounts carry a cached balance that can never go negative: rights, each grant, the
@@ -39,7 +40,12 @@ PROVIDER_ACCOUNT_KINDS = (AccountKind.PROVIDER_PAYABLE,)
 CACHED_ACCOUNT_KINDS = (*HOLDER_ACCOUNT_KINDS, *PROVIDER_ACCOUNT_KINDS)
 # The others (the fund, funders, clearing, the bank) are counterparts whose balance is the sum of
 # their entries, computed when needed (no hot row that every crediting would have to lock).
-SYSTEM_ACCOUNT_KINDS = (AccountKind.CPF_FUND, AccountKind.CARD_CLEARING, AccountKind.OPERATOR_BANK)
+SYSTEM_ACCOUNT_KINDS = (
+    AccountKind.CPF_FUND,
+    AccountKind.CARD_CLEARING,
+    AccountKind.OPERATOR_BANK,
+    AccountKind.PAYOUT_CLEARING,
+)
 
 
 class TransactionKind(models.TextChoices):
@@ -52,7 +58,11 @@ class TransactionKind(models.TextChoices):
     ``entry_debit`` (reserved and card clearing → the provider's payable, the flat participation
     → the CPF fund, at entry), ``cancellation_settlement`` and ``service_done_settlement`` (what
     a cancellation or the service done gives back, forfeits or pays), ``credit_note`` (card money
-    turned into a credit note outside a settlement)."""
+    turned into a credit note outside a settlement).
+
+    The payouts to providers (rules 20, 23; ``cpf.payouts``): ``payout`` (the provider's payable →
+    payout clearing, one per credit transfer of a payment run), ``payout_return`` (the reverse,
+    when the bank returns the transfer)."""
 
     YEARLY_CREDIT = "yearly_credit", "droits acquis"
     CREDIT_CORRECTION = "credit_correction", "régularisation des droits"
@@ -66,6 +76,8 @@ class TransactionKind(models.TextChoices):
     CANCELLATION_SETTLEMENT = "cancellation_settlement", "règlement d'une annulation"
     SERVICE_DONE_SETTLEMENT = "service_done_settlement", "règlement du service fait"
     CREDIT_NOTE = "credit_note", "avoir"
+    PAYOUT = "payout", "virement à l'organisme"
+    PAYOUT_RETURN = "payout_return", "virement à l'organisme rejeté"
 
 
 CREDIT_KINDS = (TransactionKind.YEARLY_CREDIT, TransactionKind.CREDIT_CORRECTION)

@@ -9,7 +9,10 @@ summing to zero; and the money held for registration files is what the files say
   yet passed on at entry) plus the refunds decided and not yet sent (``CardRefundDue`` rows not
   done; a refund sent posts ``card_refund`` and marks its row done in one transaction);
 - each provider's payable equals the sum of ``provider_due_cents`` of its files (what entry
-  and the settlements passed on to it).
+  and the settlements passed on to it) less what was paid out of it for them (the payout items
+  of transfers not returned by the bank; rules 20, 23, ``cpf.payouts``);
+- payout clearing equals the transfers sent and not returned; each transfer equals the sum of
+  its items, and each payment run the sum of its transfers.
 
 The files' side is read with SQL on the bookings tables: the proof is that the two sides,
 written by different code, agree."""
@@ -38,8 +41,9 @@ class UnbalancedRow:
 @dataclass(frozen=True)
 class FileDifference:
     """A balance that differs from what the registration files hold. ``what`` is
-    ``reserved`` (``owner_id``: the holder), ``payable`` (the provider) or ``card_clearing``
-    (no owner: 0)."""
+    ``reserved`` (``owner_id``: the holder), ``payable`` (the provider), ``card_clearing`` or
+    ``payout_clearing`` (no owner: 0), ``transfer`` or ``payout_run`` (the transfer, the run:
+    its amount against the sum of its parts)."""
 
     what: str
     owner_id: int
@@ -91,7 +95,12 @@ def reconcile() -> Reconciliation:
         result.unbalanced = [UnbalancedRow(int(t), int(n), int(s)) for t, n, s in cursor.fetchall()]
         cursor.execute("SELECT count(*) FROM ledger_transaction")
         result.transactions_checked = int(cursor.fetchone()[0])
-    result.file_differences = [*_reserved_differences(), *_payable_differences(), *_clearing_differences()]
+    result.file_differences = [
+        *_reserved_differences(),
+        *_payable_differences(),
+        *_clearing_differences(),
+        *_payout_differences(),
+    ]
     return result
 
 
@@ -118,13 +127,54 @@ def _payable_differences() -> list[FileDifference]:
         SELECT coalesce(l.owner, f.owner), coalesce(l.cents, 0), coalesce(f.cents, 0)
         FROM (SELECT provider_id AS owner, balance_cents AS cents FROM ledger_account
               WHERE kind = 'provider_payable') l
-        FULL JOIN (SELECT t.provider_id AS owner, sum(r.provider_due_cents) AS cents
-                   FROM bookings_registration r
-                   JOIN catalogue_action a ON a.id = r.action_id
-                   JOIN catalogue_training t ON t.id = a.training_id
-                   WHERE r.provider_due_cents <> 0 GROUP BY t.provider_id) f ON f.owner = l.owner
+        FULL JOIN (SELECT owner, sum(cents) AS cents FROM (
+                       SELECT t.provider_id AS owner, r.provider_due_cents AS cents
+                       FROM bookings_registration r
+                       JOIN catalogue_action a ON a.id = r.action_id
+                       JOIN catalogue_training t ON t.id = a.training_id
+                       WHERE r.provider_due_cents <> 0
+                       UNION ALL
+                       SELECT x.provider_id, -i.amount_cents
+                       FROM payouts_payoutitem i JOIN payouts_transfer x ON x.id = i.transfer_id
+                       WHERE NOT i.returned
+                   ) due GROUP BY owner) f ON f.owner = l.owner
         WHERE coalesce(l.cents, 0) <> coalesce(f.cents, 0)
         """,
+    )
+
+
+def _payout_differences() -> list[FileDifference]:
+    """Payout clearing against the transfers sent (``payout_clearing``, no owner); each
+    transfer against its items (``transfer``, the transfer) and each run against its transfers
+    (``payout_run``, the run). A returned transfer's items are marked returned and its amount
+    taken out of clearing by the same transaction."""
+    return (
+        _differences(
+            "payout_clearing",
+            """
+        SELECT 0, l.cents, f.cents FROM
+            (SELECT coalesce(sum(e.amount_cents), 0) AS cents FROM ledger_entry e
+             JOIN ledger_account a ON a.id = e.account_id WHERE a.kind = 'payout_clearing') l,
+            (SELECT coalesce(sum(amount_cents), 0) AS cents FROM payouts_transfer WHERE status = 'sent') f
+        WHERE l.cents <> f.cents
+        """,
+        )
+        + _differences(
+            "transfer",
+            """
+        SELECT x.id, x.amount_cents, coalesce(sum(i.amount_cents), 0)
+        FROM payouts_transfer x LEFT JOIN payouts_payoutitem i ON i.transfer_id = x.id
+        GROUP BY x.id HAVING x.amount_cents <> coalesce(sum(i.amount_cents), 0)
+        """,
+        )
+        + _differences(
+            "payout_run",
+            """
+        SELECT r.id, r.total_cents, coalesce(sum(x.amount_cents), 0)
+        FROM payouts_payoutrun r LEFT JOIN payouts_transfer x ON x.run_id = r.id
+        GROUP BY r.id HAVING r.total_cents <> coalesce(sum(x.amount_cents), 0)
+        """,
+        )
     )
 
 

@@ -75,6 +75,11 @@ PAGES: list[tuple[str, str | None, set]] = [
     ("bookings_registration_change", "registration", {S, F, P, A}),
     ("bookings_registration_add", None, set()),
     ("bookings_registration_delete", "registration", set()),
+    # Payment runs (rules 20, 23): the payments role and administrators only.
+    ("payouts_payoutrun_changelist", None, {P, A}),
+    ("payouts_dashboard", None, {P, A}),
+    ("payouts_payoutrun_add", None, set()),
+    ("payouts_transfer_changelist", None, {P, A}),
 ]
 
 # The service actions of each list, by role (Django's "delete selected" where the role may delete).
@@ -132,6 +137,7 @@ ACTIONS: dict[str, dict] = {
             "open_service_done_control_action",
         ],
     },
+    "payouts_transfer_changelist": {P: ["reject_transfer_action"], A: ["reject_transfer_action"]},
     "holders_holder_changelist": {
         S: ["deactivate_holder_login_action", "reactivate_holder_login_action"],
         A: [

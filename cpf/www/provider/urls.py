@@ -4,7 +4,7 @@ bank details, its offers, its registration files and its API keys."""
 
 from django.urls import path
 
-from . import api_keys, documents, invoices, offers, onboarding, registrations, views, webhooks
+from . import api_keys, documents, invoices, offers, onboarding, payouts, registrations, views, webhooks
 
 app_name = "provider"
 
@@ -83,6 +83,7 @@ urlpatterns = [
     path("<int:provider_id>/releve/", invoices.statement, name="statement"),
     path("<int:provider_id>/webhook/", webhooks.webhook, name="webhook"),
     path("<int:provider_id>/webhook/secret/", webhooks.webhook_secret, name="webhook_secret"),
+    path("<int:provider_id>/virements/", payouts.payouts, name="payouts"),
     path("<int:provider_id>/cles-api/", api_keys.api_keys, name="api_keys"),
     path("<int:provider_id>/cles-api/<int:key_id>/revoquer/", api_keys.revoke, name="api_key_revoke"),
 ]

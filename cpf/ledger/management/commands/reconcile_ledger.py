@@ -13,6 +13,9 @@ _WHAT = {
     "reserved": "Droits réservés du titulaire",
     "payable": "Sommes dues à l'organisme",
     "card_clearing": "Attente des paiements par carte",
+    "payout_clearing": "Virements émis aux organismes",
+    "transfer": "Virement (montant contre ses sommes payées)",
+    "payout_run": "Campagne de virements (total contre ses virements)",
 }
 
 
