@@ -408,6 +408,10 @@ class ServiceDoneControl(models.Model):
                 name="service_done_control_closed_with_outcome",
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="service_done_control_reason_given"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["", *ControlOutcome.values]),
+                name="service_done_control_outcome_known",
+            ),
         ]
 
     def __str__(self) -> str:

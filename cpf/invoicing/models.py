@@ -115,3 +115,9 @@ class InvoiceTransition(TransitionLog):
     class Meta:
         verbose_name = "changement de statut de facture"
         ordering = ["invoice", "at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_status__in=I.values), name="invoice_transition_from_known"
+            ),
+            models.CheckConstraint(condition=Q(to_status__in=I.values), name="invoice_transition_to_known"),
+        ]

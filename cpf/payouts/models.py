@@ -110,6 +110,9 @@ class Transfer(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payout_transfer_amount_positive"),
             models.CheckConstraint(
+                condition=Q(status__in=TransferStatus.values), name="payout_transfer_status_known"
+            ),
+            models.CheckConstraint(
                 condition=Q(status=TransferStatus.SENT, rejected_at__isnull=True)
                 | Q(status=TransferStatus.REJECTED, rejected_at__isnull=False),
                 name="payout_transfer_rejected_at_with_status",

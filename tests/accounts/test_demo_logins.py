@@ -77,6 +77,7 @@ def test_production_settings_never_allow_them(monkeypatch):
         "FIELD_ENCRYPTION_KEYS": "a-key",
         "NIR_HASH_KEY": "a-hash-key",
         "TRUSTED_PROXY_COUNT": "0",
+        "PAYOUT_DEBTOR_IBAN": "FR7640031000000000100000164",
         "DEMO_LOGINS_ALLOWED": "1",
         "DEBUG": "1",
     }.items():

@@ -61,7 +61,8 @@ def delete_catalogue() -> None:
     Training.objects.all().delete()
     with connection.cursor() as cursor:  # append-only: no DELETE, but the test may empty it
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the foreign keys checked first
-        cursor.execute("TRUNCATE providers_providerdocument, providers_bankdetails")
+        # CASCADE: the documents and transfers that name bank details go with them
+        cursor.execute("TRUNCATE providers_bankdetails CASCADE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     Provider.objects.all().delete()
 

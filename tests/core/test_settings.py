@@ -17,8 +17,11 @@ SECRETS = {
     "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5LTA=",
     "NIR_HASH_KEY": "a-hash-key-for-this-test-only",
 }
+# Not a secret, but required in production: the account payouts are paid from.
+PAYOUT_ACCOUNT = {"PAYOUT_DEBTOR_IBAN": "FR7640031000000000100000164"}
 SETTINGS_VARIABLES = [
     *SECRETS,
+    *PAYOUT_ACCOUNT,
     "DEBUG",
     "TRUSTED_PROXY_COUNT",
     "EMAIL_BACKEND",
@@ -94,7 +97,9 @@ def test_dev_takes_what_the_environment_gives():
     ],
 )
 def test_production_requires_the_number_of_trusted_proxies(value, outcome):
-    env = {**SECRETS} if value is None else {**SECRETS, "TRUSTED_PROXY_COUNT": value}
+    env = {**SECRETS, **PAYOUT_ACCOUNT}
+    if value is not None:
+        env["TRUSTED_PROXY_COUNT"] = value
 
     done = run("config.settings.production", PRINT.format("settings.TRUSTED_PROXY_COUNT"), **env)
 
@@ -132,7 +137,7 @@ def test_dev_moves_the_clock_by_the_days_given(value, outcome):
 
 @pytest.mark.parametrize(("value", "refused"), [("0", False), ("", False), ("2", True)])
 def test_production_refuses_a_moved_clock(value, refused):
-    env = {**SECRETS, "TRUSTED_PROXY_COUNT": "0", "CLOCK_OFFSET_DAYS": value}
+    env = {**SECRETS, **PAYOUT_ACCOUNT, "TRUSTED_PROXY_COUNT": "0", "CLOCK_OFFSET_DAYS": value}
 
     done = run("config.settings.production", PRINT.format("settings.CLOCK_OFFSET_DAYS"), **env)
 
@@ -150,7 +155,12 @@ def test_production_refuses_a_moved_clock(value, refused):
     ],
 )
 def test_the_site_address_in_e_mails(module, site_url, expected):
-    env = {**SECRETS, "TRUSTED_PROXY_COUNT": "0", "ALLOWED_HOSTS": "compte-formation.example,localhost"}
+    env = {
+        **SECRETS,
+        **PAYOUT_ACCOUNT,
+        "TRUSTED_PROXY_COUNT": "0",
+        "ALLOWED_HOSTS": "compte-formation.example,localhost",
+    }
     if site_url:
         env["SITE_URL"] = site_url
 
