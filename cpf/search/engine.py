@@ -292,7 +292,7 @@ def interpret(opened: OpenIndex, request: SearchRequest) -> Understood:
     if chosen:
         left = set(reading.left_by([t.code for t in chosen]))
         rest = tuple(term for term in terms if term.word in left)
-        theme_query = ranking.Themes(tuple(t.code for t in chosen), rest)
+        theme_query = ranking.Themes(reading.index_codes(t.code for t in chosen), rest)
     matched = job_matcher.get().match(stems) if stems else []
     if theme_query is not None and theme_query.whole:
         matched = [job for job in matched if job.coverage >= 1]

@@ -11,10 +11,13 @@ A small dictionary, read on both sides of the search:
 * **the certification** (``themes_of``): an offer has the themes its certification shows, from
   what the registries say of it, never from the provider's own title: its kind of action, its
   Formacode topics ("Anglais", "Logiciel SAP", "Chariot automoteur"), its certifier (the TOEIC's),
-  and phrases of its title ("permis de conduire de catégorie B", "bilan de compétences"). A
-  certification of a teacher or a trainer ("Professeur d'anglais", "Formateur bureautique") is not
-  a language or office-software course: it leads to teaching, and is found for "professeur
-  d'anglais", not for "anglais".
+  and phrases of its title ("permis de conduire de catégorie B", "bilan de compétences").
+* **teaching**: a certification of a teacher or a trainer ("Professeur d'anglais", "Formateur
+  bureautique", an RS whose Formacode topics are "Formation formateur sécurité, Sauvetage
+  secourisme travail" or "Didactique langue, Anglais") is not a course of its subject: it leads to
+  teaching it. Its themes are marked as taught (``taught``: "enseigner:anglais"), found only by a
+  keyword that asks for teachers or trainers ("professeur d'anglais", "formateur SST",
+  "enseigner l'anglais"), and such a keyword finds only them.
 
 A theme implies its parents: a car licence offer is found for "permis", a TOEIC for "anglais".
 """
@@ -41,9 +44,44 @@ FILLERS = frozenset(
     )
 )
 
-# Certifications that lead to teaching a subject, not to learning it.
+# Certifications that lead to teaching a subject, not to learning it: words of their own title
+# (not of the certifier's name a built title ends with: "… (certificateur : MINISTERE DE
+# L'ENSEIGNEMENT SUPERIEUR)"), the teachers' and trainers' jobs, and the Formacode topics of
+# training trainers (folded label prefixes: "Formation formateur sécurité", "Didactique langue").
 TEACHING_WORDS = frozenset(analyze("professeur enseignant enseignement formateur didactique pédagogie"))
 TEACHING_JOBS = frozenset({"K2107", "K2111", "K2108"})
+TEACHING_TOPICS = tuple(
+    fold(label)
+    for label in (
+        "Formation formateur",
+        "Formation enseignant",
+        "Formateur",
+        "Conception action formation",
+        "Conception formation à distance",
+        "Didactique",
+        "Pédagogie",
+        "Méthode pédagogique",
+        "Relation pédagogique",
+        "Psychopédagogie",
+        "Ingénierie formation",
+        "Évaluation formation",
+        "Tutorat formation",
+    )
+)
+# Words of a keyword asking for teachers or trainers of a theme ("professeur d'anglais",
+# "formateur SST", "enseigner l'anglais", "moniteur auto-école").
+TEACHING_TYPED = frozenset(
+    analyze(
+        "professeur professeurs prof enseignant enseigner enseignement formateur formatrice formateurs "
+        "former didactique pédagogie moniteur monitrice instructeur"
+    )
+)
+TAUGHT = "enseigner:"  # index token prefix of a teaching certification's themes
+
+
+def taught(code: str) -> str:
+    """The index token of teaching the theme ``code``."""
+    return TAUGHT + code
 
 
 @dataclass(frozen=True)
@@ -59,7 +97,6 @@ class Theme:
     topics: tuple[str, ...] = ()  # Formacode labels, exactly (folded)
     titled: tuple[str, ...] = ()  # phrases of the certification's title
     certifiers: tuple[str, ...] = ()  # words of a certifier's name (folded)
-    teaching_excluded: bool = False
 
 
 THEMES: tuple[Theme, ...] = (
@@ -154,7 +191,6 @@ THEMES: tuple[Theme, ...] = (
         LANGUAGE,
         ("langue", "langues étrangères", "langue vivante"),
         topics=("langues",),
-        teaching_excluded=True,
     ),
     Theme(
         "anglais",
@@ -171,7 +207,6 @@ THEMES: tuple[Theme, ...] = (
             "anglais tourisme",
         ),
         titled=("anglais", "english", "toeic", "toefl", "linguaskill", "bulats"),
-        teaching_excluded=True,
     ),
     Theme(
         "toeic",
@@ -181,7 +216,6 @@ THEMES: tuple[Theme, ...] = (
         parent="anglais",
         titled=("toeic",),
         certifiers=("educational testing service",),
-        teaching_excluded=True,
     ),
     *(
         Theme(
@@ -192,7 +226,6 @@ THEMES: tuple[Theme, ...] = (
             parent="langues",
             topics=tuple(fold(name) + suffix for suffix in ("", " appliqué", " commercial", " tourisme")),
             titled=(fold(name),),
-            teaching_excluded=True,
         )
         for code, name, typed in (
             ("espagnol", "Espagnol", ("espagnol", "spanish", "español", "dele")),
@@ -213,7 +246,6 @@ THEMES: tuple[Theme, ...] = (
         parent="langues",
         topics=("français langue étrangère", "français à visée professionnelle"),
         titled=("français langue étrangère", "delf", "dalf"),
-        teaching_excluded=True,
     ),
     Theme(
         "langue-des-signes",
@@ -223,7 +255,6 @@ THEMES: tuple[Theme, ...] = (
         parent="langues",
         topics=("langue des signes",),
         titled=("langue des signes",),
-        teaching_excluded=True,
     ),
     # --- Topics and software ----------------------------------------------------------------------
     Theme(
@@ -233,7 +264,6 @@ THEMES: tuple[Theme, ...] = (
         ("bureautique", "pack office", "microsoft office", "office 365", "tosa", "pcie", "icdl"),
         topics=("bureautique", "logiciel bureautique", "logiciel tableur", "logiciel excel", "logiciel word"),
         titled=("bureautique", "tosa", "pcie", "icdl"),
-        teaching_excluded=True,
     ),
     Theme(
         "excel",
@@ -243,7 +273,6 @@ THEMES: tuple[Theme, ...] = (
         parent="bureautique",
         topics=("logiciel excel", "logiciel tableur", "logiciel calc"),
         titled=("excel", "tableur"),
-        teaching_excluded=True,
     ),
     Theme(
         "word",
@@ -253,7 +282,6 @@ THEMES: tuple[Theme, ...] = (
         parent="bureautique",
         topics=("logiciel word", "logiciel writer"),
         titled=("word", "traitement de texte"),
-        teaching_excluded=True,
     ),
     Theme(
         "powerpoint",
@@ -374,10 +402,14 @@ class Reading:
     words: tuple[str, ...]  # the keyword's words (``text.query_words``)
     themes: tuple[Theme, ...] = ()
     taken: tuple[tuple[str, ...], ...] = ()  # the words each theme took, in order of ``themes``
+    # The words asking for teachers or trainers of the themes ("professeur", "formateur"): none
+    # without a theme ("formateur" alone is a job title).
+    teaching: tuple[str, ...] = ()
 
     def left_by(self, codes: Iterable[str]) -> tuple[str, ...]:
         """The words that the themes ``codes`` do not account for: all of them when the person
-        chose themes the keyword did not name, none when the keyword is only those themes."""
+        chose themes the keyword did not name, none when the keyword is only those themes (and
+        words asking for their teachers)."""
         codes = set(codes)
         taken = {
             word
@@ -385,7 +417,18 @@ class Reading:
             if theme.code in codes
             for word in words
         }
+        if taken:
+            taken.update(self.teaching)
         return tuple(word for word in self.words if word not in taken)
+
+    def index_codes(self, codes: Iterable[str]) -> tuple[str, ...]:
+        """The index tokens of the themes ``codes``: taught ("enseigner:anglais") when the
+        keyword asks for teachers of the themes it named, the themes themselves otherwise."""
+        codes = tuple(codes)
+        named = {theme.code for theme in self.themes}
+        if self.teaching and named.intersection(codes):
+            return tuple(taught(code) for code in codes)
+        return codes
 
 
 def read(words: Sequence[str]) -> Reading:
@@ -397,8 +440,13 @@ def read(words: Sequence[str]) -> Reading:
     found: list[Theme] = []
     taken: list[list[str]] = []
     fillers: list[str] = []
+    teaching: list[str] = []
     position = 0
     while position < len(words):
+        if stems[position] in TEACHING_TYPED:
+            teaching.append(words[position])
+            position += 1
+            continue
         if stems[position] in FILLERS:
             fillers.append(words[position])
             position += 1
@@ -432,7 +480,12 @@ def read(words: Sequence[str]) -> Reading:
         pairs.setdefault(child or theme, []).extend(words_taken)
     # Each theme's words in the keyword's order (a parent's words went to its child).
     pairs = {theme: sorted(ws, key=words.index) for theme, ws in pairs.items()}
-    return Reading(tuple(words), tuple(pairs), tuple(tuple(ws) for ws in pairs.values()))
+    return Reading(
+        tuple(words),
+        tuple(pairs),
+        tuple(tuple(ws) for ws in pairs.values()),
+        tuple(teaching) if pairs else (),
+    )
 
 
 def with_parents(codes: Iterable[str]) -> set[str]:
@@ -492,24 +545,31 @@ def themes_of(
     job_codes: Iterable[str] = (),
 ) -> list[str]:
     """The themes of a certification (with their parents), from what the registries say of it:
-    its code, kind, title, Formacode topics, certifiers, and the jobs it leads to (a certification
-    leading to teaching is not a course of its subject)."""
+    its code, kind, title, Formacode topics, certifiers; taught ("enseigner:anglais") when it leads
+    to teaching (its own title's words, the jobs it leads to, its Formacode topics of training
+    trainers): not a course of its subject."""
     marks = _marks()
     found: set[str] = set(marks.kinds.get(kind, ())) | set(marks.codes.get(code, ()))
     stems = analyze(title)
+    own_title = analyze(title.split(" (certificat")[0])
     padded = " " + " ".join(stems) + " "
     for code, phrase in marks.titled:
         if phrase in padded:
             found.add(code)
+    topics = list(topics)
     for label in topics:
         found.update(marks.topics.get(fold(" ".join(label.split())), ()))
     for name in certifiers:
         folded = fold(name)
         found.update(code for code, words in marks.certifiers if words in folded)
-    teaching = bool(TEACHING_WORDS.intersection(stems)) or bool(TEACHING_JOBS.intersection(job_codes))
-    if teaching:
-        found = {code for code in found if not BY_CODE[code].teaching_excluded}
-    return sorted(with_parents(found))
+    folded_topics = [fold(" ".join(label.split())) for label in topics]
+    teaching = (
+        bool(TEACHING_WORDS.intersection(own_title))
+        or bool(TEACHING_JOBS.intersection(job_codes))
+        or any(label.startswith(TEACHING_TOPICS) for label in folded_topics)
+    )
+    codes = sorted(with_parents(found))
+    return [taught(code) for code in codes] if teaching else codes
 
 
 def choices() -> list[tuple[str, str]]:

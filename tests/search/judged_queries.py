@@ -30,7 +30,20 @@ class JudgedQuery:
     certifications: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()  # Formacode labels
     certifiers: tuple[str, ...] = ()  # certifiers' names, as the registry writes them
+    # Relevant by ``topics`` only with one of ``with_topics`` too (teaching English: "Anglais" and
+    # "Didactique langue"), never with one of ``without_topics`` (training SST trainers).
+    with_topics: tuple[str, ...] = ()
+    without_topics: tuple[str, ...] = ()
 
+
+# Formacode topics of training trainers and teachers (the registry's: RS5885, RS6723, RS6547).
+TRAINING_TRAINERS = (
+    "Formation formateur",
+    "Formation formateur sécurité",
+    "Conception action formation",
+    "Formation enseignant",
+    "Didactique langue",
+)
 
 JUDGED_QUERIES: tuple[JudgedQuery, ...] = (
     JudgedQuery("développeur web", ("M1805",)),
@@ -80,7 +93,7 @@ JUDGED_QUERIES: tuple[JudgedQuery, ...] = (
     JudgedQuery("préparateur de commandes", ("N1103",)),
     JudgedQuery("administrateur systèmes", ("M1801", "M1802")),
     JudgedQuery("éducateur spécialisé", ("K1207",)),
-    JudgedQuery("formateur", ("K2111",)),
+    JudgedQuery("formateur", ("K2111",), topics=TRAINING_TRAINERS, note="trainers' certifications too"),
     JudgedQuery("agent immobilier", ("C1504",)),
     JudgedQuery("gestionnaire de paie", ("M1203",)),
     JudgedQuery("vendeuse", ("D1214", "D1211", "D1212", "D1106")),
@@ -122,10 +135,30 @@ MOST_BOUGHT: tuple[JudgedQuery, ...] = (
     JudgedQuery("excel", topics=("Logiciel Excel", "Logiciel tableur")),
     JudgedQuery("bureautique", topics=OFFICE),
     JudgedQuery("SAP", topics=("Logiciel SAP",)),
-    JudgedQuery("habilitation électrique", topics=("Sécurité électrique",)),
-    JudgedQuery("sauveteur secouriste du travail", topics=("Sauvetage secourisme travail",)),
+    JudgedQuery(
+        "habilitation électrique",
+        topics=("Sécurité électrique",),
+        without_topics=TRAINING_TRAINERS,
+        note="a trainers' certification third",
+    ),
+    JudgedQuery(
+        "sauveteur secouriste du travail",
+        topics=("Sauvetage secourisme travail",),
+        without_topics=TRAINING_TRAINERS,
+        note="the SST trainers' certification first",
+    ),
     JudgedQuery("CACES", topics=MACHINES, note="launch failure: a social mediator's title"),
-    JudgedQuery("professeur d'anglais", ("K2107",), note="the teacher, only when asked"),
+    JudgedQuery(
+        "professeur d'anglais",
+        topics=ENGLISH,
+        with_topics=TRAINING_TRAINERS,
+        note="the teacher of English, only when asked; returned theology, biology, mathematics",
+    ),
+    JudgedQuery(
+        "formateur sauveteur secouriste du travail",
+        topics=("Sauvetage secourisme travail",),
+        with_topics=TRAINING_TRAINERS,
+    ),
 )
 
 ALL_JUDGED = JUDGED_QUERIES + MOST_BOUGHT
@@ -137,7 +170,18 @@ KIND_FAILURES = {
     "anglais": "professeur",
     "bilan de compétences": "responsable financier",
     "caces": "médiat",
+    "sauveteur secouriste du travail": "formateur",
+    "habilitation électrique": "formateur",
 }
+# Never again: among as many first results as there are relevant trainings (up to ten), only
+# relevant ones (the subject's courses first, its teachers' certifications only when asked).
+ONLY_RELEVANT_FIRST = (
+    "anglais",
+    "sauveteur secouriste du travail",
+    "habilitation électrique",
+    "professeur d'anglais",
+    "formateur sauveteur secouriste du travail",
+)
 
 
 def relevant_certifications(query: JudgedQuery) -> set[str]:
@@ -150,11 +194,16 @@ def relevant_certifications(query: JudgedQuery) -> set[str]:
             CertificationJob.objects.filter(job_id__in=query.jobs).values_list("certification_id", flat=True)
         )
     if query.topics:
-        codes.update(
-            Certification.objects.filter(formacode_topics__label__in=query.topics).values_list(
-                "code", flat=True
+        of_topics = Certification.objects.filter(formacode_topics__label__in=query.topics)
+        if query.with_topics:
+            of_topics = of_topics.filter(
+                code__in=Certification.objects.filter(formacode_topics__label__in=query.with_topics).values(
+                    "code"
+                )
             )
-        )
+        if query.without_topics:
+            of_topics = of_topics.exclude(formacode_topics__label__in=query.without_topics)
+        codes.update(of_topics.values_list("code", flat=True))
     for name in query.certifiers:
         codes.update(Certification.objects.filter(certifiers__contains=[name]).values_list("code", flat=True))
     return codes

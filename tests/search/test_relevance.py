@@ -21,6 +21,7 @@ from tests.search.judged_queries import (
     KIND_FAILURES,
     LAUNCH_FAILURES,
     MOST_BOUGHT,
+    ONLY_RELEVANT_FIRST,
     TOEIC_CERTIFIER,
     first_three_hold_one,
     precision_at_10,
@@ -112,6 +113,35 @@ def build_catalogue() -> None:
             )
             certification.formacode_topics.add(topic)
             add(TOPIC_TITLES[copy].format(topic=label, certifier=certifier), certification)
+    # Certifications of trainers and teachers of a query's topic, as the registry has them (RS5885:
+    # "Formation formateur sécurité, Sauvetage secourisme travail"; RS6547: "Didactique langue,
+    # Anglais"), their trainings titled with the query's words.
+    pairs = sorted(
+        {
+            (query.text, query.topics[0], trainer)
+            for query in MOST_BOUGHT
+            for trainer in (query.with_topics or query.without_topics)[:2]
+        }
+    )
+    seen: set[tuple[str, str]] = set()
+    for number, (text, label, trainer) in enumerate(pairs):
+        if (label, trainer) in seen:
+            continue
+        seen.add((label, trainer))
+        certification = Certification.objects.create(
+            code=f"RS8{number:03d}",
+            kind=CertificationKind.RS,
+            title=f"Certification RS8{number:03d} — {trainer}, {label} (certificateur : CCI FRANCE)",
+            certifiers=["CCI FRANCE"],
+            is_active=True,
+        )
+        for topic_label in (trainer, label):
+            topic = FormacodeTopic.objects.filter(label=topic_label).first()
+            topic = topic or FormacodeTopic.objects.create(
+                code=f"U{number:03d}{len(topic_label)}", label=topic_label
+            )
+            certification.formacode_topics.add(topic)
+        add(f"Formateur {text.removeprefix('formateur ')}", certification)
     for title, job in NEAR_MISSES:
         add(title, certifications_of(job, 1)[0])
     background = Certification.objects.current(TODAY).filter(kind="RNCP").order_by("code")
@@ -162,3 +192,9 @@ def test_precision_of_the_first_ten_results_on_the_judged_queries(search_index):
         first = min(10, sum(1 for code in offered if code in relevant))
         titles = [r.title.lower() for r in search(SearchRequest(q=query, page_size=10), today=TODAY).results]
         assert titles and not [title for title in titles[:first] if intruder in title], query
+    for text in ONLY_RELEVANT_FIRST:
+        relevant = relevant_certifications(by_text[text])
+        first = min(10, sum(1 for code in offered if code in relevant))
+        response = search(SearchRequest(q=text, page_size=10), today=TODAY)
+        codes = [r.certification["code"] if r.certification else None for r in response.results]
+        assert first and all(code in relevant for code in codes[:first]), (text, codes)

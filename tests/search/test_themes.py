@@ -48,7 +48,8 @@ def codes(text: str) -> tuple[list[str], tuple[str, ...]]:
         ("habilitation électrique", "habilitation-electrique", ()),
         ("sauveteur secouriste du travail", "sst", ()),
         ("CACES", "caces", ()),
-        ("professeur d'anglais", "anglais", ("professeur",)),
+        ("professeur d'anglais", "anglais", ()),
+        ("formateur SST", "sst", ()),
         ("anglais débutant", "anglais", ("debutant",)),
         ("permis de construire", "permis", ("construire",)),
     ],
@@ -79,9 +80,43 @@ def test_the_themes_of_a_certification_come_from_the_registries_never_from_teach
         "excel",
     ]
     assert themes.themes_of(title="RS5054", topics=["Chariot automoteur"]) == ["caces"]
-    assert themes.themes_of(title="Professeur d'anglais") == []
-    assert themes.themes_of(title="Anglais appliqué", job_codes=["K2111"]) == []
-    assert themes.themes_of(title="Formateur bureautique", topics=["Bureautique"]) == []
+    assert themes.themes_of(title="Professeur d'anglais") == ["enseigner:anglais", "enseigner:langues"]
+    assert themes.themes_of(title="Anglais appliqué", job_codes=["K2111"]) == [
+        "enseigner:anglais",
+        "enseigner:langues",
+    ]
+    assert themes.themes_of(title="Formateur bureautique", topics=["Bureautique"]) == [
+        "enseigner:bureautique"
+    ]
+    # Training trainers, from the Formacode topics alone (RS5885, RS6723, RS6547 of the registry).
+    sst_trainer = ["Formation formateur sécurité", "Sauvetage secourisme travail", "Risque professionnel"]
+    assert themes.themes_of(title="RS5885", topics=sst_trainer) == ["enseigner:secourisme", "enseigner:sst"]
+    electrical_trainer = ["Conception action formation", "Formation formateur", "Sécurité électrique"]
+    assert themes.themes_of(title="RS6723", topics=electrical_trainer) == [
+        "enseigner:habilitation-electrique"
+    ]
+    english_teacher = ["Didactique langue", "Anglais", "Formation enseignant", "Méthode pédagogique"]
+    assert themes.themes_of(title="RS6547", topics=english_teacher) == [
+        "enseigner:anglais",
+        "enseigner:langues",
+    ]
+    # The certifier's name a built title ends with is not the certification's teaching.
+    cles = "Certification RS6586 — Anglais (certificateur : MINISTERE DE L'ENSEIGNEMENT SUPERIEUR)"
+    assert themes.themes_of(title=cles, topics=["Anglais"]) == ["anglais", "langues"]
+
+
+def test_a_keyword_asking_for_teachers_finds_the_taught_themes_only():
+    for typed, expected in (
+        ("professeur d'anglais", ("enseigner:anglais",)),
+        ("formateur sauveteur secouriste du travail", ("enseigner:sst",)),
+        ("enseigner l'anglais", ("enseigner:anglais",)),
+        ("anglais", ("anglais",)),
+        ("sauveteur secouriste du travail", ("sst",)),
+    ):
+        reading = themes.read(query_words(typed))
+        assert reading.index_codes(t.code for t in reading.themes) == expected, typed
+    # Without a theme, "formateur" is a job title, left to the jobs and words.
+    assert themes.read(query_words("formateur")).left_by([]) == ("formateur",)
     assert themes.themes_of(title="Bilan de compétences") == ["bilan"]
     assert themes.themes_of(title="Bilan carbone") == []
 
