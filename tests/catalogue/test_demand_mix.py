@@ -15,6 +15,8 @@ from cpf.catalogue.generator.catalogue import generate_catalogue
 from cpf.catalogue.generator.snapshot import load_snapshot, offered_certifications
 from cpf.catalogue.models import Action, LicenceDetails, Session, SkillsReviewDetails, Training
 from cpf.referentials.models import CertificationKind, Department
+from cpf.search.models import SearchOutbox
+from tests.catalogue.test_generator import delete_catalogue
 
 TODAY = date(2026, 12, 7)
 NOW = datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
@@ -31,9 +33,10 @@ def default_catalogue(django_db_setup, django_db_blocker):
         result = generate_catalogue(sessions=DEFAULT_SESSIONS, seed=1, today=TODAY, now=NOW)
         seconds = time.monotonic() - started
         yield result, seconds
-        Session.objects.all().delete()
-        Action.objects.all().delete()
-        Training.objects.all().delete()
+        # committed outside any test's transaction: leave nothing behind for the tests that
+        # follow (providers and their bank details, and the change feed the deletions write)
+        delete_catalogue()
+        SearchOutbox.objects.all().delete()
 
 
 def segment_of(snapshot) -> dict[str, str]:
