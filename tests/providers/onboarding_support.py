@@ -62,7 +62,7 @@ def new_siret() -> str:
 
 
 def certifications(count: int = 1) -> list[Certification]:
-    return list(Certification.objects.active().order_by("code")[:count])
+    return list(Certification.objects.current(TODAY).order_by("code")[:count])
 
 
 def application(**changes) -> ProviderSignUp:

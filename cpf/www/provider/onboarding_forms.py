@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 
+from cpf.core import clock
 from cpf.providers.documents import DocumentRefused, check_upload
 from cpf.referentials.models import Certification
 
@@ -122,6 +123,7 @@ class ApplicationForm(AccessibleFormMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        today = clock.today()  # a certification in force today (rule 25), not the 2021 flag
         authorisations = []
         for slot in range(1, AUTHORISATION_SLOTS + 1):
             code = "".join((cleaned.get(f"certification_{slot}") or "").split()).upper()
@@ -131,7 +133,7 @@ class ApplicationForm(AccessibleFormMixin, forms.Form):
             if not code:
                 self.add_error(f"certification_{slot}", "Indiquez la certification de cette habilitation.")
                 continue
-            certification = Certification.objects.active().filter(code=code).first()
+            certification = Certification.objects.current(today).filter(code=code).first()
             if certification is None:
                 self.add_error(f"certification_{slot}", f"La certification {code} n'est pas au répertoire.")
                 continue

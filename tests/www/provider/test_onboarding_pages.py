@@ -16,8 +16,10 @@ from cpf.accounts.models import ProviderMembership
 from cpf.providers.enums import BankDetailsStatus, DocumentKind, ProviderStatus
 from cpf.providers.models import BankDetails, Provider
 from cpf.providers.onboarding import sign_up_provider
+from cpf.referentials.models import Certification
 from tests.accounts.factories import log_in_to_back_office, provider_member
 from tests.accounts.support import agent_with_roles
+from tests.catalogue.catalogue_files import CERTIFICATION
 from tests.clock import NOW, TODAY
 from tests.factories import ProviderFactory
 from tests.providers.onboarding_support import (
@@ -146,6 +148,28 @@ def test_a_wrong_answer_on_the_second_page_is_shown_on_its_field_and_creates_not
     form = response.context["form"]
     assert any(message in error for error in form.errors.get(field, [])), form.errors
     assert Provider.objects.count() == 0
+
+
+def test_the_authorisations_name_certifications_in_force_today_whatever_their_2021_flag(client):
+    """Rule 25: a provider applies for what holders may buy (``Certification.objects.current``),
+    not for the certifications the 2021 export marked active, all ended since."""
+    in_force = Certification.objects.current(TODAY).get(code=CERTIFICATION)
+    ended = Certification.objects.active().exclude(pk__in=Certification.objects.current(TODAY)).first()
+    assert not in_force.is_active and ended is not None
+
+    client.post(SIGN_UP, identity(new_siret()))
+    refused = client.post(CONFIRM, rest(certification_1=ended.code))
+    accepted = client.post(CONFIRM, rest(certification_1=CERTIFICATION.lower()))
+
+    assert (
+        f"La certification {ended.code} n'est pas au répertoire."
+        in refused.context["form"].errors["certification_1"]
+    )
+    assert accepted.status_code == 302
+    provider = Provider.objects.get(legal_name="Atelier Numérique")
+    assert list(provider.documents.exclude(certification=None).values_list("certification", flat=True)) == [
+        CERTIFICATION
+    ]
 
 
 def test_a_provider_member_creates_another_space_with_their_login(client):
