@@ -68,6 +68,9 @@ const PROVIDER_PAGES = [
   ["organisme-dossiers", "dossiers/", false],
   ["organisme-releve", "releve/", false],
   ["organisme-virements", "virements/", false],
+  ["organisme-documents", "documents/", false],
+  ["organisme-coordonnees-bancaires", "coordonnees-bancaires/", false],
+  ["organisme-webhook", "webhook/", false],
 ];
 
 // The API's documentation with its first operation opened (parameters, responses, examples).
