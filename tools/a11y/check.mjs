@@ -5,8 +5,10 @@
 //   node check.mjs [--base-url http://127.0.0.1:8000] [--screenshots DIR]
 //
 // The site must be running with the demo data (make run): the holder's pages are read after
-// logging in as the demo holder (README, "Demo logins"). Environment: CHROMIUM (the browser's
-// path, /usr/bin/chromium by default), A11Y_NIR and A11Y_PASSWORD (the demo holder's login).
+// logging in as the demo holder, the provider's after logging in as the demo training
+// organisation's member (README, "Demo logins"). Environment: CHROMIUM (the browser's path,
+// /usr/bin/chromium by default), A11Y_NIR and A11Y_PASSWORD (the demo holder's login),
+// A11Y_PROVIDER_EMAIL (the demo provider member's login, same password).
 import { readFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -27,6 +29,7 @@ const ONLY = option("--only", "").split(",").filter(Boolean);
 const wanted = ([name]) => !ONLY.length || ONLY.includes(name);
 const NIR = process.env.A11Y_NIR || "1 77 03 92 050 013 85";
 const PASSWORD = process.env.A11Y_PASSWORD || "DemoFormation2026";
+const PROVIDER_EMAIL = process.env.A11Y_PROVIDER_EMAIL || "organisme@demo.example";
 const WIDTHS = [
   { name: "1280", width: 1280, height: 900, isMobile: false },
   { name: "360", width: 360, height: 780, isMobile: true },
@@ -37,7 +40,13 @@ const WIDTHS = [
 const PUBLIC_PAGES = [
   ["accueil", "/", true],
   ["recherche", "/recherche?q=d%C3%A9veloppeur&place=Lyon+(69001)", true],
+  // The themes understood from the words ("Nous avons compris que vous cherchez…").
+  ["recherche-permis", "/recherche?q=permis+B", true],
+  ["recherche-anglais", "/recherche?q=anglais&place=Lyon+(69001)", false],
   ["formation", findTraining, true],
+  // A driving licence offer: the facts of its kind (category, hours of driving…).
+  ["formation-permis", findDrivingLicence, true],
+  ["organisme-inscription", "/organisme/inscription/", false],
   ["connexion", "/compte/connexion/", true],
   ["inscription", "/compte/inscription/", false],
   ["mot-de-passe-oublie", "/compte/mot-de-passe/oublie/", false],
@@ -53,6 +62,16 @@ const HOLDER_PAGES = [
   ["droits", "/compte/droits/", true],
   ["dossiers", "/compte/dossiers/", false],
 ];
+// Paths under the demo provider's own pages (/organisme/<id>/...), read as its member.
+const PROVIDER_PAGES = [
+  ["organisme-offres", "offres/", true],
+  ["organisme-dossiers", "dossiers/", false],
+  ["organisme-releve", "releve/", false],
+  ["organisme-virements", "virements/", false],
+  ["organisme-documents", "documents/", false],
+  ["organisme-coordonnees-bancaires", "coordonnees-bancaires/", false],
+  ["organisme-webhook", "webhook/", false],
+];
 
 // The API's documentation with its first operation opened (parameters, responses, examples).
 async function openFirstOperation(page) {
@@ -64,6 +83,23 @@ async function findTraining(page) {
   await page.goto(`${BASE_URL}/recherche?q=boulanger`, { waitUntil: "networkidle0" });
   const href = await page.$eval('a[href^="/formations/"]', (a) => a.getAttribute("href"));
   return href;
+}
+
+// The first of the first results for "permis B" that shows the facts of its kind.
+async function findDrivingLicence(page) {
+  await page.goto(`${BASE_URL}/recherche?q=permis+B`, { waitUntil: "networkidle0" });
+  const hrefs = await page.$$eval('#search-results a[href^="/formations/"]', (links) => [
+    ...new Set(links.map((a) => a.getAttribute("href"))),
+  ]);
+  for (const href of hrefs.slice(0, 8)) {
+    await page.goto(`${BASE_URL}${href}`, { waitUntil: "networkidle0" });
+    if (await page.$(".cf-kind-facts")) {
+      // Leave the page: opening the same address again would only follow its #anchor.
+      await page.goto("about:blank");
+      return href;
+    }
+  }
+  throw new Error('no training found for "permis B" showing the facts of its kind: is the demo data loaded?');
 }
 
 // Layout faults axe does not see, found on earlier walk-throughs: run in the page, each
@@ -105,6 +141,20 @@ async function logIn(page) {
   if (new URL(page.url()).pathname.startsWith("/compte/connexion")) {
     throw new Error(`could not log in as the demo holder ${NIR}: is the demo data loaded (make demo-logins)?`);
   }
+}
+
+// Logs in as the demo provider's member and returns the address of the provider's pages.
+async function logInProvider(page) {
+  await page.goto(`${BASE_URL}/espace-pro/connexion/`, { waitUntil: "networkidle0" });
+  await page.type("#id_email", PROVIDER_EMAIL);
+  await page.type("#id_password", PASSWORD);
+  await Promise.all([page.waitForNavigation({ waitUntil: "networkidle0" }), page.click('form [type="submit"]')]);
+  await page.goto(`${BASE_URL}/organisme/`, { waitUntil: "networkidle0" });
+  const match = new URL(page.url()).pathname.match(/^\/organisme\/\d+\//);
+  if (!match) {
+    throw new Error(`could not log in as the demo provider member ${PROVIDER_EMAIL}: is the demo data loaded (make demo-logins)?`);
+  }
+  return match[0];
 }
 
 async function check(page, name, target, viewport, screenshot, prepare) {
@@ -161,15 +211,23 @@ try {
     for (const [name, target, screenshot, prepare] of PUBLIC_PAGES.filter(wanted)) {
       failures += await check(page, name, target, viewport, screenshot, prepare);
     }
-    if (!HOLDER_PAGES.some(wanted)) {
-      await context.close();
-      continue;
-    }
-    await logIn(page);
-    for (const [name, target, screenshot] of HOLDER_PAGES.filter(wanted)) {
-      failures += await check(page, name, target, viewport, screenshot);
+    if (HOLDER_PAGES.some(wanted)) {
+      await logIn(page);
+      for (const [name, target, screenshot] of HOLDER_PAGES.filter(wanted)) {
+        failures += await check(page, name, target, viewport, screenshot);
+      }
     }
     await context.close();
+    if (PROVIDER_PAGES.some(wanted)) {
+      const providerContext = await browser.createBrowserContext();
+      const providerPage = await providerContext.newPage();
+      await providerPage.setViewport({ width: viewport.width, height: viewport.height, isMobile: viewport.isMobile, hasTouch: viewport.isMobile });
+      const root = await logInProvider(providerPage);
+      for (const [name, target, screenshot] of PROVIDER_PAGES.filter(wanted)) {
+        failures += await check(providerPage, name, `${root}${target}`, viewport, screenshot);
+      }
+      await providerContext.close();
+    }
   }
 } finally {
   await browser.close();

@@ -126,9 +126,9 @@ def test_on_a_phone_each_line_of_the_tables_stacks_its_cells_under_their_column_
     # when the holder opens the page
     html = client.get(RIGHTS).text
 
-    # then both tables are stacked on narrow screens (www/account.css), each cell named
+    # then both tables are stacked on narrow screens (www/tables.css), each cell named
     assert html.count('class="fr-table fr-table--no-caption cf-stacked"') == 2
-    assert "www/account.css" in html
+    assert "www/tables.css" in html
     assert '<td data-label="Montant">+500,00\u00a0€</td>' in html
     assert '<td data-label="Montant versé">1\u00a0500,00\u00a0€</td>' in html
     assert "<td>" not in html  # no cell without its column's name
