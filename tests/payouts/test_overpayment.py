@@ -36,10 +36,10 @@ END = paris(2027, 7, 5)
 LATER = END + datetime.timedelta(days=1)
 
 
-def settled(
+def declared(
     registration: Registration, *, hours: int, reason: str, force_majeure: bool = False
 ) -> Registration:
-    """The long file's holder leaves after ``hours`` of 100; the service done is validated."""
+    """The long file's holder leaves after ``hours`` of 100; the service done is declared."""
     registration = services.declare_exit(
         registration=registration, actor=None, exit_date=LONG_END, reason_code=reason, now=END
     )
@@ -51,6 +51,14 @@ def settled(
         force_majeure=force_majeure,
         now=END,
     )
+    return registration
+
+
+def settled(
+    registration: Registration, *, hours: int, reason: str, force_majeure: bool = False
+) -> Registration:
+    """The long file's service done (``hours`` of 100) declared, then validated."""
+    registration = declared(registration, hours=hours, reason=reason, force_majeure=force_majeure)
     return services.validate_service_done(registration=registration, actor=None, now=END)
 
 
