@@ -181,6 +181,9 @@ class Registration(models.Model):
     # Rule 20: the advance owed to the provider at entry for a session over 3 months (its
     # payout comes with the provider's payments).
     advance_due_cents = models.BigIntegerField("avance due à l'organisme (centimes)", default=0)
+    # Rules 20, 22 (docs/adr/0020): what was paid to the provider for the file (its advance)
+    # beyond what the settlement finally gave it, recorded in the provider's receivable.
+    provider_overpaid_cents = models.BigIntegerField("trop-perçu par l'organisme (centimes)", default=0)
 
     # The later steps (rules 20 to 22).
     entry_date = models.DateField("entrée réelle", null=True, blank=True)
@@ -264,6 +267,9 @@ class Registration(models.Model):
                     advance_due_cents__gte=0,
                 ),
                 name="registration_money_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(provider_overpaid_cents__gte=0), name="registration_overpaid_not_negative"
             ),
             models.CheckConstraint(
                 condition=Q(flat_participation_exemption__in=FlatParticipationExemption.values),

@@ -6,7 +6,8 @@ Where the file's money is, at any time, is on the file and in the ledger alike:
 ``reserved_cents`` in the holder's reserved account (rights, grants and credit note reserved at
 acceptance), ``card_held_cents`` in card clearing (the card part and the flat participation,
 captured, not yet passed on), ``provider_due_cents`` in the provider's payable.
-``reconcile_ledger`` proves both sides agree.
+``provider_overpaid_cents`` in the provider's receivable (an advance paid beyond what the
+settlement gave the provider, docs/adr/0020). ``reconcile_ledger`` proves both sides agree.
 
 Lock order: the file, then the holder's accounts and the provider's payable in ascending id
 order (``cpf.ledger.services``). Keys: ``registration:<id>:<step>[:<n>]``; a card capture
@@ -35,6 +36,7 @@ from cpf.ledger.services import (
     lock_holder_accounts,
     post_transaction,
     provider_payable_account,
+    provider_receivable_account,
     system_account,
 )
 from cpf.rights.enums import FunderKind
@@ -543,7 +545,13 @@ def settle(
     now: datetime.datetime,
 ) -> Outcome:
     """Post the settlement of the locked file (one transaction keyed ``registration:<id>:<step>``)
-    and decide the card refund; sets the file's money fields (not saved)."""
+    and decide the card refund; sets the file's money fields (not saved).
+
+    Rules 20, 22 (docs/adr/0020): when the provider was already paid for the entered file (its
+    advance) more than the settlement gives it, the payable gives back only what it still holds
+    for the file and the overpayment (paid − given) is posted to the provider's receivable, a
+    debt the next payment runs recover; ``provider_overpaid_cents`` records it. An advance only
+    due, not paid yet, is simply never paid beyond what the file is owed (``cpf.payouts``)."""
     outcome = outcome_of(locked, settlement)
     if locked.split is None:
         return outcome
@@ -559,8 +567,13 @@ def settle(
     holder = locked.holder
     fund, clearing = system_account(AccountKind.CPF_FUND), system_account(AccountKind.CARD_CLEARING)
     payable = provider_payable_account(locked.action.training.provider)
-    if entered:  # the price is in the payable, the flat participation in the fund
-        move(payable, outcome.provider_cents - locked.provider_due_cents)
+    overpaid = 0
+    if entered:  # the price is in the payable (less what was paid out), the flat participation in the fund
+        paid = paid_to_provider_cents(locked)
+        overpaid = max(paid - outcome.provider_cents, 0)
+        move(payable, outcome.provider_cents + overpaid - locked.provider_due_cents)
+        if overpaid:
+            move(provider_receivable_account(locked.action.training.provider), -overpaid)
         move(fund, -outcome.flat_participation_refund_cents)
     else:  # reserved and card clearing hold it
         move(holder_reserved_account(holder), -locked.reserved_cents)
@@ -594,7 +607,17 @@ def settle(
     refund_due(locked, amount_cents=refund, reason=reason, step=step, now=now)
     locked.reserved_cents, locked.card_held_cents = 0, 0
     locked.provider_due_cents = outcome.provider_cents
+    locked.provider_overpaid_cents = overpaid
     return outcome
+
+
+def paid_to_provider_cents(locked: Registration) -> int:
+    """What the payment runs paid the provider for the file and the bank did not return (its
+    advance, rule 20). Stable under the file's lock: a run share-locks the files it pays."""
+    from cpf.payouts.models import PayoutItem  # the payouts build on the bookings
+
+    items = PayoutItem.objects.filter(registration_id=locked.pk, returned=False)
+    return sum(items.values_list("amount_cents", flat=True))
 
 
 def outcome_lines(outcome: Outcome) -> list[str]:

@@ -688,6 +688,7 @@ def _validate(
         now=now,
         fields={
             "provider_due_cents": locked.provider_due_cents,
+            "provider_overpaid_cents": locked.provider_overpaid_cents,
             "validation_due_at": None,
             "correctable_until": None,
         },
@@ -984,6 +985,7 @@ def _cancel(
                 "reserved_cents": locked.reserved_cents,
                 "card_held_cents": locked.card_held_cents,
                 "provider_due_cents": locked.provider_due_cents,
+                "provider_overpaid_cents": locked.provider_overpaid_cents,
                 "force_majeure": force_majeure,
                 "payment_state": PaymentState.NONE
                 if locked.payment_state == PaymentState.PENDING

@@ -14,6 +14,7 @@ class AccountKind(models.TextChoices):
     FUNDER = "funder", "financeur"
     CARD_CLEARING = "card_clearing", "attente des paiements par carte"
     PROVIDER_PAYABLE = "provider_payable", "sommes dues à l'organisme"
+    PROVIDER_RECEIVABLE = "provider_receivable", "trop-perçu à recouvrer sur l'organisme"
     OPERATOR_BANK = "operator_bank", "banque de l'opérateur"
     PAYOUT_CLEARING = "payout_clearing", "virements émis aux organismes"
 
@@ -34,8 +35,13 @@ SPENDABLE_ACCOUNT_KINDS = (
     AccountKind.HOLDER_CREDIT_NOTE,
 )
 # A provider's payable also carries a cached balance, never negative, locked like a holder's:
-# what the operator owes the provider (payouts, in a later step, take from it).
-PROVIDER_ACCOUNT_KINDS = (AccountKind.PROVIDER_PAYABLE,)
+# what the operator owes the provider (payouts take from it). Its receivable (*trop-perçu à
+# recouvrer*, rules 20, 22, docs/adr/0020) is what the provider owes the operator: an advance paid
+# that the settled service done did not earn. An asset of the operator, so its cached balance is
+# never POSITIVE (−5000: the provider owes €50); the payment runs recover it.
+PROVIDER_ACCOUNT_KINDS = (AccountKind.PROVIDER_PAYABLE, AccountKind.PROVIDER_RECEIVABLE)
+# The cached accounts whose balance is never above zero (all others: never below).
+NEVER_POSITIVE_ACCOUNT_KINDS = (AccountKind.PROVIDER_RECEIVABLE,)
 # Every account whose balance is cached on its row and checked, under a lock, by each posting.
 CACHED_ACCOUNT_KINDS = (*HOLDER_ACCOUNT_KINDS, *PROVIDER_ACCOUNT_KINDS)
 # The others (the fund, funders, clearing, the bank) are counterparts whose balance is the sum of
@@ -58,11 +64,14 @@ class TransactionKind(models.TextChoices):
     ``entry_debit`` (reserved and card clearing → the provider's payable, the flat participation
     → the CPF fund, at entry), ``cancellation_settlement`` and ``service_done_settlement`` (what
     a cancellation or the service done gives back, forfeits or pays), ``credit_note`` (card money
-    turned into a credit note outside a settlement).
+    turned into a credit note outside a settlement). When a settlement leaves the provider less
+    than the advance already paid to it, the same settlement posts the overpayment to the
+    provider's receivable (docs/adr/0020).
 
     The payouts to providers (rules 20, 23; ``cpf.payouts``): ``payout`` (the provider's payable →
-    payout clearing, one per credit transfer of a payment run), ``payout_return`` (the reverse,
-    when the bank returns the transfer)."""
+    payout clearing, one per credit transfer of a payment run, and, when the provider owes an
+    overpayment, its recovery: the part of what is paid kept back goes to the receivable),
+    ``payout_return`` (the reverse, when the bank returns the transfer)."""
 
     YEARLY_CREDIT = "yearly_credit", "droits acquis"
     CREDIT_CORRECTION = "credit_correction", "régularisation des droits"

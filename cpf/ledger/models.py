@@ -23,7 +23,13 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 
-from .enums import HOLDER_ACCOUNT_KINDS, PROVIDER_ACCOUNT_KINDS, AccountKind, TransactionKind
+from .enums import (
+    HOLDER_ACCOUNT_KINDS,
+    NEVER_POSITIVE_ACCOUNT_KINDS,
+    PROVIDER_ACCOUNT_KINDS,
+    AccountKind,
+    TransactionKind,
+)
 
 
 class AccountQuerySet(models.QuerySet["Account"]):
@@ -39,7 +45,8 @@ class AccountQuerySet(models.QuerySet["Account"]):
 
 class Account(models.Model):
     """One account of the ledger. Holder accounts (rights, grants, reserved rights, credit note)
-    and providers' payables carry a cached balance that can never be negative; the operator's and
+    and providers' payables carry a cached balance that can never be negative (a provider's
+    receivable: never positive, the debt is its opposite); the operator's and
     funders' accounts do not (their balance is the sum of their entries, usually negative: the
     money they have given out)."""
 
@@ -59,7 +66,7 @@ class Account(models.Model):
         blank=True,
         related_name="ledger_accounts",
         verbose_name="organisme",
-        db_index=False,  # a provider has one account, its payable: the partial unique index finds it
+        db_index=False,  # a payable and a receivable per provider: the partial unique indexes find them
     )
     key = models.CharField(
         "clé",
@@ -103,7 +110,9 @@ class Account(models.Model):
                 name="ledger_account_owner_and_balance_by_kind",
             ),
             models.CheckConstraint(
-                condition=Q(balance_cents__gte=0), name="ledger_account_balance_never_negative"
+                condition=Q(balance_cents__gte=0)
+                | Q(kind__in=NEVER_POSITIVE_ACCOUNT_KINDS, balance_cents__lte=0),
+                name="ledger_account_balance_never_negative",
             ),
             models.UniqueConstraint(
                 fields=["holder"],
@@ -124,6 +133,11 @@ class Account(models.Model):
                 fields=["provider"],
                 condition=Q(kind=AccountKind.PROVIDER_PAYABLE),
                 name="ledger_account_one_payable_per_provider",
+            ),
+            models.UniqueConstraint(
+                fields=["provider"],
+                condition=Q(kind=AccountKind.PROVIDER_RECEIVABLE),
+                name="ledger_account_one_receivable_per_provider",
             ),
             models.UniqueConstraint(fields=["key"], name="ledger_account_unique_key"),
         ]

@@ -1,7 +1,7 @@
 """Reconciliation of the ledger (DESIGN.md section 3): every cached balance equals the sum of
-its account's entries, no balance is negative, every transaction has at least two entries
-summing to zero; and the money held for registration files is what the files say they hold
-(rules 14, 19 to 22, docs/adr/0013):
+its account's entries, no balance is negative (no receivable positive), every transaction has
+at least two entries summing to zero; and the money held for registration files is what the
+files say they hold (rules 14, 19 to 22, docs/adr/0013):
 
 - each holder's reserved account equals the sum of ``reserved_cents`` of that holder's files
   (rights, grants and credit notes reserved at acceptance, not yet debited or given back);
@@ -11,8 +11,11 @@ summing to zero; and the money held for registration files is what the files say
 - each provider's payable equals the sum of ``provider_due_cents`` of its files (what entry
   and the settlements passed on to it) less what was paid out of it for them (the payout items
   of transfers not returned by the bank; rules 20, 23, ``cpf.payouts``);
-- payout clearing equals the transfers sent and not returned; each transfer equals the sum of
-  its items, and each payment run the sum of its transfers.
+- each provider's receivable equals, negated, the overpaid advances its files recorded
+  (``provider_overpaid_cents``) less what transfers not returned recovered (docs/adr/0020);
+  the payable counts an overpaid file's ``provider_overpaid_cents`` as given to it then paid;
+- payout clearing equals the transfers sent and not returned; each transfer plus what it
+  recovered equals the sum of its items, and each payment run the sum of its transfers.
 
 The files' side is read with SQL on the bookings tables: the proof is that the two sides,
 written by different code, agree."""
@@ -22,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connection
+
+from .enums import NEVER_POSITIVE_ACCOUNT_KINDS
 
 
 @dataclass(frozen=True)
@@ -71,18 +76,19 @@ def reconcile() -> Reconciliation:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT a.id, a.balance_cents, coalesce(s.total, 0)
+            SELECT a.id, a.kind, a.balance_cents, coalesce(s.total, 0)
             FROM ledger_account a
             LEFT JOIN (SELECT account_id, sum(amount_cents) AS total FROM ledger_entry GROUP BY account_id) s
                 ON s.account_id = a.id
             WHERE a.balance_cents IS NOT NULL
             """
         )
-        for account_id, cached, total in cursor.fetchall():
+        for account_id, kind, cached, total in cursor.fetchall():
             result.accounts_checked += 1
             if cached != total:
                 result.differences.append(BalanceDifference(account_id, int(cached), int(total)))
-            if cached < 0:
+            wrong_sign = cached > 0 if kind in NEVER_POSITIVE_ACCOUNT_KINDS else cached < 0
+            if wrong_sign:
                 result.negative.append(account_id)
         cursor.execute(
             """
@@ -98,6 +104,7 @@ def reconcile() -> Reconciliation:
     result.file_differences = [
         *_reserved_differences(),
         *_payable_differences(),
+        *_receivable_differences(),
         *_clearing_differences(),
         *_payout_differences(),
     ]
@@ -128,16 +135,42 @@ def _payable_differences() -> list[FileDifference]:
         FROM (SELECT provider_id AS owner, balance_cents AS cents FROM ledger_account
               WHERE kind = 'provider_payable') l
         FULL JOIN (SELECT owner, sum(cents) AS cents FROM (
-                       SELECT t.provider_id AS owner, r.provider_due_cents AS cents
+                       SELECT t.provider_id AS owner,
+                           r.provider_due_cents + r.provider_overpaid_cents AS cents
                        FROM bookings_registration r
                        JOIN catalogue_action a ON a.id = r.action_id
                        JOIN catalogue_training t ON t.id = a.training_id
-                       WHERE r.provider_due_cents <> 0
+                       WHERE r.provider_due_cents <> 0 OR r.provider_overpaid_cents <> 0
                        UNION ALL
                        SELECT x.provider_id, -i.amount_cents
                        FROM payouts_payoutitem i JOIN payouts_transfer x ON x.id = i.transfer_id
                        WHERE NOT i.returned
                    ) due GROUP BY owner) f ON f.owner = l.owner
+        WHERE coalesce(l.cents, 0) <> coalesce(f.cents, 0)
+        """,
+    )
+
+
+def _receivable_differences() -> list[FileDifference]:
+    """Per provider: the receivable's balance (never positive) against the overpayments its
+    files recorded (``provider_overpaid_cents``) less what the transfers not returned recovered
+    (``recovered_cents``; docs/adr/0020)."""
+    return _differences(
+        "receivable",
+        """
+        SELECT coalesce(l.owner, f.owner), coalesce(l.cents, 0), coalesce(f.cents, 0)
+        FROM (SELECT provider_id AS owner, balance_cents AS cents FROM ledger_account
+              WHERE kind = 'provider_receivable') l
+        FULL JOIN (SELECT owner, sum(cents) AS cents FROM (
+                       SELECT t.provider_id AS owner, -r.provider_overpaid_cents AS cents
+                       FROM bookings_registration r
+                       JOIN catalogue_action a ON a.id = r.action_id
+                       JOIN catalogue_training t ON t.id = a.training_id
+                       WHERE r.provider_overpaid_cents <> 0
+                       UNION ALL
+                       SELECT x.provider_id, x.recovered_cents FROM payouts_transfer x
+                       WHERE x.recovered_cents <> 0 AND x.status <> 'rejected'
+                   ) owed GROUP BY owner) f ON f.owner = l.owner
         WHERE coalesce(l.cents, 0) <> coalesce(f.cents, 0)
         """,
     )
@@ -162,9 +195,9 @@ def _payout_differences() -> list[FileDifference]:
         + _differences(
             "transfer",
             """
-        SELECT x.id, x.amount_cents, coalesce(sum(i.amount_cents), 0)
+        SELECT x.id, x.amount_cents + x.recovered_cents, coalesce(sum(i.amount_cents), 0)
         FROM payouts_transfer x LEFT JOIN payouts_payoutitem i ON i.transfer_id = x.id
-        GROUP BY x.id HAVING x.amount_cents <> coalesce(sum(i.amount_cents), 0)
+        GROUP BY x.id HAVING x.amount_cents + x.recovered_cents <> coalesce(sum(i.amount_cents), 0)
         """,
         )
         + _differences(

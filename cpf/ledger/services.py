@@ -24,7 +24,13 @@ from cpf.core.money import format_euros
 from cpf.holders.models import Holder
 from cpf.providers.models import Provider
 
-from .enums import CACHED_ACCOUNT_KINDS, SYSTEM_ACCOUNT_KINDS, AccountKind, TransactionKind
+from .enums import (
+    CACHED_ACCOUNT_KINDS,
+    NEVER_POSITIVE_ACCOUNT_KINDS,
+    SYSTEM_ACCOUNT_KINDS,
+    AccountKind,
+    TransactionKind,
+)
 from .models import Account, Entry, Transaction
 
 
@@ -151,6 +157,13 @@ def _apply(recorded: Transaction, entries: Sequence[Posting], *, locked: Sequenc
     else:
         locked = lock_accounts(deltas)
     for account in locked:
+        if account.kind in NEVER_POSITIVE_ACCOUNT_KINDS:
+            if (account.balance_cents or 0) + deltas[account.pk] > 0:
+                raise InsufficientBalance(
+                    f"Recouvrement refusé : {format_euros(-(account.balance_cents or 0))} à recouvrer, "
+                    f"{format_euros(deltas[account.pk])} demandés."
+                )
+            continue
         if (account.balance_cents or 0) + deltas[account.pk] < 0:
             raise InsufficientBalance(
                 f"Solde insuffisant : {format_euros(account.balance_cents or 0)} disponibles, "
@@ -246,7 +259,18 @@ def _one_per_holder(holder: Holder, kind: AccountKind) -> Account:
 def provider_payable_account(provider: Provider) -> Account:
     """What the operator owes ``provider`` (rules 20 to 23), opened (empty) on first use; one
     per provider. Its balance is cached and locked like a holder's, never below zero."""
-    kind = AccountKind.PROVIDER_PAYABLE
+    return _one_per_provider(provider, AccountKind.PROVIDER_PAYABLE)
+
+
+def provider_receivable_account(provider: Provider) -> Account:
+    """What ``provider`` owes the operator (*trop-perçu à recouvrer*, rules 20, 22,
+    docs/adr/0020): an advance paid beyond what the settled service done gave it. Opened
+    (empty) on first use, one per provider; its cached balance is never above zero (−5000: a
+    debt of €50), locked like a payable."""
+    return _one_per_provider(provider, AccountKind.PROVIDER_RECEIVABLE)
+
+
+def _one_per_provider(provider: Provider, kind: AccountKind) -> Account:
     existing = Account.objects.of_kind(kind).filter(provider_id=provider.pk).first()
     if existing is not None:
         return existing

@@ -14,10 +14,13 @@ class ItemKind(models.TextChoices):
 
 class TransferStatus(models.TextChoices):
     """A credit transfer of a payment run: sent in the file, or returned by the bank (wrong
-    account, closed account…), its amount then given back to the provider's payable."""
+    account, closed account…), its amount then given back to the provider's payable; or netted
+    (*compensé*): what the run owed the provider went wholly to recovering its debt (an
+    overpaid advance, docs/adr/0020), nothing is sent, the transfer is not in the file."""
 
     SENT = "sent", "émis"
     REJECTED = "rejected", "rejeté"
+    NETTED = "netted", "compensé"
 
 
 class RunTrigger(models.TextChoices):

@@ -6,7 +6,9 @@
   produces one ``pain.001.001.09`` file.
 - A ``Transfer`` is one line of that file (one per provider and run, its ``end_to_end_id`` the
   bank's reference) and one ``payout`` transaction in the ledger, the provider's payable → payout
-  clearing, keyed ``payout:<end_to_end_id>``.
+  clearing (and → its receivable for the part kept back to recover a debt, ``recovered_cents``),
+  keyed ``payout:<end_to_end_id>``. A transfer whose whole amount recovers a debt is ``netted``:
+  amount 0, not in the file.
 - A ``PayoutItem`` says what a transfer pays: one file's advance or balance. The database keeps at
   most one live item per file and kind (a partial unique index): no amount is ever paid twice,
   whatever runs at once or restarts. A returned transfer's items are marked ``returned`` (the
@@ -85,6 +87,9 @@ class Transfer(models.Model):
     iban = models.CharField("IBAN", max_length=34)
     bic = models.CharField("BIC", max_length=11, blank=True)
     amount_cents = models.BigIntegerField("montant (centimes)")
+    # What the run kept back, of what it owed the provider, to recover its debt (an overpaid
+    # advance, docs/adr/0020): the items pay ``amount_cents + recovered_cents``.
+    recovered_cents = models.BigIntegerField("trop-perçu recouvré (centimes)", default=0)
     end_to_end_id = models.CharField("référence de bout en bout (EndToEndId)", max_length=35, unique=True)
     remittance = models.CharField("libellé", max_length=140)
     status = models.CharField(
@@ -108,12 +113,19 @@ class Transfer(models.Model):
         verbose_name = "virement"
         ordering = ["-run_id", "provider_id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payout_transfer_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_cents__gt=0) | Q(amount_cents=0, status=TransferStatus.NETTED),
+                name="payout_transfer_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(recovered_cents__gte=0), name="payout_transfer_recovered_not_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=TransferStatus.values), name="payout_transfer_status_known"
             ),
             models.CheckConstraint(
                 condition=Q(status=TransferStatus.SENT, rejected_at__isnull=True)
+                | Q(status=TransferStatus.NETTED, amount_cents=0, rejected_at__isnull=True)
                 | Q(status=TransferStatus.REJECTED, rejected_at__isnull=False),
                 name="payout_transfer_rejected_at_with_status",
             ),

@@ -17,6 +17,10 @@ An amount is **due** for a file when:
 Its deadline (``due_on``) is 30 calendar days after the validated service, the cancellation or
 the entry (rule 23; the rules set no other deadline for the advance), in France's calendar.
 Items of a transfer the bank returned no longer count as paid: the amount is due again.
+
+A provider paid an advance beyond what its settled file gave it owes the difference
+(``provider_overpaid_cents``, its receivable; docs/adr/0020): the file has nothing due, and the
+payment runs deduct the debt from what they pay it (``provider_debt``, the dashboard's debts).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from django.db import connection
 
 from cpf.bookings.enums import RegistrationStatus as S
 from cpf.invoicing.enums import InvoiceStatus
+from cpf.ledger.enums import AccountKind
 from cpf.providers.enums import BankDetailsStatus
 
 from .enums import ItemKind, TransferStatus
@@ -113,6 +118,64 @@ class DueLine:
     due_on: datetime.date
 
 
+@dataclass(frozen=True)
+class DebtLine:
+    """A provider's outstanding debt (an overpaid advance not recovered yet, docs/adr/0020)."""
+
+    provider_id: int
+    provider_name: str
+    outstanding_cents: int
+
+
+@dataclass(frozen=True)
+class OverpaidFile:
+    registration_id: int
+    overpaid_cents: int
+
+
+@dataclass(frozen=True)
+class ProviderDebt:
+    """What a provider owes the operator (rules 20, 22; docs/adr/0020): the advances paid beyond
+    what the settled files gave it (``files``, ``overpaid_cents``), less what the payment runs
+    recovered from what they owed it (``recovered_cents``); ``outstanding_cents`` is the
+    receivable's balance, negated: what the next runs will deduct."""
+
+    outstanding_cents: int
+    overpaid_cents: int
+    recovered_cents: int
+    files: list[OverpaidFile]
+
+
+def provider_debt(provider_id: int) -> ProviderDebt:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT coalesce(-(SELECT balance_cents FROM ledger_account
+                              WHERE provider_id = %(p)s AND kind = '{AccountKind.PROVIDER_RECEIVABLE}'), 0),
+                (SELECT coalesce(sum(recovered_cents), 0) FROM payouts_transfer
+                 WHERE provider_id = %(p)s AND status <> '{TransferStatus.REJECTED}')
+            """,
+            {"p": provider_id},
+        )
+        outstanding, recovered = cursor.fetchone()
+        cursor.execute(
+            """
+            SELECT r.id, r.provider_overpaid_cents FROM bookings_registration r
+            JOIN catalogue_action a ON a.id = r.action_id
+            JOIN catalogue_training t ON t.id = a.training_id
+            WHERE t.provider_id = %(p)s AND r.provider_overpaid_cents > 0 ORDER BY r.id
+            """,
+            {"p": provider_id},
+        )
+        files = [OverpaidFile(int(pk), int(cents)) for pk, cents in cursor.fetchall()]
+    return ProviderDebt(
+        outstanding_cents=int(outstanding),
+        overpaid_cents=sum(f.overpaid_cents for f in files),
+        recovered_cents=int(recovered),
+        files=files,
+    )
+
+
 @dataclass
 class Dashboard:
     """The agents' view of rule 23 on ``today``: what is due (and, of it, overdue: its 30 days
@@ -127,6 +190,10 @@ class Dashboard:
     paid_count: int
     returned_cents: int
     due: list[DueLine]
+    # Overpaid advances to recover (docs/adr/0020): the total and the providers owing, largest first.
+    debt_cents: int = 0
+    recovered_cents: int = 0
+    debts: list[DebtLine] | None = None
 
 
 def dashboard(*, today: datetime.date, limit: int = 200) -> Dashboard:
@@ -155,11 +222,21 @@ def dashboard(*, today: datetime.date, limit: int = 200) -> Dashboard:
             f"""
             SELECT coalesce(sum(amount_cents) FILTER (WHERE status = '{TransferStatus.SENT}'), 0),
                 count(*) FILTER (WHERE status = '{TransferStatus.SENT}'),
-                coalesce(sum(amount_cents) FILTER (WHERE status = '{TransferStatus.REJECTED}'), 0)
+                coalesce(sum(amount_cents) FILTER (WHERE status = '{TransferStatus.REJECTED}'), 0),
+                coalesce(sum(recovered_cents) FILTER (WHERE status <> '{TransferStatus.REJECTED}'), 0)
             FROM payouts_transfer
             """
         )
-        paid_cents, paid_count, returned_cents = cursor.fetchone()
+        paid_cents, paid_count, returned_cents, recovered_cents = cursor.fetchone()
+        cursor.execute(
+            f"""
+            SELECT a.provider_id, pr.legal_name, -a.balance_cents FROM ledger_account a
+            JOIN providers_provider pr ON pr.id = a.provider_id
+            WHERE a.kind = '{AccountKind.PROVIDER_RECEIVABLE}' AND a.balance_cents < 0
+            ORDER BY a.balance_cents, a.provider_id
+            """
+        )
+        debts = [DebtLine(int(p), name, int(cents)) for p, name, cents in cursor.fetchall()]
     return Dashboard(
         today=today,
         due_cents=int(due_cents),
@@ -170,4 +247,7 @@ def dashboard(*, today: datetime.date, limit: int = 200) -> Dashboard:
         paid_count=int(paid_count),
         returned_cents=int(returned_cents),
         due=lines,
+        debt_cents=sum(line.outstanding_cents for line in debts),
+        recovered_cents=int(recovered_cents),
+        debts=debts,
     )

@@ -9,9 +9,13 @@
    chooses the payees (payments not suspended, bank details in force, not the details a
    transfer was returned from); one inserts a transfer per payee (the sum of its amounts); one
    inserts the items, guarded by the database's one-live-item-per-file-and-kind index;
-3. the providers' payables are locked in ascending id order (the ledger's lock order), one
-   ``payout`` transaction per transfer is written (key ``payout:<EndToEndId>``, entries
-   payable −, payout clearing +) and the cached balances lowered (never below zero: ``CHECK``);
+3. the payees' payables and receivables are locked in ascending id order (the ledger's lock
+   order) before the transfers are inserted: each transfer is what is due less the provider's
+   debt recovered (an overpaid advance, docs/adr/0020), never negative, ``netted`` (not sent)
+   when the debt takes it all; one ``payout`` transaction per transfer is written (key
+   ``payout:<EndToEndId>``, entries payable − what the items pay, payout clearing + what is
+   sent, receivable + what is recovered) and the cached balances changed (``CHECK``: a payable
+   never below zero, a receivable never above);
 4. the ``pain.001.001.09`` file is built and checked (schema and EPC rules,
    ``cpf.payouts.sepa``), and kept on the run.
 
@@ -41,7 +45,13 @@ from cpf.invoicing.enums import InvoiceStatus
 from cpf.invoicing.models import Invoice
 from cpf.invoicing.services import return_paid_invoice
 from cpf.ledger.enums import AccountKind, TransactionKind
-from cpf.ledger.services import Posting, post_transaction, provider_payable_account, system_account
+from cpf.ledger.services import (
+    Posting,
+    post_transaction,
+    provider_payable_account,
+    provider_receivable_account,
+    system_account,
+)
 
 from . import sepa
 from .enums import RunTrigger, TransferStatus
@@ -83,13 +93,15 @@ def run_payouts(
         transfers = list(Transfer.objects.filter(run=run).select_related("provider__commune").order_by("pk"))
         if transfers:
             _post_payouts(run, actor)
+        sent = [transfer for transfer in transfers if transfer.status == TransferStatus.SENT]
+        if sent:  # netted transfers send nothing: the file holds only positive amounts
             run.xml = sepa.build_file(
                 message_id=run.message_id,
                 created_at=now,
                 execution_date=run.execution_date,
-                lines=[_line(transfer) for transfer in transfers],
+                lines=[_line(transfer) for transfer in sent],
             ).decode("utf-8")
-        run.transfer_count = len(transfers)
+        run.transfer_count = len(sent)
         run.total_cents = sum(transfer.amount_cents for transfer in transfers)
         run.item_count = PayoutItem.objects.filter(transfer__run=run).count()
         run.save()
@@ -126,18 +138,37 @@ def _gather(run: PayoutRun, now: datetime.datetime, actor: User | None) -> None:
             + PAYEES_SQL.format(due="payout_due", not_suspended=NOT_SUSPENDED_SQL),
             params,
         )
+        # The payees' payables and receivables, locked in ascending id order (the ledger's lock
+        # order) before their debts are read: a settlement adding to a debt waits for the run.
         cursor.execute(
+            f"""
+            SELECT count(*) FROM (
+                SELECT a.id FROM ledger_account a JOIN payout_payee e ON e.provider_id = a.provider_id
+                WHERE a.kind IN ('{AccountKind.PROVIDER_PAYABLE}', '{AccountKind.PROVIDER_RECEIVABLE}')
+                ORDER BY a.id FOR UPDATE OF a
+            ) locked
             """
+        )
+        # One transfer per payee: what is due less the debt recovered (never more than what is
+        # due: a transfer is never negative; wholly recovered, it is netted and not sent).
+        cursor.execute(
+            f"""
             INSERT INTO payouts_transfer (run_id, provider_id, bank_details_id, creditor_name, iban, bic,
-                amount_cents, end_to_end_id, remittance, status, rejection_reason)
+                amount_cents, recovered_cents, end_to_end_id, remittance, status, rejection_reason)
             SELECT %(run)s, e.provider_id, e.bank_details_id, left(e.account_holder_name, 70), e.iban, e.bic,
-                s.cents, %(prefix)s || e.provider_id,
+                s.cents - k.cents, k.cents, %(prefix)s || e.provider_id,
                 'Compte Formation paiement ' || %(run)s || ' : ' || s.files || ' dossier(s), detail dans '
                     || 'votre espace organisme',
-                'sent', ''
+                CASE WHEN s.cents > k.cents THEN '{TransferStatus.SENT}'
+                    ELSE '{TransferStatus.NETTED}' END,
+                ''
             FROM payout_payee e
             JOIN (SELECT provider_id, sum(amount_cents) AS cents, count(DISTINCT registration_id) AS files
                   FROM payout_due GROUP BY provider_id) s ON s.provider_id = e.provider_id
+            CROSS JOIN LATERAL (
+                SELECT least(s.cents, coalesce(-min(a.balance_cents), 0)) AS cents FROM ledger_account a
+                WHERE a.provider_id = e.provider_id AND a.kind = '{AccountKind.PROVIDER_RECEIVABLE}'
+            ) k
             ORDER BY e.provider_id
             """,
             params,
@@ -174,50 +205,59 @@ def _gather(run: PayoutRun, now: datetime.datetime, actor: User | None) -> None:
 
 
 def _post_payouts(run: PayoutRun, actor: User | None) -> None:
-    """One ``payout`` transaction per transfer, payable → payout clearing, set-based; the
-    payables locked first in ascending id order and their cached balances lowered."""
+    """One ``payout`` transaction per transfer, set-based: the payable gives what the items pay,
+    payout clearing receives what is sent, the receivable what is recovered (docs/adr/0020);
+    the accounts were locked by ``_gather`` and their cached balances are changed here."""
     clearing = system_account(AccountKind.PAYOUT_CLEARING)
     params: dict[str, Any] = {
         "run": run.pk,
         "clearing": clearing.pk,
         "payable": AccountKind.PROVIDER_PAYABLE,
+        "receivable": AccountKind.PROVIDER_RECEIVABLE,
         "kind": TransactionKind.PAYOUT,
         "actor": actor.pk if actor else None,
     }
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT count(*) FROM (
-                SELECT a.id FROM ledger_account a JOIN payouts_transfer t ON t.provider_id = a.provider_id
-                WHERE t.run_id = %(run)s AND a.kind = %(payable)s ORDER BY a.id FOR UPDATE OF a
-            ) locked
+            SELECT count(*) FROM ledger_account a JOIN payouts_transfer t ON t.provider_id = a.provider_id
+            WHERE t.run_id = %(run)s AND a.kind = %(payable)s
             """,
             params,
         )
-        (locked,) = cursor.fetchone()
-        if locked != Transfer.objects.filter(run=run).count():
+        (found,) = cursor.fetchone()
+        if found != Transfer.objects.filter(run=run).count():
             raise PayoutError("Un organisme à payer n'a pas de compte de sommes dues.")
         cursor.execute(
             """
             WITH recorded AS (
                 INSERT INTO ledger_transaction (kind, idempotency_key, reference, actor_id, details)
                 SELECT %(kind)s, 'payout:' || t.end_to_end_id, 'transfer:' || t.id, %(actor)s,
-                    jsonb_build_object('run_id', t.run_id, 'transfer_id', t.id, 'provider_id', t.provider_id)
+                    jsonb_build_object('run_id', t.run_id, 'transfer_id', t.id, 'provider_id', t.provider_id,
+                        'recovered_cents', t.recovered_cents)
                 FROM payouts_transfer t WHERE t.run_id = %(run)s ORDER BY t.id
                 RETURNING id, reference
             ), lines AS (
-                SELECT r.id AS transaction_id, t.amount_cents, a.id AS payable_id
+                SELECT r.id AS transaction_id, t.amount_cents, t.recovered_cents, a.id AS payable_id,
+                    b.id AS receivable_id
                 FROM recorded r
                 JOIN payouts_transfer t ON 'transfer:' || t.id = r.reference
                 JOIN ledger_account a ON a.provider_id = t.provider_id AND a.kind = %(payable)s
+                LEFT JOIN ledger_account b ON b.provider_id = t.provider_id AND b.kind = %(receivable)s
             ), entries AS (
                 INSERT INTO ledger_entry (transaction_id, account_id, amount_cents)
-                SELECT transaction_id, payable_id, -amount_cents FROM lines
+                SELECT transaction_id, payable_id, -(amount_cents + recovered_cents) FROM lines
                 UNION ALL
-                SELECT transaction_id, %(clearing)s, amount_cents FROM lines
+                SELECT transaction_id, %(clearing)s, amount_cents FROM lines WHERE amount_cents > 0
+                UNION ALL
+                SELECT transaction_id, receivable_id, recovered_cents FROM lines WHERE recovered_cents > 0
+            ), payables AS (
+                UPDATE ledger_account a
+                SET balance_cents = a.balance_cents - l.amount_cents - l.recovered_cents
+                FROM lines l WHERE a.id = l.payable_id
             )
-            UPDATE ledger_account a SET balance_cents = a.balance_cents - l.amount_cents
-            FROM lines l WHERE a.id = l.payable_id
+            UPDATE ledger_account a SET balance_cents = a.balance_cents + l.recovered_cents
+            FROM lines l WHERE a.id = l.receivable_id AND l.recovered_cents > 0
             """,
             params,
         )
@@ -258,13 +298,20 @@ def reject_transfer(
         )
         if locked.status == TransferStatus.REJECTED:
             return locked
+        if locked.status == TransferStatus.NETTED:
+            raise PayoutError("Ce virement, entièrement compensé par un trop-perçu, n'a pas été émis.")
+        # What the items paid goes back to the payable; the debt recovered goes back to the
+        # receivable (docs/adr/0020): the items are owed again, the debt too.
+        entries = [
+            Posting(system_account(AccountKind.PAYOUT_CLEARING), -locked.amount_cents),
+            Posting(provider_payable_account(locked.provider), locked.amount_cents + locked.recovered_cents),
+        ]
+        if locked.recovered_cents:
+            entries.append(Posting(provider_receivable_account(locked.provider), -locked.recovered_cents))
         post_transaction(
             kind=TransactionKind.PAYOUT_RETURN,
             idempotency_key=f"payout-return:{locked.end_to_end_id}",
-            entries=[
-                Posting(system_account(AccountKind.PAYOUT_CLEARING), -locked.amount_cents),
-                Posting(provider_payable_account(locked.provider), locked.amount_cents),
-            ],
+            entries=entries,
             reference=f"transfer:{locked.pk}",
             actor=actor,
             details={"run_id": locked.run_id, "transfer_id": locked.pk, "reason": reason[:200]},

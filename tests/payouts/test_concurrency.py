@@ -15,6 +15,7 @@ import pytest
 from django.db import connection
 from procrastinate.contrib.django.models import ProcrastinateJob
 
+from cpf.bookings import services
 from cpf.ledger.enums import AccountKind, TransactionKind
 from cpf.ledger.models import Account, Transaction
 from cpf.ledger.reconcile import reconcile
@@ -24,7 +25,8 @@ from tests.accounts.support import run_at_once
 from tests.bookings.money_support import PRICE
 from tests.clock import on_this_clock
 
-from .support import RUN_AT, paid_out, payable_of, provider_of, run, validated_file
+from .support import RUN_AT, long_file, paid_out, payable_of, provider_of, run, validated_file
+from .test_overpayment import END, LATER, debt_of, declared
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = [
@@ -174,3 +176,33 @@ def test_a_worker_killed_in_the_middle_of_a_run_pays_nothing_and_the_restarted_r
             worker.wait(timeout=30)
         blocker.close()
         watcher.close()
+
+
+# --- A settlement leaving a debt and a run at once (docs/adr/0020) --------------------------------
+
+
+def test_settlements_creating_debts_and_runs_at_once_recover_each_debt_once():
+    """Each provider was paid a €300 advance; its long file is settled at 25 % (a €50 debt) while
+    runs pay another of its files (€1,000): whichever commits first, the debt is recovered at
+    most once and what is not recovered stays owed."""
+    longs = [long_file() for _ in range(3)]
+    run("daily:2027-04-02")  # the advances
+    longs = [declared(registration, hours=10, reason="holder_fault") for registration in longs]
+    others = [validated_file(provider_of(registration)) for registration in longs]
+    debt = 300_00 - 250_00
+
+    def settle(registration):
+        return lambda: services.validate_service_done(registration=registration, actor=None, now=END)
+
+    results = run_at_once(
+        [settle(r) for r in longs] + [lambda n=n: run(f"agent:1:{n}", at=LATER) for n in range(2)]
+    )
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    for registration, other in zip(longs, others, strict=True):
+        provider = provider_of(registration)
+        transfer = Transfer.objects.get(provider=provider, items__registration=other)
+        assert transfer.amount_cents + transfer.recovered_cents == PRICE
+        assert transfer.recovered_cents + debt_of(provider) == debt
+        assert PayoutItem.objects.filter(registration=other).count() == 1
+    assert reconcile().ok, reconcile()

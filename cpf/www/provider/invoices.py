@@ -20,6 +20,7 @@ from cpf.core.money import InvalidAmount, parse_euros
 from cpf.invoicing import queries
 from cpf.invoicing.enums import VatRate
 from cpf.invoicing.services import InvoiceError, issue_invoice
+from cpf.payouts import queries as payout_queries
 
 from ..holder.forms import AccessibleFormMixin
 from ..organisation import member_required, membership_for
@@ -134,6 +135,7 @@ def statement(request: HttpRequest, provider_id: int) -> HttpResponse:
         "provider": provider,
         "rows": [(row, queries.owed_cents(row)) for row in rows],
         "totals": queries.totals(rows),
+        "debt": payout_queries.provider_debt(provider.pk),
         "title": f"Relevé – {provider.legal_name}",
     }
     return render(request, "www/provider/statement.html", context)
