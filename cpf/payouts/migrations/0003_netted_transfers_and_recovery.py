@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payouts', '0001_payouts'),
+        ('payouts', '0002_choices_checked'),
         ('providers', '0011_provider_onboarding_documents_sanctions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0006_service_done_control'),
+        ('bookings', '0007_choices_checked'),
         ('catalogue', '0007_references_default_in_database'),
         ('holders', '0005_flat_participation_exemption_facts'),
         ('referentials', '0009_eligible_actions_and_database_defaults'),
