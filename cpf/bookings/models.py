@@ -183,7 +183,9 @@ class Registration(models.Model):
     advance_due_cents = models.BigIntegerField("avance due à l'organisme (centimes)", default=0)
     # Rules 20, 22 (docs/adr/0020): what was paid to the provider for the file (its advance)
     # beyond what the settlement finally gave it, recorded in the provider's receivable.
-    provider_overpaid_cents = models.BigIntegerField("trop-perçu par l'organisme (centimes)", default=0)
+    provider_overpaid_cents = models.BigIntegerField(
+        "trop-perçu par l'organisme (centimes)", default=0, db_default=0
+    )
 
     # The later steps (rules 20 to 22).
     entry_date = models.DateField("entrée réelle", null=True, blank=True)

@@ -89,7 +89,7 @@ class Transfer(models.Model):
     amount_cents = models.BigIntegerField("montant (centimes)")
     # What the run kept back, of what it owed the provider, to recover its debt (an overpaid
     # advance, docs/adr/0020): the items pay ``amount_cents + recovered_cents``.
-    recovered_cents = models.BigIntegerField("trop-perçu recouvré (centimes)", default=0)
+    recovered_cents = models.BigIntegerField("trop-perçu recouvré (centimes)", default=0, db_default=0)
     end_to_end_id = models.CharField("référence de bout en bout (EndToEndId)", max_length=35, unique=True)
     remittance = models.CharField("libellé", max_length=140)
     status = models.CharField(
