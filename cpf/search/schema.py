@@ -12,7 +12,7 @@ from __future__ import annotations
 import tantivy
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 KEYWORD_TOKENIZER = "cpf_stems"
 FOLDED_TOKENIZER = "cpf_folded"

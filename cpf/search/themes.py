@@ -558,7 +558,13 @@ def themes_of(
             found.add(code)
     topics = list(topics)
     for label in topics:
-        found.update(marks.topics.get(fold(" ".join(label.split())), ()))
+        matched = marks.topics.get(fold(" ".join(label.split())), ())
+        if kind == "RNCP" and len(topics) > 1:
+            # A professional title that covers a topic among others (an installer's title with
+            # its electrical clearance, a security agent's with first aid at work) is not what a
+            # person typing the topic comes for: the topic's own certifications are.
+            matched = tuple(code for code in matched if BY_CODE[code].group != TOPIC)
+        found.update(matched)
     for name in certifiers:
         folded = fold(name)
         found.update(code for code, words in marks.certifiers if words in folded)

@@ -105,6 +105,39 @@ def test_the_themes_of_a_certification_come_from_the_registries_never_from_teach
     assert themes.themes_of(title=cles, topics=["Anglais"]) == ["anglais", "langues"]
 
 
+def test_a_professional_title_covering_a_topic_among_others_does_not_take_the_topic():
+    # RNCP35532 (2026 topics): an installer's title with electrical clearance among its topics
+    installer = themes.themes_of(
+        code="RNCP35532",
+        kind="RNCP",
+        title="Installateur en équipements électriques (BTM)",
+        topics=["Montage câblage électrique", "Habilitation électrique"],
+    )
+    clearance = themes.themes_of(
+        code="RS1780",
+        kind="RS",
+        title="Certification RS1780 — Sécurité électrique (certificateur : SECURITE VOIX DONNEES IMAGES)",
+        topics=["Sécurité électrique"],
+    )
+    security_agent = themes.themes_of(
+        code="RNCP36517",
+        kind="RNCP",
+        title="Agent de sécurité en sûreté",
+        topics=["Sécurité défense", "Surveillance protection gardiennage", "Sauvetage secourisme travail"],
+    )
+    first_aid = themes.themes_of(
+        code="RS5719",
+        kind="RS",
+        title="Sauveteur secouriste du travail",
+        topics=["Sauvetage secourisme travail"],
+    )
+
+    assert "habilitation-electrique" not in installer
+    assert "habilitation-electrique" in clearance
+    assert "sst" not in security_agent
+    assert "sst" in first_aid
+
+
 def test_a_keyword_asking_for_teachers_finds_the_taught_themes_only():
     for typed, expected in (
         ("professeur d'anglais", ("enseigner:anglais",)),
