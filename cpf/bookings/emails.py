@@ -24,7 +24,7 @@ from django.urls import NoReverseMatch, reverse
 from cpf.core.calendar import PARIS, paris_day
 from cpf.core.mail import send_later
 from cpf.core.money import format_euros
-from cpf.core.text import day_in_words
+from cpf.core.text import day_in_words, usual_commune_name
 
 from .enums import ProviderRefusalReason, RegistrationStatus
 from .models import Registration
@@ -340,7 +340,7 @@ def _summary(file: Registration) -> dict[str, object]:
     training = file.action.training
     where = [file.address] if file.address else []
     if file.commune is not None:
-        where.append(f"{file.commune.postal_code} {file.commune.name}")
+        where.append(f"{file.commune.postal_code} {usual_commune_name(file.commune.name)}")
     place = ", ".join([file.get_modality_display(), *where])
     return {
         "first_names": file.holder.first_names,

@@ -147,7 +147,7 @@ def sent(deliver_emails, work) -> str:
 SUMMARY = """Formation : Développeur web et web mobile
 Organisme : Académie du Numérique
 Session : du lundi {start} 2027 au jeudi 30 septembre 2027
-Lieu : en présentiel, 3 place Bellecour, 69002 Lyon 2e Arrondissement
+Lieu : en présentiel, 3 place Bellecour, 69002 Lyon
 Durée : 120 heures
 Prix : {price}\xa0€
 Dossier n° {n}"""

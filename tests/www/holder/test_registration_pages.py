@@ -18,6 +18,7 @@ from cpf.bookings.services import ProposalChanges, validate_registration
 from cpf.catalogue.enums import SessionStatus
 from cpf.core import parameters
 from cpf.core.money import format_euros
+from cpf.core.text import usual_commune_name
 from tests.accounts.factories import provider_member
 from tests.bookings.states import accepted_and_paid, file_in
 from tests.bookings.support import bookable_session
@@ -158,8 +159,11 @@ def test_the_place_reads_well_with_or_without_a_street_address(client, holder, a
     client.post(request_url(session))
     on_file = text(client.get(file_url(Registration.objects.get(holder=holder))))
 
-    # then the place has no stray comma and the commune its official name
-    line = expected.format(postal_code=commune.postal_code, name=commune.name_with_article)
+    # then the place has no stray comma and the commune the name people use ("Lyon", not
+    # "Lyon 2e Arrondissement": the postal code says which part)
+    line = expected.format(
+        postal_code=commune.postal_code, name=usual_commune_name(commune.name_with_article)
+    )
     assert line in asked
     assert line in on_file
     assert "— ," not in asked

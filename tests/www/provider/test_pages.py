@@ -76,7 +76,7 @@ def test_the_page_shows_the_identity_and_the_referencing_status(client, staff, p
     assert f"<td>{provider.siret}</td>" in content
     assert f"<td>{provider.nda}</td>" in content
     assert f"{provider.qualiopi_number}, valable du 01/01/2024 jusqu'au 31/12/2027" in content
-    assert "12 rue de la République, 69003 Lyon 3e Arrondissement" in content
+    assert "12 rue de la République, 69003 Lyon" in content
     assert "Léa Martin" in content and "0472000000" in content
     assert 'id="provider-status">Référencé</span>' in content
     details = provider.bank_details.get()
