@@ -4,11 +4,15 @@ logged with its HTTP status (or network error), its time and its number."""
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 
 from cpf.core import crypto
@@ -18,6 +22,40 @@ from .signatures import SIGNATURE_HEADER, sign
 
 TIMEOUT_SECONDS = 10
 USER_AGENT = "Compte-Formation-Webhooks/1"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is not followed: the endpoint answered with a 3xx, which is no
+    acknowledgement, and following it could lead the worker anywhere."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def refused_destination(url: str) -> str:
+    """Why events may not be sent to ``url`` now, or "" when they may: an address of a
+    non-public network (loopback, private, link-local such as a cloud's metadata service,
+    reserved), where a provider's webhook could otherwise make the worker reach the operator's
+    own services. The name is resolved at each attempt, since what it points to can change;
+    the local host is allowed where ``PROVIDER_WEBHOOKS_ALLOW_LOCAL_HTTP`` is on (development
+    and tests)."""
+    from .services import LOCAL_HOSTS
+
+    host = urlsplit(url).hostname or ""
+    if host in LOCAL_HOSTS and settings.PROVIDER_WEBHOOKS_ALLOW_LOCAL_HTTP:
+        return ""
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return ""  # not resolved: the attempt fails on its own and is logged as such
+    for *_, address in found:
+        ip = ipaddress.ip_address(str(address[0]).split("%")[0])
+        if not ip.is_global:
+            return f"Adresse d'un réseau non public refusée ({ip})."
+    return ""
 
 
 class DeliveryFailed(Exception):
@@ -52,12 +90,14 @@ def attempt(*, delivery_id: int, now: datetime.datetime) -> bool:
     )
     started = time.monotonic()
     status: int | None = None
-    error = ""
+    error = refused_destination(endpoint.url)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            status = response.status
+        if not error:
+            with OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
+                status = response.status
     except urllib.error.HTTPError as refused:
         status = refused.code
+        refused.close()
     except OSError as failure:
         error = f"{type(failure).__name__}: {failure}"
     delivered = status is not None and 200 <= status < 300
