@@ -195,7 +195,8 @@ API_TOKEN_LIFETIME = datetime.timedelta(days=int(os.environ.get("API_TOKEN_LIFET
 PAYOUT_DEBTOR = {
     "name": os.environ.get("PAYOUT_DEBTOR_NAME", "Caisse des Depots et Consignations"),
     "iban": os.environ.get("PAYOUT_DEBTOR_IBAN", "FR7640031000000000100000164"),
-    "bic": os.environ.get("PAYOUT_DEBTOR_BIC", "CDCGFRPPXXX"),
+    # Empty: the BIC the IBAN's bank code gives (schwifty's bank registry, cpf/payouts/sepa.py).
+    "bic": os.environ.get("PAYOUT_DEBTOR_BIC", ""),
     "street": os.environ.get("PAYOUT_DEBTOR_STREET", "rue de Lille"),
     "building": os.environ.get("PAYOUT_DEBTOR_BUILDING", "56"),
     "postcode": os.environ.get("PAYOUT_DEBTOR_POSTCODE", "75007"),

@@ -28,6 +28,7 @@ from pathlib import Path
 import holidays
 from django.conf import settings
 from lxml import etree
+from schwifty import IBAN
 from sepaxml import SepaTransfer
 from text_unidecode import unidecode
 
@@ -145,7 +146,7 @@ def build_file(
         {
             "name": sepa_text(debtor["name"], NAME_MAX),
             "IBAN": debtor["iban"],
-            "BIC": debtor["bic"],
+            "BIC": debtor["bic"] or str(IBAN(debtor["iban"]).bic),
             "batch": True,
             "currency": "EUR",
             "address": Address(
