@@ -90,8 +90,11 @@ def start_checkout(
     caller before. Raises the money services' refusals, or PaymentUnavailable."""
     provider = provider or get_provider()
     with transaction.atomic():
-        split = money.reserve_for_acceptance(registration=registration, holder=holder, now=now)
-        reserved = Registration.objects.get(pk=registration.pk)
+        # This block is the one a refusal rolls back: no savepoint inside it.
+        outcome = money.reserve_for_acceptance(
+            registration=registration, holder=holder, now=now, savepoint=False
+        )
+        reserved, split = outcome.registration, outcome.split
         if split.card_total_cents == 0:
             return CheckoutResult(registration=reserved, split=split, payment_url=None)
         payment = payments.open_payment(

@@ -426,6 +426,11 @@ class ServiceDoneControl(models.Model):
         return f"Contrôle du service fait du dossier n° {self.registration_id}"
 
 
+# What a file is read with wherever it is shown (its training, provider and place), so that a
+# file read under its lock can be answered without being read again.
+FILE_SHOWN_WITH = ("action__training__provider", "commune")
+
+
 class RegistrationTransition(TransitionLog):
     """Log of every state change of a file: who, when and why. Append-only; a file with a
     history is never deleted."""

@@ -44,7 +44,7 @@ from cpf.rights.models import Grant
 
 from . import emails
 from .enums import FlatParticipationExemption, PaymentState, RegistrationStatus
-from .models import CardRefundDue, Registration
+from .models import FILE_SHOWN_WITH, CardRefundDue, Registration
 
 S = RegistrationStatus
 # Rule 12: holders with a work-injury or occupational-disease incapacity of at least 10 % pay no
@@ -204,19 +204,28 @@ def _exemption(registration: Registration, grants: list[GrantPart]) -> str | Non
 # imported when called.
 
 
+@dataclass(frozen=True)
+class Reserved:
+    """The file as saved by the acceptance (read with ``FILE_SHOWN_WITH``) and its split."""
+
+    registration: Registration
+    split: PriceSplit
+
+
 def reserve_for_acceptance(
-    *, registration: Registration, holder: Holder, now: datetime.datetime
-) -> PriceSplit:
+    *, registration: Registration, holder: Holder, now: datetime.datetime, savepoint: bool = True
+) -> Reserved:
     """The holder accepts the proposal (rules 10 to 12, 16): their rights, grants and credit note
     are reserved (``reservation``, one per attempt) and the split stored on the file. When the
     card has nothing to pay, the file is accepted at once; otherwise the card payment is
     pending (``complete_acceptance`` or ``fail_acceptance`` follows). Refused unless the file
-    is the holder's, waits for their answer, in time, with no payment already pending."""
+    is the holder's, waits for their answer, in time, with no payment already pending.
+    ``savepoint=False``: the caller's block, which a refusal leaves too, is the one to roll back."""
     from . import services
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         locked = services.locked_for(
-            registration, to=S.ACCEPTED, holder=holder, now=now, related=("action__training",)
+            registration, to=S.ACCEPTED, holder=holder, now=now, related=FILE_SHOWN_WITH
         )
         if locked.payment_state == PaymentState.PENDING:
             raise services.PaymentPending(
@@ -245,7 +254,7 @@ def reserve_for_acceptance(
                 fields={**fields, "payment_state": PaymentState.NONE, "deadline_at": None},
                 already_locked=True,
             )
-    return split
+    return Reserved(registration=locked, split=split)
 
 
 def complete_acceptance(
@@ -308,8 +317,12 @@ def _refuse_payment(locked: Registration, *, now: datetime.datetime, reason: str
 def reserve(locked: Registration, *, holder: Holder, today: datetime.date) -> PriceSplit:
     """Reserve, for the locked file, what the holder's accounts pay (one ``reservation`` per
     attempt) and store the split on the file (not saved: the caller saves or transitions)."""
-    holder_reserved_account(holder)  # opened before the locks, never under them
     accounts = lock_holder_accounts(holder)
+    if not any(account.kind == AccountKind.HOLDER_RESERVED for account in accounts):
+        # Opened on the first acceptance (ON CONFLICT DO NOTHING, no error to catch), then every
+        # account locked again in the ledger's order.
+        holder_reserved_account(holder)
+        accounts = lock_holder_accounts(holder)
     split = _split(locked, accounts, today=today)
     attempt = locked.payment_attempt + 1
     if split.reserved_cents:

@@ -111,9 +111,29 @@ def use_purchase_code(
     typed = "".join(code.split())
     if len(typed) != CODE_DIGITS or not typed.isascii() or not typed.isdigit():
         raise PurchaseCodeInvalid(f"Le code est composé de {CODE_DIGITS} chiffres.", field=FIELD)
+    if _used_at_once(registration, holder, typed, now=now):
+        return
     refusal = _try(registration, holder, typed, now=now)
     if refusal is not None:
         raise refusal
+
+
+def _used_at_once(registration: Registration, holder: Holder, typed: str, *, now: datetime.datetime) -> bool:
+    """The usual case in one statement: the last code of the file, still valid, with tries left,
+    is the one typed, and is used up. Anything else (a wrong, expired or used code, or a
+    parallel use that took it first) returns False, and ``_try`` says why under a lock."""
+    latest = PurchaseCode.objects.latest_for(registration.pk, holder.pk).values("pk")
+    hashed = code_hash(registration_id=registration.pk, holder_id=holder.pk, code=typed)
+    return bool(
+        PurchaseCode.objects.filter(
+            pk__in=latest,
+            code_hash=hashed,
+            replaced_at__isnull=True,
+            used_at__isnull=True,
+            expires_at__gt=now,
+            tries__lt=MAX_PURCHASE_CODE_TRIES,
+        ).update(used_at=now)
+    )
 
 
 def code_hash(*, registration_id: int, holder_id: int, code: str) -> str:

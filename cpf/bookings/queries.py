@@ -19,7 +19,7 @@ from cpf.holders.models import Holder
 
 from . import money
 from .enums import HOLDER_LABEL_CHANGED_PROPOSAL, HOLDER_LABELS, PaymentState, RegistrationStatus
-from .models import Registration, RegistrationTransition
+from .models import FILE_SHOWN_WITH, Registration, RegistrationTransition
 
 S = RegistrationStatus
 
@@ -117,7 +117,7 @@ def holder_registrations(holder: Holder) -> QuerySet[Registration]:
     """The holder's files, newest request first, with what their list shows (one query)."""
     return (
         Registration.objects.filter(holder=holder)
-        .select_related("action__training__provider", "commune")
+        .select_related(*FILE_SHOWN_WITH)
         .order_by("-sent_at", "-id")
     )
 

@@ -123,8 +123,9 @@ class StateMachine(Generic[Subject]):
         a row lock; also set ``fields``. ``organisation``: the one the actor acts for, if any
         (a provider unpublishing its own offer). ``already_locked``: ``subject`` was read under
         its row lock in the caller's transaction, which goes on (it is not read again). Returns
-        the saved row; raises ``self.refusal`` (and changes nothing) otherwise."""
-        with transaction.atomic():
+        the saved row; raises ``self.refusal`` (and changes nothing) otherwise. Inside the
+        caller's transaction of ``already_locked``, no savepoint: a refusal rolls all of it back."""
+        with transaction.atomic(savepoint=not already_locked):
             if already_locked:
                 locked = subject
             else:

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from psycopg.types.json import Jsonb
 
 from cpf.accounts.models import User
 from cpf.core.errors import BusinessError
@@ -96,29 +96,67 @@ def post_transaction(
     ascending id order, their new balances checked (never below zero), the entries written and
     the cached balances changed, all in one database transaction. ``locked``: accounts the
     caller already locked in this transaction, read under their lock (their balances are
-    trusted, not read again). A replayed key must carry the same kind and the same postings
+    trusted, not read again), whose block a refusal leaves too. A replayed key must carry the same kind and the same postings
     (the same amounts on the same accounts, in any order): anything else is refused
     (``IdempotencyKeyReused``).
     """
     _check_balanced(entries)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                recorded = Transaction.objects.create(
-                    kind=kind,
-                    idempotency_key=idempotency_key,
-                    reference=reference,
-                    actor=actor,
-                    period=period,
-                    details=details or {},
-                )
-        except IntegrityError:
-            winner = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-            if winner is None:
-                raise
+    # With ``locked``, the caller's transaction is under way and a refusal leaves it through the
+    # caller's own block: no savepoint of ours (two round trips saved on every acceptance).
+    with transaction.atomic(savepoint=locked is None):
+        recorded = _claim(
+            kind=kind, idempotency_key=idempotency_key, reference=reference, actor=actor, period=period,
+            details=details or {},
+        )  # fmt: skip
+        if recorded is None:
+            winner = Transaction.objects.get(idempotency_key=idempotency_key)
             return _replayed(winner, kind, entries)
         _apply(recorded, entries, locked=locked or ())
     return Posted(transaction=recorded, created=True)
+
+
+CLAIM = f"""
+    INSERT INTO {Transaction._meta.db_table}
+        (kind, idempotency_key, reference, actor_id, period, details, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, statement_timestamp())
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id, created_at
+"""
+
+
+def _claim(
+    *,
+    kind: str,
+    idempotency_key: str,
+    reference: str,
+    actor: User | None,
+    period: int | None,
+    details: dict[str, Any],
+) -> Transaction | None:
+    """Insert the transaction's row, which claims the key, or return None when the key is
+    already recorded. A parallel claim of the same key waits for the first to commit (then
+    finds it) or to roll back (then inserts), as on the unique index; in one statement, where
+    catching the unique violation would need a savepoint."""
+    params: list[Any] = [
+        kind,
+        idempotency_key,
+        reference,
+        actor.pk if actor else None,
+        period,
+        Jsonb(details),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    recorded = Transaction(
+        id=row[0], kind=kind, idempotency_key=idempotency_key, reference=reference, actor=actor,
+        period=period, details=details, created_at=row[1],
+    )  # fmt: skip
+    recorded._state.adding = False
+    recorded._state.db = connection.alias
+    return recorded
 
 
 def _check_balanced(entries: Sequence[Posting]) -> None:
@@ -173,16 +211,27 @@ def _apply(recorded: Transaction, entries: Sequence[Posting], *, locked: Sequenc
         Entry(transaction=recorded, account_id=posting.account.pk, amount_cents=posting.amount_cents)
         for posting in entries
     )
-    new_balances = {}
-    for account in locked:
-        if deltas[account.pk]:
-            Account.objects.filter(pk=account.pk).update(
-                balance_cents=F("balance_cents") + deltas[account.pk]
-            )
-        new_balances[account.pk] = (account.balance_cents or 0) + deltas[account.pk]
+    _change_balances({account.pk: deltas[account.pk] for account in locked if deltas[account.pk]})
+    new_balances = {account.pk: (account.balance_cents or 0) + deltas[account.pk] for account in locked}
     for posting in entries:  # the caller's objects show the new balances too
         if posting.account.pk in new_balances:
             posting.account.balance_cents = new_balances[posting.account.pk]
+
+
+CHANGE_BALANCES = f"""
+    UPDATE {Account._meta.db_table} AS account
+    SET balance_cents = account.balance_cents + change.delta
+    FROM unnest(%s::bigint[], %s::bigint[]) AS change (id, delta)
+    WHERE account.id = change.id
+"""
+
+
+def _change_balances(deltas: dict[int, int]) -> None:
+    """Add each delta to its (locked) account's cached balance, all in one statement."""
+    if not deltas:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(CHANGE_BALANCES, [list(deltas), list(deltas.values())])
 
 
 def lock_accounts(account_ids: Iterable[int]) -> list[Account]:

@@ -13,6 +13,7 @@ from cpf.bookings.enums import PaymentState, RegistrationStatus
 from cpf.bookings.models import PurchaseCode, Registration
 from cpf.core import parameters
 from cpf.ledger.models import Transaction
+from cpf.ledger.services import holder_reserved_account
 from tests.api.calls import bearer, post_json
 from tests.bookings.states import file_in
 from tests.bookings.support import bookable_session
@@ -90,6 +91,31 @@ def test_without_anything_to_pay_by_card_the_file_is_accepted(client, holder, fi
     assert (body["registration"]["status"], body["registration"]["status_label"]) == ("accepted", "Validé")
     assert body["registration"]["split"]["exemption"] == "jobseeker"
     assert body["registration"]["actions"] == ["cancel"]
+
+
+def test_an_acceptance_paid_by_rights_alone_costs_a_fixed_number_of_queries(
+    client, holder, fixed_code, django_assert_num_queries
+):
+    """The code used in one statement, no savepoint inside the acceptance's transaction, the
+    file answered as saved: docs/performance.md, "Booking over HTTP"."""
+    holder.is_jobseeker = True
+    holder.save(update_fields=["is_jobseeker"])
+    registration = proposal_for(holder, rights_cents=3_000_00)
+    holder_reserved_account(holder)  # opened by an earlier acceptance (three statements the first time)
+    headers = bearer(holder)
+    client.post(f"{FILES}/{registration.pk}/otp", **headers)
+    post_json(client, f"{FILES}/{registration.pk}/accept", {"otp": "000000"}, **headers)  # a wrong try first
+
+    with django_assert_num_queries(17):
+        body = post_json(client, f"{FILES}/{registration.pk}/accept", {"otp": CODE}, **headers).json()
+
+    assert body["registration"]["status"] == "accepted"
+    assert [step["status"] for step in body["registration"]["timeline"]] == [
+        "not_processed",
+        "validated",
+        "accepted",
+    ]
+    assert Registration.objects.get(pk=registration.pk).reserved_cents == body["registration"]["price_cents"]
 
 
 @pytest.mark.parametrize(

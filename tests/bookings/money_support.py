@@ -177,7 +177,7 @@ def accepted(
     registration: Registration, *, now: datetime.datetime = NOW, reference: str = ""
 ) -> Registration:
     """Through acceptance, paying the card part when there is one."""
-    split = money.reserve_for_acceptance(registration=registration, holder=registration.holder, now=now)
+    split = money.reserve_for_acceptance(registration=registration, holder=registration.holder, now=now).split
     if split.card_total_cents:
         money.complete_acceptance(
             registration=registration,

@@ -85,7 +85,7 @@ def accepted_and_paid(*, holder: Holder, session: Session, now: datetime.datetim
     (as many as they have), the rest and the flat participation paid by card."""
     minute = datetime.timedelta(minutes=1)
     registration = file_in(S.VALIDATED, holder=holder, session=session, now=now)
-    split = money.reserve_for_acceptance(registration=registration, holder=holder, now=now + 3 * minute)
+    split = money.reserve_for_acceptance(registration=registration, holder=holder, now=now + 3 * minute).split
     if split.card_total_cents:
         money.complete_acceptance(
             registration=registration,

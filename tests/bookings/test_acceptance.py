@@ -87,7 +87,7 @@ def test_rule_12_exemptions_are_recorded_on_the_file(holder_facts, c2p, employer
         give_grant(holder, 10_00, kind=FunderKind.EMPLOYER)
     registration = RegistrationFactory(holder=holder, c2p_points=c2p)
 
-    split = money.reserve_for_acceptance(registration=registration, holder=holder, now=NOW)
+    split = money.reserve_for_acceptance(registration=registration, holder=holder, now=NOW).split
 
     stored = reloaded(registration)
     assert split.exemption == stored.flat_participation_exemption == exemption
@@ -130,7 +130,7 @@ def test_a_card_part_waits_for_the_payment_then_the_capture_accepts_the_file():
     holder = funded_holder()
     registration = RegistrationFactory(holder=holder)
 
-    split = money.reserve_for_acceptance(registration=registration, holder=holder, now=NOW)
+    split = money.reserve_for_acceptance(registration=registration, holder=holder, now=NOW).split
     pending = reloaded(registration)
     assert (pending.status, pending.payment_state, pending.payment_attempt) == (S.VALIDATED, "pending", 1)
     assert pending.reserved_cents == 650_00 == balance(holder, AccountKind.HOLDER_RESERVED)

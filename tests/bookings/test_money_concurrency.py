@@ -55,7 +55,7 @@ def test_two_hundred_acceptances_racing_on_one_holders_rights_never_overspend():
 
     def accept(share):
         return [
-            money.reserve_for_acceptance(registration=f, holder=holder, now=NOW).card_total_cents
+            money.reserve_for_acceptance(registration=f, holder=holder, now=NOW).split.card_total_cents
             for f in share
         ]
 

@@ -557,7 +557,8 @@ def accept(request: HttpRequest, payload: AcceptIn, registration_id: int = Regis
         {
             "payment_required": payment is not None,
             "payment": payment,
-            "registration": _detail(_own_file(request, registration_id, terms_checked=True)),
+            # The file as the acceptance saved it (read with what it is shown with), not read again.
+            "registration": _detail(result.registration),
         },
     )
 
