@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings
 from lxml import etree
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from cpf.catalogue import catalogue_file, imports, lheo
 from cpf.catalogue.enums import ImportStatus, Modality, SessionStatus
-from cpf.catalogue.models import CatalogueImport, Training
+from cpf.catalogue.models import CatalogueImport, Session, Training
+from cpf.catalogue.tasks import import_catalogue_file
 from cpf.providers.models import CertificationAuthorisation
 from tests.accounts.factories import member_of
 from tests.catalogue.catalogue_files import (
@@ -298,7 +300,7 @@ def test_a_file_declaring_entities_is_refused_without_expanding_them(provider, m
     assert not Training.objects.filter(provider=provider).exists()
 
 
-def test_a_large_lheo_file_goes_to_the_worker(provider, member):
+def test_a_large_lheo_file_goes_to_the_worker_which_imports_it(provider, member):
     sessions = [lheo_session(f"S{n}") for n in range(imports.INLINE_LINES + 1)]
     content = lheo_file(lheo_formation("F1", lheo_action("A1", *sessions)))
 
@@ -312,6 +314,12 @@ def test_a_large_lheo_file_goes_to_the_worker(provider, member):
     assert ProcrastinateJob.objects.get(task_name="catalogue.import_catalogue_file").args == {
         "import_id": waiting.pk
     }
+
+    import_catalogue_file(import_id=waiting.pk)
+
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.percent) == (ImportStatus.DONE, 100)
+    assert Session.objects.filter(action__training__provider=provider).count() == imports.INLINE_LINES + 1
 
 
 def test_an_lheo_file_of_another_providers_offer_by_its_number_is_refused(provider, member):
@@ -337,3 +345,19 @@ def test_the_parser_itself_neither_expands_nor_fetches_an_entity():
     root = etree.fromstring(EXTERNAL_ENTITY, lheo._parser())
     assert "".join(root.itertext()) == "\n&secret;"
     assert [type(node) for node in root.iter()][-1] is etree._Entity
+
+
+def test_the_documentations_example_imports(provider, member):
+    doc = (settings.BASE_DIR / "docs" / "catalogue-file-format.md").read_text()
+    example = doc.split("```xml\n", 1)[1].split("```", 1)[0].encode()
+
+    done = send(provider, member, example)
+
+    assert (done.status, done.errors) == (ImportStatus.DONE, [])
+    assert done.summary["created"] == {"training": 1, "action": 1, "session": 1}
+    session = Session.objects.get(action__training__provider=provider)
+    assert (session.reference, session.action.reference, session.action.training.reference) == (
+        "2027-03",
+        "LYON",
+        "DWWM-2027",
+    )
