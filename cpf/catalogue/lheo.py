@@ -193,7 +193,8 @@ def records(content: bytes, *, refuse: Refuse) -> Iterator[Record]:
     try:
         root = etree.fromstring(content, _parser())
     except etree.XMLSyntaxError as exc:
-        refuse(exc.lineno or 1, "", f"Le fichier XML est mal formé, ligne {exc.lineno} : {exc.msg}")
+        line = exc.lineno or 1
+        refuse(line, "", f"Le fichier XML est mal formé, ligne {line} : {exc.msg}")
         return
     # Should the text before the root have hidden a DOCTYPE (another encoding), it is refused
     # all the same: entities were not expanded.
