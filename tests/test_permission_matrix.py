@@ -883,6 +883,7 @@ def provider_offer_cases() -> list[Case]:
         ("offer_new", of),
         ("offer_import", of),
         ("offer_export", of),
+        ("offer_export_lheo", of),
         ("offer", training()),
         ("offer_edit", training()),
         ("offer_preview", training()),

@@ -1,5 +1,7 @@
 """The provider's catalogue file (rule 25): its offers as CSV, one line per session, imported
 all at once or not at all, and exported in the same format (docs/catalogue-file-format.md).
+The same offers in LHÉO XML (``lheo``) are read into the same lines, and go through the same
+checks, report and writing; ``Vocabulary`` names their elements in the report.
 
 A line carries its training's columns, its action's and its session's; the lines of one
 training (same ``reference_formation``) repeat the training's columns, those of one action (same
@@ -30,6 +32,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from cpf.core.errors import BusinessError, Problem
 from cpf.core.money import InvalidAmount, parse_euros
@@ -37,6 +40,7 @@ from cpf.providers.models import Provider
 from cpf.providers.queries import authorised_certifications
 from cpf.referentials.models import Certification, Commune
 
+from . import lheo
 from .enums import Modality, PublicationStatus, SessionStatus
 from .models import Action, Session, Training
 from .offers import RESERVED_PREFIX, effective_reference
@@ -145,14 +149,63 @@ class CatalogueFileRefused(BusinessError):
         )
 
 
+@dataclass(frozen=True)
+class Vocabulary:
+    """How a file's format names what a problem concerns: the CSV's columns, or LHÉO's elements
+    (``lheo.FIELDS``); and how it writes a modality, a session's state and a date. The checks
+    are the same for both; only their words differ."""
+
+    fields: dict[str, str]  # column → the ``field`` of a problem
+    phrases: dict[str, str]  # column → as a sentence names it: « la colonne « adresse » »
+    shorts: dict[str, str]  # column → as a list names it: « « adresse » »
+    plural: str
+    modalities: str
+    session_states: str
+    date_format: str
+
+    def field(self, column: str) -> str:
+        return self.fields.get(column, column)
+
+    def the(self, column: str) -> str:
+        return self.phrases.get(column, column)
+
+    def listing(self, columns: Iterable[str]) -> str:
+        return f"{self.plural} " + ", ".join(self.shorts.get(c, c) for c in columns)
+
+
+CSV_VOCABULARY = Vocabulary(
+    fields={name: name for name in HEADER},
+    phrases={name: f"la colonne « {name} »" for name in HEADER},
+    shorts={name: f"« {name} »" for name in HEADER},
+    plural="colonnes",
+    modalities="presentiel, distance ou mixte",
+    session_states="ouverte, complete ou annulee",
+    date_format="JJ/MM/AAAA",
+)
+LHEO_VOCABULARY = Vocabulary(
+    fields={column: spec.field for column, spec in lheo.FIELDS.items()},
+    phrases={column: spec.phrase for column, spec in lheo.FIELDS.items()},
+    shorts={column: spec.short for column, spec in lheo.FIELDS.items()},
+    plural="éléments",
+    modalities=lheo.MODALITY_HINT,
+    session_states=lheo.SESSION_STATE_HINT,
+    date_format="AAAAMMJJ",
+)
+
+
 @dataclass
 class FileLine:
-    """One checked line: the values of its three levels, ready for the models."""
+    """One checked line: the values of its three levels, ready for the models. ``lines`` says
+    where each column's value was found when it is not on ``number`` (an LHÉO element)."""
 
     number: int
     training: dict[str, Any]
     action: dict[str, Any] | None
     session: dict[str, Any] | None
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, column: str) -> int:
+        return self.lines.get(column, self.number)
 
 
 @dataclass
@@ -161,8 +214,15 @@ class CheckedFile:
     errors: list[dict[str, Any]] = field(default_factory=list)
     error_count: int = 0
     physical_lines: int = 0
+    vocabulary: Vocabulary = CSV_VOCABULARY
+    _seen: set[tuple[int, str, str]] = field(default_factory=set, repr=False)
 
     def refuse(self, line: int, column: str, message: str) -> None:
+        """Record a problem once: an LHÉO training's problem is met again with each of its
+        sessions, on the same line."""
+        if (line, column, message) in self._seen:
+            return
+        self._seen.add((line, column, message))
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append({"line": line, "field": column, "message": message})
@@ -178,6 +238,20 @@ def count_lines(content: bytes) -> int:
 # Checking ----------------------------------------------------------------------------------
 
 
+def is_lheo(content: bytes) -> bool:
+    """An XML file (LHÉO) rather than a CSV one: its first character, past a byte-order mark
+    and blanks, opens a tag (``<?xml``, ``<lheo``). A CSV's header never does."""
+    return content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
+def work_units(content: bytes) -> int:
+    """What decides between importing at once and asking the worker: a CSV's lines; an LHÉO
+    file's sessions (a CSV line each), at least its lines divided by 40 (what a session takes)."""
+    if not is_lheo(content):
+        return count_lines(content)
+    return max(lheo.count_sessions(content), count_lines(content) // 40)
+
+
 def check_file(
     content: bytes,
     *,
@@ -185,7 +259,9 @@ def check_file(
     today: datetime.date,
     progress: Callable[[int], None] | None = None,
 ) -> CheckedFile:
-    """Read and check every line of the file; nothing is written."""
+    """Read and check every line of the file, CSV or LHÉO (``is_lheo``); nothing is written."""
+    if is_lheo(content):
+        return _check_lheo(content, provider=provider, today=today, progress=progress)
     checked = CheckedFile()
     try:
         text = content.decode("utf-8-sig")
@@ -235,6 +311,37 @@ def check_file(
     return checked
 
 
+def _check_lheo(
+    content: bytes, *, provider: Provider, today: datetime.date, progress: Callable[[int], None] | None
+) -> CheckedFile:
+    """The LHÉO file's offers (``lheo.records``: one record per session, per action without
+    session, per training without action, as the CSV's lines) through the same checks."""
+    checked = CheckedFile(vocabulary=LHEO_VOCABULARY)
+    context = _Context(provider=provider, today=today, vocabulary=LHEO_VOCABULARY)
+    last_reported = 1
+    for ordinal, record in enumerate(lheo.records(content, refuse=checked.refuse)):
+        if progress and record.number - last_reported >= PROGRESS_EVERY:
+            progress(record.number)
+            last_reported = record.number
+        line = _check_line(
+            record.number,
+            record.values,
+            context,
+            checked,
+            levels=record.levels,
+            lines=record.lines,
+            ordinal=ordinal,
+        )
+        if line is not None:
+            checked.lines.append(line)
+    checked.physical_lines = count_lines(content) + 1
+    if not checked.lines and not checked.error_count:
+        checked.refuse(1, "offres", "Le fichier ne contient aucune formation (<offres> est vide).")
+    if progress:
+        progress(checked.physical_lines)
+    return checked
+
+
 def _check_header(header: list[str], checked: CheckedFile) -> bool:
     if len(header) == 1 and "," in header[0]:
         checked.refuse(1, "", "Les colonnes sont séparées par des points-virgules « ; », pas des virgules.")
@@ -254,14 +361,17 @@ class _Context:
     """What the checks of every line share: the referentials needed, and what earlier lines
     said of each training and action (they must agree)."""
 
-    def __init__(self, *, provider: Provider, today: datetime.date) -> None:
+    def __init__(
+        self, *, provider: Provider, today: datetime.date, vocabulary: Vocabulary = CSV_VOCABULARY
+    ) -> None:
         self.today = today
+        self.vocabulary = vocabulary
         self.authorised = dict(authorised_certifications(provider, today=today).values_list("code", "pk"))
         self.known_certifications: dict[str, bool] = {}
         self.communes: dict[tuple[str, str], int | None] = {}
         self.trainings: dict[str, tuple[int, dict[str, Any]]] = {}
         self.actions: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
-        self.sessions: dict[tuple[str, str, str], int] = {}
+        self.sessions: dict[tuple[str, str, str], tuple[int, int]] = {}  # (ordinal, line)
 
     def certification_exists(self, code: str) -> bool:
         if code not in self.known_certifications:
@@ -278,36 +388,54 @@ class _Context:
         return self.communes[key]
 
 
-def _check_line(number: int, raw: dict[str, str], context: _Context, checked: CheckedFile) -> FileLine | None:
+def _check_line(
+    number: int,
+    raw: dict[str, str],
+    context: _Context,
+    checked: CheckedFile,
+    *,
+    levels: Iterable[str] | None = None,
+    lines: dict[str, int] | None = None,
+    ordinal: int | None = None,
+) -> FileLine | None:
+    """Check one line (or LHÉO record): its levels are those it fills, unless given; a problem
+    is reported on the line where its column's value was found (``lines``, else ``number``)."""
     values = {name: raw.get(name, "").strip() for name in HEADER}
-    before = checked.error_count
+    lines = lines or {}
+    vocabulary = context.vocabulary
+    refused = False
 
     def refuse(column: str, message: str) -> None:
-        checked.refuse(number, column, message)
+        nonlocal refused
+        refused = True
+        checked.refuse(lines.get(column, number), vocabulary.field(column), message)
 
-    has_action = any(values[c.name] for c in COLUMNS if c.level == "action")
-    has_session = any(values[c.name] for c in COLUMNS if c.level == "session")
-    levels = (
-        ["training"]
-        + (["action"] if has_action or has_session else [])
-        + (["session"] if has_session else [])
-    )
+    if levels is None:
+        has_action = any(values[c.name] for c in COLUMNS if c.level == "action")
+        has_session = any(values[c.name] for c in COLUMNS if c.level == "session")
+        levels = (
+            ["training"]
+            + (["action"] if has_action or has_session else [])
+            + (["session"] if has_session else [])
+        )
+    levels = list(levels)
     for level in levels:
         for name in REQUIRED[level]:
             if not values[name]:
-                refuse(name, f"Renseignez la colonne « {name} » ({BY_NAME[name].label}).")
+                refuse(name, f"Renseignez {vocabulary.the(name)} ({BY_NAME[name].label}).")
     for name in ("reference_formation", "reference_action", "reference_session"):
         if len(values[name]) > TEXT_MAX["reference"]:
             refuse(name, f"La référence compte au plus {TEXT_MAX['reference']} caractères.")
 
     training = _training_values(values, context, refuse)
     action = _action_values(values, context, refuse) if "action" in levels else None
-    session = _session_values(values, refuse) if "session" in levels else None
-    if checked.error_count > before:
+    session = _session_values(values, context, refuse) if "session" in levels else None
+    if refused:
         return None
-    if not _agrees(number, values, training, action, session, context, refuse):
+    key = number if ordinal is None else ordinal
+    if not _agrees(number, key, values, training, action, session, context, refuse):
         return None
-    return FileLine(number, training, action, session)
+    return FileLine(number, training, action, session, lines)
 
 
 def _training_values(values: dict[str, str], context: _Context, refuse) -> dict[str, Any]:
@@ -345,7 +473,7 @@ def _action_values(values: dict[str, str], context: _Context, refuse) -> dict[st
     )
     modality = MODALITIES.get(values["modalite"].lower())
     if values["modalite"] and modality is None:
-        refuse("modalite", f"Modalité inconnue « {values['modalite']} » : presentiel, distance ou mixte.")
+        refuse("modalite", f"Modalité inconnue « {values['modalite']} » : {context.vocabulary.modalities}.")
     commune_id = None
     if values["code_insee"]:
         commune_id = context.commune(values["code_insee"], values["code_postal"])
@@ -361,8 +489,12 @@ def _action_values(values: dict[str, str], context: _Context, refuse) -> dict[st
         refuse("adresse", "Indiquez l'adresse du lieu de formation (sauf formation à distance).")
     for name, attribute in (("adresse", "address"), ("lieu_examen", "exam_place")):
         if len(values[name]) > TEXT_MAX[attribute]:
-            refuse(name, f"La colonne « {name} » compte au plus {TEXT_MAX[attribute]} caractères.")
-    exam_date = _date(values["date_examen"], "date_examen", refuse) if values["date_examen"] else None
+            named = capfirst(context.vocabulary.the(name))
+            refuse(name, f"{named} compte au plus {TEXT_MAX[attribute]} caractères.")
+    date_format = context.vocabulary.date_format
+    exam_date = (
+        _date(values["date_examen"], "date_examen", refuse, date_format) if values["date_examen"] else None
+    )
     return {
         "reference": values["reference_action"],
         "price_cents": price,
@@ -380,15 +512,19 @@ def _action_values(values: dict[str, str], context: _Context, refuse) -> dict[st
     }
 
 
-def _session_values(values: dict[str, str], refuse) -> dict[str, Any]:
-    start = _date(values["date_debut"], "date_debut", refuse) if values["date_debut"] else None
-    end = _date(values["date_fin"], "date_fin", refuse) if values["date_fin"] else None
+def _session_values(values: dict[str, str], context: _Context, refuse) -> dict[str, Any]:
+    date_format = context.vocabulary.date_format
+    start = _date(values["date_debut"], "date_debut", refuse, date_format) if values["date_debut"] else None
+    end = _date(values["date_fin"], "date_fin", refuse, date_format) if values["date_fin"] else None
     if start and end and end < start:
         refuse("date_fin", "La session finit avant de commencer.")
     seats = _whole(values["places"], "places", refuse, minimum=1)
     status = SESSION_STATES.get(values["etat_session"].lower())
     if status is None:
-        refuse("etat_session", f"État inconnu « {values['etat_session']} » : ouverte, complete ou annulee.")
+        refuse(
+            "etat_session",
+            f"État inconnu « {values['etat_session']} » : {context.vocabulary.session_states}.",
+        )
     return {
         "reference": values["reference_session"],
         "start_date": start,
@@ -398,15 +534,16 @@ def _session_values(values: dict[str, str], refuse) -> dict[str, Any]:
     }
 
 
-def _agrees(number, values, training, action, session, context: _Context, refuse) -> bool:
-    """The lines of one training (or action) describe it the same way; a session appears once."""
+def _agrees(number, key, values, training, action, session, context: _Context, refuse) -> bool:
+    """The lines of one training (or action) describe it the same way; a session appears once
+    (``key`` tells the lines apart: LHÉO records may share a line)."""
     training_key = values["reference_formation"]
     seen = context.trainings.setdefault(training_key, (number, training))
     if seen[1] != training:
         refuse(
             "reference_formation",
             f"La formation « {training_key} » est décrite autrement à la ligne {seen[0]} "
-            f"({_differences(seen[1], training, 'training')}).",
+            f"({_differences(seen[1], training, 'training', context)}).",
         )
         return False
     if action is None:
@@ -417,27 +554,27 @@ def _agrees(number, values, training, action, session, context: _Context, refuse
         refuse(
             "reference_action",
             f"L'action « {action_key[1]} » est décrite autrement à la ligne {seen_action[0]} "
-            f"({_differences(seen_action[1], action, 'action')}).",
+            f"({_differences(seen_action[1], action, 'action', context)}).",
         )
         return False
     if session is None:
         return True
     session_key = (*action_key, values["reference_session"])
-    first = context.sessions.setdefault(session_key, number)
-    if first != number:
+    first = context.sessions.setdefault(session_key, (key, number))
+    if first[0] != key:
         refuse(
             "reference_session",
-            f"La session « {session_key[2]} » de cette action figure déjà à la ligne {first}.",
+            f"La session « {session_key[2]} » de cette action figure déjà à la ligne {first[1]}.",
         )
         return False
     return True
 
 
-def _differences(first: dict[str, Any], other: dict[str, Any], level: str) -> str:
+def _differences(first: dict[str, Any], other: dict[str, Any], level: str, context: _Context) -> str:
     by_attribute = {c.attribute: c.name for c in COLUMNS if c.level == level}
     by_attribute.update({"certification_id": "code_certification", "commune_id": "code_insee"})
     names = [by_attribute.get(key, key) for key in first if first[key] != other.get(key)]
-    return "colonnes " + ", ".join(f"« {name} »" for name in names)
+    return context.vocabulary.listing(names)
 
 
 def _euros(text: str, column: str, refuse, *, positive: bool) -> int | None:
@@ -470,7 +607,7 @@ def _whole(text: str, column: str, refuse, *, minimum: int) -> int | None:
     return value
 
 
-def _date(text: str, column: str, refuse) -> datetime.date | None:
+def _date(text: str, column: str, refuse, date_format: str = "JJ/MM/AAAA") -> datetime.date | None:
     match = _DATE_FR.match(text) or _DATE_ISO.match(text)
     if match:
         parts = [int(p) for p in match.groups()]
@@ -479,7 +616,7 @@ def _date(text: str, column: str, refuse) -> datetime.date | None:
             return datetime.date(year, month, day)
         except ValueError:
             pass
-    refuse(column, f"« {text} » n'est pas une date (JJ/MM/AAAA).")
+    refuse(column, f"« {text} » n'est pas une date ({date_format}).")
     return None
 
 
@@ -508,11 +645,19 @@ def write_file(
         Provider.objects.select_for_update().filter(pk=provider.pk).first()
         written = Written()
         first_line: dict[str, int] = {}
-        trainings = _write_trainings(checked.lines, provider, written, first_line)
-        actions = _write_actions(checked.lines, trainings, written)
-        _write_sessions(checked.lines, trainings, actions, written)
+        vocabulary = checked.vocabulary
+        trainings = _write_trainings(checked.lines, provider, written, first_line, vocabulary)
+        actions = _write_actions(checked.lines, trainings, written, vocabulary)
+        _write_sessions(checked.lines, trainings, actions, written, vocabulary)
         errors = _publish(
-            trainings, first_line, provider=provider, actor=actor, publish=publish, now=now, written=written
+            trainings,
+            first_line,
+            provider=provider,
+            actor=actor,
+            publish=publish,
+            now=now,
+            written=written,
+            vocabulary=vocabulary,
         )
         if errors:
             raise CatalogueFileRefused(errors)
@@ -520,7 +665,15 @@ def write_file(
     return written
 
 
-def _write_trainings(lines, provider, written: Written, first_line: dict[str, int]) -> dict[str, Training]:
+def _unknown_reference(line: FileLine, column: str, message: str, vocabulary: Vocabulary):
+    return CatalogueFileRefused(
+        [{"line": line.line_of(column), "field": vocabulary.field(column), "message": message}]
+    )
+
+
+def _write_trainings(
+    lines, provider, written: Written, first_line: dict[str, int], vocabulary: Vocabulary
+) -> dict[str, Training]:
     existing = {effective_reference(t): t for t in Training.objects.filter(provider=provider)}
     found: dict[str, Training] = {}
     new: list[Training] = []
@@ -529,19 +682,13 @@ def _write_trainings(lines, provider, written: Written, first_line: dict[str, in
         key = line.training["reference"]
         if key in found:
             continue
-        first_line[key] = line.number
+        first_line[key] = line.line_of("reference_formation")
         values = dict(line.training)
         training = existing.get(key)
         if training is None:
             if key.startswith(RESERVED_PREFIX):
-                raise CatalogueFileRefused(
-                    [
-                        {
-                            "line": line.number,
-                            "field": "reference_formation",
-                            "message": f"Aucune formation de référence « {key} ».",
-                        }
-                    ]
+                raise _unknown_reference(
+                    line, "reference_formation", f"Aucune formation de référence « {key} ».", vocabulary
                 )
             training = Training(provider=provider, status=PublicationStatus.DRAFT, **values)
             new.append(training)
@@ -575,7 +722,9 @@ ACTION_WRITTEN = (
 SESSION_WRITTEN = ("start_date", "end_date", "seats", "status")
 
 
-def _write_actions(lines, trainings: dict[str, Training], written: Written) -> dict[tuple[str, str], Action]:
+def _write_actions(
+    lines, trainings: dict[str, Training], written: Written, vocabulary: Vocabulary
+) -> dict[tuple[str, str], Action]:
     ids = {t.pk: key for key, t in trainings.items() if t.pk}
     existing = {
         (ids[a.training_id], effective_reference(a)): a
@@ -594,14 +743,11 @@ def _write_actions(lines, trainings: dict[str, Training], written: Written) -> d
         action = existing.get(key)
         if action is None:
             if key[1].startswith(RESERVED_PREFIX):
-                raise CatalogueFileRefused(
-                    [
-                        {
-                            "line": line.number,
-                            "field": "reference_action",
-                            "message": f"Aucune action de référence « {key[1]} » dans cette formation.",
-                        }
-                    ]
+                raise _unknown_reference(
+                    line,
+                    "reference_action",
+                    f"Aucune action de référence « {key[1]} » dans cette formation.",
+                    vocabulary,
                 )
             action = Action(training=trainings[key[0]], **values)
             new.append(action)
@@ -617,7 +763,9 @@ def _write_actions(lines, trainings: dict[str, Training], written: Written) -> d
     return found
 
 
-def _write_sessions(lines, trainings, actions: dict[tuple[str, str], Action], written: Written) -> None:
+def _write_sessions(
+    lines, trainings, actions: dict[tuple[str, str], Action], written: Written, vocabulary: Vocabulary
+) -> None:
     ids = {a.pk: key for key, a in actions.items()}
     existing = {
         (*ids[s.action_id], effective_reference(s)): s
@@ -633,14 +781,11 @@ def _write_sessions(lines, trainings, actions: dict[tuple[str, str], Action], wr
         session = existing.get(key)
         if session is None:
             if key[2].startswith(RESERVED_PREFIX):
-                raise CatalogueFileRefused(
-                    [
-                        {
-                            "line": line.number,
-                            "field": "reference_session",
-                            "message": f"Aucune session de référence « {key[2]} » dans cette action.",
-                        }
-                    ]
+                raise _unknown_reference(
+                    line,
+                    "reference_session",
+                    f"Aucune session de référence « {key[2]} » dans cette action.",
+                    vocabulary,
                 )
             new.append(Session(action=actions[key[:2]], **values))
         else:
@@ -663,7 +808,7 @@ def _update(offer, values: dict[str, Any]) -> bool:
 
 
 def _publish(
-    trainings, first_line, *, provider, actor, publish, now, written: Written
+    trainings, first_line, *, provider, actor, publish, now, written: Written, vocabulary: Vocabulary
 ) -> list[dict[str, Any]]:
     """Publish the file's trainings when asked; check that the published ones it changed are
     still complete (rule 25, ``services.publication_problems``, on the trainings loaded at once
@@ -683,7 +828,7 @@ def _publish(
         errors.extend(
             {
                 "line": first_line[key],
-                "field": "reference_formation",
+                "field": vocabulary.field("reference_formation"),
                 "message": f"Formation « {key} » : {problem}",
             }
             for problem in problems

@@ -1,6 +1,6 @@
-"""A provider's member sends a catalogue file (rule 25, ``catalogue_file``): the import is
-recorded (``CatalogueImport``), then run at once for a small file, or by the worker for a large
-one, whose page shows the progress.
+"""A provider's member sends a catalogue file, CSV or LHÉO XML (rule 25, ``catalogue_file``,
+``lheo``): the import is recorded (``CatalogueImport``), then run at once for a small file, or
+by the worker for a large one, whose page shows the progress.
 
 The run has two steps. The check reads every line outside any transaction and saves its
 progress as it goes (so that the page, polling, sees it); a refused line ends the import there,
@@ -27,7 +27,7 @@ from .services import CatalogueError
 
 logger = logging.getLogger(__name__)
 
-INLINE_LINES = 500  # a file of at most this many lines is imported while the member waits
+INLINE_LINES = 500  # a file of at most this many lines (LHÉO: sessions) is imported at once
 MAX_FILE_BYTES = 30 * 1024 * 1024
 
 
@@ -49,6 +49,8 @@ def start_catalogue_import(
             code="file_too_large",
         )
     lines = catalogue_file.count_lines(content)
+    # A CSV's lines or an LHÉO file's sessions (its lines are ~40 times as many).
+    inline = catalogue_file.work_units(content) <= INLINE_LINES
     with transaction.atomic():
         record = CatalogueImport.objects.create(
             provider=provider,
@@ -71,11 +73,11 @@ def start_catalogue_import(
             },
             organisation=provider,
         )
-        if lines > INLINE_LINES:
+        if not inline:
             from .tasks import import_catalogue_file
 
             import_catalogue_file.defer(import_id=record.pk)
-    if lines <= INLINE_LINES:
+    if inline:
         run_catalogue_import(import_id=record.pk, now=now)
         record.refresh_from_db()
     return record

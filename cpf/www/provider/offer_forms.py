@@ -230,7 +230,7 @@ class SessionForm(AccessibleFormMixin, forms.Form):
 
 class ImportForm(AccessibleFormMixin, forms.Form):
     file = forms.FileField(
-        label="Fichier du catalogue (CSV, séparateur « ; », UTF-8)",
+        label="Fichier du catalogue : CSV (séparateur « ; », UTF-8) ou XML LHÉO 2.3",
         error_messages={"required": "Choisissez le fichier à importer.", "empty": "Le fichier est vide."},
     )
     publish = forms.BooleanField(

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cpf.accounts.enums import OrganisationType
-from cpf.catalogue import catalogue_file, offers
+from cpf.catalogue import catalogue_file, lheo, offers
 from cpf.catalogue.enums import ImportStatus, PublicationStatus, SessionStatus
 from cpf.catalogue.imports import start_catalogue_import
 from cpf.catalogue.models import Action, CatalogueImport, Session, Training
@@ -391,11 +391,24 @@ def offer_import(request: HttpRequest, provider_id: int) -> HttpResponse:
     context = {
         "provider": provider,
         "form": form,
-        "columns": catalogue_file.COLUMNS,
-        "required": {name for names in catalogue_file.REQUIRED.values() for name in names},
+        "columns": _columns(),
         "title": f"Importer un catalogue – {provider.legal_name}",
     }
     return render(request, "www/provider/offers/import.html", context)
+
+
+def _columns() -> list[dict]:
+    """The file's fields for the import page: the CSV's column and the LHÉO element."""
+    required = {name for names in catalogue_file.REQUIRED.values() for name in names}
+    return [
+        {
+            "name": column.name,
+            "label": column.label,
+            "element": lheo.FIELDS[column.name].short,
+            "required": column.name in required,
+        }
+        for column in catalogue_file.COLUMNS
+    ]
 
 
 @provider_member_required
@@ -420,9 +433,21 @@ def offer_import_status(request: HttpRequest, provider_id: int, import_id: int) 
 @require_GET
 def offer_export(request: HttpRequest, provider_id: int) -> StreamingHttpResponse:
     provider = _provider(request, provider_id)
-    response = StreamingHttpResponse(
-        catalogue_file.export_csv(provider), content_type="text/csv; charset=utf-8"
-    )
+    return _download(provider, catalogue_file.export_csv(provider), "text/csv; charset=utf-8", "csv")
+
+
+@provider_member_required
+@require_GET
+def offer_export_lheo(request: HttpRequest, provider_id: int) -> StreamingHttpResponse:
+    """The catalogue in LHÉO 2.3 XML (``cpf.catalogue.lheo``), the import's other format."""
+    provider = _provider(request, provider_id)
+    return _download(provider, lheo.export_lheo(provider), "application/xml; charset=utf-8", "xml")
+
+
+def _download(provider: Provider, content, content_type: str, extension: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(content, content_type=content_type)
     day = timezone.localdate(clock.now())
-    response["Content-Disposition"] = f'attachment; filename="catalogue-{provider.siret}-{day:%Y%m%d}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="catalogue-{provider.siret}-{day:%Y%m%d}.{extension}"'
+    )
     return response

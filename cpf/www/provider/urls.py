@@ -54,6 +54,7 @@ urlpatterns = [
         name="offer_import_status",
     ),
     path("<int:provider_id>/offres/export.csv", offers.offer_export, name="offer_export"),
+    path("<int:provider_id>/offres/export.xml", offers.offer_export_lheo, name="offer_export_lheo"),
     path("<int:provider_id>/offres/<int:training_id>/", offers.offer, name="offer"),
     path("<int:provider_id>/offres/<int:training_id>/modifier/", offers.offer_edit, name="offer_edit"),
     path("<int:provider_id>/offres/<int:training_id>/apercu/", offers.offer_preview, name="offer_preview"),

@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from lxml import etree
 
 from cpf.catalogue.enums import ImportStatus, PublicationStatus
 from cpf.catalogue.imports import start_catalogue_import
@@ -18,7 +19,16 @@ from cpf.core.models import AuditEvent
 from cpf.providers.models import CertificationAuthorisation
 from cpf.search.models import SearchOutbox
 from tests.accounts.factories import provider_member
-from tests.catalogue.catalogue_files import CERTIFICATION, catalogue_file, line
+from tests.catalogue.catalogue_files import (
+    CERTIFICATION,
+    LHEO_NAMESPACE,
+    catalogue_file,
+    lheo_action,
+    lheo_file,
+    lheo_formation,
+    line,
+    line_of,
+)
 from tests.clock import NOW, TODAY
 from tests.factories import ActionFactory, ProviderFactory, SessionFactory, TrainingFactory
 
@@ -183,6 +193,47 @@ def test_a_member_sends_a_file_and_reads_the_refused_lines(logged_in, provider):
     assert not Training.objects.filter(provider=provider).exists()
 
 
+def test_a_member_sends_an_lheo_file_which_creates_its_offers(logged_in, provider):
+    content = lheo_file(lheo_formation("F1"), lheo_formation("F2"))
+
+    response = logged_in.post(
+        url("offer_import", provider),
+        {"file": SimpleUploadedFile("offres.xml", content, "application/xml"), "publish": "on"},
+    )
+
+    record = CatalogueImport.objects.get(provider=provider)
+    assert response["Location"] == url("offer_import_status", provider, import_id=record.pk)
+    page = text(logged_in.get(response["Location"]))
+    assert "Le fichier est importé" in page
+    assert "Créées : 2 formation(s), 2 action(s), 2 session(s)." in page
+    assert "Publiées : 2 formation(s)." in page
+    assert sorted(Training.objects.filter(provider=provider).values_list("reference", "status")) == [
+        ("F1", PublicationStatus.PUBLISHED),
+        ("F2", PublicationStatus.PUBLISHED),
+    ]
+
+
+def test_an_lheo_file_is_refused_element_by_element(logged_in, provider):
+    content = lheo_file(lheo_formation("F1", lheo_action("A1", prix="gratuit")))
+
+    response = logged_in.post(
+        url("offer_import", provider), {"file": SimpleUploadedFile("offres.xml", content, "text/xml")}
+    )
+
+    page = text(logged_in.get(response["Location"]))
+    assert "Le fichier est refusé : rien n'a été importé" in page
+    prix = line_of(content, "<prix-total-TTC>")
+    assert f"<tr><td>{prix}</td><td><code>prix-total-TTC</code></td><td>« gratuit » n'est pas" in page
+    assert not Training.objects.filter(provider=provider).exists()
+
+
+def test_the_import_page_names_each_columns_lheo_element(logged_in, provider):
+    page = text(logged_in.get(url("offer_import", provider)))
+
+    assert "<td><code>prix_ttc</code></td><td><code><prix-total-TTC></code></td>" in page
+    assert '<td><code>places</code></td><td><code><extra info="nombre-places"></code></td>' in page
+
+
 def test_a_large_import_shows_its_progress_and_reloads(logged_in, provider, member):
     rows = [line(f"F{n}") for n in range(600)]
     record = start_catalogue_import(
@@ -216,6 +267,25 @@ def test_the_export_holds_the_providers_offers_only(logged_in, provider):
     assert "SIEN" not in body and "Celle d'un autre" not in body
 
 
+def test_the_lheo_export_holds_the_providers_offers_only(logged_in, provider):
+    SessionFactory(
+        action=ActionFactory(training=TrainingFactory(provider=provider, reference="MIEN", title="La mienne"))
+    )
+    SessionFactory(action=ActionFactory(training=TrainingFactory(reference="SIEN", title="Celle d'un autre")))
+
+    response = logged_in.get(url("offer_export_lheo", provider))
+
+    body = b"".join(response.streaming_content)
+    assert response["Content-Type"] == "application/xml; charset=utf-8"
+    assert response["Content-Disposition"].endswith('.xml"')
+    root = etree.fromstring(body)
+    assert root.tag == f"{{{LHEO_NAMESPACE}}}lheo"
+    formations = root.findall("{*}offres/{*}formation")
+    assert [(f.get("numero"), f.findtext("{*}intitule-formation")) for f in formations] == [
+        ("MIEN", "La mienne")
+    ]
+
+
 def test_a_member_of_another_provider_finds_none_of_its_offers(client, provider):
     theirs = SessionFactory(action__training=TrainingFactory(provider=provider))
     training, action = theirs.action.training, theirs.action
@@ -235,6 +305,7 @@ def test_a_member_of_another_provider_finds_none_of_its_offers(client, provider)
         ("offer", {"training_id": training.pk}),
         ("offer_preview", {"training_id": training.pk}),
         ("offer_export", {}),
+        ("offer_export_lheo", {}),
         ("offer_import_status", {"import_id": record.pk}),
     ]:
         assert client.get(url(name, provider, **kwargs)).status_code == 404, name
