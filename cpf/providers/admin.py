@@ -382,16 +382,13 @@ class DocumentRenewalAdmin(AuditTrailMixin, ServiceActionsAdmin, ReadOnlyAdmin):
         ),
     ]
 
-    def get_queryset(self, request):
-        """Those awaiting their check first, the oldest first; then the others, newest first."""
+    def get_ordering(self, request):
+        """Those awaiting their check first, the oldest first; then the others."""
         awaiting = models.Case(
             models.When(status=DocumentCheckStatus.SUBMITTED, then=models.Value(0)),
             default=models.Value(1),
         )
-        return super().get_queryset(request).alias(awaiting=awaiting)
-
-    def get_ordering(self, request):
-        return ["awaiting", "submitted_at", "id"]
+        return [awaiting.asc(), "submitted_at", "id"]
 
     @admin.display(description="détail")
     def detail(self, renewal: DocumentRenewal) -> str:
