@@ -25,6 +25,7 @@ from tests.accounts.support import agent_with_roles
 from tests.clock import NOW, TODAY
 from tests.factories import ProviderFactory, SessionFactory
 from tests.providers.onboarding_support import checked, pdf_bytes, png_bytes, upload
+from tests.www.tables import stacked_labels
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
@@ -96,6 +97,10 @@ def test_an_administrator_sends_the_renewed_certificate_and_reads_that_it_awaits
     assert f"n° QUALIOPI-2029-1, jusqu'au {NEW_END:%d/%m/%Y}" in page
     assert "En attente de vérification" in page
     assert "nouveau-qualiopi.pdf" in page
+    assert stacked_labels(page, "renewals") == (
+        ["Envoyé", "Détail", "Fichier", "État"],
+        [["Détail", "Fichier", "État"]],
+    )
 
 
 def test_an_administrator_sends_a_new_kbis(client, provider, admin):
