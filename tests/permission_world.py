@@ -27,7 +27,7 @@ from cpf.ledger.models import Transaction
 from cpf.providers.api_keys import create_api_key
 from cpf.providers.documents import CheckedFile, store_document
 from cpf.providers.enums import DocumentKind
-from cpf.providers.models import BankDetails, Provider, ProviderApiKey, ProviderDocument
+from cpf.providers.models import BankDetails, DocumentRenewal, Provider, ProviderApiKey, ProviderDocument
 from cpf.rights import services as rights
 from cpf.rights.enums import FunderKind
 from cpf.rights.models import Grant
@@ -293,13 +293,15 @@ def offer_rows(world: World, client: Client) -> tuple:
 
 
 def onboarding_rows(world: World, client: Client) -> tuple:
-    """Providers, logins, memberships, bank details, documents and the e-mails waiting."""
+    """Providers, logins, memberships, bank details, documents (and those renewed) and the
+    e-mails waiting."""
     return (
         list(Provider.objects.order_by("pk").values_list("pk", "status")),
         User.objects.count(),
         ProviderMembership.objects.count(),
         list(BankDetails.objects.order_by("pk").values_list("pk", "status")),
         ProviderDocument.objects.count(),
+        list(DocumentRenewal.objects.order_by("pk").values_list("pk", "status")),
         ProcrastinateJob.objects.count(),
     )
 

@@ -1043,6 +1043,12 @@ def onboarding_cases() -> list[Case]:
     def bank_page(world: World, url: str) -> str:
         return reverse("www:provider:bank_details", kwargs=of(world))
 
+    def renewal(world: World) -> dict:
+        return {**of(world), "kind": "qualiopi"}
+
+    def renewal_page(world: World, url: str) -> str:
+        return reverse("www:provider:document_renewal", kwargs=renewal(world))
+
     identity = {
         "siret": "732 829 320 00074",
         "legal_name": "Nouvel organisme",
@@ -1054,6 +1060,11 @@ def onboarding_cases() -> list[Case]:
         "iban": "FR7630006000011234567890189",
         "account_holder_name": "Organisme Atlas",
         "statement": SimpleUploadedFile("rib.pdf", pdf_bytes(), content_type="application/pdf"),
+    }
+    renewed_certificate = lambda world: {  # noqa: E731
+        "qualiopi_number": "QUALIOPI-2030-1",
+        "qualiopi_valid_until": "2029-06-30",
+        "qualiopi_file": SimpleUploadedFile("qualiopi.pdf", pdf_bytes(), content_type="application/pdf"),
     }
     members = side_answers(side, member=OK, admin=OK)
     through_other = side_answers(side, member=NOT_FOUND, admin=NOT_FOUND)
@@ -1097,6 +1108,16 @@ def onboarding_cases() -> list[Case]:
             "GET",
             side_answers(side, member=NOT_FOUND, admin=NOT_FOUND, other=OK),
             kwargs=lambda world: {**of(world, other=True), "document_id": world.documents["other"].pk},
+        ),
+        Case("provider:document_renewal", "www:provider:document_renewal", "GET", members, kwargs=renewal),
+        Case(
+            "provider:document_renewal",
+            "www:provider:document_renewal",
+            "POST",
+            side_answers(side, member=FORBIDDEN, admin=Answer(302, renewal_page, changes=True)),
+            kwargs=renewal,
+            data=renewed_certificate,
+            watch=onboarding_rows,
         ),
         Case("provider:bank_details", "www:provider:bank_details", "GET", members, kwargs=of),
         Case(

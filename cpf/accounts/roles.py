@@ -9,8 +9,8 @@ needs:
   audit log of holders' accounts, the catalogue (read), their registration files (read), and
   deactivates or reactivates a holder's login;
 - **quality** references providers and moderates the catalogue (reference, refuse, suspend,
-  de-list; publish, unpublish, suspend; prices and sessions through their services) and reads
-  the referentials;
+  de-list; accept or refuse their renewed Qualiopi certificates and Kbis; publish, unpublish,
+  suspend; prices and sessions through their services) and reads the referentials;
 - **fraud** reads what an investigation needs (providers, bank details, offers, holders,
   registration files, the ledger, grants, the audit log) and suspends providers and trainings;
 - **payments** reads the ledger, funders, grants, crediting runs and registration files,
@@ -59,6 +59,9 @@ CUSTOM_PERMISSIONS: dict[str, dict[str, str]] = {
     },
     "providers.bankdetails": {
         "verify_bankdetails": "Peut vérifier ou rejeter les coordonnées bancaires d'un organisme",
+    },
+    "providers.documentrenewal": {
+        "check_documentrenewal": "Peut accepter ou refuser un document renouvelé d'un organisme",
     },
     "catalogue.training": {
         "publish_training": "Peut publier ou dépublier une formation",
@@ -114,6 +117,8 @@ QUALITY = {
     ),
     "providers.providertransition": READ,
     "providers.providerdocument": READ,
+    # A renewed Qualiopi certificate or Kbis, checked as the application's were.
+    "providers.documentrenewal": frozenset({"view", "check_documentrenewal"}),
     "providers.providersanction": frozenset({"view", "add"}),
     "providers.qualiopiwarning": READ,
     **CATALOGUE_READ,
@@ -153,6 +158,7 @@ FRAUD = {
     "providers.providertransition": READ,
     "providers.bankdetails": READ,
     "providers.providerdocument": READ,
+    "providers.documentrenewal": READ,
     "providers.providersanction": frozenset({"view", "add"}),
     **CATALOGUE_READ,
     "catalogue.training": frozenset({"view", "suspend_training"}),

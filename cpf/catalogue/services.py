@@ -84,6 +84,14 @@ def publication_problems(training: Training, *, today: datetime.date) -> list[st
         problems.append("La certification visée n'est plus en vigueur au répertoire.")
     if training.provider.status != ProviderStatus.REFERENCED:
         problems.append("L'organisme de formation n'est pas référencé.")
+    # The nightly job unpublishes the offers of an ended certificate (rule 24,
+    # cpf/providers/qualiopi.py): they come back once a renewed one is accepted, not before.
+    qualiopi_end = training.provider.qualiopi_valid_until
+    if qualiopi_end is not None and qualiopi_end < today:
+        problems.append(
+            f"Le certificat Qualiopi de l'organisme a pris fin le {qualiopi_end:%d/%m/%Y} : la formation "
+            "pourra être publiée une fois le nouveau certificat accepté par nos agents."
+        )
     # the actions and sessions loaded with the training when they were (a file's many trainings)
     details = Action.objects.select_related(*SELECT_DETAILS).prefetch_related("sessions")
     prefetch_related_objects([training], Prefetch("actions", queryset=details))

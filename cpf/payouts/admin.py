@@ -59,6 +59,10 @@ class PayoutRunAdmin(ReadOnlyAdmin):
     exclude = ["xml"]
     readonly_fields = ["file"]
 
+    class Media:
+        # the list scrolls sideways in its named region on a phone (change_list_results.html)
+        css = {"all": ["core/admin/tables.css"]}
+
     @admin.display(description="montant total")
     def total(self, run):
         return format_euros(run.total_cents)
@@ -140,6 +144,10 @@ class TransferAdmin(ServiceActionsAdmin, ReadOnlyAdmin):
     exclude = ["iban"]
     readonly_fields = ["masked_iban"]
     inlines = [PayoutItemInline]
+
+    class Media:
+        css = {"all": ["core/admin/tables.css"]}
+
     actions = [
         service_action(
             description="Déclarer le virement rejeté par la banque (la somme redevient due)",

@@ -19,10 +19,12 @@ from cpf.core.admin_actions import (
 from cpf.core.calendar import paris_day
 from cpf.core.errors import BusinessError
 
-from . import bank_details, onboarding, services
+from . import bank_details, onboarding, renewals, services
+from .enums import DocumentCheckStatus, RenewableKind
 from .models import (
     BankDetails,
     CertificationAuthorisation,
+    DocumentRenewal,
     Provider,
     ProviderApiKey,
     ProviderDocument,
@@ -336,6 +338,77 @@ class ProviderDocumentAdmin(ReadOnlyAdmin):
     def download(self, document: ProviderDocument) -> str:
         url = reverse("admin:providers_providerdocument_file", args=[document.pk])
         return format_html('<a href="{}">{}</a>', url, document.original_name)
+
+
+@admin.register(DocumentRenewal)
+class DocumentRenewalAdmin(AuditTrailMixin, ServiceActionsAdmin, ReadOnlyAdmin):
+    """The documents to check: renewed Qualiopi certificates and Kbis that providers'
+    administrators sent in their space (rule 24), the oldest awaiting first. A quality agent
+    opens the file, compares it with what the provider typed, and accepts it (a certificate
+    then becomes the provider's) or refuses it with the reason the provider reads by e-mail."""
+
+    list_display = [
+        "provider",
+        "kind",
+        "detail",
+        "in_force",
+        "download",
+        "status",
+        "submitted_at",
+        "submitted_by",
+        "decided_by",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["provider__legal_name", "=provider__siret", "=qualiopi_number"]
+    list_select_related = ["provider", "document", "submitted_by", "decided_by"]
+    raw_id_fields = ["provider", "document"]
+    readonly_fields = ["download", "audit_trail"]
+    show_full_result_count = False
+    actions = [
+        service_action(
+            description="Accepter les documents sélectionnés",
+            service=renewals.accept_document_renewal,
+            object_arg="renewal",
+            form_class=None,
+            success="document(s) accepté(s) ; l'organisme en est averti par e-mail.",
+            permission="providers.check_documentrenewal",
+        ),
+        service_action(
+            description="Refuser les documents sélectionnés",
+            service=renewals.refuse_document_renewal,
+            object_arg="renewal",
+            success="document(s) refusé(s) ; l'organisme en est averti par e-mail.",
+            permission="providers.check_documentrenewal",
+        ),
+    ]
+
+    def get_ordering(self, request):
+        """Those awaiting their check first, the oldest first; then the others."""
+        awaiting = models.Case(
+            models.When(status=DocumentCheckStatus.SUBMITTED, then=models.Value(0)),
+            default=models.Value(1),
+        )
+        return [awaiting.asc(), "submitted_at", "id"]
+
+    @admin.display(description="détail")
+    def detail(self, renewal: DocumentRenewal) -> str:
+        if renewal.qualiopi_number:
+            return f"n° {renewal.qualiopi_number}, valable jusqu'au {renewal.document.valid_until:%d/%m/%Y}"
+        return f"du {renewal.document.issued_on:%d/%m/%Y}"
+
+    @admin.display(description="certificat en vigueur")
+    def in_force(self, renewal: DocumentRenewal) -> str:
+        provider = renewal.provider
+        if renewal.kind != RenewableKind.QUALIOPI:
+            return "—"
+        if provider.qualiopi_valid_until is None:
+            return "aucun"
+        return f"n° {provider.qualiopi_number}, jusqu'au {provider.qualiopi_valid_until:%d/%m/%Y}"
+
+    @admin.display(description="fichier")
+    def download(self, renewal: DocumentRenewal) -> str:
+        url = reverse("admin:providers_providerdocument_file", args=[renewal.document_id])
+        return format_html('<a href="{}">{}</a>', url, renewal.document.original_name)
 
 
 class SanctionForm(forms.ModelForm):

@@ -1,5 +1,6 @@
 """E-mails to training organisations (rule 24): the answer to their application, the warnings
-before their Qualiopi certificate expires, and every change of their bank details. Sent to the
+before their Qualiopi certificate expires, the outcome of the check of a renewed document, and
+every change of their bank details. Sent to the
 provider's address and to each of its active administrators, by the worker
 (``cpf.core.mail.send_later``: the job is committed with the change, or not at all)."""
 
@@ -12,7 +13,7 @@ from django.template.loader import render_to_string
 
 from cpf.core.mail import send_later
 
-from .models import BankDetails, Provider
+from .models import BankDetails, DocumentRenewal, Provider
 
 
 def recipients(provider: Provider) -> list[str]:
@@ -48,6 +49,13 @@ def send_qualiopi_warning_email(*, provider: Provider, valid_until: datetime.dat
 
 def send_qualiopi_expired_email(*, provider: Provider, unpublished: int) -> None:
     _send("qualiopi_expired", {"provider": provider, "unpublished": unpublished}, provider)
+
+
+def send_document_renewal_email(*, renewal: DocumentRenewal, unpublished: int = 0) -> None:
+    """A renewed document accepted or refused (with the reason); for an accepted certificate,
+    how many offers unpublished at the former's expiry the provider may now republish."""
+    context = {"renewal": renewal, "provider": renewal.provider, "unpublished": unpublished}
+    _send("document_renewal", context, renewal.provider)
 
 
 def send_bank_details_email(*, details: BankDetails, event: str) -> None:

@@ -28,6 +28,23 @@ class DocumentKind(models.TextChoices):
     BANK_STATEMENT = "bank_statement", "relevé d'identité bancaire (RIB)"
 
 
+class RenewableKind(models.TextChoices):
+    """The documents a provider renews in its space (the values of ``DocumentKind``'s)."""
+
+    QUALIOPI = "qualiopi", "certificat Qualiopi"
+    KBIS = "kbis", "extrait Kbis"
+
+
+class DocumentCheckStatus(models.TextChoices):
+    """Where a renewed document a provider sent stands: sent, then checked by a quality agent
+    (or replaced by a newer one before its check)."""
+
+    SUBMITTED = "submitted", "en attente de vérification"
+    ACCEPTED = "accepted", "accepté"
+    REFUSED = "refused", "refusé"
+    REPLACED = "replaced", "remplacé par un nouvel envoi"
+
+
 class SanctionKind(models.TextChoices):
     """What the operator decided against a provider (rule 26)."""
 

@@ -16,7 +16,14 @@ from django.db.models import F, Q
 from cpf.core.audit import mask_iban
 from cpf.core.state_machine import TransitionLog
 
-from .enums import BankDetailsStatus, DocumentKind, ProviderStatus, SanctionKind
+from .enums import (
+    BankDetailsStatus,
+    DocumentCheckStatus,
+    DocumentKind,
+    ProviderStatus,
+    RenewableKind,
+    SanctionKind,
+)
 
 siret_format = RegexValidator(r"^\d{14}$", "Le SIRET compte 14 chiffres.")
 nda_format = RegexValidator(r"^\d{11}$", "Le numéro de déclaration d'activité compte 11 chiffres.")
@@ -463,6 +470,106 @@ class ProviderDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.original_name}"
+
+
+class DocumentRenewalQuerySet(models.QuerySet["DocumentRenewal"]):
+    def pending(self) -> DocumentRenewalQuerySet:
+        return self.filter(status=DocumentCheckStatus.SUBMITTED)
+
+
+class DocumentRenewal(models.Model):
+    """A renewed Qualiopi certificate or a new company-registry extract that an administrator
+    of a referenced provider sent in its space (rule 24), awaiting a quality agent's check
+    (``cpf/providers/renewals.py``). The file is a new ``ProviderDocument``: the documents of
+    the application and of earlier renewals stay, for the history. Accepting a Qualiopi
+    certificate gives the provider its number and end date; until then the certificate on
+    record stays the one in force. A row is updated once, when it is decided (accepted,
+    refused with the reason the provider reads, or replaced by a newer sending)."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="document_renewals", verbose_name="organisme"
+    )
+    document = models.OneToOneField(
+        ProviderDocument, on_delete=models.PROTECT, related_name="renewal", verbose_name="document"
+    )
+    kind = models.CharField("type", max_length=30, choices=RenewableKind.choices)
+    qualiopi_number = models.CharField("n° de certificat Qualiopi", max_length=50, blank=True)
+    status = models.CharField(
+        "état", max_length=20, choices=DocumentCheckStatus.choices, default=DocumentCheckStatus.SUBMITTED
+    )
+    submitted_at = models.DateTimeField("envoyé le")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="envoyé par"
+    )
+    decided_at = models.DateTimeField("vérifié le", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="vérifié par",
+    )
+    refusal_reason = models.TextField("motif du refus", blank=True)
+
+    objects = DocumentRenewalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "document renouvelé à vérifier"
+        verbose_name_plural = "documents renouvelés à vérifier"
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=DocumentCheckStatus.values), name="document_renewal_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=RenewableKind.values), name="document_renewal_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=RenewableKind.QUALIOPI) & ~Q(qualiopi_number=""))
+                | Q(kind=RenewableKind.KBIS, qualiopi_number=""),
+                name="document_renewal_number_only_for_qualiopi",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status=DocumentCheckStatus.SUBMITTED,
+                    decided_at__isnull=True,
+                    decided_by__isnull=True,
+                    refusal_reason="",
+                )
+                | Q(
+                    status__in=[DocumentCheckStatus.ACCEPTED, DocumentCheckStatus.REPLACED],
+                    decided_at__isnull=False,
+                    decided_by__isnull=False,
+                    refusal_reason="",
+                )
+                | (
+                    Q(status=DocumentCheckStatus.REFUSED, decided_at__isnull=False, decided_by__isnull=False)
+                    & ~Q(refusal_reason="")
+                ),
+                name="document_renewal_status_dated",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_at__isnull=True) | Q(decided_at__gte=F("submitted_at")),
+                name="document_renewal_decided_after_sending",
+            ),
+            # One document of each kind awaits its check: a new sending replaces the pending one.
+            models.UniqueConstraint(
+                fields=["provider", "kind"],
+                condition=Q(status=DocumentCheckStatus.SUBMITTED),
+                name="document_renewal_one_pending_per_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["submitted_at"],
+                condition=Q(status=DocumentCheckStatus.SUBMITTED),
+                name="document_renewal_queue_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} de {self.provider.legal_name} ({self.get_status_display()})"
 
 
 class ProviderSanctionQuerySet(models.QuerySet["ProviderSanction"]):

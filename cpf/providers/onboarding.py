@@ -117,16 +117,9 @@ def application_problems(application: ProviderSignUp, *, today: datetime.date) -
         city=application.city,
     )
     _check(validate_nda, application.nda, "nda", problems)
-    if not application.qualiopi_number.strip():
-        problems.append(Problem("Indiquez le numéro du certificat Qualiopi.", "qualiopi_number", "required"))
-    if application.qualiopi_valid_until <= today:
-        problems.append(
-            Problem(
-                "Le certificat Qualiopi doit être valide : sa date de fin est passée.",
-                "qualiopi_valid_until",
-                "qualiopi_expired",
-            )
-        )
+    problems += qualiopi_problems(
+        number=application.qualiopi_number, valid_until=application.qualiopi_valid_until, today=today
+    )
     if not application.authorisations:
         problems.append(
             Problem(
@@ -142,19 +135,39 @@ def application_problems(application: ProviderSignUp, *, today: datetime.date) -
                 "Chaque certification n'est indiquée qu'une fois.", "authorisations", "authorisation_twice"
             )
         )
-    if application.kbis_issued_on > today:
-        problems.append(
-            Problem("La date de l'extrait Kbis est dans le futur.", "kbis_issued_on", "kbis_in_future")
-        )
-    elif application.kbis_issued_on < today - KBIS_MAX_AGE:
-        problems.append(
-            Problem("L'extrait Kbis doit dater de moins de 3 mois.", "kbis_issued_on", "kbis_too_old")
-        )
+    problems += kbis_problems(issued_on=application.kbis_issued_on, today=today)
     try:
         checked_bank_details(application.iban, application.bic, application.account_holder_name)
     except BusinessError as refused:
         problems += refused.problems
     return problems
+
+
+def qualiopi_problems(*, number: str, valid_until: datetime.date, today: datetime.date) -> list[Problem]:
+    """A Qualiopi certificate is given with its number and is valid: its end is after
+    ``today`` (rule 24). Checked at the application and at each renewal."""
+    problems: list[Problem] = []
+    if not number.strip():
+        problems.append(Problem("Indiquez le numéro du certificat Qualiopi.", "qualiopi_number", "required"))
+    if valid_until <= today:
+        problems.append(
+            Problem(
+                "Le certificat Qualiopi doit être valide : sa date de fin est passée.",
+                "qualiopi_valid_until",
+                "qualiopi_expired",
+            )
+        )
+    return problems
+
+
+def kbis_problems(*, issued_on: datetime.date, today: datetime.date) -> list[Problem]:
+    """A company-registry extract is under 3 months old on ``today`` (rule 24), and not dated
+    in the future. Checked at the application and at each renewal."""
+    if issued_on > today:
+        return [Problem("La date de l'extrait Kbis est dans le futur.", "kbis_issued_on", "kbis_in_future")]
+    if issued_on < today - KBIS_MAX_AGE:
+        return [Problem("L'extrait Kbis doit dater de moins de 3 mois.", "kbis_issued_on", "kbis_too_old")]
+    return []
 
 
 @sensitive_variables("administrator")

@@ -3,7 +3,11 @@ days before its certificate ends, and its published offers are unpublished once 
 Both run every night (``cpf/providers/tasks.py``) and are idempotent: a warning is recorded
 (``QualiopiWarning``, unique per certificate end date and delay) and sent once; an offer already
 unpublished is not unpublished again, so a second run changes nothing and sends nothing. A
-missed night is caught up: the warning due is the nearest one (30 days when fewer are left)."""
+missed night is caught up: the warning due is the nearest one (30 days when fewer are left).
+
+A renewed certificate (``cpf/providers/renewals.py``) takes effect once a quality agent accepts
+it; the offers unpublished at the expiry are not republished by it: the provider republishes
+each one (``unpublished_at_expiry`` lists them), once its certificate is valid again."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from .models import Provider, QualiopiWarning
 
 WARNING_DAYS = (60, 30)
 WARNED_STATUSES = (ProviderStatus.APPLYING, ProviderStatus.REFERENCED, ProviderStatus.SUSPENDED)
+EXPIRY_REASON = "Certificat Qualiopi expiré"
 
 
 def warn_expiring_certificates(*, today: datetime.date, now: datetime.datetime) -> int:
@@ -69,7 +74,7 @@ def unpublish_offers_of_expired_certificates(*, today: datetime.date, now: datet
                 unpublish_training(
                     training=training,
                     actor=None,
-                    reason=f"Certificat Qualiopi expiré le {provider.qualiopi_valid_until:%d/%m/%Y}",
+                    reason=f"{EXPIRY_REASON} le {provider.qualiopi_valid_until:%d/%m/%Y}",
                     now=now,
                 )
                 done += 1
@@ -77,3 +82,24 @@ def unpublish_offers_of_expired_certificates(*, today: datetime.date, now: datet
                 emails.send_qualiopi_expired_email(provider=provider, unpublished=done)
             count += done
     return count
+
+
+def unpublished_at_expiry(provider: Provider):
+    """The provider's trainings still unpublished since the nightly job withdrew them at the
+    expiry of its certificate (their latest change is that one), the oldest first."""
+    from django.db.models import OuterRef, Subquery
+
+    from cpf.catalogue.enums import PublicationStatus
+    from cpf.catalogue.models import Training, TrainingTransition
+
+    latest = TrainingTransition.objects.filter(training=OuterRef("pk")).order_by("-at", "-id")
+    return (
+        Training.objects.filter(provider=provider, status=PublicationStatus.UNPUBLISHED)
+        .annotate(
+            last_reason=Subquery(latest.values("reason")[:1]),
+            last_actor=Subquery(latest.values("actor")[:1]),
+            unpublished_at=Subquery(latest.values("at")[:1]),
+        )
+        .filter(last_reason__startswith=EXPIRY_REASON, last_actor__isnull=True)
+        .order_by("title", "pk")
+    )

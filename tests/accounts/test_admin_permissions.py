@@ -53,6 +53,9 @@ PAGES: list[tuple[str, str | None, set]] = [
     ("providers_bankdetails_changelist", None, {F, P, A}),
     ("providers_bankdetails_change", "bank_details", {F, P, A}),
     ("providers_bankdetails_add", None, set()),
+    # Renewed Qualiopi certificates and Kbis: checked by the quality role, read by fraud.
+    ("providers_documentrenewal_changelist", None, {Q, F, A}),
+    ("providers_documentrenewal_add", None, set()),
     ("referentials_certification_changelist", None, {Q, A}),
     ("ledger_account_changelist", None, {F, P, A}),
     ("ledger_transaction_changelist", None, {F, P, A}),
@@ -122,6 +125,10 @@ ACTIONS: dict[str, dict] = {
     "providers_bankdetails_changelist": {
         P: ["reject_bank_details_action", "verify_bank_details_action"],
         A: ["reject_bank_details_action", "verify_bank_details_action"],
+    },
+    "providers_documentrenewal_changelist": {
+        Q: ["accept_document_renewal_action", "refuse_document_renewal_action"],
+        A: ["accept_document_renewal_action", "refuse_document_renewal_action"],
     },
     # rule 21: the fraud and payments teams open and close controls of the service done
     "bookings_registration_changelist": {

@@ -17,6 +17,7 @@ from cpf.payouts.models import Transfer
 from tests.accounts.factories import member_of
 from tests.accounts.support import agent_with_roles, login_agent
 from tests.bookings.money_support import PRICE
+from tests.www.tables import scrolling_regions
 
 from .support import provider_of, run, validated_file
 
@@ -113,3 +114,22 @@ def test_the_payments_role_records_a_returned_transfer_from_the_list(paid):
     assert response.status_code == 302
     assert Transfer.objects.get(pk=transfer.pk).status == TransferStatus.REJECTED
     assert Transaction.objects.filter(kind=TransactionKind.PAYOUT_RETURN).count() == 1
+
+
+def test_on_a_phone_each_table_of_the_dashboard_scrolls_in_its_own_named_region(paid):
+    board = agent_client(AgentRole.PAYMENTS).get(reverse("admin:payouts_dashboard")).content.decode()
+
+    assert scrolling_regions(board) == ["summary-title", "due-title", "debts-title", "runs-title"]
+    assert "core/admin/tables.css" in board
+
+
+@pytest.mark.parametrize(
+    ("page", "name"),
+    [("admin:payouts_transfer_changelist", "Virements"), ("admin:payouts_payoutrun_changelist", "Campagnes")],
+)
+def test_on_a_phone_the_lists_of_transfers_and_runs_scroll_in_a_named_region(paid, page, name):
+    html = agent_client(AgentRole.PAYMENTS).get(reverse(page)).content.decode()
+
+    [region] = scrolling_regions(html)
+    assert region.startswith(name)
+    assert "core/admin/tables.css" in html

@@ -6,9 +6,12 @@
 //
 // The site must be running with the demo data (make run): the holder's pages are read after
 // logging in as the demo holder, the provider's after logging in as the demo training
-// organisation's member (README, "Demo logins"). Environment: CHROMIUM (the browser's path,
+// organisation's member, the back-office's after logging in as a demo agent with the code of
+// its second factor (README, "Demo logins"). Environment: CHROMIUM (the browser's path,
 // /usr/bin/chromium by default), A11Y_NIR and A11Y_PASSWORD (the demo holder's login),
-// A11Y_PROVIDER_EMAIL (the demo provider member's login, same password).
+// A11Y_PROVIDER_EMAIL (the demo provider member's login, same password), A11Y_AGENT (the demo
+// agent's username, same password).
+import { createHash, createHmac } from "node:crypto";
 import { readFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -30,6 +33,8 @@ const wanted = ([name]) => !ONLY.length || ONLY.includes(name);
 const NIR = process.env.A11Y_NIR || "1 77 03 92 050 013 85";
 const PASSWORD = process.env.A11Y_PASSWORD || "DemoFormation2026";
 const PROVIDER_EMAIL = process.env.A11Y_PROVIDER_EMAIL || "organisme@demo.example";
+// The administrator reads every page of the back-office listed below (each role only its own).
+const AGENT = process.env.A11Y_AGENT || "agent.administrator";
 const WIDTHS = [
   { name: "1280", width: 1280, height: 900, isMobile: false },
   { name: "360", width: 360, height: 780, isMobile: true },
@@ -66,11 +71,21 @@ const HOLDER_PAGES = [
 const PROVIDER_PAGES = [
   ["organisme-offres", "offres/", true],
   ["organisme-dossiers", "dossiers/", false],
+  // The statement: owed, invoiced, paid and advance of each file (a table stacked on a phone).
   ["organisme-releve", "releve/", false],
   ["organisme-virements", "virements/", false],
   ["organisme-documents", "documents/", false],
+  // The renewal of the Qualiopi certificate: the one in force, those sent, the form.
+  ["organisme-qualiopi", "documents/renouveler/qualiopi/", false],
   ["organisme-coordonnees-bancaires", "coordonnees-bancaires/", false],
   ["organisme-webhook", "webhook/", false],
+];
+// Back-office pages of the project's own (Django's admin pages are Django's), read as AGENT.
+const AGENT_PAGES = [
+  // What is due, overdue and paid to providers, and the latest payment runs.
+  ["backoffice-paiements", "/admin/payouts/payoutrun/tableau-de-bord/", false],
+  // The renewed Qualiopi certificates and Kbis to check.
+  ["backoffice-documents-a-verifier", "/admin/providers/documentrenewal/?status__exact=submitted", false],
 ];
 
 // The API's documentation with its first operation opened (parameters, responses, examples).
@@ -157,6 +172,34 @@ async function logInProvider(page) {
   return match[0];
 }
 
+// The code a demo agent's authenticator shows now (RFC 6238: HMAC-SHA1, 30 s, 6 digits), from
+// the demo agent's fixed key (cpf/accounts/demo.py, totp_key: public, demo data only).
+function demoTotp(username, at = Date.now()) {
+  const key = Buffer.from(createHash("sha1").update(`compte-formation-demo:${username}`).digest("hex"), "hex");
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const digest = createHmac("sha1", key).update(counter).digest();
+  const offset = digest[digest.length - 1] & 0x0f;
+  return String((digest.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+// Logs in to the back-office as the demo agent: the password, then the second factor's code. A
+// code serves once: the agent logs in once for both widths.
+async function logInAgent(page) {
+  await page.goto(`${BASE_URL}/admin/login/`, { waitUntil: "networkidle0" });
+  await page.type("#id_username", AGENT);
+  await page.type("#id_password", PASSWORD);
+  await Promise.all([page.waitForNavigation({ waitUntil: "networkidle0" }), page.click('form [type="submit"]')]);
+  if (new URL(page.url()).pathname !== "/admin/login/code/") {
+    throw new Error(`could not log in as the demo agent ${AGENT}: is the demo data loaded (make demo-logins)?`);
+  }
+  await page.type("#id_code", demoTotp(AGENT));
+  await Promise.all([page.waitForNavigation({ waitUntil: "networkidle0" }), page.click('form [type="submit"]')]);
+  if (new URL(page.url()).pathname.startsWith("/admin/login/")) {
+    throw new Error(`the second factor of ${AGENT} was refused: is this machine's clock right?`);
+  }
+}
+
 async function check(page, name, target, viewport, screenshot, prepare) {
   const url = typeof target === "function" ? await target(page) : target;
   const response = await page.goto(`${BASE_URL}${url}`, { waitUntil: "networkidle0" });
@@ -203,6 +246,8 @@ const browser = await puppeteer.launch({
   env: { ...process.env, LANG: "fr_FR.UTF-8", LANGUAGE: "fr" },
 });
 let failures = 0;
+let agentContext = null;
+let agentPage = null;
 try {
   for (const viewport of WIDTHS) {
     const context = await browser.createBrowserContext();
@@ -228,8 +273,20 @@ try {
       }
       await providerContext.close();
     }
+    if (AGENT_PAGES.some(wanted)) {
+      if (!agentPage) {
+        agentContext = await browser.createBrowserContext();
+        agentPage = await agentContext.newPage();
+        await logInAgent(agentPage);
+      }
+      await agentPage.setViewport({ width: viewport.width, height: viewport.height, isMobile: viewport.isMobile, hasTouch: viewport.isMobile });
+      for (const [name, target, screenshot] of AGENT_PAGES.filter(wanted)) {
+        failures += await check(agentPage, name, target, viewport, screenshot);
+      }
+    }
   }
 } finally {
+  if (agentContext) await agentContext.close();
   await browser.close();
 }
 console.log(failures ? `${failures} page(s) with problems` : "0 violations");

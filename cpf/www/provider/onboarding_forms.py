@@ -161,3 +161,25 @@ class BankDetailsChangeForm(AccessibleFormMixin, forms.Form):
     )
     account_holder_name = forms.CharField(label="Titulaire du compte", max_length=200)
     statement = DocumentField(label="Relevé d'identité bancaire (RIB) du nouveau compte")
+
+
+class QualiopiRenewalForm(AccessibleFormMixin, forms.Form):
+    """A renewed Qualiopi certificate, given as at the application (rule 24)."""
+
+    qualiopi_number = forms.CharField(label="Numéro du nouveau certificat Qualiopi", max_length=50)
+    qualiopi_valid_until = forms.DateField(
+        label="Date de fin de validité du nouveau certificat", widget=DateInput(), error_messages=DATE_ERRORS
+    )
+    qualiopi_file = DocumentField(label="Nouveau certificat Qualiopi")
+
+
+class KbisRenewalForm(AccessibleFormMixin, forms.Form):
+    """A new company-registry extract, under 3 months old (rule 24)."""
+
+    kbis_issued_on = forms.DateField(
+        label="Date de l'extrait Kbis",
+        widget=DateInput(),
+        error_messages=DATE_ERRORS,
+        help_text="De moins de 3 mois.",
+    )
+    kbis_file = DocumentField(label="Extrait Kbis")

@@ -15,6 +15,11 @@ urlpatterns = [
     path("inscription/envoyee/", onboarding.sign_up_done, name="sign_up_done"),
     path("<int:provider_id>/documents/", documents.documents, name="documents"),
     path("<int:provider_id>/documents/<int:document_id>/", documents.document, name="document"),
+    path(
+        "<int:provider_id>/documents/renouveler/<slug:kind>/",
+        documents.document_renewal,
+        name="document_renewal",
+    ),
     path("<int:provider_id>/coordonnees-bancaires/", documents.bank_details, name="bank_details"),
     path("<int:provider_id>/", views.provider_page, name="provider"),
     path("<int:provider_id>/membres/", views.members, name="members"),

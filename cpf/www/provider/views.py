@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cpf.accounts.enums import OrganisationType
+from cpf.core import clock
+from cpf.providers.qualiopi import WARNING_DAYS
 
 from .. import team
 from ..organisation import chosen_organisation_id, member_required, membership_for, memberships_of
@@ -40,6 +42,7 @@ def provider_page(request: HttpRequest, provider_id: int) -> HttpResponse:
         "membership": membership,
         # the latest details entered, whatever their verification (shown masked, with their state)
         "bank_details": provider.bank_details.order_by("-submitted_at", "-id").first(),
+        "qualiopi_due": _qualiopi_due(provider, today=clock.today()),
         "title": provider.legal_name,
     }
     return render(request, "www/provider/provider.html", context)
@@ -61,3 +64,14 @@ def member_action(request: HttpRequest, provider_id: int, membership_id: int, ac
 @require_POST
 def revoke_invitation(request: HttpRequest, provider_id: int, invitation_id: int) -> HttpResponse:
     return team.revoke_invitation(request, OrganisationType.PROVIDER, provider_id, invitation_id)
+
+
+def _qualiopi_due(provider, *, today) -> str:
+    """ "expired" once the certificate has ended, "soon" from the first warning (60 days before
+    its end, ``cpf/providers/qualiopi.py``), else empty: the page then invites to renew it."""
+    end = provider.qualiopi_valid_until
+    if end is None:
+        return ""
+    if end < today:
+        return "expired"
+    return "soon" if (end - today).days <= max(WARNING_DAYS) else ""

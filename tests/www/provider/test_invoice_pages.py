@@ -17,6 +17,7 @@ from cpf.invoicing.models import Invoice
 from tests.accounts.factories import provider_member
 from tests.factories import ProviderFactory
 from tests.invoicing.support import LATER, OWED, validated_file
+from tests.www.tables import stacked_labels
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +153,15 @@ def test_the_statement_costs_the_same_queries_for_one_file_or_many(client, staff
 
     assert response.content.decode().count('id="statement-') == 5  # four files and the totals
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_on_a_phone_each_file_of_the_statement_is_a_block_with_its_amounts_named(
+    client, staff, provider, registration
+):
+    html = unescape(client.get(statement_url(provider)).content.decode())
+
+    headers, rows = stacked_labels(html, "statement")
+
+    assert headers == ["Dossier", "Formation", "Statut", "Dû", "Facturé", "Payé", "Avance", "Facture"]
+    # a file's line, then the totals' (under the first three columns' "Total", its last cell empty)
+    assert rows == [headers[1:], ["Dû", "Facturé", "Payé", "Avance", None]]

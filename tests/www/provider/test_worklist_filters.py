@@ -17,6 +17,7 @@ from tests.accounts.factories import provider_member
 from tests.clock import NOW
 from tests.factories import ProviderFactory
 from tests.providers.files import a_holder, file_of, validated
+from tests.www.tables import stacked_labels
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,17 @@ def test_a_member_of_another_provider_gets_no_export(client, provider, terms):
     client.force_login(provider_member(ProviderFactory(), "autre@organisme.example"))
 
     assert export(client, provider).status_code == 404
+
+
+def test_on_a_phone_each_file_of_the_worklist_is_a_block_with_its_cells_named(client, staff, provider, terms):
+    file_of(provider, named(terms, "Louis", "DURAND"))
+    html = unescape(
+        client.get(
+            reverse("www:provider:registrations", kwargs={"provider_id": provider.pk})
+        ).content.decode()
+    )
+
+    headers, rows = stacked_labels(html, "registrations")
+
+    assert headers == ["Dossier", "Titulaire", "Formation et session", "Statut", "Échéance"]
+    assert rows == [headers[1:]]
