@@ -95,7 +95,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cpf.core.http.NoStoreMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "cpf.core.http.ContentSecurityPolicyMiddleware",
     "cpf.api.middleware.JsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

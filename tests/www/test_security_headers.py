@@ -284,3 +284,28 @@ def test_an_agent_s_session_counts_as_credentials_on_public_pages(client):
     client.force_login(agent)
 
     assert client.get("/")["Cache-Control"] == "no-store"
+
+
+def test_an_api_answer_carries_the_policy_built_once_from_the_settings(client, settings, terms):
+    first, again = client.get("/api/v1/jobs?q=boulanger"), client.get("/api/v1/jobs?q=boulanger")
+
+    assert policy(first) == policy(again) == POLICY
+    # A policy changed in the settings (a deployment's own) is the one answered.
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert client.get("/api/v1/jobs?q=boulanger")["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_a_view_that_changes_its_policy_keeps_its_change(rf):
+    from csp.decorators import csp_update
+    from django.http import HttpResponse
+
+    from cpf.core.http import ContentSecurityPolicyMiddleware
+
+    view = csp_update({"img-src": "https://tuiles.example"})(lambda request: HttpResponse("ok"))
+    middleware = ContentSecurityPolicyMiddleware(view)
+
+    plain = ContentSecurityPolicyMiddleware(lambda request: HttpResponse("ok"))(rf.get("/"))
+    changed = middleware(rf.get("/"))
+
+    assert policy(plain) == POLICY
+    assert policy(changed)["img-src"] == "'self' data: https://tuiles.example"
