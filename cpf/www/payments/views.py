@@ -79,9 +79,10 @@ def webhook(request: HttpRequest, provider_name: str) -> HttpResponse:
 
 RETURN_MESSAGES = {
     PaymentStatus.SUCCEEDED: (messages.SUCCESS, "Paiement accepté : votre inscription est confirmée."),
+    # The file's page says "Paiement refusé — vous pouvez réessayer…" itself: not said twice.
     PaymentStatus.CANCELED: (
-        messages.ERROR,
-        "Paiement refusé — vous pouvez réessayer tant que le délai d'acceptation n'est pas dépassé.",
+        messages.INFO,
+        "Paiement non effectué : rien n'a été débité et vos droits ne sont plus réservés.",
     ),
 }
 PENDING_MESSAGE = (
@@ -104,8 +105,14 @@ def payment_return(request: HttpRequest, holder, registration_id: int) -> HttpRe
     )
     if payment is None:
         raise Http404("Aucun paiement pour ce dossier.")
+    # Back without a success (the page's "Revenir sans payer", a card or a 3-D Secure refused):
+    # a payment still waiting for a card is cancelled, the rights released, and the holder may
+    # try again; never "being verified" for a payment nobody is making.
+    abandoned = request.GET.get("redirect_status") != "succeeded"
     try:
-        payment = settle_payment(payment=payment, provider=get_provider(), now=clock.now())
+        payment = settle_payment(
+            payment=payment, provider=get_provider(), now=clock.now(), cancel_if_open=abandoned
+        )
     except ProviderError as error:
         logger.warning("payment %s not re-read on return: %s", payment.pk, error)
     level, text = RETURN_MESSAGES.get(payment.status, PENDING_MESSAGE)

@@ -236,3 +236,25 @@ def test_only_a_proposal_can_be_accepted(client, holder, status):
     assert "Ce dossier n'attend pas votre validation : aucun code n'est nécessaire." in text(code)
     assert Registration.objects.get(pk=registration.pk).status == status
     assert not PurchaseCode.objects.exists()
+
+
+def test_back_without_paying_the_page_says_the_payment_was_refused_once(client, holder, fixed_code):
+    registration = proposal_for(holder, rights_cents=1_500_00)
+    accept, send, page = urls(registration)
+    client.force_login(holder.user)
+    client.post(send)
+    client.post(accept, {"otp": CODE})
+
+    # the holder leaves the hosted page by "Revenir sans payer" (its return address, nothing paid)
+    landed = client.get(reverse("www:payments:return", args=[registration.pk]), follow=True)
+
+    shown = text(landed)
+    released = Registration.objects.get(pk=registration.pk)
+    assert landed.redirect_chain[-1] == (page, 302)
+    assert shown.count("Paiement refusé") == 1
+    assert "Paiement non effectué : rien n'a été débité et vos droits ne sont plus réservés." in shown
+    assert (released.status, released.payment_state, released.reserved_cents) == (
+        S.VALIDATED,
+        PaymentState.REFUSED,
+        0,
+    )
