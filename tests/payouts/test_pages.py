@@ -133,3 +133,13 @@ def test_on_a_phone_the_lists_of_transfers_and_runs_scroll_in_a_named_region(pai
     [region] = scrolling_regions(html)
     assert region.startswith(name)
     assert "core/admin/tables.css" in html
+
+
+def test_every_column_of_the_dashboard_is_named_and_its_links_are_underlined(paid):
+    board = agent_client(AgentRole.PAYMENTS).get(reverse("admin:payouts_dashboard")).content.decode()
+
+    assert "<th></th>" not in board
+    assert "<th>Catégorie</th>" in board and "<th>Retard</th>" in board
+    # Every back-office page loads the stylesheet underlining the breadcrumbs' links (not told
+    # by their colour alone).
+    assert "core/admin/site.css" in board

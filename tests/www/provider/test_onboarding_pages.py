@@ -281,3 +281,13 @@ def test_applications_from_one_address_are_limited(client):
     assert response.status_code == 429
     assert "réessayez dans une heure" in unescape(response.content.decode())
     assert Provider.objects.count() == 0
+
+
+def test_on_a_phone_the_history_of_bank_details_stacks_its_columns(client, space):
+    client.force_login(space.user)
+
+    page = client.get(reverse("www:provider:bank_details", kwargs={"provider_id": space.provider_id}))
+
+    content = page.content.decode()
+    assert 'class="fr-table cf-stacked" data-testid="bank-details-history"' in content
+    assert 'data-label="Titulaire"' in content and "www/tables.css" in content
