@@ -7,6 +7,7 @@ import datetime
 import enum
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,7 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Subquery, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -338,6 +339,15 @@ def is_awaiting_email_confirmation(holder: Holder) -> bool:
     """An inactive login whose address was never confirmed (as opposed to one an agent
     deactivated)."""
     return holder.user is not None and not holder.user.is_active and not holder.email_confirmed
+
+
+def current_terms_accepted(holder_id: Any, *, today: datetime.date) -> ExpressionWrapper:
+    """Rule 27 as an expression on ``holder_id`` (a holder's id, or ``OuterRef`` to one): true
+    when the holder accepted the newest version in force, or none is in force yet. The API's
+    token query reads it with the token (``api/v1/holders.py``): no query of its own."""
+    newest = TermsVersion.objects.in_force(today).values("pk")[:1]
+    accepted = TermsAcceptance.objects.filter(holder_id=holder_id, terms_id=Subquery(newest))
+    return ExpressionWrapper(~Exists(newest) | Exists(accepted), output_field=BooleanField())
 
 
 def has_accepted_current_terms(*, holder: Holder, today: datetime.date) -> bool:

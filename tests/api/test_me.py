@@ -157,11 +157,11 @@ def test_rights_wait_for_the_terms_in_force_to_be_accepted(client, holder):
     [
         # token + holder + login; terms in force; acceptance (what the holder must do next)
         ("/api/v1/me", 3),
-        # token + holder + login; terms in force and their acceptance (rule 27); rights account,
-        # ceiling, grants, their certifications
-        ("/api/v1/me/rights", 6),
-        # token + holder + login; terms in force and their acceptance; count, one page
-        ("/api/v1/me/ledger", 4),
+        # token + holder + login, with the acceptance of the terms in force (rule 27); rights
+        # account, ceiling, grants, their certifications
+        ("/api/v1/me/rights", 5),
+        # token + holder + login, with the acceptance of the terms in force; count, one page
+        ("/api/v1/me/ledger", 3),
     ],
 )
 def test_each_call_costs_a_fixed_number_of_queries(client, holder, django_assert_num_queries, path, queries):

@@ -106,7 +106,7 @@ def test_an_acceptance_paid_by_rights_alone_costs_a_fixed_number_of_queries(
     client.post(f"{FILES}/{registration.pk}/otp", **headers)
     post_json(client, f"{FILES}/{registration.pk}/accept", {"otp": "000000"}, **headers)  # a wrong try first
 
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         body = post_json(client, f"{FILES}/{registration.pk}/accept", {"otp": CODE}, **headers).json()
 
     assert body["registration"]["status"] == "accepted"

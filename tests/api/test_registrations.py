@@ -327,9 +327,9 @@ def test_the_list_costs_a_fixed_number_of_queries(client, holder, django_assert_
             session = bookable_session()
         file_in(S.VALIDATED if number % 2 else S.NOT_PROCESSED, holder=holder, session=session, now=NOW)
 
-    # the token with its holder and login; terms in force and their acceptance; count; one page
-    # of files with their training, provider and commune
-    with django_assert_num_queries(4):
+    # the token with its holder and login, and the acceptance of the terms in force; count; one
+    # page of files with their training, provider and commune
+    with django_assert_num_queries(3):
         response = client.get(FILES, **headers)
 
     assert response.json()["count"] == count
@@ -339,9 +339,9 @@ def test_the_detail_costs_a_fixed_number_of_queries(client, holder, django_asser
     registration = file_in(S.SERVICE_DONE_VALIDATED, holder=holder, session=bookable_session(), now=NOW)
     headers = bearer(holder)
 
-    # the token with its holder and login; terms in force and their acceptance; the file; its
-    # history
-    with django_assert_num_queries(4):
+    # the token with its holder and login, and the acceptance of the terms in force; the file;
+    # its history
+    with django_assert_num_queries(3):
         response = client.get(f"{FILES}/{registration.pk}", **headers)
 
     assert len(response.json()["timeline"]) == 7

@@ -11,6 +11,7 @@ is never reachable. Amounts are integer cents.
 import datetime
 from typing import Literal
 
+from django.db.models import OuterRef
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 from ninja import Field, Query, Router, Schema, Status
@@ -41,15 +42,19 @@ class HolderTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Holder | None:
         if not token or len(token) > 200:
             return None
+        today = clock.today()
         found = (
             ApiToken.objects.usable(clock.now())
             .select_related("holder__user")
+            .annotate(terms_accepted=services.current_terms_accepted(OuterRef("holder_id"), today=today))
             .filter(key_hash=hash_api_token(token))
             .first()
         )
         if found is None or found.holder.user is None or not found.holder.user.is_active:
             return None
         request.api_token = found
+        # Rule 27, read with the token: ``require_current_terms`` needs no query of its own.
+        found.holder.terms_accepted_on = (today, found.terms_accepted)
         return found.holder
 
 
@@ -184,8 +189,14 @@ def accept_terms(request: HttpRequest, payload: TermsAcceptIn):
 
 
 def require_current_terms(holder: Holder) -> None:
-    """Rule 27: nothing else until the terms in force are accepted."""
-    if not services.has_accepted_current_terms(holder=holder, today=clock.today()):
+    """Rule 27: nothing else until the terms in force are accepted (read with the token the
+    same day, or asked)."""
+    today = clock.today()
+    known = getattr(holder, "terms_accepted_on", None)
+    accepted = known[1] if known and known[0] == today else None
+    if accepted is None:
+        accepted = services.has_accepted_current_terms(holder=holder, today=today)
+    if not accepted:
         raise TermsNotAccepted(TERMS_TO_ACCEPT, field="terms")
 
 

@@ -1,0 +1,50 @@
+"""Rule 27 asked two ways: ``has_accepted_current_terms`` (its own query) and the expression the
+API's token query reads (``current_terms_accepted``) answer the same, in every case."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from cpf.holders.models import Holder, TermsAcceptance, TermsVersion
+from cpf.holders.services import current_terms_accepted, has_accepted_current_terms
+from tests.clock import NOW
+from tests.holders.factories import HolderFactory, TermsVersionFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = NOW.date()
+
+
+def both_ways(holder: Holder, today: datetime.date) -> tuple[bool, bool]:
+    read = (
+        Holder.objects.filter(pk=holder.pk)
+        .annotate(accepted=current_terms_accepted(holder.pk, today=today))
+        .values_list("accepted", flat=True)
+        .get()
+    )
+    return has_accepted_current_terms(holder=holder, today=today), read
+
+
+def test_no_terms_in_force_yet_nothing_to_accept():
+    TermsVersion.objects.all().delete()
+    holder = HolderFactory()
+
+    assert both_ways(holder, TODAY) == (True, True)
+
+
+def test_only_the_newest_version_in_force_counts():
+    holder = HolderFactory()
+    older, newer = (
+        TermsVersionFactory(in_force_from=TODAY - datetime.timedelta(days=30)),
+        TermsVersionFactory(),
+    )
+    TermsAcceptance.objects.create(holder=holder, terms=older, accepted_at=NOW)
+
+    assert both_ways(holder, TODAY) == (False, False)
+    # the day before the newer version comes into force, the older one is what counts
+    assert both_ways(holder, TODAY - datetime.timedelta(days=1)) == (True, True)
+
+    TermsAcceptance.objects.create(holder=holder, terms=newer, accepted_at=NOW)
+    assert both_ways(holder, TODAY) == (True, True)
