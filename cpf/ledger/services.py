@@ -96,9 +96,9 @@ def post_transaction(
     ascending id order, their new balances checked (never below zero), the entries written and
     the cached balances changed, all in one database transaction. ``locked``: accounts the
     caller already locked in this transaction, read under their lock (their balances are
-    trusted, not read again), whose block a refusal leaves too. A replayed key must carry the same kind and the same postings
-    (the same amounts on the same accounts, in any order): anything else is refused
-    (``IdempotencyKeyReused``).
+    trusted, not read again), whose block a refusal leaves too. A replayed key must carry the
+    same kind and the same postings (the same amounts on the same accounts, in any order):
+    anything else is refused (``IdempotencyKeyReused``).
     """
     _check_balanced(entries)
     # With ``locked``, the caller's transaction is under way and a refusal leaves it through the
