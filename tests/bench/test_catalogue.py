@@ -26,7 +26,7 @@ def test_catalogue_benchmark_reports_every_step_and_the_total():
     # boundaries follow the calendar from NOW's day), and totals
     lines = out.getvalue().splitlines()
     steps = [line.split()[0] for line in lines if line.strip()[:1].isdigit()]
-    assert steps == ["20,003", "40,003", "50,000"]
+    assert steps == ["20,005", "40,005", "50,000"]
     assert any(line.startswith("Total for 50,000 sessions: ") for line in lines)
     assert any(line.startswith("Rows written: 715 providers, ") for line in lines)
 

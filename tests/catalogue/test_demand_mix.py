@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.db.models import Count
 
+from cpf.catalogue.enums import PublicationStatus
 from cpf.catalogue.generator import demand
 from cpf.catalogue.generator.catalogue import generate_catalogue
 from cpf.catalogue.generator.snapshot import load_snapshot, offered_certifications
@@ -52,6 +53,13 @@ def test_every_current_certification_has_an_offer_at_the_default_size(default_ca
     offered = set(Training.objects.values_list("certification_id", flat=True))
     assert current - offered == set()
     assert offered <= current
+    # and a published one with a session: people can find it and book it, not only a draft
+    bookable = set(
+        Session.objects.filter(action__training__status=PublicationStatus.PUBLISHED).values_list(
+            "action__training__certification_id", flat=True
+        )
+    )
+    assert current - bookable == set()
 
 
 def test_the_mix_of_sessions_follows_the_published_shares(default_catalogue):

@@ -226,17 +226,18 @@ class OfferFactory:
         first (as many as the segment's sessions allow), then trainings drawn by popularity."""
         chunk = Chunk([], [], [])
         for segment, budget in zip(self.segments, budgets(self.segments, sessions), strict=True):
-            for certification, allowed in self._plan(segment, budget):
-                self.added = self._add_training(chunk, allowed, certification)
+            for certification, allowed, covering in self._plan(segment, budget):
+                self.added = self._add_training(chunk, allowed, certification, covering=covering)
                 if len(chunk.sessions) >= chunk_sessions:
                     yield chunk
                     chunk = Chunk([], [], [])
         if chunk.sessions:
             yield chunk
 
-    def _plan(self, segment: demand.Segment, budget: int) -> Iterator[tuple[CertificationRow, int]]:
-        """(certification, sessions it may take) until the segment's ``budget`` is spent; the
-        sessions each training took are read from ``self.added``."""
+    def _plan(self, segment: demand.Segment, budget: int) -> Iterator[tuple[CertificationRow, int, bool]]:
+        """(certification, sessions it may take, whether it is the certification's covering
+        training) until the segment's ``budget`` is spent; the sessions each training took are
+        read from ``self.added``."""
         order = list(segment.certifications)
         self.rng.shuffle(order)
         # A training per certification first, small enough to leave room for the popular ones.
@@ -244,18 +245,21 @@ class OfferFactory:
         for certification in order:
             if budget <= 0:
                 return
-            yield certification, min(per_training, budget)
+            yield certification, min(per_training, budget), True
             budget -= self.added
         picker = WeightedPicker(segment.certifications, segment.weights)
         while budget > 0:
-            yield picker.pick(self.rng), budget
+            yield picker.pick(self.rng), budget, False
             budget -= self.added
 
-    def _add_training(self, chunk: Chunk, budget: int, certification: CertificationRow) -> int:
+    def _add_training(
+        self, chunk: Chunk, budget: int, certification: CertificationRow, *, covering: bool = False
+    ) -> int:
         """Append one training with its actions and at most ``budget`` sessions; return the
-        number of sessions added."""
+        number of sessions added. A ``covering`` training (a certification's first) is published
+        by a referenced provider: the certification is offered to people, not only in drafts."""
         rng = self.rng
-        provider = self.providers.pick(rng)
+        provider = self._referenced_provider() if covering else self.providers.pick(rng)
         offer = None
         block = None
         if certification.kind in CertificationKind.eligible_actions():
@@ -268,7 +272,7 @@ class OfferFactory:
                 share = rng.uniform(0.2, 0.4)
             price_cents, hours = self.prices.draw(rng, certification.level, share=share)
         created = self.now - timedelta(seconds=rng.randrange(20 * 86400, 900 * 86400))
-        status, published_at = self._status(provider, created)
+        status, published_at = self._status(provider, created, covering=covering)
         training_index = len(chunk.trainings)
         chunk.trainings.append(
             (
@@ -313,13 +317,22 @@ class OfferFactory:
                 break
         return added
 
-    def _status(self, provider: ProviderProfile, created: datetime) -> tuple[str, datetime | None]:
+    def _referenced_provider(self) -> ProviderProfile:
+        """A provider drawn as usual among the referenced ones (most are: a few draws)."""
+        while True:
+            provider = self.providers.pick(self.rng)
+            if provider.status == ProviderStatus.REFERENCED:
+                return provider
+
+    def _status(
+        self, provider: ProviderProfile, created: datetime, *, covering: bool = False
+    ) -> tuple[str, datetime | None]:
         if provider.status == ProviderStatus.APPLYING:
             return PublicationStatus.DRAFT, None
         published_at = min(self.now, created + timedelta(seconds=self.rng.randrange(86400, 20 * 86400)))
         if provider.status == ProviderStatus.SUSPENDED:
             return PublicationStatus.SUSPENDED, published_at
-        if self.rng.random() < DRAFT_SHARE:
+        if not covering and self.rng.random() < DRAFT_SHARE:
             return PublicationStatus.DRAFT, None
         return PublicationStatus.PUBLISHED, published_at
 
