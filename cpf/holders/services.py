@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Subquery, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Subquery, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -353,13 +353,12 @@ def current_terms_accepted(holder_id: Any, *, today: datetime.date) -> Expressio
 def has_accepted_current_terms(*, holder: Holder, today: datetime.date) -> bool:
     """Rule 27: the holder accepted the newest version in force (or none is in force yet). One
     query: every request of the API asks it."""
-    accepted = (
-        TermsVersion.objects.in_force(today)
-        .annotate(accepted=Exists(TermsAcceptance.objects.filter(holder=holder, terms=OuterRef("pk"))))
+    return (
+        Holder.objects.filter(pk=holder.pk)
+        .annotate(accepted=current_terms_accepted(holder.pk, today=today))
         .values_list("accepted", flat=True)
-        .first()
+        .get()
     )
-    return accepted is None or accepted
 
 
 def accept_terms(*, holder: Holder, terms: TermsVersion, now: datetime.datetime) -> TermsAcceptance:

@@ -12,37 +12,22 @@ from cpf.catalogue import catalogue_file, imports
 from cpf.catalogue.enums import ImportStatus, Modality, PublicationStatus, SessionStatus
 from cpf.catalogue.models import Action, CatalogueImport, Session, Training
 from cpf.catalogue.tasks import import_catalogue_file
-from cpf.providers.models import CertificationAuthorisation
 from cpf.referentials.models import Certification
 from cpf.search.enums import OutboxKind
 from cpf.search.models import SearchOutbox
 from tests.accounts.factories import member_of
 from tests.catalogue.catalogue_files import CERTIFICATION, line
 from tests.catalogue.catalogue_files import catalogue_file as a_file
-from tests.clock import NOW, TODAY
+from tests.catalogue.file_fixtures import *  # noqa: F403
+from tests.catalogue.file_fixtures import send_file
+from tests.clock import TODAY
 from tests.factories import ProviderFactory, SessionFactory, TrainingFactory
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def provider():
-    provider = ProviderFactory()
-    CertificationAuthorisation.objects.create(
-        provider=provider, certification_id=CERTIFICATION, granted_on=TODAY - datetime.timedelta(days=30)
-    )
-    return provider
-
-
-@pytest.fixture
-def member(provider):
-    return member_of(provider, "membre@organisme.example")
-
-
 def send(provider, member, content: bytes, *, publish: bool = False) -> CatalogueImport:
-    return imports.start_catalogue_import(
-        provider=provider, actor=member, file_name="catalogue.csv", content=content, publish=publish, now=NOW
-    )
+    return send_file(provider, member, content, file_name="catalogue.csv", publish=publish)
 
 
 def offers_of(provider) -> tuple:

@@ -15,8 +15,6 @@ from cpf.catalogue import catalogue_file, imports, lheo
 from cpf.catalogue.enums import ImportStatus, Modality, SessionStatus
 from cpf.catalogue.models import CatalogueImport, Session, Training
 from cpf.catalogue.tasks import import_catalogue_file
-from cpf.providers.models import CertificationAuthorisation
-from tests.accounts.factories import member_of
 from tests.catalogue.catalogue_files import (
     CERTIFICATION,
     LHEO_NAMESPACE,
@@ -28,8 +26,10 @@ from tests.catalogue.catalogue_files import (
     line_of,
 )
 from tests.catalogue.catalogue_files import catalogue_file as a_csv_file
+from tests.catalogue.file_fixtures import *  # noqa: F403
+from tests.catalogue.file_fixtures import send_file
 from tests.catalogue.test_catalogue_file import offers_of
-from tests.clock import NOW, TODAY
+from tests.clock import TODAY
 from tests.factories import ProviderFactory, SessionFactory, TrainingFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,24 +37,8 @@ pytestmark = pytest.mark.django_db
 NS = {"l": LHEO_NAMESPACE}
 
 
-@pytest.fixture
-def provider():
-    provider = ProviderFactory()
-    CertificationAuthorisation.objects.create(
-        provider=provider, certification_id=CERTIFICATION, granted_on=TODAY - datetime.timedelta(days=30)
-    )
-    return provider
-
-
-@pytest.fixture
-def member(provider):
-    return member_of(provider, "membre@organisme.example")
-
-
 def send(provider, member, content: bytes, *, publish: bool = False) -> CatalogueImport:
-    return imports.start_catalogue_import(
-        provider=provider, actor=member, file_name="catalogue.xml", content=content, publish=publish, now=NOW
-    )
+    return send_file(provider, member, content, file_name="catalogue.xml", publish=publish)
 
 
 def test_an_lheo_file_creates_trainings_actions_and_sessions(provider, member):
