@@ -32,12 +32,10 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.client import HTTPConnection
 from pathlib import Path
 from typing import TextIO
 
@@ -45,6 +43,7 @@ import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 
+from .clients import Request, run_clients, timed_in_threads
 from .database import connection_params
 from .search import stop_server
 
@@ -104,43 +103,23 @@ def run_calls(
 ) -> StepResult:
     """Send ``calls`` from ``clients`` threads, each on its own keep-alive connection; ``read``
     is given each (call index, status, parsed body)."""
-    lock = threading.Lock()
-    state = {"next": 0}
-    latencies: list[float] = []
-    statuses: Counter = Counter()
+    requests = [
+        Request(
+            call.method,
+            call.path,
+            json.dumps(call.body).encode() if call.body is not None else None,
+            {"Authorization": f"Bearer {call.token}", "Content-Type": "application/json"},
+        )
+        for call in calls
+    ]
+    parsed = None
+    if read is not None:
 
-    def worker() -> None:
-        conn = HTTPConnection("127.0.0.1", port, timeout=60)
-        own, codes = [], Counter()
-        while True:
-            with lock:
-                index = state["next"]
-                state["next"] += 1
-            if index >= len(calls):
-                break
-            call = calls[index]
-            body = json.dumps(call.body) if call.body is not None else None
-            headers = {"Authorization": f"Bearer {call.token}", "Content-Type": "application/json"}
-            started = time.perf_counter()
-            conn.request(call.method, call.path, body=body, headers=headers)
-            response = conn.getresponse()
-            payload = response.read()
-            own.append(time.perf_counter() - started)
-            codes[response.status] += 1
-            if read is not None:
-                read(index, response.status, json.loads(payload) if payload else None)
-        conn.close()
-        with lock:
-            latencies.extend(own)
-            statuses.update(codes)
+        def parsed(index: int, status: int, payload: bytes) -> None:
+            read(index, status, json.loads(payload) if payload else None)
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return StepResult(name, len(calls), time.perf_counter() - started, latencies, statuses)
+    run = run_clients(port, requests, clients, read=parsed)
+    return StepResult(name, len(calls), run.seconds, run.latencies, run.statuses)
 
 
 # --- Preparation (not timed) ----------------------------------------------------------------------
@@ -377,33 +356,13 @@ def reserve_in_sql(cursor: psycopg.Cursor, file_id: int) -> None:
 def run_baseline(file_ids: list[int], clients: int) -> StepResult:
     """The reservations on ``clients`` connections at once, each committed."""
     params = connection_params(settings.DATABASES["default"], settings.DATABASES["default"]["NAME"])
-    lock = threading.Lock()
-    state = {"next": 0}
-    latencies: list[float] = []
 
-    def worker() -> None:
-        own = []
-        with psycopg.connect(**params) as conn:
-            while True:
-                with lock:
-                    index = state["next"]
-                    state["next"] += 1
-                if index >= len(file_ids):
-                    break
-                started = time.perf_counter()
-                with conn.transaction(), conn.cursor() as cursor:
-                    reserve_in_sql(cursor, file_ids[index])
-                own.append(time.perf_counter() - started)
-        with lock:
-            latencies.extend(own)
+    def reserve(conn: psycopg.Connection, index: int) -> None:
+        with conn.transaction(), conn.cursor() as cursor:
+            reserve_in_sql(cursor, file_ids[index])
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return StepResult("SQL reservation", len(file_ids), time.perf_counter() - started, latencies, Counter())
+    seconds, latencies = timed_in_threads(len(file_ids), clients, lambda: psycopg.connect(**params), reserve)
+    return StepResult("SQL reservation", len(file_ids), seconds, latencies, Counter())
 
 
 # --- The run ----------------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from bisect import bisect_right
@@ -47,6 +46,8 @@ from tests.search.judged_queries import (
     precision_at_10,
     relevant_certifications,
 )
+
+from .clients import Request, run_clients
 
 NAME = "search"
 HELP = "rebuild the search index, time searches in the service and through the HTTP API, judge relevance"
@@ -336,42 +337,11 @@ def _wait_until_up(port: int, timeout: float = 60) -> None:
 
 
 def _run_clients(port: int, urls: list[str], clients: int, total: int | None = None) -> str:
-    total = total or len(urls)
-    lock = threading.Lock()
-    state = {"next": 0}
-    latencies: list[float] = []
-    statuses: Counter = Counter()
-
-    def worker() -> None:
-        conn = HTTPConnection("127.0.0.1", port, timeout=30)
-        own, codes = [], Counter()
-        while True:
-            with lock:
-                number = state["next"]
-                state["next"] += 1
-            if number >= total:
-                break
-            started = time.perf_counter()
-            conn.request("GET", urls[number % len(urls)])
-            response = conn.getresponse()
-            response.read()
-            own.append(time.perf_counter() - started)
-            codes[response.status] += 1
-        conn.close()
-        with lock:
-            latencies.extend(own)
-            statuses.update(codes)
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
+    run = run_clients(port, [Request("GET", url) for url in urls], clients, total=total)
+    count = sum(run.statuses.values())
     return (
-        f"{total:,} requests in {wall:.1f} s: {total / wall:,.0f} requests/s; {percentiles(latencies)}; "
-        f"statuses {dict(statuses)}"
+        f"{count:,} requests in {run.seconds:.1f} s: {count / run.seconds:,.0f} requests/s; "
+        f"{percentiles(run.latencies)}; statuses {dict(run.statuses)}"
     )
 
 
