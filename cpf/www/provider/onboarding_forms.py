@@ -19,6 +19,17 @@ ACCEPT = "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg"
 FILE_HELP = "PDF, PNG ou JPEG, 10 Mo au plus."
 
 
+def kbis_date_field() -> forms.DateField:
+    """The date of a company-registry extract, asked at the application and at its renewal
+    (rule 24: under 3 months old, checked by ``onboarding.kbis_problems``)."""
+    return forms.DateField(
+        label="Date de l'extrait Kbis",
+        widget=DateInput(),
+        error_messages=DATE_ERRORS,
+        help_text="De moins de 3 mois.",
+    )
+
+
 class DocumentField(forms.FileField):
     """A file checked by its content: a PDF, PNG or JPEG, within the size limit."""
 
@@ -74,12 +85,7 @@ class ApplicationForm(AccessibleFormMixin, forms.Form):
         label="Date de fin de validité du certificat Qualiopi", widget=DateInput(), error_messages=DATE_ERRORS
     )
     qualiopi_file = DocumentField(label="Certificat Qualiopi")
-    kbis_issued_on = forms.DateField(
-        label="Date de l'extrait Kbis",
-        widget=DateInput(),
-        error_messages=DATE_ERRORS,
-        help_text="De moins de 3 mois.",
-    )
+    kbis_issued_on = kbis_date_field()
     kbis_file = DocumentField(label="Extrait Kbis")
     iban = forms.CharField(label="IBAN", max_length=42)
     bic = forms.CharField(
@@ -176,10 +182,5 @@ class QualiopiRenewalForm(AccessibleFormMixin, forms.Form):
 class KbisRenewalForm(AccessibleFormMixin, forms.Form):
     """A new company-registry extract, under 3 months old (rule 24)."""
 
-    kbis_issued_on = forms.DateField(
-        label="Date de l'extrait Kbis",
-        widget=DateInput(),
-        error_messages=DATE_ERRORS,
-        help_text="De moins de 3 mois.",
-    )
+    kbis_issued_on = kbis_date_field()
     kbis_file = DocumentField(label="Extrait Kbis")
