@@ -25,7 +25,8 @@ def connection_params(database: dict[str, Any], name: str) -> dict[str, Any]:
         "port": database.get("PORT"),
     }
     params = {key: value for key, value in params.items() if value not in (None, "")}
-    params.update(database.get("OPTIONS") or {})
+    # Django's own options are not psycopg's (``server_side_binding`` picks Django's cursor).
+    params.update({k: v for k, v in (database.get("OPTIONS") or {}).items() if k != "server_side_binding"})
     return params
 
 

@@ -234,16 +234,31 @@ def write_validated_services(count: int, sessions: list[int], *, now: datetime.d
             """,
             {"status": RegistrationStatus.SERVICE_DONE_VALIDATED, "day": validated.date(), "at": validated},
         )
+        # One statement per execute: parameters are bound by the server (ADR 22).
+        params = {
+            "payable": AccountKind.PROVIDER_PAYABLE,
+            "kind": TransactionKind.ENTRY_DEBIT,
+            "fund": fund.pk,
+        }
         cursor.execute(
             """
             CREATE TEMPORARY TABLE bench_owed ON COMMIT DROP AS
             SELECT t.provider_id, sum(r.provider_due_cents) AS cents
             FROM bookings_registration r JOIN catalogue_action a ON a.id = r.action_id
             JOIN catalogue_training t ON t.id = a.training_id
-            WHERE r.provider_due_cents > 0 GROUP BY t.provider_id;
+            WHERE r.provider_due_cents > 0 GROUP BY t.provider_id
+            """
+        )
+        cursor.execute(
+            """
             INSERT INTO ledger_account (kind, provider_id, name, balance_cents)
             SELECT %(payable)s, o.provider_id, 'payable', 0 FROM bench_owed o
-            ON CONFLICT (provider_id) WHERE kind = %(payable)s DO NOTHING;
+            ON CONFLICT (provider_id) WHERE kind = %(payable)s DO NOTHING
+            """,
+            params,
+        )
+        cursor.execute(
+            """
             WITH recorded AS (
                 INSERT INTO ledger_transaction (kind, idempotency_key, reference, details)
                 SELECT %(kind)s, 'bench:owed:' || o.provider_id, 'provider:' || o.provider_id, '{}'::jsonb
@@ -261,7 +276,7 @@ def write_validated_services(count: int, sessions: list[int], *, now: datetime.d
             UPDATE ledger_account a SET balance_cents = a.balance_cents + l.cents
             FROM lines l WHERE a.id = l.payable_id
             """,
-            {"payable": AccountKind.PROVIDER_PAYABLE, "kind": TransactionKind.ENTRY_DEBIT, "fund": fund.pk},
+            params,
         )
 
 
@@ -296,6 +311,58 @@ def aggregation() -> Figures:
         return Figures(*cursor.fetchone())
 
 
+# The run's writes, one statement per execute (parameters bound by the server, ADR 22).
+SQL_RUN_STEPS = (
+    """
+        INSERT INTO payouts_transfer (run_id, provider_id, bank_details_id, creditor_name, iban, bic,
+            amount_cents,
+            end_to_end_id, remittance, status, rejection_reason)
+        SELECT %(run)s, d.provider_id, b.id, left(b.account_holder_name, 70), b.iban, b.bic, d.cents,
+            'BENCH-' || d.provider_id, 'bench', 'sent', ''
+        FROM (SELECT provider_id, sum(cents) AS cents FROM bench_due GROUP BY provider_id) d
+        JOIN LATERAL (SELECT * FROM providers_bankdetails b WHERE b.provider_id = d.provider_id
+            AND b.status = 'verified' AND b.effective_from <= %(now)s
+            ORDER BY b.effective_from DESC, b.id DESC LIMIT 1) b ON true
+    """,
+    """
+        INSERT INTO payouts_payoutitem (transfer_id, registration_id, kind, invoice_id, amount_cents,
+            due_on, returned)
+        SELECT t.id, d.registration_id, 'balance', d.invoice_id, d.cents, %(day)s, false
+        FROM bench_due d JOIN payouts_transfer t ON t.run_id = %(run)s AND t.provider_id = d.provider_id
+    """,
+    """
+        WITH paid AS (
+            UPDATE invoicing_invoice v SET status = 'paid', paid_at = %(now)s, payout_reference = 'bench'
+            FROM bench_due d WHERE d.invoice_id = v.id RETURNING v.id
+        )
+        INSERT INTO invoicing_invoicetransition (invoice_id, from_status, to_status, reason, at)
+        SELECT id, 'validated', 'paid', '', %(now)s FROM paid
+    """,
+    """
+        SELECT a.id FROM ledger_account a JOIN payouts_transfer t ON t.provider_id = a.provider_id
+        WHERE t.run_id = %(run)s AND a.kind = 'provider_payable' ORDER BY a.id FOR UPDATE OF a
+    """,
+    """
+        WITH recorded AS (
+            INSERT INTO ledger_transaction (kind, idempotency_key, reference, details)
+            SELECT 'payout', 'bench:' || t.end_to_end_id, 'transfer:' || t.id, '{}'::jsonb
+            FROM payouts_transfer t WHERE t.run_id = %(run)s RETURNING id, reference
+        ), lines AS (
+            SELECT r.id AS transaction_id, t.amount_cents, a.id AS payable_id
+            FROM recorded r JOIN payouts_transfer t ON 'transfer:' || t.id = r.reference
+            JOIN ledger_account a ON a.provider_id = t.provider_id AND a.kind = 'provider_payable'
+        ), entries AS (
+            INSERT INTO ledger_entry (transaction_id, account_id, amount_cents)
+            SELECT transaction_id, payable_id, -amount_cents FROM lines
+            UNION ALL SELECT transaction_id, %(clearing)s, amount_cents FROM lines
+        )
+        UPDATE ledger_account a SET balance_cents = a.balance_cents - l.amount_cents
+        FROM lines l WHERE a.id = l.payable_id
+
+    """,
+)
+
+
 def sql_run(now: datetime.datetime) -> Figures:
     """The run's writes in plain SQL, in a transaction rolled back."""
     fund_free = system_account(AccountKind.PAYOUT_CLEARING).pk
@@ -311,47 +378,9 @@ def sql_run(now: datetime.datetime) -> Figures:
         )
         (run_id,) = cursor.fetchone()
         cursor.execute(f"CREATE TEMPORARY TABLE bench_due ON COMMIT DROP AS {DUE}")
-        cursor.execute(
-            """
-            INSERT INTO payouts_transfer (run_id, provider_id, bank_details_id, creditor_name, iban, bic,
-                amount_cents,
-                end_to_end_id, remittance, status, rejection_reason)
-            SELECT %(run)s, d.provider_id, b.id, left(b.account_holder_name, 70), b.iban, b.bic, d.cents,
-                'BENCH-' || d.provider_id, 'bench', 'sent', ''
-            FROM (SELECT provider_id, sum(cents) AS cents FROM bench_due GROUP BY provider_id) d
-            JOIN LATERAL (SELECT * FROM providers_bankdetails b WHERE b.provider_id = d.provider_id
-                AND b.status = 'verified' AND b.effective_from <= %(now)s
-                ORDER BY b.effective_from DESC, b.id DESC LIMIT 1) b ON true;
-            INSERT INTO payouts_payoutitem (transfer_id, registration_id, kind, invoice_id, amount_cents,
-                due_on, returned)
-            SELECT t.id, d.registration_id, 'balance', d.invoice_id, d.cents, %(day)s, false
-            FROM bench_due d JOIN payouts_transfer t ON t.run_id = %(run)s AND t.provider_id = d.provider_id;
-            WITH paid AS (
-                UPDATE invoicing_invoice v SET status = 'paid', paid_at = %(now)s, payout_reference = 'bench'
-                FROM bench_due d WHERE d.invoice_id = v.id RETURNING v.id
-            )
-            INSERT INTO invoicing_invoicetransition (invoice_id, from_status, to_status, reason, at)
-            SELECT id, 'validated', 'paid', '', %(now)s FROM paid;
-            SELECT a.id FROM ledger_account a JOIN payouts_transfer t ON t.provider_id = a.provider_id
-            WHERE t.run_id = %(run)s AND a.kind = 'provider_payable' ORDER BY a.id FOR UPDATE OF a;
-            WITH recorded AS (
-                INSERT INTO ledger_transaction (kind, idempotency_key, reference, details)
-                SELECT 'payout', 'bench:' || t.end_to_end_id, 'transfer:' || t.id, '{}'::jsonb
-                FROM payouts_transfer t WHERE t.run_id = %(run)s RETURNING id, reference
-            ), lines AS (
-                SELECT r.id AS transaction_id, t.amount_cents, a.id AS payable_id
-                FROM recorded r JOIN payouts_transfer t ON 'transfer:' || t.id = r.reference
-                JOIN ledger_account a ON a.provider_id = t.provider_id AND a.kind = 'provider_payable'
-            ), entries AS (
-                INSERT INTO ledger_entry (transaction_id, account_id, amount_cents)
-                SELECT transaction_id, payable_id, -amount_cents FROM lines
-                UNION ALL SELECT transaction_id, %(clearing)s, amount_cents FROM lines
-            )
-            UPDATE ledger_account a SET balance_cents = a.balance_cents - l.amount_cents
-            FROM lines l WHERE a.id = l.payable_id
-            """,
-            {"run": run_id, "now": now, "day": now.date(), "clearing": fund_free},
-        )
+        params = {"run": run_id, "now": now, "day": now.date(), "clearing": fund_free}
+        for statement in SQL_RUN_STEPS:
+            cursor.execute(statement, params)
         cursor.execute(
             "SELECT count(*), (SELECT count(*) FROM payouts_payoutitem i JOIN payouts_transfer t "
             "ON t.id = i.transfer_id WHERE t.run_id = %(run)s), coalesce(sum(amount_cents), 0) "

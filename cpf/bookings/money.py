@@ -44,7 +44,7 @@ from cpf.rights.models import Grant
 
 from . import emails
 from .enums import FlatParticipationExemption, PaymentState, RegistrationStatus
-from .models import FILE_SHOWN_WITH, CardRefundDue, Registration
+from .models import CardRefundDue, Registration
 
 S = RegistrationStatus
 # Rule 12: holders with a work-injury or occupational-disease incapacity of at least 10 % pay no
@@ -206,7 +206,7 @@ def _exemption(registration: Registration, grants: list[GrantPart]) -> str | Non
 
 @dataclass(frozen=True)
 class Reserved:
-    """The file as saved by the acceptance (read with ``FILE_SHOWN_WITH``) and its split."""
+    """The file as saved by the acceptance (read with what it is shown with) and its split."""
 
     registration: Registration
     split: PriceSplit
@@ -224,9 +224,7 @@ def reserve_for_acceptance(
     from . import services
 
     with transaction.atomic(savepoint=savepoint):
-        locked = services.locked_for(
-            registration, to=S.ACCEPTED, holder=holder, now=now, related=FILE_SHOWN_WITH
-        )
+        locked = services.locked_for(registration, to=S.ACCEPTED, holder=holder, now=now, shown=True)
         if locked.payment_state == PaymentState.PENDING:
             raise services.PaymentPending(
                 "Un paiement est déjà en cours pour ce dossier : terminez-le ou attendez son résultat."

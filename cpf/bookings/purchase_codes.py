@@ -24,7 +24,7 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from cpf.core.calendar import PARIS
@@ -119,21 +119,32 @@ def use_purchase_code(
 
 
 def _used_at_once(registration: Registration, holder: Holder, typed: str, *, now: datetime.datetime) -> bool:
-    """The usual case in one statement: the last code of the file, still valid, with tries left,
-    is the one typed, and is used up. Anything else (a wrong, expired or used code, or a
-    parallel use that took it first) returns False, and ``_try`` says why under a lock."""
-    latest = PurchaseCode.objects.latest_for(registration.pk, holder.pk).values("pk")
+    """The usual case in one statement (written once, ADR 22): the last code of the file, still
+    valid, with tries left, is the one typed, and is used up. Anything else (a wrong, expired or
+    used code, or a parallel use that took it first) returns False, and ``_try`` says why under
+    a lock."""
     hashed = code_hash(registration_id=registration.pk, holder_id=holder.pk, code=typed)
-    return bool(
-        PurchaseCode.objects.filter(
-            pk__in=latest,
-            code_hash=hashed,
-            replaced_at__isnull=True,
-            used_at__isnull=True,
-            expires_at__gt=now,
-            tries__lt=MAX_PURCHASE_CODE_TRIES,
-        ).update(used_at=now)
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _USE_AT_ONCE,
+            {
+                "registration": registration.pk,
+                "holder": holder.pk,
+                "hash": hashed,
+                "now": now,
+                "tries": MAX_PURCHASE_CODE_TRIES,
+            },
+        )
+        return bool(cursor.rowcount == 1)
+
+
+_USE_AT_ONCE = f"""
+    UPDATE {PurchaseCode._meta.db_table} SET used_at = %(now)s
+    WHERE id = (SELECT id FROM {PurchaseCode._meta.db_table}
+                WHERE registration_id = %(registration)s AND holder_id = %(holder)s
+                ORDER BY id DESC LIMIT 1)
+      AND code_hash = %(hash)s AND replaced_at IS NULL AND used_at IS NULL
+      AND expires_at > %(now)s AND tries < %(tries)s"""
 
 
 def code_hash(*, registration_id: int, holder_id: int, code: str) -> str:

@@ -11,15 +11,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from cpf.core.calendar import PARIS
 from cpf.core.text import day_in_words
 from cpf.holders.models import Holder
 
-from . import money
+from . import file_rows, money
 from .enums import HOLDER_LABEL_CHANGED_PROPOSAL, HOLDER_LABELS, PaymentState, RegistrationStatus
-from .models import FILE_SHOWN_WITH, Registration, RegistrationTransition
+from .models import FILE_SHOWN_WITH, Registration
 
 S = RegistrationStatus
 
@@ -65,10 +65,10 @@ class Step:
 
 
 def timeline(registration: Registration) -> list[Step]:
-    """The file's states from its request on, oldest first (its ``RegistrationTransition`` rows;
-    prefetch ``transitions`` to read them without a query per file)."""
+    """The file's states from its request on, oldest first (its ``RegistrationTransition`` rows,
+    one statement)."""
     steps = []
-    for row in sorted(registration.transitions.all(), key=lambda row: (row.at, row.pk)):
+    for row in file_rows.history(registration.pk):
         label = HOLDER_LABELS[row.to_status]
         if row.to_status == S.VALIDATED and registration.proposal_changed:
             label = HOLDER_LABEL_CHANGED_PROPOSAL
@@ -122,15 +122,11 @@ def holder_registrations(holder: Holder) -> QuerySet[Registration]:
     )
 
 
-def holder_registration(holder: Holder, registration_id: int, *, history: bool = True) -> Registration | None:
-    """One of the holder's files with its history (unless ``history=False``), or None (another
-    holder's file is not found: nobody learns that it exists)."""
-    files = holder_registrations(holder)
-    if history:
-        files = files.prefetch_related(
-            Prefetch("transitions", queryset=RegistrationTransition.objects.order_by("at", "id"))
-        )
-    found = files.filter(pk=registration_id).first()
+def holder_registration(holder: Holder, registration_id: int, *, shown: bool = True) -> Registration | None:
+    """One of the holder's files with what it is shown with (unless ``shown=False``), or None
+    (another holder's file is not found: nobody learns that it exists). Its history is
+    ``timeline``'s to read."""
+    found = file_rows.read_file(registration_id, holder_id=holder.pk, shown=shown)
     if found is not None:
         found.holder = holder
     return found

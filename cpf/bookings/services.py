@@ -31,7 +31,7 @@ from cpf.holders.services import has_accepted_current_terms
 from cpf.ledger.enums import TransactionKind
 from cpf.webhooks import services as file_events
 
-from . import emails, money
+from . import emails, file_rows, money
 from .enums import (
     HOLDS_A_SEAT,
     OPEN_REQUEST,
@@ -414,23 +414,24 @@ def locked_for(
     to: str,
     holder: Holder,
     now: datetime.datetime,
-    related: tuple[str, ...] = (),
+    shown: bool = False,
 ) -> Registration:
-    """The holder's file, locked, when it may go ``to`` now (in time); ``related``: what to
-    read with it (``select_related``)."""
+    """The holder's file, locked, when it may go ``to`` now (in time); ``shown``: read with what
+    it is shown with (``file_rows``)."""
     if registration.holder_id != holder.pk:
         raise NotYourRegistration("Ce dossier est introuvable.")
-    locked = _locked(registration, to=to, related=related)
+    locked = _locked(registration, to=to, shown=shown)
     locked.holder = holder
     _check_in_time(locked, now=now)
     return locked
 
 
-def _locked(registration: Registration, *, to: str, related: tuple[str, ...] = ()) -> Registration:
+def _locked(registration: Registration, *, to: str, shown: bool = False) -> Registration:
     """The file under a row lock, when the table allows going ``to`` from its status (checked
     before the other rules, so that a refusal names the real reason)."""
-    files = Registration.objects.select_for_update(of=("self",))
-    locked = (files.select_related(*related) if related else files).get(pk=registration.pk)
+    locked = file_rows.read_file(registration.pk, shown=shown, lock=True)
+    if locked is None:
+        raise Registration.DoesNotExist(f"Registration {registration.pk} does not exist")
     if not MACHINE.allows(locked.status, to):
         raise MACHINE.refusal([MACHINE.refusal_message(locked.status, to)])
     return locked

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime
 import enum
+import functools
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,13 +15,14 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Subquery, Value
+from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from cpf.accounts.enums import UserKind
 from cpf.accounts.models import EMAIL_UNIQUE_CONSTRAINT, User
+from cpf.core import rows
 from cpf.core.errors import BusinessError, Problem
 
 from . import emails
@@ -341,24 +342,25 @@ def is_awaiting_email_confirmation(holder: Holder) -> bool:
     return holder.user is not None and not holder.user.is_active and not holder.email_confirmed
 
 
-def current_terms_accepted(holder_id: Any, *, today: datetime.date) -> ExpressionWrapper:
-    """Rule 27 as an expression on ``holder_id`` (a holder's id, or ``OuterRef`` to one): true
-    when the holder accepted the newest version in force, or none is in force yet. The API's
-    token query reads it with the token (``api/v1/holders.py``): no query of its own."""
-    newest = TermsVersion.objects.in_force(today).values("pk")[:1]
-    accepted = TermsAcceptance.objects.filter(holder_id=holder_id, terms_id=Subquery(newest))
-    return ExpressionWrapper(~Exists(newest) | Exists(accepted), output_field=BooleanField())
+# Rule 27 in SQL (written once, ADR 22), over what holds the holder's id (``{holder_id}``: a
+# column or a parameter) and the day ``%(today)s``: true when the holder accepted the newest
+# version in force that day, or none is in force yet. The API's token statement reads it with
+# the token: no query of its own on each call.
+CURRENT_TERMS_ACCEPTED_SQL = """(
+    NOT EXISTS (SELECT 1 FROM holders_termsversion v WHERE v.in_force_from <= %(today)s)
+    OR EXISTS (
+        SELECT 1 FROM holders_termsacceptance a
+        WHERE a.holder_id = {holder_id}
+          AND a.terms_id = (
+              SELECT v.id FROM holders_termsversion v WHERE v.in_force_from <= %(today)s
+              ORDER BY v.in_force_from DESC, v.id DESC LIMIT 1)))"""
 
 
 def has_accepted_current_terms(*, holder: Holder, today: datetime.date) -> bool:
-    """Rule 27: the holder accepted the newest version in force (or none is in force yet). One
-    query: every request of the API asks it."""
-    return (
-        Holder.objects.filter(pk=holder.pk)
-        .annotate(accepted=current_terms_accepted(holder.pk, today=today))
-        .values_list("accepted", flat=True)
-        .get()
-    )
+    """Rule 27: the holder accepted the newest version in force (or none is in force yet)."""
+    sql = "SELECT " + CURRENT_TERMS_ACCEPTED_SQL.format(holder_id="%(holder)s")
+    row = rows.fetch_one(sql, {"holder": holder.pk, "today": today})
+    return bool(row and row[0])
 
 
 def accept_terms(*, holder: Holder, terms: TermsVersion, now: datetime.datetime) -> TermsAcceptance:
@@ -384,6 +386,47 @@ def issue_api_token(*, holder: Holder, now: datetime.datetime) -> tuple[ApiToken
         expires_at=now + settings.API_TOKEN_LIFETIME,
     )
     return token, raw
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who a usable API token belongs to: the token, its holder (their login attached), and
+    whether they accepted the terms in force on the day asked (rule 27)."""
+
+    token: ApiToken
+    holder: Holder
+    terms_accepted: bool
+
+
+_TOKEN, _HOLDER, _USER = rows.Columns(ApiToken, "t"), rows.Columns(Holder, "h"), rows.Columns(User, "u")
+
+
+@functools.cache
+def _token_holder_sql() -> str:
+    return f"""
+        SELECT {_TOKEN.sql}, {_HOLDER.sql}, {_USER.sql},
+               {CURRENT_TERMS_ACCEPTED_SQL.format(holder_id="t.holder_id")}
+        FROM holders_apitoken t
+        JOIN holders_holder h ON h.id = t.holder_id
+        JOIN accounts_user u ON u.id = h.user_id
+        WHERE t.key_hash = %(key_hash)s AND t.revoked_at IS NULL AND t.expires_at > %(now)s"""
+
+
+def token_holder(raw: str, *, now: datetime.datetime, today: datetime.date) -> TokenHolder | None:
+    """The holder of the API token ``raw`` (unrevoked, unexpired, of an active login), with
+    rule 27 read in the same statement; None for any other token. Every call of the mobile
+    app asks it: one statement built once (ADR 22), not a query rebuilt on each call."""
+    row = rows.fetch_one(_token_holder_sql(), {"key_hash": hash_api_token(raw), "now": now, "today": today})
+    if row is None:
+        return None
+    token = _TOKEN.build(row)
+    holder = _HOLDER.build(row, _TOKEN.width)
+    user = _USER.build(row, _TOKEN.width + _HOLDER.width)
+    if not user.is_active:
+        return None
+    holder.user = user
+    token.holder = holder
+    return TokenHolder(token=token, holder=holder, terms_accepted=bool(row[-1]))
 
 
 def revoke_api_token(*, token: ApiToken, now: datetime.datetime) -> None:

@@ -10,6 +10,7 @@ has claimed its idempotency key. A caller that must read balances before decidin
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from psycopg.types.json import Jsonb
 
 from cpf.accounts.models import User
+from cpf.core import rows
 from cpf.core.errors import BusinessError
 from cpf.core.money import format_euros
 from cpf.holders.models import Holder
@@ -246,7 +248,19 @@ def lock_accounts(account_ids: Iterable[int]) -> list[Account]:
 def lock_holder_accounts(holder: Holder) -> list[Account]:
     """Lock every account of the holder (rights, grants, reserved, credit note) in ascending id
     order, and return them with their balances: a reservation reads them, then posts."""
-    return list(Account.objects.select_for_update(of=("self",)).filter(holder_id=holder.pk).order_by("pk"))
+    return [_ACCOUNT.build(row) for row in rows.fetch_all(_holder_accounts_sql(), {"holder": holder.pk})]
+
+
+_ACCOUNT = rows.Columns(Account, "a")
+
+
+@functools.cache
+def _holder_accounts_sql() -> str:
+    # Written once (ADR 22): every acceptance and cancellation locks them.
+    return (
+        f"SELECT {_ACCOUNT.sql} FROM {Account._meta.db_table} a "
+        "WHERE a.holder_id = %(holder)s ORDER BY a.id FOR UPDATE OF a"
+    )
 
 
 def system_account(kind: AccountKind) -> Account:

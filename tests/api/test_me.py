@@ -155,8 +155,9 @@ def test_rights_wait_for_the_terms_in_force_to_be_accepted(client, holder):
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        # token + holder + login; terms in force; acceptance (what the holder must do next)
-        ("/api/v1/me", 3),
+        # token + holder + login with the acceptance of the terms in force (rule 27); the
+        # version in force (its number is shown)
+        ("/api/v1/me", 2),
         # token + holder + login, with the acceptance of the terms in force (rule 27); rights
         # account, ceiling, grants, their certifications
         ("/api/v1/me/rights", 5),

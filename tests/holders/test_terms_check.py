@@ -1,5 +1,5 @@
-"""Rule 27 asked two ways: ``has_accepted_current_terms`` (its own query) and the expression the
-API's token query reads (``current_terms_accepted``) answer the same, in every case."""
+"""Rule 27 asked two ways: ``has_accepted_current_terms`` (its own query) and the API's token
+statement (``token_holder``, which reads it with the token) answer the same, in every case."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import datetime
 import pytest
 
 from cpf.holders.models import Holder, TermsAcceptance, TermsVersion
-from cpf.holders.services import current_terms_accepted, has_accepted_current_terms
+from cpf.holders.services import has_accepted_current_terms, issue_api_token, token_holder
 from tests.clock import NOW
-from tests.holders.factories import HolderFactory, TermsVersionFactory
+from tests.holders.factories import TermsVersionFactory, holder_with_login
 
 pytestmark = pytest.mark.django_db
 
@@ -18,24 +18,21 @@ TODAY = NOW.date()
 
 
 def both_ways(holder: Holder, today: datetime.date) -> tuple[bool, bool]:
-    read = (
-        Holder.objects.filter(pk=holder.pk)
-        .annotate(accepted=current_terms_accepted(holder.pk, today=today))
-        .values_list("accepted", flat=True)
-        .get()
-    )
-    return has_accepted_current_terms(holder=holder, today=today), read
+    _, raw = issue_api_token(holder=holder, now=NOW)
+    read = token_holder(raw, now=NOW, today=today)
+    assert read is not None
+    return has_accepted_current_terms(holder=holder, today=today), read.terms_accepted
 
 
 def test_no_terms_in_force_yet_nothing_to_accept():
     TermsVersion.objects.all().delete()
-    holder = HolderFactory()
+    holder = holder_with_login()
 
     assert both_ways(holder, TODAY) == (True, True)
 
 
 def test_only_the_newest_version_in_force_counts():
-    holder = HolderFactory()
+    holder = holder_with_login()
     older, newer = (
         TermsVersionFactory(in_force_from=TODAY - datetime.timedelta(days=30)),
         TermsVersionFactory(),

@@ -11,7 +11,6 @@ is never reachable. Amounts are integer cents.
 import datetime
 from typing import Literal
 
-from django.db.models import OuterRef
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 from ninja import Field, Query, Router, Schema, Status
@@ -21,7 +20,7 @@ from cpf.core import clock
 from cpf.core.errors import BusinessError
 from cpf.holders import services
 from cpf.holders.login import log_in_holder
-from cpf.holders.models import ApiToken, Holder, TermsVersion, hash_api_token
+from cpf.holders.models import Holder, TermsVersion
 from cpf.holders.nir import parse_nir
 from cpf.ledger.queries import holder_history, holder_history_count
 from cpf.rights.queries import rights_summary
@@ -43,16 +42,10 @@ class HolderTokenAuth(HttpBearer):
         if not token or len(token) > 200:
             return None
         today = clock.today()
-        found = (
-            ApiToken.objects.usable(clock.now())
-            .select_related("holder__user")
-            .annotate(terms_accepted=services.current_terms_accepted(OuterRef("holder_id"), today=today))
-            .filter(key_hash=hash_api_token(token))
-            .first()
-        )
-        if found is None or found.holder.user is None or not found.holder.user.is_active:
+        found = services.token_holder(token, now=clock.now(), today=today)
+        if found is None:
             return None
-        request.api_token = found
+        request.api_token = found.token
         # Rule 27, read with the token: ``require_current_terms`` needs no query of its own.
         found.holder.terms_accepted_on = (today, found.terms_accepted)
         return found.holder
@@ -168,7 +161,8 @@ def me(request: HttpRequest):
             "birth_date": holder.birth_date,
             "email": holder.user.email,
             "email_confirmed": holder.email_confirmed,
-            "terms_accepted": current is None or holder.terms_acceptances.filter(terms=current).exists(),
+            # Rule 27 as the token's statement read it (the newest version in force accepted).
+            "terms_accepted": holder.terms_accepted_on[1],
             "current_terms_version": current.version if current else None,
         },
     )

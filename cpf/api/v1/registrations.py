@@ -302,14 +302,14 @@ def _detail(registration: Registration) -> dict:
 
 
 def _own_file(
-    request: HttpRequest, registration_id: int, *, terms_checked: bool = False, history: bool = True
+    request: HttpRequest, registration_id: int, *, terms_checked: bool = False, shown: bool = True
 ) -> Registration:
-    """The token's holder's file, read again with its history (unless ``history=False``: an
-    action answers the file read after it); 404 for any other. The terms in force must have
-    been accepted (rule 27), checked once per request."""
+    """The token's holder's file with what it is shown with (unless ``shown=False``: an action
+    answers the file it saved); 404 for any other. The terms in force must have been accepted
+    (rule 27), checked once per request."""
     if not terms_checked:
         require_current_terms(request.auth)
-    found = queries.holder_registration(request.auth, registration_id, history=history)
+    found = queries.holder_registration(request.auth, registration_id, shown=shown)
     if found is None:
         raise services.NotYourRegistration("Ce dossier est introuvable.")
     return found
@@ -542,7 +542,7 @@ def send_code(request: HttpRequest, registration_id: int = RegistrationId):
     ),
 )
 def accept(request: HttpRequest, payload: AcceptIn, registration_id: int = RegistrationId):
-    found = _own_file(request, registration_id, history=False)
+    found = _own_file(request, registration_id, shown=False)
     now = clock.now()
     _check_may_accept(found, now=now)
     purchase_codes.use_purchase_code(registration=found, holder=request.auth, code=payload.otp, now=now)
