@@ -209,18 +209,22 @@ def _apply(recorded: Transaction, entries: Sequence[Posting], *, locked: Sequenc
                 f"Solde insuffisant : {format_euros(account.balance_cents or 0)} disponibles, "
                 f"{format_euros(-deltas[account.pk])} demandés."
             )
-    Entry.objects.bulk_create(
-        Entry(transaction=recorded, account_id=posting.account.pk, amount_cents=posting.amount_cents)
-        for posting in entries
-    )
-    _change_balances({account.pk: deltas[account.pk] for account in locked if deltas[account.pk]})
+    _write(recorded, entries, {account.pk: deltas[account.pk] for account in locked if deltas[account.pk]})
     new_balances = {account.pk: (account.balance_cents or 0) + deltas[account.pk] for account in locked}
     for posting in entries:  # the caller's objects show the new balances too
         if posting.account.pk in new_balances:
             posting.account.balance_cents = new_balances[posting.account.pk]
 
 
-CHANGE_BALANCES = f"""
+# The entries, in the order given, and the cached balances' changes, in one statement (ADR 22).
+WRITE = f"""
+    WITH written AS (
+        INSERT INTO {Entry._meta.db_table} (transaction_id, account_id, amount_cents)
+        SELECT %s, posting.account_id, posting.amount_cents
+        FROM unnest(%s::bigint[], %s::bigint[])
+            WITH ORDINALITY AS posting (account_id, amount_cents, position)
+        ORDER BY posting.position
+    )
     UPDATE {Account._meta.db_table} AS account
     SET balance_cents = account.balance_cents + change.delta
     FROM unnest(%s::bigint[], %s::bigint[]) AS change (id, delta)
@@ -228,12 +232,20 @@ CHANGE_BALANCES = f"""
 """
 
 
-def _change_balances(deltas: dict[int, int]) -> None:
-    """Add each delta to its (locked) account's cached balance, all in one statement."""
-    if not deltas:
-        return
+def _write(recorded: Transaction, entries: Sequence[Posting], deltas: dict[int, int]) -> None:
+    """Write the transaction's entries and add each delta to its (locked) account's cached
+    balance."""
     with connection.cursor() as cursor:
-        cursor.execute(CHANGE_BALANCES, [list(deltas), list(deltas.values())])
+        cursor.execute(
+            WRITE,
+            [
+                recorded.pk,
+                [posting.account.pk for posting in entries],
+                [posting.amount_cents for posting in entries],
+                list(deltas),
+                list(deltas.values()),
+            ],
+        )
 
 
 def lock_accounts(account_ids: Iterable[int]) -> list[Account]:
