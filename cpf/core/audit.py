@@ -112,6 +112,28 @@ def record_event(
     key), NIRs and IBANs masked. ``actor`` is the person who acted (their role is derived from
     their account), ``None`` for the system; ``organisation`` the provider or funder they acted
     for."""
+    recorded = event_to_record(
+        event=event, target=target, at=at, actor=actor, changes=changes, organisation=organisation,
+        reason=reason, system_job=system_job,
+    )  # fmt: skip
+    recorded.save(force_insert=True)
+    return recorded
+
+
+def event_to_record(
+    *,
+    event: str,
+    target: models.Model | None,
+    at: datetime.datetime,
+    actor: Any = None,
+    changes: dict[str, tuple[object, object]] | None = None,
+    organisation: models.Model | None = None,
+    reason: str = "",
+    system_job: str = "",
+) -> AuditEvent:
+    """The event ``record_event`` writes, not saved yet: for a caller that writes it with the
+    change it records, in the same statement (``StateMachine.transition``). The same checks:
+    inside the change's transaction, a dotted event code, an aware time."""
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(
             f"record_event({event!r}) must run inside the transaction of the change it records"
@@ -123,7 +145,7 @@ def record_event(
     context = _context.get()
     target_type, target_id = _reference(target)
     organisation_type, organisation_id = _reference(organisation)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         at=at,
         actor=actor,
         actor_role=actor_role(actor),

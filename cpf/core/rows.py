@@ -12,6 +12,7 @@ fields' database converters applied, ``_state`` set), related objects attached a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any, Generic, TypeVar
@@ -78,3 +79,51 @@ def fetch_all(sql: str, params: Sequence[Any] | dict[str, Any]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+# --- Writes ----------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _update_sql(model: type[Model], attnames: tuple[str, ...]) -> str:
+    columns = [model._meta.get_field(name).column for name in attnames]
+    assignments = ", ".join(f'"{column}" = %s' for column in columns)
+    return f'UPDATE {model._meta.db_table} SET {assignments} WHERE "{model._meta.pk.column}" = %s'
+
+
+def _inserted_fields(model: type[Model]) -> list[Any]:
+    # The database numbers the rows: an auto id is not sent.
+    return [field for field in model._meta.concrete_fields if not getattr(field, "db_returning", False)]
+
+
+@functools.cache
+def _insert_sql(model: type[Model]) -> str:
+    fields = _inserted_fields(model)
+    names = ", ".join(f'"{field.column}"' for field in fields)
+    return f"INSERT INTO {model._meta.db_table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
+
+
+def write_together(*, update: Model, fields: Sequence[str], inserts: Sequence[Model] = ()) -> None:
+    """Save ``fields`` of ``update`` (an existing row) and insert the new rows ``inserts``, in one
+    statement (a writable ``WITH``): what ``save(update_fields=…)`` and one ``create`` per row
+    would write, in one round trip. The values go through each field's ``pre_save`` and
+    ``get_db_prep_save`` as the ORM's would (``auto_now`` fields included when named); the
+    inserted rows get no id back (their callers do not read it). No model signal is sent."""
+    model = type(update)
+    attnames = tuple(model._meta.get_field(name).attname for name in fields)
+    params: list[Any] = [
+        _prepared(field, update, add=False) for field in (model._meta.get_field(name) for name in attnames)
+    ]
+    params.append(update.pk)
+    parts = [_update_sql(model, attnames)]
+    for row in inserts:
+        parts.append(_insert_sql(type(row)))
+        params += [_prepared(field, row, add=True) for field in _inserted_fields(type(row))]
+    *first, last = parts
+    with_clause = "WITH " + ", ".join(f"w{index} AS ({sql})" for index, sql in enumerate(first)) + " "
+    with connection.cursor() as cursor:
+        cursor.execute((with_clause if first else "") + last, params)
+
+
+def _prepared(field: Any, instance: Model, *, add: bool) -> Any:
+    return field.get_db_prep_save(field.pre_save(instance, add), connection)

@@ -10,6 +10,7 @@ import time
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
+from django.test.utils import CaptureQueriesContext
 
 from cpf.catalogue import services as catalogue_services
 from cpf.catalogue.models import TrainingTransition
@@ -287,3 +288,33 @@ def test_a_failing_hook_undoes_the_transition():
     provider.refresh_from_db()
     assert provider.status == S.REFERENCED
     assert not ProviderTransition.objects.filter(provider=provider).exists()
+
+
+@pytest.mark.django_db
+def test_the_change_its_log_line_and_its_audit_event_are_written_in_one_statement(admin_user):
+    training = SessionFactory().action.training
+    updated_at = training.updated_at
+    locked = type(training).objects.select_for_update().get(pk=training.pk)
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as written:
+        catalogue_services.MACHINE.transition(
+            locked, to="published", actor=admin_user, reason="", now=NOW, already_locked=True
+        )
+
+    # the actor's role is read (an agent's groups), then one statement writes everything
+    writes = [query["sql"] for query in written.captured_queries if not query["sql"].startswith("SELECT")]
+    assert len(writes) == 1 and writes[0].startswith("WITH ")
+    training.refresh_from_db()
+    assert (training.status, training.published_at) == ("published", NOW)
+    assert training.updated_at > updated_at  # the auto_now field is written with the change
+    assert list(training.transitions.values_list("from_status", "to_status", "actor", "reason", "at")) == [
+        ("draft", "published", admin_user.pk, "Publication", NOW)
+    ]
+    event = AuditEvent.objects.get(target_type="catalogue.training", target_id=str(training.pk))
+    assert (event.event, event.actor_id, event.at, event.reason) == (
+        catalogue_services.MACHINE.audit_event,
+        admin_user.pk,
+        NOW,
+        "Publication",
+    )
+    assert event.changes["status"] == {"old": "draft", "new": "published"}
