@@ -31,7 +31,7 @@ from cpf.core.calendar import PARIS
 from cpf.holders.models import Holder
 
 from . import emails
-from .enums import RegistrationStatus
+from .enums import PaymentState, RegistrationStatus
 from .models import MAX_PURCHASE_CODE_TRIES, PurchaseCode, Registration
 from .services import BookingError, DeadlinePassed, NotYourRegistration
 
@@ -123,28 +123,52 @@ def _used_at_once(registration: Registration, holder: Holder, typed: str, *, now
     valid, with tries left, is the one typed, and is used up. Anything else (a wrong, expired or
     used code, or a parallel use that took it first) returns False, and ``_try`` says why under
     a lock."""
-    hashed = code_hash(registration_id=registration.pk, holder_id=holder.pk, code=typed)
+    return _use(_USE, registration_id=registration.pk, holder=holder, typed=typed, now=now)
+
+
+def use_code_to_accept(*, registration_id: int, holder: Holder, code: str, now: datetime.datetime) -> bool:
+    """Rule 28 at acceptance, the usual case in one statement: the code typed is the file's last
+    one, valid, with tries left, AND the holder's file waits for their answer now (a proposal,
+    in time, no card payment pending): the code is used up. False for anything else, with
+    nothing changed: the caller then reads the file and says why (``use_purchase_code``), so
+    that a code is never used up on a file that cannot be accepted."""
+    typed = "".join(code.split())
+    if len(typed) != CODE_DIGITS or not typed.isascii() or not typed.isdigit():
+        return False
+    return _use(_USE + _FILE_WAITS, registration_id=registration_id, holder=holder, typed=typed, now=now)
+
+
+def _use(sql: str, *, registration_id: int, holder: Holder, typed: str, now: datetime.datetime) -> bool:
+    hashed = code_hash(registration_id=registration_id, holder_id=holder.pk, code=typed)
     with connection.cursor() as cursor:
         cursor.execute(
-            _USE_AT_ONCE,
+            sql,
             {
-                "registration": registration.pk,
+                "registration": registration_id,
                 "holder": holder.pk,
                 "hash": hashed,
                 "now": now,
                 "tries": MAX_PURCHASE_CODE_TRIES,
+                "validated": RegistrationStatus.VALIDATED,
+                "pending": PaymentState.PENDING,
             },
         )
         return bool(cursor.rowcount == 1)
 
 
-_USE_AT_ONCE = f"""
+_USE = f"""
     UPDATE {PurchaseCode._meta.db_table} SET used_at = %(now)s
     WHERE id = (SELECT id FROM {PurchaseCode._meta.db_table}
                 WHERE registration_id = %(registration)s AND holder_id = %(holder)s
                 ORDER BY id DESC LIMIT 1)
       AND code_hash = %(hash)s AND replaced_at IS NULL AND used_at IS NULL
       AND expires_at > %(now)s AND tries < %(tries)s"""
+# The file waits for the holder's answer (what the API checks before using a code).
+_FILE_WAITS = f"""
+      AND EXISTS (SELECT 1 FROM {Registration._meta.db_table} r
+                  WHERE r.id = %(registration)s AND r.holder_id = %(holder)s AND r.status = %(validated)s
+                    AND (r.deadline_at IS NULL OR r.deadline_at > %(now)s)
+                    AND r.payment_state <> %(pending)s)"""
 
 
 def code_hash(*, registration_id: int, holder_id: int, code: str) -> str:

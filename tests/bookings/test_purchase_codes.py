@@ -266,3 +266,69 @@ def test_no_code_once_the_proposal_has_lapsed(holder):
         send_purchase_code(registration=registration, holder=holder, now=paris(2027, 5, 22))
 
     assert PurchaseCode.objects.count() == 0
+
+
+# --- The acceptance's one statement (``use_code_to_accept``) ---------------------------------------
+
+
+def used(registration) -> bool:
+    return PurchaseCode.objects.get(registration=registration).used_at is not None
+
+
+def test_at_acceptance_the_right_code_on_a_waiting_file_is_used_in_one_statement(
+    terms, fixed_code, django_assert_num_queries
+):
+    holder = allowed_holder(terms)
+    registration = proposal(holder)
+    send_purchase_code(registration=registration, holder=holder, now=SENT)
+
+    with django_assert_num_queries(1):
+        assert purchase_codes.use_code_to_accept(
+            registration_id=registration.pk, holder=holder, code=" 042 137 ", now=SENT + MINUTE
+        )
+
+    assert used(registration)
+    # once only
+    assert not purchase_codes.use_code_to_accept(
+        registration_id=registration.pk, holder=holder, code=fixed_code, now=SENT + MINUTE
+    )
+
+
+@pytest.mark.parametrize("why", ["deadline_passed", "payment_pending", "not_a_proposal", "another_holder"])
+def test_at_acceptance_a_file_that_does_not_wait_for_the_holder_keeps_its_code(terms, fixed_code, why):
+    holder = allowed_holder(terms)
+    registration = proposal(holder)
+    send_purchase_code(registration=registration, holder=holder, now=SENT)
+    now, asking = SENT + MINUTE, holder
+    if why == "deadline_passed":
+        now = registration.deadline_at
+    elif why == "payment_pending":
+        type(registration).objects.filter(pk=registration.pk).update(payment_state="pending")
+    elif why == "not_a_proposal":
+        services.refuse_proposal(registration=registration, holder=holder, now=SENT)
+    else:
+        asking = allowed_holder(terms, serial=85)
+
+    assert not purchase_codes.use_code_to_accept(
+        registration_id=registration.pk, holder=asking, code=fixed_code, now=now
+    )
+    assert not used(registration)
+
+
+def test_at_acceptance_a_wrong_or_malformed_code_changes_nothing(
+    terms, fixed_code, django_assert_num_queries
+):
+    holder = allowed_holder(terms)
+    registration = proposal(holder)
+    send_purchase_code(registration=registration, holder=holder, now=SENT)
+
+    with django_assert_num_queries(0):
+        assert not purchase_codes.use_code_to_accept(
+            registration_id=registration.pk, holder=holder, code="12a456", now=SENT + MINUTE
+        )
+    assert not purchase_codes.use_code_to_accept(
+        registration_id=registration.pk, holder=holder, code="000000", now=SENT + MINUTE
+    )
+
+    stored = PurchaseCode.objects.get(registration=registration)
+    assert (stored.used_at, stored.tries) == (None, 0)  # the try is counted by the slow path, not here

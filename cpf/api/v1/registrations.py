@@ -542,10 +542,9 @@ def send_code(request: HttpRequest, registration_id: int = RegistrationId):
     ),
 )
 def accept(request: HttpRequest, payload: AcceptIn, registration_id: int = RegistrationId):
-    found = _own_file(request, registration_id, shown=False)
+    require_current_terms(request.auth)
     now = clock.now()
-    _check_may_accept(found, now=now)
-    purchase_codes.use_purchase_code(registration=found, holder=request.auth, code=payload.otp, now=now)
+    found = _code_used_to_accept(request, registration_id, payload.otp, now=now)
     result = checkout.start_checkout(
         registration=found, holder=request.auth, now=now, return_url=return_url(request, found)
     )
@@ -561,6 +560,22 @@ def accept(request: HttpRequest, payload: AcceptIn, registration_id: int = Regis
             "registration": _detail(result.registration),
         },
     )
+
+
+def _code_used_to_accept(
+    request: HttpRequest, registration_id: int, otp: str, *, now: datetime.datetime
+) -> Registration:
+    """Rule 28: the code typed used up, only on the holder's file waiting for their answer. The
+    usual case is one statement, and the file is then named by its number (the checkout reads
+    it under its lock). Otherwise the file is read to say why: not found (404), not waiting for
+    the holder, or a wrong, expired or used code (a wrong one counts a try)."""
+    holder = request.auth
+    if purchase_codes.use_code_to_accept(registration_id=registration_id, holder=holder, code=otp, now=now):
+        return Registration(pk=registration_id, holder_id=holder.pk)
+    found = _own_file(request, registration_id, terms_checked=True, shown=False)
+    _check_may_accept(found, now=now)
+    purchase_codes.use_purchase_code(registration=found, holder=holder, code=otp, now=now)
+    return found
 
 
 def _check_may_accept(registration: Registration, *, now: datetime.datetime) -> None:
