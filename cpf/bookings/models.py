@@ -127,8 +127,15 @@ def _stamp_constraints() -> list[models.CheckConstraint]:
 class Registration(models.Model):
     """A holder's registration file for one session (rule 14)."""
 
-    holder = models.ForeignKey("holders.Holder", on_delete=models.PROTECT, related_name="registrations")
-    session = models.ForeignKey("catalogue.Session", on_delete=models.PROTECT, related_name="registrations")
+    # The holder's and the session's files are found by the composite indexes that start with
+    # them (``registration_holder_idx``, ``registration_session_idx``): an index of their own
+    # would only be two more to write on every change of a file.
+    holder = models.ForeignKey(
+        "holders.Holder", on_delete=models.PROTECT, related_name="registrations", db_index=False
+    )
+    session = models.ForeignKey(
+        "catalogue.Session", on_delete=models.PROTECT, related_name="registrations", db_index=False
+    )
     action = models.ForeignKey("catalogue.Action", on_delete=models.PROTECT, related_name="registrations")
     status = models.CharField("statut", max_length=40, choices=S.choices, default=S.NOT_PROCESSED)
 
