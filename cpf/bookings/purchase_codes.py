@@ -108,8 +108,8 @@ def use_purchase_code(
     once: call it outside any transaction that the refusal would roll back."""
     if registration.holder_id != holder.pk:
         raise NotYourRegistration("Ce dossier est introuvable.")
-    typed = "".join(code.split())
-    if len(typed) != CODE_DIGITS or not typed.isascii() or not typed.isdigit():
+    typed = _typed(code)
+    if typed is None:
         raise PurchaseCodeInvalid(f"Le code est composé de {CODE_DIGITS} chiffres.", field=FIELD)
     if _used_at_once(registration, holder, typed, now=now):
         return
@@ -132,10 +132,18 @@ def use_code_to_accept(*, registration_id: int, holder: Holder, code: str, now: 
     in time, no card payment pending): the code is used up. False for anything else, with
     nothing changed: the caller then reads the file and says why (``use_purchase_code``), so
     that a code is never used up on a file that cannot be accepted."""
-    typed = "".join(code.split())
-    if len(typed) != CODE_DIGITS or not typed.isascii() or not typed.isdigit():
+    typed = _typed(code)
+    if typed is None:
         return False
     return _use(_USE + _FILE_WAITS, registration_id=registration_id, holder=holder, typed=typed, now=now)
+
+
+def _typed(code: str) -> str | None:
+    """The digits typed, spaces left out; None unless they are ``CODE_DIGITS`` digits."""
+    typed = "".join(code.split())
+    if len(typed) != CODE_DIGITS or not typed.isascii() or not typed.isdigit():
+        return None
+    return typed
 
 
 def _use(sql: str, *, registration_id: int, holder: Holder, typed: str, now: datetime.datetime) -> bool:

@@ -110,12 +110,10 @@ def write_together(*, update: Model, fields: Sequence[str], inserts: Sequence[Mo
     ``get_db_prep_save`` as the ORM's would (``auto_now`` fields included when named); the
     inserted rows get no id back (their callers do not read it). No model signal is sent."""
     model = type(update)
-    attnames = tuple(model._meta.get_field(name).attname for name in fields)
-    params: list[Any] = [
-        _prepared(field, update, add=False) for field in (model._meta.get_field(name) for name in attnames)
-    ]
+    updated = [model._meta.get_field(name) for name in fields]
+    params: list[Any] = [_prepared(field, update, add=False) for field in updated]
     params.append(update.pk)
-    parts = [_update_sql(model, attnames)]
+    parts = [_update_sql(model, tuple(field.attname for field in updated))]
     for row in inserts:
         parts.append(_insert_sql(type(row)))
         params += [_prepared(field, row, add=True) for field in _inserted_fields(type(row))]

@@ -406,9 +406,9 @@ def _token_holder_sql() -> str:
     return f"""
         SELECT {_TOKEN.sql}, {_HOLDER.sql}, {_USER.sql},
                {CURRENT_TERMS_ACCEPTED_SQL.format(holder_id="t.holder_id")}
-        FROM holders_apitoken t
-        JOIN holders_holder h ON h.id = t.holder_id
-        JOIN accounts_user u ON u.id = h.user_id
+        FROM {ApiToken._meta.db_table} t
+        JOIN {Holder._meta.db_table} h ON h.id = t.holder_id
+        JOIN {User._meta.db_table} u ON u.id = h.user_id
         WHERE t.key_hash = %(key_hash)s AND t.revoked_at IS NULL AND t.expires_at > %(now)s"""
 
 
