@@ -169,6 +169,10 @@ _USE = f"""
     WHERE id = (SELECT id FROM {PurchaseCode._meta.db_table}
                 WHERE registration_id = %(registration)s AND holder_id = %(holder)s
                 ORDER BY id DESC LIMIT 1)
+      -- Named again so that the plan kept for every call (a prepared statement, ADR 22) finds
+      -- the row through the file's one live code (its partial unique index), not by scanning
+      -- every live code of every file.
+      AND registration_id = %(registration)s AND holder_id = %(holder)s
       AND code_hash = %(hash)s AND replaced_at IS NULL AND used_at IS NULL
       AND expires_at > %(now)s AND tries < %(tries)s"""
 # The file waits for the holder's answer (what the API checks before using a code).
