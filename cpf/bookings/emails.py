@@ -15,6 +15,7 @@ import logging
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -23,7 +24,9 @@ from django.urls import NoReverseMatch, reverse
 
 from cpf.core.calendar import PARIS, paris_day
 from cpf.core.mail import send_later
+from cpf.core.models import QueuedJob
 from cpf.core.money import format_euros
+from cpf.core.queue import job_row
 from cpf.core.text import day_in_words, usual_commune_name
 
 from .enums import ProviderRefusalReason, RegistrationStatus
@@ -167,9 +170,14 @@ STEP_OF_TARGET: dict[str, str] = {
 }
 
 
-def on_transition(registration: Registration, source: str, target: str, now: datetime.datetime) -> None:
-    """``MACHINE``'s hook: queue the e-mail of the step the file just took, in its transaction."""
-    _send_step(registration, _step(registration, source, target), now=now)
+def rows_with_transition(
+    registration: Registration, source: str, target: str, now: datetime.datetime
+) -> list[QueuedJob]:
+    """``MACHINE``'s rows hook: the e-mail of the step the file takes, a job for the worker
+    written in the transition's own statement (ADR 23)."""
+    from .tasks import send_step_email
+
+    return [job_row(send_step_email, **_step_job(registration, _step(registration, source, target), now=now))]
 
 
 def send_request_sent(registration: Registration, *, now: datetime.datetime) -> None:
@@ -283,18 +291,23 @@ def _step(registration: Registration, source: str, target: str) -> str:
 
 
 def _send_step(registration: Registration, name: str, *, now: datetime.datetime) -> None:
-    """Queue the step's e-mail in the caller's transaction. Only the file's number and what the
-    step changed travel in the job; the worker renders the message (``send_step``), so that a
-    request pays neither the template nor the sealing of a message it does not send."""
+    """Queue the step's e-mail in the caller's transaction."""
     from .tasks import send_step_email
 
-    send_step_email.defer(
-        registration_id=registration.pk,
-        step=name,
-        at=now.isoformat(),
-        status=registration.status,
-        deadline_at=registration.deadline_at.isoformat() if registration.deadline_at else None,
-    )
+    send_step_email.defer(**_step_job(registration, name, now=now))
+
+
+def _step_job(registration: Registration, name: str, *, now: datetime.datetime) -> dict[str, Any]:
+    """The arguments of a step's e-mail job. Only the file's number and what the step changed
+    travel in the job; the worker renders the message (``send_step``), so that a request pays
+    neither the template nor the sealing of a message it does not send."""
+    return {
+        "registration_id": registration.pk,
+        "step": name,
+        "at": now.isoformat(),
+        "status": registration.status,
+        "deadline_at": registration.deadline_at.isoformat() if registration.deadline_at else None,
+    }
 
 
 def send_step(

@@ -131,13 +131,6 @@ class CancellationNotAllowed(BookingError):
     code = "cancellation_not_allowed"
 
 
-def _on_transition(registration: Registration, source: str, target: str, now: datetime.datetime) -> None:
-    """What every step of a file causes, in its transaction: the holder's e-mail (rule 14) and
-    the event sent to the provider's webhook."""
-    emails.on_transition(registration, source, target, now)
-    file_events.on_transition(registration, source, target, now)
-
-
 MACHINE = StateMachine(
     model=Registration,
     statuses=RegistrationStatus,
@@ -146,7 +139,10 @@ MACHINE = StateMachine(
     refusal=TransitionNotAllowed,
     audit_event="registration.status_changed",
     stamps=STAMPS,
-    on_transition=_on_transition,
+    # What every step of a file causes, in its transaction: the holder's e-mail (rule 14),
+    # written with the step, and the event sent to the provider's webhook.
+    rows_with_transition=emails.rows_with_transition,
+    on_transition=file_events.on_transition,
     transitions=[
         Transition(S.NOT_PROCESSED, S.VALIDATED, "Proposition de commande de l'organisme"),
         Transition(S.NOT_PROCESSED, S.REFUSED_BY_ORGANISM, "Refus de l'organisme"),

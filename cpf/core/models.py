@@ -152,3 +152,24 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} (pid {self.worker_pid})"
+
+
+class QueuedJob(models.Model):
+    """A job of the worker's queue, as procrastinate's ``defer`` writes it: the seven columns its
+    ``procrastinate_defer_jobs_v1`` inserts, the table's defaults and triggers doing the rest
+    (status "todo", the "deferred" event, the notification that wakes a worker). Only written,
+    in the statement of the change that causes the job (``cpf.core.queue``, ADR 23); procrastinate
+    owns the table (``managed = False``) and reads it."""
+
+    id = models.BigAutoField(primary_key=True)
+    queue_name = models.CharField(max_length=128)
+    task_name = models.CharField(max_length=128)
+    priority = models.IntegerField()
+    lock = models.TextField(null=True)
+    queueing_lock = models.TextField(null=True)
+    args = models.JSONField()
+    scheduled_at = models.DateTimeField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "procrastinate_jobs"

@@ -10,15 +10,17 @@ writes the log row, in one transaction. The log rows are append-only (``AppendOn
 migrations) and their foreign keys protected: a subject with a history cannot be deleted.
 Every transition is also written to the audit log (``audit_event``, cpf/core/audit.py), with the
 old and new values of the fields it changed, so that one trail holds every action. A machine
-may also name an ``on_transition`` hook, called in the same transaction after the log is
-written (the registration file queues the holder's e-mail of each step there): what it writes
-is committed with the transition or not at all.
+may also name a ``rows_with_transition`` hook, whose new rows are written in the transition's
+own statement (the registration file's e-mail of each step, a job for the worker: ADR 23), and
+an ``on_transition`` hook, called in the same transaction after the log is written (the event
+sent to the provider's webhook): what either writes is committed with the transition or not
+at all.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -31,6 +33,8 @@ from .errors import BusinessError
 Subject = TypeVar("Subject", bound=models.Model)
 # (the subject as saved, from status, to status, now)
 TransitionHook = Callable[[Subject, str, str, datetime.datetime], None]
+# (the subject as it will be saved, from status, to status, now) -> new rows to write with it
+RowsHook = Callable[[Subject, str, str, datetime.datetime], Sequence[models.Model]]
 
 
 class TransitionNotAllowed(BusinessError):
@@ -83,9 +87,10 @@ class StateMachine(Generic[Subject]):
         refusal: type[TransitionNotAllowed] = TransitionNotAllowed,
         field: str = "status",
         on_transition: TransitionHook[Subject] | None = None,
+        rows_with_transition: RowsHook[Subject] | None = None,
     ) -> None:
         self.model, self.statuses, self.log, self.subject = model, statuses, log, subject
-        self.on_transition = on_transition
+        self.on_transition, self.rows_with_transition = on_transition, rows_with_transition
         self.field, self.refusal, self.audit_event = field, refusal, audit_event
         self.table = {(t.source, t.target): t for t in transitions}
         # status entered -> field set to the time of the transition
@@ -153,9 +158,11 @@ class StateMachine(Generic[Subject]):
                 organisation=organisation,
                 reason=reason or step.label,
             )
-            # The subject's change, its log line and its audit event in one statement (ADR 22).
+            extra = self.rows_with_transition(locked, source, to, now) if self.rows_with_transition else ()
+            # The subject's change, its log line, its audit event and the hook's rows (a job for
+            # the worker) in one statement (ADRs 22 and 23).
             rows.write_together(
-                update=locked, fields=[*changes, *self._auto_now_fields()], inserts=[logged, event]
+                update=locked, fields=[*changes, *self._auto_now_fields()], inserts=[logged, event, *extra]
             )
             if self.on_transition is not None:
                 self.on_transition(locked, source, to, now)

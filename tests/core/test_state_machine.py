@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cpf.catalogue import services as catalogue_services
 from cpf.catalogue.models import TrainingTransition
-from cpf.core.models import AuditEvent
+from cpf.core.models import AuditEvent, WorkerHeartbeat
 from cpf.core.state_machine import StateMachine, Transition, TransitionNotAllowed
 from cpf.providers import services
 from cpf.providers.enums import ProviderStatus
@@ -236,8 +236,9 @@ def test_a_refused_transition_writes_nothing_on_the_audit_log():
     assert not AuditEvent.objects.exists()
 
 
-def hooked_machine(hook) -> StateMachine:
-    """The providers' machine, with ``hook`` called on every transition."""
+def hooked_machine(hook=None, rows=None) -> StateMachine:
+    """The providers' machine, with ``hook`` called on every transition and the rows of
+    ``rows`` written with it."""
     return StateMachine(
         model=Provider,
         statuses=ProviderStatus,
@@ -246,7 +247,39 @@ def hooked_machine(hook) -> StateMachine:
         audit_event="provider.status_changed",
         transitions=services.MACHINE.table.values(),
         on_transition=hook,
+        rows_with_transition=rows,
     )
+
+
+@pytest.mark.django_db
+def test_the_rows_hook_s_rows_are_written_in_the_transition_s_own_statement():
+    provider = ProviderFactory()
+    seen = []
+
+    def rows(subject, source, target, now):
+        seen.append((subject.status, source, target, now))
+        return [WorkerHeartbeat(token=f"provider {subject.pk} {target}", worker_pid=1)]
+
+    with CaptureQueriesContext(connection) as written:
+        hooked_machine(rows=rows).transition(provider, to=S.SUSPENDED, actor=None, reason="Contrôle", now=NOW)
+
+    # the hook saw the subject as it is saved
+    assert seen == [(S.SUSPENDED, S.REFERENCED, S.SUSPENDED, NOW)]
+    [statement] = [q["sql"] for q in written.captured_queries if "core_workerheartbeat" in q["sql"]]
+    assert statement.startswith("WITH") and "providers_provider" in statement
+    assert WorkerHeartbeat.objects.filter(token=f"provider {provider.pk} suspended").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_transition_writes_no_row_of_the_rows_hook():
+    provider = ProviderFactory(applying=True)
+
+    with pytest.raises(TransitionNotAllowed):
+        hooked_machine(rows=lambda *args: [WorkerHeartbeat(token="refused", worker_pid=1)]).transition(
+            provider, to=S.SUSPENDED, actor=None, reason="", now=NOW
+        )
+
+    assert not WorkerHeartbeat.objects.filter(token="refused").exists()
 
 
 @pytest.mark.django_db
