@@ -129,7 +129,7 @@ def queue_file_event(
     one, in the caller's transaction."""
     from .tasks import deliver_file_event
 
-    endpoint = _active_endpoint_for_action(registration.action_id)
+    endpoint = _active_endpoint(registration)
     if endpoint is None:
         return None
     delivery = WebhookDelivery(
@@ -157,6 +157,26 @@ def _endpoint_sql() -> str:
         JOIN {Action._meta.db_table} a ON a.training_id = t.id
         WHERE a.id = %(action)s AND w.url <> '' AND w.secret_sealed <> ''
         LIMIT 1"""
+
+
+def _active_endpoint(registration: Any) -> WebhookEndpoint | None:
+    """The active webhook of the file's provider: the one read with the file when it was
+    (``bookings.file_rows``, as ``select_related`` would), else asked."""
+    provider = _provider_as_read(registration)
+    if provider is None or not Provider.webhook.is_cached(provider):
+        return _active_endpoint_for_action(registration.action_id)
+    endpoint = Provider.webhook.related.get_cached_value(provider)
+    return endpoint if endpoint is not None and endpoint.active else None
+
+
+def _provider_as_read(registration: Any) -> Provider | None:
+    """The file's provider if it was read with the file, without a query; else None."""
+    if not type(registration).action.is_cached(registration):
+        return None
+    action = registration.action
+    if not Action.training.is_cached(action) or not Training.provider.is_cached(action.training):
+        return None
+    return action.training.provider
 
 
 def _active_endpoint_for_action(action_id: int) -> WebhookEndpoint | None:

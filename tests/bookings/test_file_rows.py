@@ -12,9 +12,13 @@ from bench.database import connection_params
 from cpf.bookings import file_rows
 from cpf.bookings.models import Registration, RegistrationTransition
 from cpf.bookings.services import validate_registration
+from cpf.webhooks.models import WebhookEndpoint
+from cpf.webhooks.services import set_webhook_url
 from tests.bookings.support import FRIDAY_BEFORE_WHIT_MONDAY, allowed_holder, bookable_session, requested
 from tests.bookings.test_concurrency import APPS
+from tests.clock import NOW
 from tests.factories import real_commune
+from tests.providers.files import administrator
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +97,23 @@ def test_the_history_is_the_files_transitions_oldest_first(terms):
     expected = RegistrationTransition.objects.filter(registration=registration).order_by("at", "id")
     assert [fields(step) for step in history] == [fields(step) for step in expected]
     assert [step.to_status for step in history] == ["not_processed", "validated"]
+
+
+def test_the_provider_comes_with_its_webhook_or_known_to_have_none(terms, django_assert_num_queries):
+    with_webhook = requested(allowed_holder(terms), bookable_session())
+    provider = with_webhook.action.training.provider
+    set_webhook_url(
+        provider=provider, url="https://organisme.example/evenements", actor=administrator(provider), now=NOW
+    )
+    without = requested(allowed_holder(terms, serial=85), bookable_session())
+    endpoint = WebhookEndpoint.objects.get()
+
+    with django_assert_num_queries(2):
+        read = file_rows.read_file(with_webhook.pk, shown=True)
+        none = file_rows.read_file(without.pk, shown=True)
+        assert read is not None and none is not None
+        # as select_related("webhook") gives them, without a query of their own
+        assert fields(read.action.training.provider.webhook) == fields(endpoint)
+        assert read.action.training.provider.webhook.provider is read.action.training.provider
+        with pytest.raises(WebhookEndpoint.DoesNotExist):
+            none.action.training.provider.webhook  # noqa: B018

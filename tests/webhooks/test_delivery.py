@@ -18,9 +18,10 @@ from asgiref.sync import async_to_sync
 from django.db import connection
 from procrastinate.contrib.django import app
 
+from cpf.bookings import file_rows
 from cpf.bookings.enums import RegistrationStatus
 from cpf.webhooks.models import WebhookAttempt, WebhookDelivery
-from cpf.webhooks.services import generate_webhook_secret, set_webhook_url
+from cpf.webhooks.services import generate_webhook_secret, queue_file_event, set_webhook_url
 from tests.clock import NOW
 from tests.conftest import _TestWorkerConnector
 from tests.factories import ProviderFactory
@@ -214,3 +215,29 @@ def test_no_event_for_a_provider_without_a_webhook(receiver, terms, wall_clock):
     assert WebhookDelivery.objects.count() == 0
     assert jobs() == []
     assert receiver.received == []
+
+
+def test_an_event_of_a_file_read_with_its_provider_asks_for_no_webhook_again(
+    provider_with_webhook, terms, django_assert_num_queries
+):
+    provider, _, _ = provider_with_webhook
+    registration = file_of(provider, a_holder(terms))
+    read = file_rows.read_file(registration.pk, shown=True)
+
+    # the delivery and its job written, the webhook not asked for again
+    with django_assert_num_queries(2):
+        delivery = queue_file_event(read, event_type="registration.status_changed", data={}, now=NOW)
+
+    assert delivery is not None and delivery.endpoint == provider.webhook
+
+
+@pytest.mark.parametrize("read_with_its_provider", [True, False], ids=["read with it", "asked"])
+def test_no_event_for_a_webhook_without_a_secret(receiver, terms, read_with_its_provider):
+    provider = ProviderFactory()
+    set_webhook_url(provider=provider, url=receiver.url, actor=administrator(provider), now=NOW)
+    registration = file_of(provider, a_holder(terms))
+    if read_with_its_provider:
+        registration = file_rows.read_file(registration.pk, shown=True)
+
+    assert queue_file_event(registration, event_type="registration.status_changed", data={}, now=NOW) is None
+    assert WebhookDelivery.objects.count() == 0
