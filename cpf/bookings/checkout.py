@@ -27,6 +27,7 @@ import contextlib
 import dataclasses
 import datetime
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -82,12 +83,14 @@ def start_checkout(
     registration: Registration,
     holder: Holder,
     now: datetime.datetime,
-    return_url: str,
+    return_url: Callable[[], str],
     provider: PaymentProvider | None = None,
 ) -> CheckoutResult:
     """The holder accepts the proposal (rule 10: rights, then grants, then the card for the rest
     and the flat participation of rule 11). The one-time code of rule 28 is checked by the
-    caller before. Raises the money services' refusals, or PaymentUnavailable."""
+    caller before. ``return_url`` gives the page the card's hosted page sends the holder back
+    to, asked for only when the card has something to pay. Raises the money services'
+    refusals, or PaymentUnavailable."""
     provider = provider or get_provider()
     with transaction.atomic():
         # This block is the one a refusal rolls back: no savepoint inside it.
@@ -105,7 +108,7 @@ def start_checkout(
             now=now,
         )
     try:
-        payment = payments.send_payment(payment=payment, provider=provider, return_url=return_url, now=now)
+        payment = payments.send_payment(payment=payment, provider=provider, return_url=return_url(), now=now)
     except ProviderError as error:
         logger.warning("payment %s not created at the provider: %s", payment.idempotency_key, error)
         abandon_quietly(payment, provider=provider, now=now)

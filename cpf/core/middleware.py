@@ -3,6 +3,7 @@ client's address, on every audit event the request records (docs/adr/0005-audit-
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import uuid
@@ -45,7 +46,14 @@ def incoming_request_id(request: HttpRequest) -> str:
 def client_address(request: HttpRequest) -> str | None:
     """The client's IP address (``TRUSTED_PROXY_COUNT`` applied), or ``None`` when what is
     found is not an address (a forged ``X-Forwarded-For``)."""
-    found = client_ip(request).split("%", 1)[0]  # an IPv6 zone has no meaning beyond this host
+    return _address(client_ip(request))
+
+
+@functools.lru_cache(maxsize=4096)
+def _address(found: str) -> str | None:
+    # Kept for the addresses seen lately: the same clients come back on every request, and
+    # parsing an address costs more than the rest of this middleware.
+    found = found.split("%", 1)[0]  # an IPv6 zone has no meaning beyond this host
     try:
         return str(ipaddress.ip_address(found))
     except ValueError:

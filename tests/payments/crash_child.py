@@ -42,7 +42,11 @@ def main() -> None:
     if step == "checkout":
         registration = Registration.objects.get(pk=registration_id)
         start_checkout(
-            registration=registration, holder=registration.holder, now=at, return_url="/r/", provider=provider
+            registration=registration,
+            holder=registration.holder,
+            now=at,
+            return_url=lambda: "/r/",
+            provider=provider,
         )
     else:
         recover_payments(now=at, provider=provider)

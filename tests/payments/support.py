@@ -107,7 +107,7 @@ def checkout(registration: Registration, *, now: datetime.datetime = ACCEPTED_AT
         registration=registration,
         holder=registration.holder,
         now=now,
-        return_url=RETURN_URL.format(registration.pk),
+        return_url=lambda: RETURN_URL.format(registration.pk),
     )
 
 

@@ -101,7 +101,7 @@ def test_a_booking_paid_over_real_http_is_accepted_by_the_webhook_the_worker_del
         registration=registration,
         holder=registration.holder,
         now=ACCEPTED_AT,
-        return_url=f"{live_server.url}/paiements/retour/{registration.pk}/",
+        return_url=lambda: f"{live_server.url}/paiements/retour/{registration.pk}/",
     )
     browser = Browser()
 

@@ -546,7 +546,7 @@ def accept(request: HttpRequest, payload: AcceptIn, registration_id: int = Regis
     now = clock.now()
     found = _code_used_to_accept(request, registration_id, payload.otp, now=now)
     result = checkout.start_checkout(
-        registration=found, holder=request.auth, now=now, return_url=return_url(request, found)
+        registration=found, holder=request.auth, now=now, return_url=lambda: return_url(request, found)
     )
     payment = None
     if result.payment_url:

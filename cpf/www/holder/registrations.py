@@ -211,7 +211,7 @@ def accept_proposal(request: HttpRequest, holder: Holder, registration_id: int) 
                 registration=found, holder=holder, code=form.cleaned_data["otp"], now=now
             )
             result = checkout.start_checkout(
-                registration=found, holder=holder, now=now, return_url=return_url(request, found)
+                registration=found, holder=holder, now=now, return_url=lambda: return_url(request, found)
             )
         except services.BookingError as refused:
             add_to_form(form, refused)
