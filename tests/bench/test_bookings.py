@@ -6,6 +6,7 @@ holders with granian in front."""
 from __future__ import annotations
 
 import io
+import socket
 from urllib.parse import urlsplit
 
 import pytest
@@ -84,3 +85,20 @@ def test_the_bookings_benchmark_books_over_http_and_reserves_in_sql_what_the_pro
     report = out.getvalue()
     assert "Holders: 600 opened from declarations" in report
     assert f"Bookers: {2 * FILES} holders with a login" in report
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_connections_held_are_counted_per_process():
+    # given a server process holding three of the clients' connections to its port, and a
+    # connection to another port
+    with socket.create_server(("127.0.0.1", 0)) as server, socket.create_server(("127.0.0.1", 0)) as other:
+        port = server.getsockname()[1]
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        elsewhere = socket.create_connection(other.getsockname())
+        held = [server.accept()[0] for _ in clients] + [other.accept()[0]]
+        try:
+            # then this process is counted with its three connections
+            assert bookings.connections_per_worker(port) == [3]
+        finally:
+            for sock in [*clients, elsewhere, *held]:
+                sock.close()
