@@ -6,6 +6,8 @@ string reaches the access log at all. Each server is a real one, writing its rea
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 from urllib.parse import unquote_plus
 
 import pytest
@@ -39,6 +41,16 @@ def send_every_attack(port: int) -> None:
         request("GET", port, path)
 
 
+def wait_for_requests_logged(log_path: Path, count: int, timeout: float = 20.0) -> bool:
+    """Whether at least ``count`` requests reached the access log within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(1 for line in log_path.read_text().splitlines() if "GET /" in line) >= count:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_the_development_server_logs_no_nir_from_a_url(tmp_path):
@@ -46,6 +58,7 @@ def test_the_development_server_logs_no_nir_from_a_url(tmp_path):
 
     with running("runserver", DEV_ENV, log_path) as port:
         send_every_attack(port)
+        assert wait_for_requests_logged(log_path, len(ATTACKS))
 
     log = log_path.read_text()
     assert '"GET /sante?q=1+85+05+••+•••+•••+16 HTTP/1.1" 200' in log  # the access log, masked
@@ -61,9 +74,12 @@ def test_the_production_servers_log_neither_a_nir_nor_a_query_string(server, tmp
 
     with running(server, PRODUCTION_ENV, log_path) as port:
         send_every_attack(port)
+        # The server writes its access log after answering: wait for it before stopping the
+        # server, which would cut the last lines.
+        logged = wait_for_requests_logged(log_path, len(ATTACKS))
 
     lines = [line for line in log_path.read_text().splitlines() if "GET /" in line]
-    assert len(lines) >= len(ATTACKS)  # every request was logged
+    assert logged and len(lines) >= len(ATTACKS)  # every request was logged
     assert not [line for line in lines if "?" in line or "=" in line]
     assert any("GET /introuvable/a1 85 05 •• ••• ••• 16/" in line for line in lines)
     assert not recoverable_nir(log_path.read_text())
