@@ -155,17 +155,17 @@ def _endpoint_sql() -> str:
         SELECT {_ENDPOINT.sql} FROM {WebhookEndpoint._meta.db_table} w
         JOIN {Training._meta.db_table} t ON t.provider_id = w.provider_id
         JOIN {Action._meta.db_table} a ON a.training_id = t.id
-        WHERE a.id = %(action)s AND w.url <> '' AND w.secret_sealed <> ''
-        LIMIT 1"""
+        WHERE a.id = %(action)s"""
 
 
 def _active_endpoint(registration: Any) -> WebhookEndpoint | None:
-    """The active webhook of the file's provider: the one read with the file when it was
-    (``bookings.file_rows``, as ``select_related`` would), else asked."""
+    """The file's provider's webhook if it is active (``WebhookEndpoint.active``): the one read
+    with the file when it was (``bookings.file_rows``, as ``select_related`` would), else asked."""
     provider = _provider_as_read(registration)
-    if provider is None or not Provider.webhook.is_cached(provider):
-        return _active_endpoint_for_action(registration.action_id)
-    endpoint = Provider.webhook.related.get_cached_value(provider)
+    if provider is not None and Provider.webhook.is_cached(provider):
+        endpoint = Provider.webhook.related.get_cached_value(provider)
+    else:
+        endpoint = _endpoint_for_action(registration.action_id)
     return endpoint if endpoint is not None and endpoint.active else None
 
 
@@ -179,9 +179,9 @@ def _provider_as_read(registration: Any) -> Provider | None:
     return action.training.provider
 
 
-def _active_endpoint_for_action(action_id: int) -> WebhookEndpoint | None:
-    """The active webhook of the provider of ``action_id``: asked on every event of every file,
-    in one statement written once (ADR 22)."""
+def _endpoint_for_action(action_id: int) -> WebhookEndpoint | None:
+    """The webhook of the provider of ``action_id`` (one per provider), active or not: one
+    statement written once (ADR 22)."""
     row = rows.fetch_one(_endpoint_sql(), {"action": action_id})
     return _ENDPOINT.build(row) if row is not None else None
 
